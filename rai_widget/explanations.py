@@ -1,0 +1,365 @@
+"""Explanation results: plain arrays and names, saved without pickle, convertible to shap.Explanation."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+FORMAT_VERSION = 1
+
+
+class FidelityWarning(UserWarning):
+    """The surrogate replicates the model poorly on the explained rows: read its explanations with care."""
+
+
+def _jsonable(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _label_array(values) -> np.ndarray:
+    """Labels as a numpy array that np.savez can store without pickle."""
+    arr = np.asarray(values)
+    if arr.dtype == object:
+        arr = np.array([str(v) for v in arr])
+    return arr
+
+
+class Explanation:
+    """Base of every explanation. Subclasses set `kind` and implement the array round trip."""
+
+    kind: ClassVar[str] = ""
+    _registry: ClassVar[dict[str, type[Explanation]]] = {}
+
+    output_names: list
+    task: str
+    units: str
+    y_true: np.ndarray | None
+    y_pred: np.ndarray
+    model_output: np.ndarray
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            Explanation._registry[cls.kind] = cls
+
+    # --- outputs and rows -------------------------------------------------------------------
+    def output_index(self, output) -> int:
+        """Index of an output given by name or position."""
+        if isinstance(output, (int, np.integer)) and not isinstance(output, bool):
+            if output not in self.output_names and not 0 <= output < len(self.output_names):
+                raise ValueError(f"output {output} is out of range; outputs: {self.output_names}.")
+            if output in self.output_names:
+                return self.output_names.index(output)
+            return int(output)
+        for i, name in enumerate(self.output_names):
+            if name == output or str(name) == str(output):
+                return i
+        raise ValueError(f"unknown output {output!r}; outputs: {self.output_names}, or 'predicted'.")
+
+    def predicted_index(self) -> np.ndarray:
+        """Per row, the index of the predicted output (classification), else zeros."""
+        if self.task == "classification":
+            return np.argmax(self.model_output, axis=1)
+        return np.zeros(len(self.model_output), dtype=np.int64)
+
+    def cohort_mask(self, cohort) -> np.ndarray:
+        """Boolean row mask from a Cohort, a boolean array, row indices, or None (every row)."""
+        n = len(self.model_output)
+        if cohort is None:
+            return np.ones(n, dtype=bool)
+        if hasattr(cohort, "mask"):
+            return np.asarray(cohort.mask(self), dtype=bool)
+        arr = np.asarray(cohort)
+        if arr.dtype == bool:
+            if arr.shape != (n,):
+                raise ValueError(f"a boolean cohort mask needs {n} values, got shape {arr.shape}.")
+            return arr
+        if arr.dtype.kind in "iu":
+            mask = np.zeros(n, dtype=bool)
+            mask[arr] = True
+            return mask
+        raise TypeError("cohort must be an rw.Cohort, a boolean mask or an array of row indices.")
+
+    def _special_columns(self) -> dict[str, Any]:
+        n = len(self.model_output)
+        cols: dict[str, Any] = {"index": np.arange(n)}
+        if self.y_true is not None:
+            cols["y_true"] = self.y_true
+        cols["y_pred"] = self.y_pred
+        if self.task == "classification":
+            if self.y_true is not None:
+                cols["correct"] = np.asarray(self.y_true) == np.asarray(self.y_pred)
+            probabilities = getattr(self, "probabilities", None)
+            if probabilities is not None:
+                cols["confidence"] = probabilities.max(axis=1)
+        elif self.y_true is not None:
+            cols["error"] = np.asarray(self.y_pred, dtype=np.float64) - np.asarray(self.y_true, dtype=np.float64)
+        return cols
+
+    def cohort_columns(self) -> pd.DataFrame:
+        """The columns cohorts filter on: the special columns (index, y_true, y_pred, ...)."""
+        return pd.DataFrame(self._special_columns())
+
+    # --- persistence ------------------------------------------------------------------------
+    def _to_arrays(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        raise NotImplementedError
+
+    @classmethod
+    def _from_arrays(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Explanation:
+        raise NotImplementedError
+
+    def save(self, path) -> Path:
+        """Write one compressed .npz file (arrays + a JSON header; no pickle). Returns the path."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
+        meta, arrays = self._to_arrays()
+        meta = {"format": "rai-widget", "version": FORMAT_VERSION, "kind": self.kind, **meta}
+        for name, arr in arrays.items():
+            if np.asarray(arr).dtype == object:
+                raise TypeError(f"internal error: array {name!r} would need pickle")
+        np.savez_compressed(path, __meta__=np.array(json.dumps(meta, default=_jsonable)), **arrays)
+        return path
+
+    def show(self, **kwargs):
+        """Display this explanation in an interactive dashboard (in a notebook cell)."""
+        from rai_widget.widget import ExplanationDashboard
+
+        return ExplanationDashboard(self, **kwargs)
+
+
+def load(path) -> Explanation:
+    """Load any explanation written by `exp.save(path)`."""
+    path = Path(path)
+    if not path.exists() and path.with_name(path.name + ".npz").exists():
+        path = path.with_name(path.name + ".npz")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no saved explanation at {path}") from None
+    except (ValueError, OSError) as err:
+        raise ValueError(f"{path} is not a file written by rai_widget's exp.save(): {err}") from err
+    if "__meta__" not in arrays:
+        raise ValueError(f"{path} is not a file written by rai_widget's exp.save() (no header).")
+    meta = json.loads(str(arrays.pop("__meta__")))
+    if meta.get("format") != "rai-widget":
+        raise ValueError(f"{path} is not a file written by rai_widget's exp.save().")
+    if meta.get("version", 0) > FORMAT_VERSION:
+        raise ValueError(
+            f"{path} was written by a newer rai-widget (format {meta['version']}); upgrade rai-widget to read it."
+        )
+    cls = Explanation._registry.get(meta.get("kind", ""))
+    if cls is None:
+        raise ValueError(f"{path} holds an explanation of unknown kind {meta.get('kind')!r}.")
+    return cls._from_arrays(meta, arrays)
+
+
+# --- tabular ----------------------------------------------------------------------------------
+
+
+class TabularExplanation(Explanation):
+    """Local feature attributions for tabular rows (from MimicExplainer).
+
+    values[i, j, k] is feature j's contribution to output k for row i, in `units`;
+    base_values[k] + values[i, :, k].sum() == surrogate_output[i, k].
+    """
+
+    kind = "tabular"
+
+    def __init__(self, *, data: pd.DataFrame, feature_names: list[str], feature_kinds: list[str],
+                 values: np.ndarray, base_values: np.ndarray, surrogate_output: np.ndarray,
+                 model_output: np.ndarray, output_names: list, task: str, units: str,
+                 y_pred: np.ndarray, y_true: np.ndarray | None = None,
+                 probabilities: np.ndarray | None = None, fidelity: dict | None = None):
+        self.data = data
+        self.feature_names = list(feature_names)
+        self.feature_kinds = list(feature_kinds)
+        self.values = values
+        self.base_values = base_values
+        self.surrogate_output = surrogate_output
+        self.model_output = model_output
+        self.output_names = list(output_names)
+        self.task = task
+        self.units = units
+        self.y_pred = y_pred
+        self.y_true = y_true
+        self.probabilities = probabilities
+        self.fidelity = fidelity or {}
+
+    def __repr__(self) -> str:
+        n, f, k = self.values.shape
+        fid = ", ".join(f"{k}={v:.3f}" for k, v in self.fidelity.items() if isinstance(v, float))
+        return (
+            f"TabularExplanation({n} rows x {f} features, task={self.task!r}, outputs={self.output_names}, "
+            f"units={self.units!r}, fidelity: {fid})"
+        )
+
+    def __len__(self) -> int:
+        return self.values.shape[0]
+
+    def global_importance(self, cohort=None, output=None) -> pd.Series:
+        """Mean |value| per feature over the cohort's rows, largest first.
+
+        output: None averages over outputs, "predicted" uses each row's predicted class, or an
+        output's name or index.
+        """
+        mask = self.cohort_mask(cohort)
+        vals = self.values[mask]
+        if output is None:
+            imp = np.abs(vals).mean(axis=(0, 2)) if len(vals) else np.zeros(len(self.feature_names))
+            label = "mean |value|, averaged over outputs"
+        elif isinstance(output, str) and output == "predicted" and "predicted" not in self.output_names:
+            idx = self.predicted_index()[mask]
+            picked = vals[np.arange(len(vals)), :, idx]
+            imp = np.abs(picked).mean(axis=0) if len(vals) else np.zeros(len(self.feature_names))
+            label = "mean |value| for the predicted class"
+        else:
+            k = self.output_index(output)
+            imp = np.abs(vals[:, :, k]).mean(axis=0) if len(vals) else np.zeros(len(self.feature_names))
+            label = f"mean |value| for {self.output_names[k]}"
+        series = pd.Series(imp, index=pd.Index(self.feature_names, name="feature"), name=f"{label} ({self.units})")
+        return series.sort_values(ascending=False, kind="stable")
+
+    def local_importance(self, row: int, output=None) -> pd.Series:
+        """One row's values for an output (default: its predicted class), sorted by |value|."""
+        k = self.predicted_index()[row] if output is None else self.output_index(output)
+        series = pd.Series(self.values[row, :, k], index=pd.Index(self.feature_names, name="feature"),
+                           name=f"value for {self.output_names[k]} ({self.units})")
+        return series.iloc[np.argsort(-np.abs(series.to_numpy()), kind="stable")]
+
+    def cohort_columns(self) -> pd.DataFrame:
+        special = pd.DataFrame(self._special_columns(), index=self.data.index)
+        data = self.data.copy(deep=False)
+        data.columns = self.feature_names
+        clash = [c for c in special.columns if c in self.feature_names]
+        special = special.drop(columns=clash)  # a feature of the same name wins
+        return pd.concat([data, special], axis=1).reset_index(drop=True)
+
+    def numeric_data(self) -> np.ndarray:
+        """(n, f) float64: numbers as they are, booleans 0/1, categories as codes (NaN missing)."""
+        out = np.empty((len(self.data), len(self.feature_names)))
+        for j, (col, kind) in enumerate(zip(self.data.columns, self.feature_kinds, strict=True)):
+            s = self.data[col]
+            if kind == "category":
+                out[:, j] = s.astype("category").cat.codes.to_numpy(dtype=np.float64)
+                out[out[:, j] < 0, j] = np.nan
+            elif kind == "bool":
+                out[:, j] = pd.array(s, dtype="boolean").to_numpy(dtype=np.float64, na_value=np.nan)
+            else:
+                out[:, j] = pd.to_numeric(s).to_numpy(dtype=np.float64, na_value=np.nan)
+        return out
+
+    def to_shap(self, output=None):
+        """A shap.Explanation: values (n, f, k), or (n, f) for one output given by name or index."""
+        import shap
+
+        base = np.tile(self.base_values, (len(self), 1))
+        values = self.values
+        output_names = self.output_names
+        if output is not None:
+            k = self.output_index(output)
+            values, base, output_names = values[:, :, k], base[:, k], None
+        return shap.Explanation(
+            values=values,
+            base_values=base,
+            data=self.numeric_data(),
+            display_data=self.data.to_numpy(),
+            feature_names=self.feature_names,
+            output_names=output_names,
+        )
+
+    def _to_arrays(self):
+        arrays: dict[str, np.ndarray] = {
+            "values": self.values,
+            "base_values": self.base_values,
+            "surrogate_output": self.surrogate_output,
+            "model_output": self.model_output,
+            "y_pred": _label_array(self.y_pred),
+        }
+        if self.y_true is not None:
+            arrays["y_true"] = _label_array(self.y_true)
+        if self.probabilities is not None:
+            arrays["probabilities"] = self.probabilities
+        columns_meta = []
+        for j, (col, kind) in enumerate(zip(self.data.columns, self.feature_kinds, strict=True)):
+            s = self.data[col]
+            if kind == "category":
+                cat = s.astype("string").astype("category")
+                arrays[f"data_{j}"] = cat.cat.codes.to_numpy(dtype=np.int32)
+                columns_meta.append({"kind": kind, "levels": [str(c) for c in cat.cat.categories]})
+            elif kind == "bool":
+                arrays[f"data_{j}"] = pd.array(s, dtype="boolean").to_numpy(dtype=np.float64, na_value=np.nan)
+                columns_meta.append({"kind": kind})
+            else:
+                arr = s.to_numpy()
+                if arr.dtype.kind not in "iuf":
+                    arr = pd.to_numeric(s).to_numpy(dtype=np.float64, na_value=np.nan)
+                arrays[f"data_{j}"] = arr
+                columns_meta.append({"kind": kind})
+        meta = {
+            "feature_names": self.feature_names,
+            "feature_kinds": self.feature_kinds,
+            "output_names": [_jsonable(o) for o in self.output_names],
+            "task": self.task,
+            "units": self.units,
+            "fidelity": self.fidelity,
+            "columns": columns_meta,
+        }
+        return meta, arrays
+
+    @classmethod
+    def _from_arrays(cls, meta, arrays):
+        data = {}
+        for j, (name, col) in enumerate(zip(meta["feature_names"], meta["columns"], strict=True)):
+            raw = arrays[f"data_{j}"]
+            if col["kind"] == "category":
+                data[name] = pd.Categorical.from_codes(raw, categories=col["levels"])
+            elif col["kind"] == "bool":
+                data[name] = pd.array([None if np.isnan(v) else bool(v) for v in raw], dtype="boolean") \
+                    if np.isnan(raw).any() else raw.astype(bool)
+            else:
+                data[name] = raw
+        return cls(
+            data=pd.DataFrame(data),
+            feature_names=meta["feature_names"],
+            feature_kinds=meta["feature_kinds"],
+            values=arrays["values"],
+            base_values=arrays["base_values"],
+            surrogate_output=arrays["surrogate_output"],
+            model_output=arrays["model_output"],
+            output_names=meta["output_names"],
+            task=meta["task"],
+            units=meta["units"],
+            y_pred=arrays["y_pred"],
+            y_true=arrays.get("y_true"),
+            probabilities=arrays.get("probabilities"),
+            fidelity=meta.get("fidelity"),
+        )
+
+
+def warn_if_poor_fidelity(fidelity: dict, r2_floor: float = 0.8, agreement_floor: float = 0.9) -> None:
+    """Warn, with the numbers, when the surrogate's fidelity is below the floors."""
+    problems = []
+    r2 = fidelity.get("r2")
+    if r2 is not None and np.isfinite(r2) and r2 < r2_floor:
+        problems.append(f"R^2 {r2:.3f} < {r2_floor}")
+    agreement = fidelity.get("agreement")
+    if agreement is not None and agreement < agreement_floor:
+        problems.append(f"class agreement {agreement:.1%} < {agreement_floor:.0%}")
+    if problems:
+        warnings.warn(
+            "The surrogate replicates the model poorly on the explained rows ("
+            + "; ".join(problems)
+            + "). Its attributions may not reflect the model. Try a larger surrogate "
+            "(surrogate_params={'n_estimators': 400, 'num_leaves': 63}) or more X_train rows.",
+            FidelityWarning,
+            stacklevel=3,
+        )

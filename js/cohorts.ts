@@ -1,0 +1,141 @@
+// Cohort evaluation in the browser: the same rules as rai_widget/cohorts.py (see its docstring),
+// pinned by the shared vectors in tests/cohort_cases.json. Pure functions, no DOM.
+//
+// In short: numbers compare at float32 (the column already is; the value goes through
+// Math.fround); categories compare by string with ==, !=, in, not in only; booleans take
+// true/false. A missing value (NaN, category code -1, a bool byte other than 0/1) matches no
+// filter except != and not in.
+
+export const OPS = ["==", "!=", "<", "<=", ">", ">=", "in", "not in", "between"] as const;
+export type Op = (typeof OPS)[number];
+export type Scalar = string | number | boolean | null;
+
+export interface Filter {
+  column: string;
+  op: Op;
+  value: Scalar | Scalar[];
+}
+
+export interface Cohort {
+  name: string;
+  combine: "all" | "any";
+  filters: Filter[];
+}
+
+export type Column =
+  | { kind: "number"; values: Float32Array } // NaN = missing
+  | { kind: "category"; codes: Int32Array; categories: string[] } // code -1 = missing
+  | { kind: "bool"; values: Uint8Array }; // 1 = true, 0 = false, anything else = missing
+
+const ORDERING: readonly string[] = ["<", "<=", ">", ">=", "between"];
+const fmt = (v: unknown) => JSON.stringify(v);
+const isNumber = (v: unknown): v is number => typeof v === "number" && !Number.isNaN(v);
+
+/** The string a filter value stands for on a categorical column, or null if it cannot. */
+function categoryValue(v: unknown): string | null {
+  if (typeof v === "string") return v;
+  if (isNumber(v) && Number.isSafeInteger(v)) return String(v);
+  return null;
+}
+
+/** Why `filter` cannot be applied to `columns`, in words for the user; null when it can. */
+export function validateFilter(filter: Filter, columns: Record<string, Column>): string | null {
+  const { column, op, value } = filter;
+  if (typeof column !== "string" || column === "") return "filter column must be a non-empty string";
+  if (!(OPS as readonly string[]).includes(op)) return `unknown op '${op}'; valid ops: ${OPS.join(", ")}`;
+  if (op === "between") {
+    if (!(Array.isArray(value) && value.length === 2 && isNumber(value[0]) && isNumber(value[1]) && value[0] <= value[1]))
+      return `'between' needs [lo, hi]: two numbers with lo <= hi, got ${fmt(value)}`;
+  } else if (op === "in" || op === "not in") {
+    if (!Array.isArray(value)) return `'${op}' needs a list of values, got ${fmt(value)}`;
+  } else if (Array.isArray(value)) {
+    return `'${op}' needs a single value, not a list`;
+  }
+  if (!Object.prototype.hasOwnProperty.call(columns, column))
+    return `unknown column '${column}'; available columns: ${Object.keys(columns).join(", ")}`;
+  const col = columns[column];
+  const values = Array.isArray(value) ? value : [value];
+  if (col.kind === "number") {
+    const bad = values.find((v) => !isNumber(v));
+    return bad === undefined ? null : `column '${column}' is numeric: ${fmt(bad)} is not a number`;
+  }
+  const label = col.kind === "category" ? "categorical" : "boolean";
+  if (ORDERING.includes(op)) return `'${op}' is not defined for ${label} column '${column}'; use ==, !=, in or not in`;
+  for (const v of values) {
+    if (col.kind === "bool" && typeof v !== "boolean") return `column '${column}' is boolean: ${fmt(v)} is not true or false`;
+    if (col.kind === "category" && categoryValue(v) === null)
+      return `column '${column}' is categorical: ${fmt(v)} is not a string`;
+  }
+  return null;
+}
+
+/** Like validateFilter, for the whole cohort: name, combine, then each filter in order. */
+export function validateCohort(cohort: Cohort, columns: Record<string, Column>): string | null {
+  if (typeof cohort.name !== "string" || cohort.name.trim() === "") return "cohort name must be a non-empty string";
+  if (cohort.combine !== "all" && cohort.combine !== "any")
+    return `combine must be 'all' or 'any', got '${cohort.combine}'`;
+  for (const f of cohort.filters) {
+    const reason = validateFilter(f, columns);
+    if (reason !== null) return reason;
+  }
+  return null;
+}
+
+// 1 where a row matches one (already validated) filter.
+function evaluateFilter(filter: Filter, col: Column, nRows: number): Uint8Array {
+  const { op, value } = filter;
+  const out = new Uint8Array(nRows);
+  if (col.kind === "number") {
+    const x = col.values;
+    const v = Array.isArray(value) ? value.map((w) => Math.fround(w as number)) : [Math.fround(value as number)];
+    const set = new Set(v);
+    // Each test is false for NaN except != and not in, which are true: the missing-value rule.
+    const test: (a: number) => boolean = {
+      "==": (a: number) => a === v[0],
+      "!=": (a: number) => a !== v[0],
+      "<": (a: number) => a < v[0],
+      "<=": (a: number) => a <= v[0],
+      ">": (a: number) => a > v[0],
+      ">=": (a: number) => a >= v[0],
+      between: (a: number) => a >= v[0] && a <= v[1],
+      in: (a: number) => set.has(a),
+      "not in": (a: number) => !set.has(a),
+    }[op];
+    for (let i = 0; i < nRows; i++) out[i] = test(x[i]) ? 1 : 0;
+    return out;
+  }
+  const wanted = Array.isArray(value) ? value : [value];
+  const positive = op === "==" || op === "in";
+  // hit[k]: whether stored value k is one of the wanted ones; missing values never are.
+  let hit: (i: number) => boolean;
+  if (col.kind === "bool") {
+    const t = wanted.includes(true);
+    const f = wanted.includes(false);
+    hit = (i) => (col.values[i] === 1 && t) || (col.values[i] === 0 && f);
+  } else {
+    const names = new Set(wanted.map(categoryValue));
+    const codes = new Set(col.categories.flatMap((c, k) => (names.has(c) ? [k] : [])));
+    hit = (i) => codes.has(col.codes[i]);
+  }
+  for (let i = 0; i < nRows; i++) out[i] = hit(i) === positive ? 1 : 0;
+  return out;
+}
+
+/** 1 for each row in the cohort. Throws an Error with validateCohort's reason if it is invalid. */
+export function evaluateCohort(cohort: Cohort, columns: Record<string, Column>, nRows: number): Uint8Array {
+  const reason = validateCohort(cohort, columns);
+  if (reason !== null) throw new Error(reason);
+  const all = cohort.combine === "all";
+  const mask = new Uint8Array(nRows).fill(all || cohort.filters.length === 0 ? 1 : 0);
+  for (const f of cohort.filters) {
+    const m = evaluateFilter(f, columns[f.column], nRows);
+    for (let i = 0; i < nRows; i++) mask[i] = all ? mask[i] & m[i] : mask[i] | m[i];
+  }
+  return mask;
+}
+
+export function countRows(mask: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i] ? 1 : 0;
+  return n;
+}

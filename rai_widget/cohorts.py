@@ -1,0 +1,215 @@
+"""Cohorts: named subsets of the explained rows, defined by filters on columns.
+
+A cohort is plain data, the same JSON in Python and in the browser (``js/cohorts.ts``)::
+
+    {"name": "older", "combine": "all", "filters": [{"column": "age", "op": ">", "value": 40}]}
+
+Both evaluators follow these rules, pinned by the shared vectors in ``tests/cohort_cases.json``:
+
+- ``combine="all"`` keeps rows matching every filter, ``"any"`` rows matching at least one.
+  A cohort with no filters selects every row, whatever ``combine`` says.
+- Ops: ``==, !=, <, <=, >, >=, in, not in, between``. ``in``/``not in`` take a list;
+  ``between`` takes ``[lo, hi]`` (two numbers, lo <= hi, both ends inclusive).
+- Each column has a kind, taken from its dtype: *boolean* (bool, nullable boolean, or an object
+  column holding only booleans), *number* (any other numeric dtype) or *categorical* (everything
+  else: category, string, object). Values are checked against the kind when a cohort is evaluated:
+  - number: values must be numbers (a numeric string such as ``"40"`` is an error). Column and
+    value are both cast to float32 before comparing, because the browser only ever sees float32
+    copies of numeric columns; comparing at float64 here would let the kernel and the view
+    disagree about rows near a threshold (e.g. ``0.1 + 0.2 <= 0.3`` is false at float64 and true
+    at float32). Integers above 2**24 lose precision the same way on both sides.
+  - categorical: compared by string value (``str(category)``), case-sensitive, with
+    ``==, !=, in, not in`` only; ordering ops are an error. Filter values must be strings;
+    integers are accepted and compared as their decimal string, so ``1`` matches category ``1``.
+  - boolean: values must be ``True``/``False``, with ``==, !=, in, not in`` only.
+- Missing values (NaN, None, pd.NA, a missing category) match no filter except ``!=`` and
+  ``not in``: a missing value is never equal to, inside or ordered against anything, so it is
+  "not equal" to every value. This is IEEE NaN behaviour, the same in numpy and JavaScript.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+OPS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in", "between")
+_EQUALITY_OPS = ("==", "!=", "in", "not in")
+_ORDERING_OPS = ("<", "<=", ">", ">=", "between")
+_LIST_OPS = ("in", "not in")
+_MAX_SAFE_INT = 2**53 - 1
+
+
+def _fmt(value: Any) -> str:
+    """A value as JSON, so messages read the same as in the browser."""
+    return json.dumps(value, default=repr)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars -> Python scalars, tuples -> lists (so to_json() and == behave)."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _is_number(v: Any) -> bool:
+    if isinstance(v, float):
+        return not math.isnan(v)
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+@dataclass
+class Filter:
+    """One condition on one column, e.g. ``Filter("age", ">", 40)``."""
+
+    column: str
+    op: str
+    value: Any
+
+    def __post_init__(self) -> None:
+        self.value = _plain(self.value)
+        if not isinstance(self.column, str) or not self.column:
+            raise ValueError("filter column must be a non-empty string")
+        if self.op not in OPS:
+            raise ValueError(f"unknown op '{self.op}'; valid ops: {', '.join(OPS)}")
+        v = self.value
+        if self.op == "between":
+            if not (isinstance(v, list) and len(v) == 2 and all(map(_is_number, v)) and v[0] <= v[1]):
+                raise ValueError(f"'between' needs [lo, hi]: two numbers with lo <= hi, got {_fmt(v)}")
+        elif self.op in _LIST_OPS:
+            if not isinstance(v, list):
+                raise ValueError(f"'{self.op}' needs a list of values, got {_fmt(v)}")
+        elif isinstance(v, list):
+            raise ValueError(f"'{self.op}' needs a single value, not a list")
+
+    def to_json(self) -> dict:
+        return {"column": self.column, "op": self.op, "value": _plain(self.value)}
+
+    @classmethod
+    def from_json(cls, d: dict) -> Filter:
+        if not isinstance(d, dict) or not {"column", "op", "value"} <= d.keys():
+            raise ValueError(f"a filter needs the keys column, op and value, got {_fmt(d)}")
+        return cls(d["column"], d["op"], d["value"])
+
+    def __repr__(self) -> str:
+        return f"Filter({self.column!r}, {self.op!r}, {self.value!r})"
+
+
+@dataclass
+class Cohort:
+    """A named set of filters combined with "all" (AND) or "any" (OR). See the module docstring."""
+
+    name: str
+    filters: list[Filter] = field(default_factory=list)
+    combine: str = "all"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValueError("cohort name must be a non-empty string")
+        if self.combine not in ("all", "any"):
+            raise ValueError(f"combine must be 'all' or 'any', got '{self.combine}'")
+        self.filters = [f if isinstance(f, Filter) else Filter.from_json(f) for f in self.filters]
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "combine": self.combine, "filters": [f.to_json() for f in self.filters]}
+
+    @classmethod
+    def from_json(cls, d: dict) -> Cohort:
+        if not isinstance(d, dict) or "name" not in d:
+            raise ValueError(f"a cohort needs at least a name, got {_fmt(d)}")
+        return cls(d["name"], list(d.get("filters", [])), d.get("combine", "all"))
+
+    def __repr__(self) -> str:
+        return f"Cohort({self.name!r}, {self.filters!r}, combine={self.combine!r})"
+
+    def mask(self, obj: Any) -> np.ndarray:
+        """Boolean array, one entry per row of ``obj``: a DataFrame, or anything with
+        ``cohort_columns()`` returning one (the explanation classes)."""
+        df = obj.cohort_columns() if hasattr(obj, "cohort_columns") else obj
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError("mask() needs a DataFrame or an object with cohort_columns()")
+        # Check every filter before evaluating any, so a bad cohort fails whole.
+        kinds = [_check(f, df) for f in self.filters]
+        n = len(df)
+        if not self.filters:
+            return np.ones(n, dtype=bool)
+        hits = [_evaluate(f, df[f.column], kind) for f, kind in zip(self.filters, kinds, strict=True)]
+        return np.logical_and.reduce(hits) if self.combine == "all" else np.logical_or.reduce(hits)
+
+    def count(self, obj: Any) -> int:
+        return int(self.mask(obj).sum())
+
+
+def _kind(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return "bool"
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return "category"
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return "number"
+    if s.dtype == object and s.notna().any() and pd.api.types.infer_dtype(s, skipna=True) == "boolean":
+        return "bool"
+    return "category"
+
+
+def _category_value(v: Any) -> str | None:
+    if isinstance(v, str):
+        return v
+    if _is_number(v) and abs(v) <= _MAX_SAFE_INT and float(v).is_integer():
+        return str(int(v))
+    return None
+
+
+def _check(f: Filter, df: pd.DataFrame) -> str:
+    """The column's kind, or ValueError with the reason the filter cannot apply to it."""
+    if f.column not in df.columns:
+        raise ValueError(f"unknown column '{f.column}'; available columns: {', '.join(map(str, df.columns))}")
+    kind = _kind(df[f.column])
+    values = f.value if isinstance(f.value, list) else [f.value]
+    if kind == "number":
+        bad = [v for v in values if not _is_number(v)]
+        if bad:
+            raise ValueError(f"column '{f.column}' is numeric: {_fmt(bad[0])} is not a number")
+        return kind
+    label = "categorical" if kind == "category" else "boolean"
+    if f.op in _ORDERING_OPS:
+        raise ValueError(f"'{f.op}' is not defined for {label} column '{f.column}'; use ==, !=, in or not in")
+    for v in values:
+        if kind == "bool" and not isinstance(v, bool):
+            raise ValueError(f"column '{f.column}' is boolean: {_fmt(v)} is not true or false")
+        if kind == "category" and _category_value(v) is None:
+            raise ValueError(f"column '{f.column}' is categorical: {_fmt(v)} is not a string")
+    return kind
+
+
+def _evaluate(f: Filter, s: pd.Series, kind: str) -> np.ndarray:
+    op, v = f.op, f.value
+    if kind == "number":
+        with np.errstate(over="ignore"):  # beyond float32 range -> inf, as Math.fround does
+            x = s.to_numpy(dtype=np.float32, na_value=np.nan)
+            v = np.asarray(v, dtype=np.float32)
+        # NaN compares false to everything and != to everything: the missing-value rule for free.
+        if op == "between":
+            return (x >= v[0]) & (x <= v[1])
+        if op in _LIST_OPS:
+            hit = np.isin(x, v)
+            return hit if op == "in" else ~hit
+        return {"==": x == v, "!=": x != v, "<": x < v, "<=": x <= v, ">": x > v, ">=": x >= v}[op]
+
+    wanted = v if isinstance(v, list) else [v]
+    if kind == "bool":
+        missing = s.isna().to_numpy()
+        x = s.where(~s.isna(), False).astype(bool).to_numpy()
+        hit = np.isin(x, wanted) & ~missing
+    else:
+        cat = s.array if isinstance(s.dtype, pd.CategoricalDtype) else pd.Categorical(s)
+        wanted = {_category_value(w) for w in wanted}
+        codes = [i for i, c in enumerate(cat.categories) if str(c) in wanted]
+        hit = np.isin(np.asarray(cat.codes), codes)  # code -1 (missing) is never wanted
+    return hit if op in ("==", "in") else ~hit

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { Cohort, Column, countRows, evaluateCohort, validateCohort, validateFilter } from "../../js/cohorts";
+import cases from "../cohort_cases.json";
+
+type JsonColumn = { kind: "number" | "category" | "bool"; values: (number | string | boolean | null)[] };
+interface Table {
+  columns: Record<string, JsonColumn>;
+  cases: { name: string; cohort: Cohort; expected: number[] }[];
+  errors: { name: string; cohort: Cohort; error: string }[];
+}
+
+// JSON infers `op: string`; the cases are checked against the real types by running them.
+const table = cases as unknown as Table;
+
+/** The shared JSON columns in the form the widget sends them. */
+function toColumn(c: JsonColumn): Column {
+  if (c.kind === "number") return { kind: "number", values: Float32Array.from(c.values, (v) => (v === null ? NaN : (v as number))) };
+  if (c.kind === "bool") return { kind: "bool", values: Uint8Array.from(c.values, (v) => (v === null ? 255 : v ? 1 : 0)) };
+  const categories = [...new Set(c.values.filter((v): v is string => v !== null))];
+  return { kind: "category", categories, codes: Int32Array.from(c.values, (v) => (v === null ? -1 : categories.indexOf(v as string))) };
+}
+
+const columns: Record<string, Column> = Object.fromEntries(Object.entries(table.columns).map(([k, c]) => [k, toColumn(c)]));
+const nRows = table.columns.index.values.length;
+const rows = (mask: Uint8Array) => [...mask.keys()].filter((i) => mask[i] === 1);
+
+describe("shared cohort cases", () => {
+  it.each(table.cases.map((c) => [c.name, c] as const))("%s", (_, c) => {
+    expect(validateCohort(c.cohort, columns)).toBeNull();
+    const mask = evaluateCohort(c.cohort, columns, nRows);
+    expect(mask).toBeInstanceOf(Uint8Array);
+    expect(rows(mask)).toEqual(c.expected);
+    expect(countRows(mask)).toBe(c.expected.length);
+  });
+});
+
+describe("shared error cases", () => {
+  it.each(table.errors.map((c) => [c.name, c] as const))("%s", (_, c) => {
+    const reason = validateCohort(c.cohort, columns);
+    expect(reason).toContain(c.error);
+    expect(() => evaluateCohort(c.cohort, columns, nRows)).toThrow(reason!);
+  });
+});
+
+describe("validateFilter", () => {
+  it("returns null for a valid filter and a reason for an invalid one", () => {
+    expect(validateFilter({ column: "age", op: ">", value: 40 }, columns)).toBeNull();
+    expect(validateFilter({ column: "color", op: "<=", value: "b" }, columns)).toMatch(/categorical column 'color'/);
+  });
+  it("reports the first bad filter of a cohort", () => {
+    const cohort: Cohort = {
+      name: "c",
+      combine: "any",
+      filters: [
+        { column: "age", op: ">", value: 1 },
+        { column: "nope", op: ">", value: 1 },
+        { column: "age", op: ">", value: "x" },
+      ],
+    };
+    expect(validateCohort(cohort, columns)).toMatch(/^unknown column 'nope'/);
+  });
+});
+
+describe("countRows", () => {
+  it("counts ones", () => {
+    expect(countRows(new Uint8Array([1, 0, 1, 1]))).toBe(3);
+    expect(countRows(new Uint8Array(0))).toBe(0);
+  });
+});

@@ -1,0 +1,137 @@
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rai_widget import cohorts  # noqa: E402
+
+Cohort, Filter = cohorts.Cohort, cohorts.Filter
+
+CASES = json.loads((Path(__file__).parent / "cohort_cases.json").read_text())
+
+
+def build_frame(columns: dict, categories_as: str = "category") -> pd.DataFrame:
+    """The shared column table as the kernel would hold it: float64/int64 numbers (cast to
+    float32 by the evaluator), categoricals (or plain object columns), bool / nullable boolean."""
+    data = {}
+    for name, col in columns.items():
+        values = col["values"]
+        if col["kind"] == "number":
+            if all(isinstance(v, int) for v in values):
+                data[name] = np.array(values, dtype=np.int64)
+            else:
+                data[name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        elif col["kind"] == "category":
+            data[name] = pd.Series(values, dtype=categories_as)
+        else:
+            data[name] = pd.array(values, dtype="boolean") if None in values else np.array(values, dtype=bool)
+    return pd.DataFrame(data)
+
+
+FRAMES = {kind: build_frame(CASES["columns"], kind) for kind in ("category", "object", "string")}
+
+
+@pytest.mark.parametrize("categories_as", FRAMES)
+@pytest.mark.parametrize("case", CASES["cases"], ids=[c["name"] for c in CASES["cases"]])
+def test_shared_case(case, categories_as):
+    mask = Cohort.from_json(case["cohort"]).mask(FRAMES[categories_as])
+    assert mask.dtype == bool
+    assert np.flatnonzero(mask).tolist() == case["expected"]
+
+
+@pytest.mark.parametrize("case", CASES["errors"], ids=[c["name"] for c in CASES["errors"]])
+def test_shared_error(case):
+    with pytest.raises(ValueError, match=re.escape(case["error"])):
+        Cohort.from_json(case["cohort"]).mask(FRAMES["category"])
+
+
+def test_frame_columns_are_the_kinds_the_cases_expect():
+    df = FRAMES["category"]
+    assert df["index"].dtype == np.int64 and df["age"].dtype == np.float64
+    assert df["correct"].dtype == bool and df["flag"].dtype == "boolean"
+
+
+@pytest.mark.parametrize("case", CASES["cases"] + CASES["errors"][:1], ids=lambda c: c["name"])
+def test_json_round_trip(case):
+    c = Cohort.from_json(case["cohort"])
+    assert c.to_json() == case["cohort"]
+    assert Cohort.from_json(json.loads(json.dumps(c.to_json()))) == c
+
+
+def test_python_construction_and_equality():
+    c = Cohort("older", [Filter("age", ">", np.int64(40)), Filter("grade", "in", ("1", "2"))])
+    assert c.combine == "all"
+    assert c.filters[0].value == 40 and type(c.filters[0].value) is int
+    assert c.to_json()["filters"][1] == {"column": "grade", "op": "in", "value": ["1", "2"]}
+    assert c == Cohort("older", [{"column": "age", "op": ">", "value": 40}, c.filters[1]])
+    assert c != Cohort("older", c.filters, combine="any")
+    assert repr(c.filters[0]) == "Filter('age', '>', 40)"
+    shown = repr(Cohort("x", [Filter("a", "==", "b")], "any"))
+    assert shown == "Cohort('x', [Filter('a', '==', 'b')], combine='any')"
+    assert Cohort("everyone").filters == []
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Filter("age", "~", 1), "valid ops: ==, !=, <, <=, >, >=, in, not in, between"),
+        (lambda: Filter("age", "between", [3, 1]), "lo <= hi"),
+        (lambda: Filter("age", "between", [1, True]), "two numbers"),
+        (lambda: Filter("age", "between", [1, float("nan")]), "two numbers"),
+        (lambda: Filter("color", "in", "red"), "'in' needs a list"),
+        (lambda: Filter("color", "==", ["red"]), "needs a single value"),
+        (lambda: Cohort("c", combine="and"), "combine must be 'all' or 'any'"),
+        (lambda: Cohort("  "), "non-empty"),
+        (lambda: Cohort("c", [{"column": "age", "op": ">"}]), "column, op and value"),
+        (lambda: Cohort.from_json({"filters": []}), "needs at least a name"),
+    ],
+)
+def test_construction_errors(make, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make()
+
+
+def test_mask_on_a_dataframe_with_numpy_and_pandas_dtypes():
+    df = pd.DataFrame(
+        {
+            "age": pd.array([30, None, 50], dtype="Int64"),
+            "y_pred": pd.Categorical(["yes", "no", "yes"]),
+            "correct": np.array([True, False, True]),
+            "confidence": np.array([0.9, 0.55, 0.7], dtype=np.float32),
+            "done": pd.Series([True, None, False], dtype=object),
+            "pclass": pd.Categorical([1, 2, 3]),
+        }
+    )
+    c = Cohort("c", [Filter("age", "!=", 30), Filter("y_pred", "==", "yes")])
+    assert c.mask(df).tolist() == [False, False, True]
+    assert Cohort("c", [Filter("confidence", "<=", 0.7)]).mask(df).tolist() == [False, True, True]
+    assert Cohort("c", [Filter("done", "==", False)]).mask(df).tolist() == [False, False, True]
+    assert Cohort("c", [Filter("pclass", "in", [1, "3"])]).mask(df).tolist() == [True, False, True]
+    assert Cohort("c", [Filter("correct", "==", True)]).count(df) == 2
+    assert Cohort("everyone", combine="any").count(df) == 3
+
+
+def test_mask_on_an_object_with_cohort_columns():
+    class Stub:
+        def cohort_columns(self):
+            return pd.DataFrame({"index": np.arange(5), "error": [-2.0, -0.5, 0.0, 0.5, 2.0]})
+
+    c = Cohort("small errors", [Filter("error", "between", [-1, 1])])
+    assert np.flatnonzero(c.mask(Stub())).tolist() == [1, 2, 3]
+    assert c.count(Stub()) == 3
+    with pytest.raises(ValueError, match="unknown column 'age'; available columns: index, error"):
+        Cohort("c", [Filter("age", ">", 1)]).mask(Stub())
+
+
+def test_mask_rejects_other_objects():
+    with pytest.raises(TypeError, match="cohort_columns"):
+        Cohort("c").mask([1, 2, 3])
+
+
+def test_float32_is_why_python_and_the_browser_agree():
+    df = pd.DataFrame({"x": [0.1 + 0.2]})
+    assert not (df["x"] <= 0.3).any()  # float64 says no
+    assert Cohort("c", [Filter("x", "<=", 0.3)]).mask(df).tolist() == [True]  # the browser says yes

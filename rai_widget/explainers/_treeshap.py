@@ -243,32 +243,45 @@ def _shap_kernel(X, out, tree_node_start, node_feature, node_threshold, node_kin
                  node_default_left, node_cat_start, node_cat_end, cat_values, tree_leaf_start,
                  path_start, path_node, path_left, path_slot, feat_start, leaf_features, table_start,
                  tables, max_nodes, block):
-    n = X.shape[0]
+    n, n_features = X.shape[0], out.shape[1]
     n_trees = tree_node_start.shape[0] - 1
     n_blocks = (n + block - 1) // block
     for b in numba.prange(n_blocks):
-        left = np.empty(max_nodes, np.uint8)
-        # Tree-major within a block of rows keeps one tree's tables in cache while the rows use them.
+        r0 = b * block
+        m = min(n, r0 + block) - r0
+        # Rows innermost: consecutive updates hit different rows, so they don't wait on each other
+        # (a leaf-major loop on one row re-adds into the same few features and stalls).
+        left = np.empty((max_nodes, m), np.uint8)
+        pattern = np.empty(m, np.int64)
+        acc = np.zeros((n_features, m))
         for t in range(n_trees):
             n0 = tree_node_start[t]
-            for r in range(b * block, min(n, (b + 1) * block)):
-                for k in range(n0, tree_node_start[t + 1]):
-                    left[k - n0] = _goes_left(X[r, node_feature[k]], node_kind[k], node_missing[k],
-                                              node_default_left[k], node_threshold[k], cat_values,
-                                              node_cat_start[k], node_cat_end[k])
-                for leaf in range(tree_leaf_start[t], tree_leaf_start[t + 1]):
-                    f0 = feat_start[leaf]
-                    d = feat_start[leaf + 1] - f0
-                    if d == 0:
-                        continue
-                    pattern = (1 << d) - 1
-                    for p in range(path_start[leaf], path_start[leaf + 1]):
-                        # branch-free: the comparison outcome is data-dependent and mispredicts
-                        miss = np.int64(left[path_node[p]] ^ path_left[p])
-                        pattern &= ~(miss << path_slot[p])
-                    base = table_start[leaf] + pattern * d
-                    for s in range(d):
-                        out[r, leaf_features[f0 + s]] += tables[base + s]
+            for k in range(n0, tree_node_start[t + 1]):
+                f = node_feature[k]
+                for r in range(m):
+                    left[k - n0, r] = _goes_left(X[r0 + r, f], node_kind[k], node_missing[k],
+                                                 node_default_left[k], node_threshold[k], cat_values,
+                                                 node_cat_start[k], node_cat_end[k])
+            for leaf in range(tree_leaf_start[t], tree_leaf_start[t + 1]):
+                f0 = feat_start[leaf]
+                d = feat_start[leaf + 1] - f0
+                if d == 0:
+                    continue
+                pattern[:] = (1 << d) - 1
+                for p in range(path_start[leaf], path_start[leaf + 1]):
+                    node, want, slot = path_node[p], path_left[p], path_slot[p]
+                    for r in range(m):
+                        # branch-free: whether a row satisfies a split is data-dependent
+                        miss = np.int64(left[node, r] ^ want)
+                        pattern[r] &= ~(miss << slot)
+                base = table_start[leaf]
+                for s in range(d):
+                    feat = leaf_features[f0 + s]
+                    for r in range(m):
+                        acc[feat, r] += tables[base + pattern[r] * d + s]
+        for r in range(m):
+            for f in range(n_features):
+                out[r0 + r, f] = acc[f, r]
 
 
 def shap_values(booster, packed: PackedTrees | None, X: np.ndarray) -> tuple[np.ndarray, float]:

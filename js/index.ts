@@ -1,31 +1,29 @@
 // anywidget entry: one ES module exporting render({ model, el }).
-import { renderSummary, SummaryState } from "./summary";
+import { renderTabular, TabViews, WidgetModel } from "./dashboard";
+import { h } from "./dom";
+import { createImportanceChart } from "./views/importance";
 import "./style.css";
 
-interface Model {
-  get(name: string): any;
-  on(event: string, cb: () => void): void;
-  off(event: string, cb: () => void): void;
-}
+const TABULAR_VIEWS: TabViews = {
+  importance: [createImportanceChart],
+  rows: [],
+  cohorts: [],
+};
 
-function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
-  const root = document.createElement("div");
-  root.className = "rw-root";
+function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
+  const root = h("div", { cls: "rw-root" });
   el.appendChild(root);
-  const draw = () => {
-    const state: SummaryState = {
-      kind: model.get("kind"),
-      meta: model.get("meta"),
-      importance: model.get("importance"),
-    };
-    renderSummary(root, state);
-  };
-  draw();
-  model.on("change:meta", draw);
-  model.on("change:importance", draw);
+  let cleanup = () => {};
+  try {
+    const kind = model.get("kind");
+    if (kind === "tabular") cleanup = renderTabular(model, root, TABULAR_VIEWS);
+    else root.appendChild(h("div", { cls: "rw-empty", text: `This version of the view cannot show '${kind}' explanations yet.` }));
+  } catch (err) {
+    root.appendChild(h("div", { cls: "rw-error", text: `rai-widget could not draw this explanation: ${(err as Error).message}` }));
+    console.error(err);
+  }
   return () => {
-    model.off("change:meta", draw);
-    model.off("change:importance", draw);
+    cleanup();
     root.remove();
   };
 }

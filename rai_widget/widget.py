@@ -1,29 +1,54 @@
-"""ExplanationDashboard: the anywidget that shows an explanation inline in a notebook."""
+"""ExplanationDashboard: the anywidget that shows an explanation inline in a notebook.
+
+What crosses the comm: `meta` (names, settings: small JSON), `arrays` (numpy as binary buffers,
+float32/int32, see _serialize.py), and the interactive state synced both ways: `cohorts`,
+`active_cohort`, `selected_rows`. State lives in traits, so saved notebook widget state and the
+offline HTML report rebuild the view without a kernel.
+"""
 
 from __future__ import annotations
 
 import pathlib
 
 import anywidget
+import numpy as np
 import traitlets
 
 from rai_widget._serialize import array_to_wire
+from rai_widget.cohorts import Cohort
 from rai_widget.explanations import Explanation, TabularExplanation
 
 _STATIC = pathlib.Path(__file__).parent / "static"
+ALL_DATA = "All data"
+
+
+def _cohorts_to_json(cohorts, widget):
+    return [c.to_json() for c in cohorts]
+
+
+def _cohorts_from_json(data, widget):
+    return [Cohort.from_json(d) for d in data]
 
 
 class ExplanationDashboard(anywidget.AnyWidget):
-    """Interactive view of an explanation. Display it as the last expression of a notebook cell."""
+    """Interactive view of an explanation. Display it as the last expression of a notebook cell.
+
+    dash.cohorts, dash.active_cohort and dash.selected_rows follow what the user does in the view,
+    and setting them from Python updates the view.
+    """
 
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
 
     kind = traitlets.Unicode("").tag(sync=True)
     meta = traitlets.Dict().tag(sync=True)
-    importance = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+    arrays = traitlets.Dict().tag(sync=True)
+    cohorts = traitlets.List(traitlets.Instance(Cohort)).tag(
+        sync=True, to_json=_cohorts_to_json, from_json=_cohorts_from_json)
+    active_cohort = traitlets.Unicode(ALL_DATA).tag(sync=True)
+    selected_rows = traitlets.List(traitlets.Int()).tag(sync=True)
 
-    def __init__(self, explanation: Explanation, **kwargs):
+    def __init__(self, explanation: Explanation, cohorts=None, **kwargs):
         if not isinstance(explanation, Explanation):
             raise TypeError(
                 f"ExplanationDashboard needs an explanation (e.g. from MimicExplainer(...).explain(X)), "
@@ -37,28 +62,98 @@ class ExplanationDashboard(anywidget.AnyWidget):
         self.explanation = explanation
         super().__init__(**kwargs)
         self.kind = explanation.kind
-        self.meta = self._meta(explanation)
         if isinstance(explanation, TabularExplanation):
-            self.importance = array_to_wire(_importance_matrix(explanation))
+            self.meta, self.arrays = _tabular_payload(explanation)
+        self.cohorts = self._initial_cohorts(cohorts or [])
+        if self.active_cohort not in {c.name for c in self.cohorts}:
+            self.active_cohort = self.cohorts[0].name
 
-    @staticmethod
-    def _meta(exp: Explanation) -> dict:
-        meta = {
-            "output_names": [str(o) for o in exp.output_names],
-            "task": exp.task,
-            "units": exp.units,
-            "n_rows": int(len(exp.model_output)),
-        }
-        if isinstance(exp, TabularExplanation):
-            meta["feature_names"] = exp.feature_names
-            meta["fidelity"] = {k: v for k, v in exp.fidelity.items() if k in ("r2", "agreement")}
-        return meta
+    def _initial_cohorts(self, cohorts) -> list[Cohort]:
+        cohorts = [c if isinstance(c, Cohort) else Cohort.from_json(c) for c in cohorts]
+        names = [c.name for c in cohorts]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"cohort names must be unique; repeated: {dupes}.")
+        for c in cohorts:
+            c.mask(self.explanation)  # fail now, with the reason, rather than in the browser
+        if ALL_DATA not in names:
+            cohorts.insert(0, Cohort(ALL_DATA, []))
+        return cohorts
+
+    @traitlets.validate("active_cohort")
+    def _check_active(self, proposal):
+        name = proposal["value"]
+        if self.cohorts and name not in {c.name for c in self.cohorts}:
+            raise traitlets.TraitError(f"no cohort named {name!r}; cohorts: {[c.name for c in self.cohorts]}")
+        return name
+
+    @traitlets.validate("selected_rows")
+    def _check_rows(self, proposal):
+        n = len(self.explanation.model_output)
+        rows = [int(r) for r in proposal["value"]]
+        bad = [r for r in rows if not 0 <= r < n]
+        if bad:
+            raise traitlets.TraitError(f"selected_rows must be row indices in [0, {n}); got {bad[:5]}")
+        return rows
+
+    def cohort(self, name: str) -> Cohort:
+        """The cohort called `name`."""
+        for c in self.cohorts:
+            if c.name == name:
+                return c
+        raise KeyError(f"no cohort named {name!r}; cohorts: {[c.name for c in self.cohorts]}")
+
+    def cohort_rows(self, name: str | None = None):
+        """The explained rows (a DataFrame) of a cohort, by default the active one."""
+        mask = self.cohort(name or self.active_cohort).mask(self.explanation)
+        return self.explanation.data[mask] if isinstance(self.explanation, TabularExplanation) else mask
 
     def __repr__(self) -> str:  # stable across runs, for notebook output comparison
         return f"ExplanationDashboard({self.kind}, {self.meta.get('n_rows', 0)} rows)"
 
 
-def _importance_matrix(exp: TabularExplanation):
-    import numpy as np
+def _label_column(labels, output_names) -> dict:
+    """Class labels as codes into output_names (-1 when unknown), or numbers as they are."""
+    labels = np.asarray(labels)
+    if all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in output_names) or labels.dtype.kind == "f":
+        return {"kind": "number", "values": array_to_wire(labels.astype(np.float32))}
+    lookup = {str(o): i for i, o in enumerate(output_names)}
+    codes = np.array([lookup.get(str(v), -1) for v in labels.tolist()], dtype=np.int32)
+    return {"kind": "category", "codes": array_to_wire(codes), "categories": [str(o) for o in output_names]}
 
-    return np.abs(exp.values).mean(axis=0)  # (features, outputs)
+
+def _tabular_payload(exp: TabularExplanation) -> tuple[dict, dict]:
+    k = len(exp.output_names)
+    # Binary classification: class 0's values are exactly minus class 1's; send one, derive the other.
+    mirror = exp.task == "classification" and k == 2
+    values = exp.values[:, :, 1] if mirror else exp.values
+    surrogate = exp.surrogate_output[:, 1:] if mirror else exp.surrogate_output
+    model = exp.model_output[:, 1:] if mirror else exp.model_output
+    categories = {}
+    for name, kind, col in zip(exp.feature_names, exp.feature_kinds, exp.data.columns, strict=True):
+        if kind == "category":
+            categories[name] = [str(c) for c in exp.data[col].astype("category").cat.categories]
+    meta = {
+        "feature_names": exp.feature_names,
+        "feature_kinds": exp.feature_kinds,
+        "categories": categories,
+        "output_names": [str(o) for o in exp.output_names],
+        "task": exp.task,
+        "units": exp.units,
+        "n_rows": int(len(exp)),
+        "base_values": [float(b) for b in exp.base_values],
+        "binary_mirror": mirror,
+        "fidelity": {k2: v for k2, v in exp.fidelity.items() if k2 in ("r2", "agreement")},
+    }
+    arrays = {
+        "values": array_to_wire(values.astype(np.float32)),
+        "data": array_to_wire(exp.numeric_data().astype(np.float32)),
+        "surrogate_output": array_to_wire(surrogate.astype(np.float32)),
+        "model_output": array_to_wire(model.astype(np.float32)),
+        "y_pred": _label_column(exp.y_pred, exp.output_names),
+    }
+    if exp.y_true is not None:
+        arrays["y_true"] = _label_column(exp.y_true, exp.output_names)
+    if exp.probabilities is not None:
+        arrays["confidence"] = array_to_wire(exp.probabilities.max(axis=1).astype(np.float32))
+    return meta, arrays

@@ -19,25 +19,77 @@ def test_wire_round_trip_narrows_dtypes(dtype, wire_dtype):
     np.testing.assert_array_equal(wire_to_array(wire), a)
 
 
-def test_dashboard_syncs_importance_as_binary_and_meta_as_json():
+def _iris_explanation():
     d = load_iris(as_frame=True)
     y = d.target.map(dict(enumerate(d.target_names)))
     model = LogisticRegression(max_iter=500).fit(d.data, y)
-    exp = rw.MimicExplainer(model, d.data).explain(d.data, y_true=y)
+    return rw.MimicExplainer(model, d.data).explain(d.data, y_true=y)
+
+
+def test_dashboard_sends_arrays_as_binary_and_names_as_json():
+    exp = _iris_explanation()
     dash = exp.show()
     assert isinstance(dash, rw.ExplanationDashboard)
     assert dash.kind == "tabular"
-    assert dash.meta["feature_names"] == list(d.data.columns)
+    assert dash.meta["feature_names"] == exp.feature_names
     assert dash.meta["output_names"] == ["setosa", "versicolor", "virginica"]
-    assert dash.meta["units"] == "log-odds"
-    assert set(dash.meta["fidelity"]) == {"r2", "agreement"}
-    imp = wire_to_array(dash.importance)
-    assert imp.dtype == np.float32 and imp.shape == (4, 3)
-    np.testing.assert_allclose(imp, np.abs(exp.values).mean(0), rtol=1e-6)
-    # the full state is small: no per-row data goes over the wire yet
+    assert dash.meta["units"] == "log-odds" and dash.meta["binary_mirror"] is False
+    values = wire_to_array(dash.arrays["values"])
+    assert values.dtype == np.float32 and values.shape == (150, 4, 3)
+    np.testing.assert_allclose(values, exp.values, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(wire_to_array(dash.arrays["data"]), exp.numeric_data(), rtol=1e-6)
+    y_pred = dash.arrays["y_pred"]
+    assert y_pred["kind"] == "category" and y_pred["categories"] == dash.meta["output_names"]
+    codes = wire_to_array(y_pred["codes"])
+    assert [dash.meta["output_names"][c] for c in codes] == list(exp.y_pred)
     state = dash.get_state()
-    assert isinstance(state["importance"]["view"], memoryview)
+    assert isinstance(state["arrays"]["values"]["view"], memoryview)
     assert repr(dash) == "ExplanationDashboard(tabular, 150 rows)"
+
+
+def test_binary_sends_one_output_and_payload_is_close_to_raw_float32():
+    from sklearn.datasets import load_breast_cancer
+
+    d = load_breast_cancer(as_frame=True)
+    model = LogisticRegression(max_iter=3000).fit(d.data, d.target)
+    exp = rw.MimicExplainer(model, d.data).explain(d.data, y_true=d.target)
+    dash = rw.ExplanationDashboard(exp)
+    assert dash.meta["binary_mirror"] is True
+    values = wire_to_array(dash.arrays["values"])
+    np.testing.assert_allclose(values, exp.values[:, :, 1], rtol=1e-6, atol=1e-6)
+    n, f = exp.values.shape[:2]
+    buffers = sum(len(bytes(w["view"])) for w in _wires(dash.arrays))
+    raw = 4 * (n * f * 2 + n * 4 + n)  # values + data, outputs, labels, confidence as float32/int32
+    assert buffers <= 1.2 * raw
+
+
+def _wires(obj):
+    if isinstance(obj, dict) and "view" in obj:
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _wires(v)
+
+
+def test_cohorts_sync_as_json_and_come_back_as_cohort_objects():
+    exp = _iris_explanation()
+    petals = rw.Cohort("long petals", [rw.Filter("petal length (cm)", ">", 4.0)])
+    dash = rw.ExplanationDashboard(exp, cohorts=[petals])
+    assert [c.name for c in dash.cohorts] == ["All data", "long petals"]
+    assert dash.get_state()["cohorts"][1] == petals.to_json()
+    # what the browser sends back
+    dash.set_state({"cohorts": [c.to_json() for c in dash.cohorts] + [
+        {"name": "setosa", "combine": "all", "filters": [{"column": "y_true", "op": "==", "value": "setosa"}]}],
+        "active_cohort": "setosa", "selected_rows": [3, 7]})
+    assert isinstance(dash.cohorts[2], rw.Cohort) and dash.cohorts[2].filters[0].value == "setosa"
+    assert dash.active_cohort == "setosa" and dash.selected_rows == [3, 7]
+    assert len(dash.cohort_rows()) == 50
+    with pytest.raises(Exception, match="no cohort named 'nope'"):
+        dash.active_cohort = "nope"
+    with pytest.raises(Exception, match="row indices"):
+        dash.selected_rows = [999]
+    with pytest.raises(ValueError, match="unknown column 'petal'"):
+        rw.ExplanationDashboard(exp, cohorts=[rw.Cohort("bad", [rw.Filter("petal", ">", 1)])])
 
 
 def test_dashboard_rejects_non_explanations():

@@ -29,8 +29,8 @@ def _luminance(css_color: str) -> float:
 
 
 def _bar_label(bar) -> str:
-    label = bar.locator(".rw-bar-label")
-    return (label.text_content() if label.count() else bar.inner_text().split("\n")[0]).strip()
+    """The feature name a bar belongs to, as displayed in its group's label."""
+    return bar.evaluate("el => el.closest('.rw-bar-group').querySelector('.rw-bar-label').textContent").strip()
 
 
 def test_dashboard_renders_light_and_dark(

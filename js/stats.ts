@@ -1,0 +1,94 @@
+// Aggregations the views draw. Pure functions over TabularData and row masks, unit-tested.
+import type { TabularData } from "./model";
+
+/** Which output the charts show: one class / output, the average over outputs, or each row's predicted class. */
+export type OutputChoice = { kind: "output"; index: number } | { kind: "average" } | { kind: "predicted" };
+
+export function outputLabel(data: TabularData, choice: OutputChoice): string {
+  if (choice.kind === "output") {
+    const name = data.meta.output_names[choice.index];
+    return data.meta.task === "classification" ? `class ${name}` : name;
+  }
+  return choice.kind === "average" ? "average over outputs" : "predicted class";
+}
+
+/** Mean |value| per feature over the rows where mask is 1. Zeros when the mask is empty. */
+export function meanAbsImportance(data: TabularData, mask: Uint8Array, choice: OutputChoice): Float64Array {
+  const { n, f, k } = data;
+  const out = new Float64Array(f);
+  let rows = 0;
+  for (let i = 0; i < n; i++) {
+    if (!mask[i]) continue;
+    rows++;
+    if (choice.kind === "average") {
+      // binary mirror: |class 0| == |class 1|, so one stored output is the average
+      const kk = data.meta.binary_mirror ? 1 : k;
+      for (let j = 0; j < f; j++) {
+        let s = 0;
+        for (let c = 0; c < kk; c++) s += Math.abs(data.value(i, j, data.meta.binary_mirror ? 1 : c));
+        out[j] += s / kk;
+      }
+    } else {
+      const c = choice.kind === "output" ? choice.index : data.predictedIndex(i);
+      for (let j = 0; j < f; j++) out[j] += Math.abs(data.value(i, j, c));
+    }
+  }
+  if (rows > 0) for (let j = 0; j < f; j++) out[j] /= rows;
+  return out;
+}
+
+export interface Fidelity {
+  rows: number;
+  r2: number; // NaN when undefined (fewer than 2 rows, or a constant model output)
+  agreement: number | null; // classification only
+}
+
+/** How well the surrogate replicates the model on the cohort's rows (as exp.fidelity in Python). */
+export function cohortFidelity(data: TabularData, mask: Uint8Array): Fidelity {
+  const { n, k } = data;
+  const outputs = data.meta.task === "classification" && data.meta.binary_mirror ? [1] : Array.from({ length: k }, (_, c) => c);
+  let rows = 0;
+  let agree = 0;
+  const r2s: number[] = [];
+  for (const c of outputs) {
+    let sum = 0;
+    let m = 0;
+    for (let i = 0; i < n; i++) if (mask[i]) { sum += data.modelOutput(i, c); m++; }
+    const mean = m ? sum / m : 0;
+    let ssTot = 0;
+    let ssRes = 0;
+    for (let i = 0; i < n; i++) {
+      if (!mask[i]) continue;
+      const y = data.modelOutput(i, c);
+      const d = y - data.surrogateOutput(i, c);
+      ssTot += (y - mean) ** 2;
+      ssRes += d * d;
+    }
+    r2s.push(ssTot > 0 ? 1 - ssRes / ssTot : ssRes === 0 && m > 0 ? 1 : NaN);
+    rows = m;
+  }
+  if (data.meta.task === "classification") {
+    for (let i = 0; i < n; i++) if (mask[i] && data.predictedIndex(i) === data.surrogatePredictedIndex(i)) agree++;
+  }
+  const r2 = r2s.reduce((a, b) => a + b, 0) / r2s.length;
+  return { rows, r2, agreement: data.meta.task === "classification" ? (rows ? agree / rows : NaN) : null };
+}
+
+/** Feature indices of the top k by the given importances, largest first (ties keep feature order). */
+export function topFeatures(importance: Float64Array, k: number): number[] {
+  const idx = Array.from(importance, (_, j) => j);
+  idx.sort((a, b) => importance[b] - importance[a] || a - b);
+  return idx.slice(0, Math.max(0, Math.min(k, idx.length)));
+}
+
+/** One row's values for output c, feature indices sorted by |value| descending. */
+export function localOrder(data: TabularData, row: number, c: number): number[] {
+  const idx = Array.from({ length: data.f }, (_, j) => j);
+  idx.sort((a, b) => Math.abs(data.value(row, b, c)) - Math.abs(data.value(row, a, c)) || a - b);
+  return idx;
+}
+
+/** A fidelity figure is poor below these, as Python's FidelityWarning says. */
+export function fidelityIsPoor(fid: { r2?: number | null; agreement?: number | null }): boolean {
+  return (typeof fid.r2 === "number" && fid.r2 < 0.8) || (typeof fid.agreement === "number" && fid.agreement < 0.9);
+}

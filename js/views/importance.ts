@@ -1,0 +1,97 @@
+// Aggregate feature importance: mean |value| per feature, one bar per cohort side by side.
+import { fmt, h, option, SERIES_COLORS } from "../dom";
+import type { Store } from "../store";
+import { outputLabel, topFeatures } from "../stats";
+import { fidelityText } from "./header";
+import type { View } from "./view";
+
+const MAX_SERIES = SERIES_COLORS.length;
+
+export function createImportanceChart(store: Store): View {
+  const { data } = store;
+  const slider = h("input", { attrs: { type: "range", min: "1", max: String(data.f), step: "1" }, title: "How many features to show" });
+  const sliderValue = h("span", { cls: "rw-muted" });
+  const sortSelect = h("select", { title: "Which cohort's importances order the bars" });
+  const legend = h("div", { cls: "rw-legend" });
+  const axis = h("div", { cls: "rw-axis" });
+  const chart = h("div", { cls: "rw-bars" });
+  const message = h("div", { cls: "rw-empty" });
+  const el = h("div", { cls: "rw-importance", testid: "importance-chart" }, [
+    h("div", { cls: "rw-toolbar" }, [
+      h("label", { cls: "rw-control" }, [h("span", { text: "Top" }), slider, sliderValue]),
+      h("label", { cls: "rw-control" }, [h("span", { text: "Sort by" }), sortSelect]),
+    ]),
+    legend,
+    axis,
+    message,
+    chart,
+  ]);
+
+  slider.addEventListener("input", () => store.update({ topK: Number(slider.value) }));
+  sortSelect.addEventListener("change", () => store.update({ sortBy: sortSelect.value }));
+
+  const draw = () => {
+    const { state } = store;
+    slider.value = String(state.topK);
+    sliderValue.textContent = `${state.topK} of ${data.f} features`;
+    const cohorts = state.cohorts.slice(0, MAX_SERIES);
+    sortSelect.replaceChildren(...cohorts.map((c) => option(c.name, c.name, c.name === state.sortBy)));
+
+    const series = cohorts.map((cohort, s) => {
+      const res = store.maskOf(cohort);
+      return { cohort, color: SERIES_COLORS[s], count: res.count, error: res.error, imp: store.importance(cohort) };
+    });
+    legend.replaceChildren(
+      ...series.map((s) => {
+        const fid = s.count ? fidelityText(store, s.cohort.name) : { text: s.error ? "invalid" : "no rows", poor: false };
+        return h("span", { cls: "rw-legend-item" + (s.cohort.name === state.active ? " rw-active" : "") }, [
+          h("span", { cls: "rw-swatch", attrs: { style: `background:${s.color}` } }),
+          h("span", { text: s.cohort.name }),
+          h("span", { cls: "rw-muted" + (fid.poor ? " rw-warn-text" : ""), text: ` ${s.count.toLocaleString()} rows · ${fid.text}` }),
+        ]);
+      }),
+    );
+    if (state.cohorts.length > MAX_SERIES) legend.appendChild(h("span", { cls: "rw-muted", text: `(first ${MAX_SERIES} cohorts shown)` }));
+    axis.textContent = `mean |SHAP value| in ${data.meta.units}, for ${outputLabel(data, state.output)}`;
+
+    const sortSeries = series.find((s) => s.cohort.name === state.sortBy) ?? series[0];
+    const drawable = series.filter((s) => s.count > 0);
+    if (!drawable.length) {
+      message.textContent = `No rows in cohort "${sortSeries.cohort.name}": edit its filters in the Cohorts tab.`;
+      chart.replaceChildren();
+      return;
+    }
+    message.textContent = sortSeries.count === 0 ? `Cohort "${sortSeries.cohort.name}" has no rows; bars are ordered by the first cohort with rows.` : "";
+    const order = topFeatures((sortSeries.count ? sortSeries : drawable[0]).imp, state.topK);
+    let max = 1e-12;
+    for (const j of order) for (const s of drawable) max = Math.max(max, s.imp[j]);
+
+    chart.replaceChildren(
+      ...order.map((j) => {
+        const name = data.meta.feature_names[j];
+        const group = h("div", { cls: "rw-bar-group" + (state.depFeature === j ? " rw-selected" : ""), title: `${name}: click for its dependence plot` });
+        group.dataset.feature = name;
+        group.appendChild(h("span", { cls: "rw-bar-label", text: name }));
+        const bars = h("span", { cls: "rw-bar-stack" });
+        for (const s of drawable) {
+          const bar = h("span", { cls: "rw-bar-line", testid: "importance-bar" });
+          bar.dataset.cohort = s.cohort.name;
+          bar.title = `${name} · ${s.cohort.name}: ${fmt(s.imp[j])}`;
+          const fill = h("span", { cls: "rw-bar", attrs: { style: `width:${(100 * s.imp[j]) / max}%;background:${s.color}` } });
+          bar.append(fill, h("span", { cls: "rw-bar-value", text: fmt(s.imp[j]) }));
+          bars.appendChild(bar);
+        }
+        group.appendChild(bars);
+        group.addEventListener("click", () => store.update({ depFeature: j }));
+        return group;
+      }),
+    );
+  };
+  draw();
+  return {
+    el,
+    update(changed) {
+      if (["cohorts", "output", "topK", "sortBy", "depFeature", "active"].some((k) => changed.has(k as never))) draw();
+    },
+  };
+}

@@ -134,6 +134,10 @@ class Explanation:
 
         return ExplanationDashboard(self, **kwargs)
 
+    def save_html(self, path, title: str | None = None, cohorts=None):
+        """Write an offline, self-contained HTML view of this explanation (see ExplanationDashboard.save_html)."""
+        return self.show(cohorts=cohorts).save_html(path, title)
+
 
 def load(path) -> Explanation:
     """Load any explanation written by `exp.save(path)`."""

@@ -108,6 +108,12 @@ class ExplanationDashboard(anywidget.AnyWidget):
         mask = self.cohort(name or self.active_cohort).mask(self.explanation)
         return self.explanation.data[mask] if isinstance(self.explanation, TabularExplanation) else mask
 
+    def save_html(self, path, title: str | None = None):
+        """Write this view, with its cohorts, to one HTML file that opens offline without a kernel."""
+        from rai_widget.report import save_html
+
+        return save_html(self, path, title)
+
     def __repr__(self) -> str:  # stable across runs, for notebook output comparison
         return f"ExplanationDashboard({self.kind}, {self.meta.get('n_rows', 0)} rows)"
 

@@ -1,0 +1,136 @@
+"""save_html: one self-contained HTML file that shows a dashboard offline, with no kernel.
+
+The file inlines the bundled view, the widget's state (binary arrays base64-encoded) and a small
+stand-in for the widget model (get / set / on / off / save_changes / send), then calls the view's
+render({model, el}). It makes no network request: everything is in the file. Cohorts, class
+switches and every other view interaction keep working, since they run in the browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+_STATIC = Path(__file__).parent / "static"
+
+# The stand-in model: state in memory, events for views, nothing to send to.
+_RUNTIME = r"""
+(async () => {
+  const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+  const text = (id) => new TextDecoder().decode(b64(document.getElementById(id).textContent.trim()));
+  const revive = (v) => {
+    if (Array.isArray(v)) return v.map(revive);
+    if (v && typeof v === "object") {
+      if (v.__b64__ !== undefined) { const u = b64(v.__b64__); return new DataView(u.buffer); }
+      const o = {}; for (const k of Object.keys(v)) o[k] = revive(v[k]); return o;
+    }
+    return v;
+  };
+  const state = revive(JSON.parse(document.getElementById("rw-state").textContent));
+  const handlers = new Map();
+  const model = {
+    get: (k) => state[k],
+    set: (k, v) => { state[k] = v; (handlers.get("change:" + k) || []).forEach((cb) => cb()); },
+    on: (e, cb) => { if (!handlers.has(e)) handlers.set(e, []); handlers.get(e).push(cb); },
+    off: (e, cb) => { const l = handlers.get(e) || []; const i = l.indexOf(cb); if (i >= 0) l.splice(i, 1); },
+    save_changes: () => {},
+    send: () => {},
+  };
+  const style = document.createElement("style");
+  style.textContent = text("rw-css");
+  document.head.appendChild(style);
+  const url = URL.createObjectURL(new Blob([text("rw-bundle")], { type: "text/javascript" }));
+  const mod = await import(url);
+  const widget = mod.default ?? mod;
+  const el = document.getElementById("rw-app");
+  widget.render({ model, el });
+  window.rwModel = model;
+})().catch((err) => {
+  const el = document.getElementById("rw-app");
+  el.textContent = "Could not render this report: " + err.message;
+});
+"""
+
+_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<title>{title}</title>
+<style>
+  body {{ margin: 0; padding: 16px; background: #fff; color: #1f1f1f; }}
+  @media (prefers-color-scheme: dark) {{
+    body {{ background: #111; color: #eee;
+      --jp-layout-color1: #111; --jp-layout-color2: #222; --jp-ui-font-color1: #eee;
+      --jp-ui-font-color2: #aaa; --jp-border-color1: #555; --jp-border-color2: #333; }}
+  }}
+  .rw-report-note {{ font: 12px system-ui, sans-serif; color: #777; margin-bottom: 8px; }}
+</style>
+</head>
+<body>
+<div class="rw-report-note">{note}</div>
+<div id="rw-app"></div>
+<script type="application/json" id="rw-state">{state}</script>
+<script type="application/octet-stream" id="rw-bundle">{bundle}</script>
+<script type="application/octet-stream" id="rw-css">{css}</script>
+<script type="module">{runtime}</script>
+</body>
+</html>
+"""
+
+# Nothing may leave the page: no fetches, no remote images or fonts; only the inlined code runs.
+_CSP = "default-src 'none'; script-src 'unsafe-inline' blob:; style-src 'unsafe-inline'; img-src data: blob:"
+
+_SYNCED_ONLY = ("_model_module", "_model_name", "_view_module", "_view_name", "_model_module_version",
+                "_view_module_version", "_view_count", "_esm", "_css", "_dom_classes", "layout", "tabbable",
+                "tooltip", "_anywidget_id")
+
+
+def _encode_state(value):
+    if isinstance(value, (memoryview, bytes, bytearray)):
+        return {"__b64__": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, dict):
+        return {k: _encode_state(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode_state(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None  # NaN (e.g. an undefined R^2) is not JSON
+    return value
+
+
+def _script_safe_json(value) -> str:
+    """JSON that cannot end the <script> element it sits in, whatever strings the data holds."""
+    text = json.dumps(value, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def save_html(widget, path, title: str | None = None) -> Path:
+    """Write `widget`'s current view (cohorts included) to one offline HTML file; returns the path."""
+    bundle = _STATIC / "widget.js"
+    if not bundle.exists():
+        raise RuntimeError("rai_widget's front-end bundle is missing; reinstall the package or run `npm run build`.")
+    state = {k: v for k, v in widget.get_state().items() if k not in _SYNCED_ONLY}
+    css_file = _STATIC / "widget.css"
+    page = _PAGE.format(
+        csp=_CSP,
+        title=html.escape(title or "rai-widget report"),
+        note=html.escape(
+            f"rai-widget report: {widget!r}. Interactive and offline; changes made here are not saved."
+        ),
+        state=_script_safe_json(_encode_state(state)),
+        bundle=_b64(bundle.read_text(encoding="utf-8")),
+        css=_b64(css_file.read_text(encoding="utf-8") if css_file.exists() else ""),
+        runtime=_RUNTIME,
+    )
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        path = path.with_name(path.name + ".html")
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -1,12 +1,15 @@
 // anywidget entry: one ES module exporting render({ model, el }).
 import { renderTabular, TabViews, WidgetModel } from "./dashboard";
 import { h } from "./dom";
+import { createDependencePlot } from "./views/dependence";
 import { createImportanceChart } from "./views/importance";
+import { createLocalChart } from "./views/local";
+import { createRowTable } from "./views/rows";
 import "./style.css";
 
 const TABULAR_VIEWS: TabViews = {
-  importance: [createImportanceChart],
-  rows: [],
+  importance: [createImportanceChart, createDependencePlot],
+  rows: [createRowTable, createLocalChart],
   cohorts: [],
 };
 

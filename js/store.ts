@@ -101,7 +101,9 @@ export class Store {
   }
 
   importance(cohort: Cohort, output: OutputChoice = this.state.output): Float64Array {
-    const key = JSON.stringify([cohort.combine, cohort.filters, output]);
+    // Binary classes mirror each other: |values| are the same whichever class is chosen.
+    const outputKey = this.data.meta.binary_mirror ? "binary" : output;
+    const key = JSON.stringify([cohort.combine, cohort.filters, outputKey]);
     let hit = this.importanceCache.get(key);
     if (!hit) {
       hit = meanAbsImportance(this.data, this.maskOf(cohort).mask, output);

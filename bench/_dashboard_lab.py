@@ -1,0 +1,82 @@
+"""Run by bench/dashboard.py (through pytest, to reuse the browser fixtures of tests/browser)."""
+
+import json
+import os
+import time
+
+ROWS = int(os.environ.get("RW_BENCH_ROWS", "100000"))
+FEATURES = int(os.environ.get("RW_BENCH_FEATURES", "30"))
+RESULTS = os.environ.get("RW_BENCH_OUT", "")
+
+SETUP = f"""
+import sys, numpy as np, rai_widget as rw
+sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r})
+from _teacher import Teacher, make_data
+X = make_data({ROWS}, {FEATURES}, 0)
+teacher = Teacher({FEATURES}, 0)
+y = (teacher.predict_proba(X)[:, 1] > np.random.default_rng(0).random(len(X))).astype(int)
+exp = rw.MimicExplainer(teacher, X).explain(X, y_true=y, progress=False)
+cohorts = [rw.Cohort("feature_0 > 0", [rw.Filter("feature_0", ">", 0)]),
+           rw.Cohort("errors", [rw.Filter("correct", "==", False)])]
+"""
+
+SWITCH = """
+async ([testid, value]) => {
+  const sel = document.querySelector(`[data-testid="${testid}"]`);
+  const t0 = performance.now();
+  sel.value = value;
+  sel.dispatchEvent(new Event("change"));
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));  // layout + paint
+  return performance.now() - t0;
+}
+"""
+
+
+def test_dashboard_speed(lab_page, run_notebook, run_cell, cell_locator):
+    page = lab_page
+    run_notebook(page, [SETUP], timeout=600)
+    # What the comm carries: the widget state split as ipywidgets sends it (JSON + binary buffers),
+    # against the raw float32 bytes of the arrays (values, data, outputs, labels) it transports.
+    sizes = json.loads(
+        run_cell(
+            page,
+            (
+                "import json\n"
+                "from ipywidgets.widgets.widget import _remove_buffers\n"
+                "probe = rw.ExplanationDashboard(exp, cohorts=cohorts)\n"
+                "state, _, buffers = _remove_buffers(probe.get_state())\n"
+                "probe.close()\n"
+                "n, f = exp.values.shape[:2]\n"
+                "raw = 4 * (n * f + n * f + 2 * n + 2 * n + n)  # values(class 1), data, outputs, y_true/y_pred, confidence\n"
+                "print(json.dumps({'synced': len(json.dumps(state)) + sum(len(b) for b in buffers), 'raw': raw}))"
+            ),
+        )
+    )
+    t0 = time.perf_counter()
+    # the widget's state crosses the comm when it is created: time creation and display together
+    run_cell(page, "dash = rw.ExplanationDashboard(exp, cohorts=cohorts)\ndash", timeout=120)
+    bars = page.locator('[data-testid="importance-bar"]')
+    bars.first.wait_for(state="visible", timeout=60_000)
+    first_view = time.perf_counter() - t0
+
+    timings = {}
+    for name, (testid, value) in {
+        "cohort switch (feature_0 > 0, first time)": ("cohort-select", "feature_0 > 0"),
+        "cohort switch (errors, first time)": ("cohort-select", "errors"),
+        "cohort switch (All data, cached)": ("cohort-select", "All data"),
+        "class switch (class 0)": ("class-select", "output:0"),
+        "class switch (average)": ("class-select", "average"),
+    }.items():
+        timings[name] = page.evaluate(SWITCH, [testid, value])
+
+    result = {
+        "rows": ROWS,
+        "features": FEATURES,
+        "first_view_s": first_view,
+        "switch_ms": timings,
+        "synced_bytes": sizes["synced"],
+        "raw_float32_bytes": sizes["raw"],
+    }
+    if RESULTS:
+        with open(RESULTS, "w") as fh:
+            json.dump(result, fh, indent=1)

@@ -1,0 +1,272 @@
+// Local explanations of the selected rows: per row a sorted bar chart of its SHAP values toward one
+// output (top N features, the rest summed), with base value, surrogate and model output. Up to
+// LAYOUT_CARDS rows side by side; more become one compact heat-table (a column per row).
+import { fmt, h, NEG_COLOR, option, POS_COLOR } from "../dom";
+import type { TabularData } from "../model";
+import type { Store } from "../store";
+import { localOrder } from "../stats";
+import type { View } from "./view";
+
+export const LAYOUT_CARDS = 6; // above this many rows, "auto" shows the heat-table
+export const MAX_TABLE_ROWS = 60; // columns of the heat-table
+
+// ------------------------------------------------------------------ pure helpers (unit-tested)
+
+export interface Bar {
+  feature: number | null; // null: the "other N features" bar
+  label: string; // "name = value" or "other N features"
+  value: number;
+}
+
+export interface RowExplanation {
+  row: number;
+  output: number;
+  bars: Bar[];
+  base: number;
+  surrogate: number;
+  model: number;
+  sum: number; // of every feature's value (not only the bars shown)
+}
+
+/** Row `row`'s values toward output c: the top `topN` by |value| (sorted), the rest summed in one bar. */
+export function rowBars(data: TabularData, row: number, c: number, topN: number): RowExplanation {
+  const order = localOrder(data, row, c);
+  const n = Math.max(0, Math.min(topN, order.length));
+  const names = data.meta.feature_names;
+  const bars: Bar[] = order.slice(0, n).map((j) => ({
+    feature: j,
+    label: `${names[j]} = ${data.featureLabel(j, data.feature(row, j))}`,
+    value: data.value(row, j, c),
+  }));
+  let sum = 0;
+  for (let j = 0; j < data.f; j++) sum += data.value(row, j, c);
+  const rest = order.length - n;
+  if (rest > 0) {
+    let other = 0;
+    for (const j of order.slice(n)) other += data.value(row, j, c);
+    bars.push({ feature: null, label: `other ${rest} feature${rest === 1 ? "" : "s"}`, value: other });
+  }
+  return { row, output: c, bars, base: data.baseValue(c), surrogate: data.surrogateOutput(row, c), model: data.modelOutput(row, c), sum };
+}
+
+/** The shared value domain of bar charts: always contains 0; [lo, hi]. */
+export function barDomain(rows: RowExplanation[]): [number, number] {
+  let lo = 0;
+  let hi = 0;
+  for (const r of rows) for (const b of r.bars) {
+    lo = Math.min(lo, b.value);
+    hi = Math.max(hi, b.value);
+  }
+  if (lo === hi) hi = lo + 1;
+  return [lo, hi];
+}
+
+/** Left offset and width (in % of the track) of a bar from 0 to v, on domain [lo, hi]. */
+export function barGeometry(v: number, [lo, hi]: [number, number]): { left: number; width: number } {
+  const span = hi - lo;
+  const zero = ((0 - lo) / span) * 100;
+  const end = ((v - lo) / span) * 100;
+  return { left: Math.min(zero, end), width: Math.abs(end - zero) };
+}
+
+/** Features for the heat-table: the top N by mean |value| over the rows (each toward its own output). */
+export function tableFeatures(data: TabularData, rows: { row: number; output: number }[], topN: number): number[] {
+  const score = new Float64Array(data.f);
+  for (const { row, output } of rows) for (let j = 0; j < data.f; j++) score[j] += Math.abs(data.value(row, j, output));
+  const idx = Array.from({ length: data.f }, (_, j) => j);
+  idx.sort((a, b) => score[b] - score[a] || a - b);
+  return idx.slice(0, Math.max(0, Math.min(topN, data.f)));
+}
+
+/** A value's colour with alpha growing with |v| / max: for heat-table cells. */
+export function heatColor(v: number, max: number): string {
+  const hex = v >= 0 ? POS_COLOR : NEG_COLOR;
+  const n = parseInt(hex.slice(1), 16);
+  const a = max > 0 ? Math.min(1, Math.abs(v) / max) * 0.6 : 0;
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a.toFixed(3)})`;
+}
+
+/** Cell text for the heat-table: fixed decimals for the table's scale (3 significant digits of its
+ * largest value), so small values read as 0.00 rather than in exponent notation. */
+export function cellText(v: number, max: number): string {
+  const d = max > 0 ? Math.min(6, Math.max(0, 2 - Math.floor(Math.log10(max)))) : 2;
+  const t = Math.abs(v).toFixed(d);
+  if (Number(t) === 0) return t;
+  return (v > 0 ? "+" : "−") + t;
+}
+
+/** "predicted X", "true Y" for a row, and whether they agree (null without y_true). */
+export function rowLabels(data: TabularData, row: number): { predicted: string; truth: string | null; correct: boolean | null } {
+  const predicted = data.labelOf(data.yPred, row);
+  const truth = data.yTrue ? data.labelOf(data.yTrue, row) : null;
+  const correct = truth === null || data.meta.task !== "classification" ? null : truth === predicted;
+  return { predicted, truth, correct };
+}
+
+// ------------------------------------------------------------------ the view
+
+type Layout = "auto" | "bars" | "table";
+
+export function createLocalChart(store: Store): View {
+  const { data } = store;
+  const units = data.meta.units;
+  const isClass = data.meta.task === "classification";
+  const topSelect = h("select", { title: "How many features each chart shows; the rest are summed" });
+  const tops = [5, 10, 15, 20].filter((k) => k < data.f);
+  topSelect.append(...tops.map((k) => option(String(k), String(k), k === Math.min(10, data.f))), option(String(data.f), `all ${data.f}`, data.f <= 10));
+  const layoutSelect = h("select", { title: "Bar charts side by side, or one table with a column per row" });
+  layoutSelect.append(option("auto", "auto"), option("bars", "bar charts"), option("table", "table"));
+  const note = h("div", { cls: "rw-muted rw-local-note" });
+  const content = h("div", { cls: "rw-local-content" });
+  const controls = h("div", { cls: "rw-toolbar" }, [
+    h("label", { cls: "rw-control" }, [h("span", { text: "Features" }), topSelect]),
+    h("label", { cls: "rw-control" }, [h("span", { text: "Layout" }), layoutSelect]),
+  ]);
+  const el = h("div", { cls: "rw-local", testid: "local-chart" }, [controls, note, content]);
+
+  topSelect.addEventListener("change", draw);
+  layoutSelect.addEventListener("change", draw);
+
+  function outputName(c: number): string {
+    return data.meta.output_names[c] ?? String(c);
+  }
+
+  function removeButton(row: number): HTMLButtonElement {
+    const b = h("button", { cls: "rw-local-remove", text: "×", title: `Remove row ${row} from the selection`, attrs: { type: "button", "aria-label": `remove row ${row}` } });
+    b.addEventListener("click", () => store.update({ selected: store.state.selected.filter((r) => r !== row) }));
+    return b;
+  }
+
+  function labelLine(row: number): HTMLElement {
+    const { predicted, truth, correct } = rowLabels(data, row);
+    const parts: (Node | null)[] = [h("span", { text: `predicted ${predicted}` })];
+    if (truth !== null) {
+      parts.push(h("span", { cls: "rw-muted", text: " · " }), h("span", { text: `true ${truth}` }));
+      if (correct !== null) parts.push(h("span", { cls: correct ? "rw-local-ok" : "rw-local-bad", text: correct ? " ✓" : " ✗ wrong" }));
+    }
+    return h("div", { cls: "rw-local-labels" }, parts);
+  }
+
+  function card(ex: RowExplanation, domain: [number, number]): HTMLElement {
+    const bars = h("div", { cls: "rw-local-bars" });
+    const zero = barGeometry(0, domain).left;
+    for (const b of ex.bars) {
+      const g = barGeometry(b.value, domain);
+      const color = b.value >= 0 ? POS_COLOR : NEG_COLOR;
+      const fill = h("span", { cls: "rw-local-fill", attrs: { style: `left:${g.left}%;width:${Math.max(g.width, 0.3)}%;background:${color}` } });
+      const track = h("span", { cls: "rw-local-track" }, [h("span", { cls: "rw-local-zero", attrs: { style: `left:${zero}%` } }), fill]);
+      bars.append(
+        h("span", { cls: "rw-local-label" + (b.feature === null ? " rw-muted" : ""), text: b.label, title: b.label }),
+        track,
+        h("span", { cls: "rw-local-value", text: (b.value > 0 ? "+" : "") + fmt(b.value) }),
+      );
+    }
+    const out = h("div", { cls: "rw-local-card", testid: "local-row", attrs: { "data-row": String(ex.row) } }, [
+      h("div", { cls: "rw-local-title" }, [h("span", { cls: "rw-local-rowname", text: `Row ${ex.row}` }), removeButton(ex.row)]),
+      h("div", { cls: "rw-local-output", text: `${isClass ? "toward class" : "output"} ${outputName(ex.output)}` }),
+      labelLine(ex.row),
+      bars,
+      h("div", { cls: "rw-local-footer" }, [
+        h("div", { text: `base ${fmt(ex.base)} ${ex.sum >= 0 ? "+" : "−"} features ${fmt(Math.abs(ex.sum))} = surrogate ${fmt(ex.surrogate)}` }),
+        h("div", { text: `model output ${fmt(ex.model)} ${units}` }),
+      ]),
+    ]);
+    return out;
+  }
+
+  function heatTable(rows: number[], topN: number): HTMLElement {
+    const shown = rows.slice(0, MAX_TABLE_ROWS);
+    const outs = shown.map((row) => ({ row, output: store.outputFor(row) }));
+    const feats = tableFeatures(data, outs, topN);
+    let max = 0;
+    for (const { row, output } of outs) for (const j of feats) max = Math.max(max, Math.abs(data.value(row, j, output)));
+    const headRow = h("tr", {}, [h("th", { text: "feature" })]);
+    const outRow = h("tr", { cls: "rw-muted" }, [h("th", { text: isClass ? "toward class" : "output" })]);
+    for (const { row, output } of outs) {
+      const th = h("th", { cls: "rw-local-col", attrs: { "data-row": String(row) } }, [h("span", { text: `row ${row}` }), removeButton(row)]);
+      headRow.appendChild(th);
+      outRow.appendChild(h("td", { text: outputName(output), title: outputName(output) }));
+    }
+    const thead = h("thead", {}, [headRow, outRow]);
+    const tbody = h("tbody");
+    const sums = outs.map(() => 0);
+    for (const j of feats) {
+      const name = data.meta.feature_names[j];
+      const tr = h("tr", {}, [h("th", { cls: "rw-local-fname", text: name, title: name })]);
+      outs.forEach(({ row, output }, k) => {
+        const v = data.value(row, j, output);
+        sums[k] += v;
+        const td = h("td", { text: cellText(v, max), title: `${name} = ${data.featureLabel(j, data.feature(row, j))}: ${fmt(v)} ${units}` });
+        td.style.background = heatColor(v, max);
+        tr.appendChild(td);
+      });
+      tbody.appendChild(tr);
+    }
+    const foot = (label: string, cell: (r: { row: number; output: number }, k: number) => string, cls = "") => {
+      const tr = h("tr", { cls: "rw-local-foot " + cls }, [h("th", { text: label })]);
+      outs.forEach((o, k) => tr.appendChild(h("td", { text: cell(o, k) })));
+      return tr;
+    };
+    if (feats.length < data.f) {
+      tbody.appendChild(
+        foot(`other ${data.f - feats.length} features`, ({ row, output }, k) => {
+          let s = 0;
+          for (let j = 0; j < data.f; j++) s += data.value(row, j, output);
+          return cellText(s - sums[k], max);
+        }, "rw-muted"),
+      );
+    }
+    tbody.append(
+      foot("base value", ({ output }) => fmt(data.baseValue(output))),
+      foot("surrogate", ({ row, output }) => fmt(data.surrogateOutput(row, output))),
+      foot(`model (${units})`, ({ row, output }) => fmt(data.modelOutput(row, output))),
+      foot("predicted", ({ row }) => rowLabels(data, row).predicted),
+    );
+    if (data.yTrue) tbody.appendChild(foot("true", ({ row }) => rowLabels(data, row).truth ?? ""));
+    const wrap = h("div", { cls: "rw-local-tablewrap" }, [h("table", { cls: "rw-local-table" }, [thead, tbody])]);
+    return wrap;
+  }
+
+  function draw(): void {
+    const rows = store.state.selected.filter((r) => Number.isInteger(r) && r >= 0 && r < data.n);
+    const topN = Number(topSelect.value) || Math.min(10, data.f);
+    controls.hidden = rows.length === 0;
+    if (!rows.length) {
+      note.textContent = "";
+      content.replaceChildren(h("div", { cls: "rw-empty", text: "Select rows in the table to see why the model predicted what it did" }));
+      return;
+    }
+    const o = store.state.output;
+    const which =
+      o.kind === "output"
+        ? `${isClass ? "class" : "output"} ${outputName(o.index)}`
+        : "each row's predicted class (named on each chart)";
+    note.textContent =
+      `SHAP values in ${units} toward ${which}: red pushes that output up, blue pushes it down. ` +
+      `base value + all features = surrogate output, which approximates the model's output.`;
+    const layout = layoutSelect.value as Layout;
+    const asTable = layout === "table" || (layout === "auto" && rows.length > LAYOUT_CARDS);
+    if (asTable) {
+      const parts: HTMLElement[] = [heatTable(rows, topN)];
+      if (rows.length > MAX_TABLE_ROWS) parts.unshift(h("div", { cls: "rw-muted", text: `Showing the first ${MAX_TABLE_ROWS} of ${rows.length.toLocaleString()} selected rows.` }));
+      content.replaceChildren(...parts);
+      return;
+    }
+    const shown = rows.slice(0, MAX_TABLE_ROWS);
+    const exs = shown.map((row) => rowBars(data, row, store.outputFor(row), topN));
+    const domain = barDomain(exs);
+    const cards = h("div", { cls: "rw-local-cards" }, exs.map((ex) => card(ex, domain)));
+    content.replaceChildren(
+      ...(rows.length > MAX_TABLE_ROWS ? [h("div", { cls: "rw-muted", text: `Showing the first ${MAX_TABLE_ROWS} of ${rows.length.toLocaleString()} selected rows.` })] : []),
+      cards,
+    );
+  }
+
+  draw();
+  return {
+    el,
+    update(changed) {
+      if (changed.has("selected") || changed.has("output")) draw();
+    },
+  };
+}

@@ -1,0 +1,411 @@
+"""D-RISE: saliency maps for any object detector, from its inputs and outputs alone.
+
+Petsiuk et al., "Black-box Explanation of Object Detectors via Saliency Maps" (CVPR 2021). For each
+image: N random binary grids at `mask_res` (each cell kept with probability `keep_prob`) are
+bilinearly upsampled with a random sub-cell shift, the image is multiplied by each mask and run
+through the detector. For a target detection d_t, the weight of mask i is the best match among the
+masked image's detections d_j of IoU(box_t, box_j) x score_j x cos(class_t, class_j), and the
+saliency map is the weighted sum of the masks.
+
+numpy only: the detector is any callable, so this module never imports torch.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from rai_widget.explanations import DetectionExplanation
+
+# Show a progress bar by default from this many detector evaluations (masks x images) on.
+PROGRESS_MIN_EVALS = 5_000
+
+
+# --- images ---------------------------------------------------------------------------------------
+
+def _check_images(images) -> list[np.ndarray]:
+    """A list of HxWxC uint8 arrays (C in 1, 3, 4), or a clear error."""
+    if isinstance(images, np.ndarray):
+        if images.ndim != 4:
+            raise ValueError(
+                f"images must be an (n, H, W, C) uint8 array or a list of (H, W, C) arrays; got an array of shape "
+                f"{images.shape}. For one image pass [image] or image[None]."
+            )
+        images = list(images)
+    elif not isinstance(images, (list, tuple)):
+        raise TypeError(f"images must be an (n, H, W, C) uint8 array or a list of (H, W, C) arrays, "
+                        f"not {type(images)}.")
+    if len(images) == 0:
+        raise ValueError("images is empty: pass at least one image.")
+    out = []
+    for i, img in enumerate(images):
+        arr = np.asarray(img)
+        if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4):
+            raise ValueError(f"image {i} must be (H, W, C) with C in 1, 3 or 4 channels (HWC, not CHW); "
+                             f"got shape {arr.shape}.")
+        if min(arr.shape[:2]) < 1:
+            raise ValueError(f"image {i} is empty: shape {arr.shape}.")
+        if arr.dtype != np.uint8:
+            if arr.dtype.kind not in "iuf":
+                raise ValueError(f"image {i} must be uint8 (0-255); got dtype {arr.dtype}.")
+            lo, hi = float(np.min(arr)), float(np.max(arr))
+            if lo < 0 or hi > 255 or not np.array_equal(arr, np.round(arr)):
+                hint = " It looks like floats in [0, 1]: pass (image * 255).round().astype(np.uint8)." \
+                    if lo >= 0 and hi <= 1 else ""
+                raise ValueError(f"image {i} must be uint8 (0-255); got {arr.dtype} with values in "
+                                 f"[{lo:g}, {hi:g}].{hint}")
+            arr = arr.astype(np.uint8)  # integral values in 0..255: lossless
+        out.append(arr)
+    return out
+
+
+# --- detector outputs ---------------------------------------------------------------------------
+
+@dataclass
+class Detections:
+    """One image's detections as arrays: boxes (m, 4) xyxy, scores (m,), labels (m,), class_scores (m, k)."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    labels: np.ndarray
+    class_scores: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+
+def _to_numpy(value) -> np.ndarray:
+    if hasattr(value, "detach"):  # a torch tensor, without importing torch
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def _labels(values: np.ndarray) -> np.ndarray:
+    """Integral numbers as int64 (YOLO arrays carry labels as floats), anything else as strings."""
+    if values.dtype.kind in "iub":
+        return values.astype(np.int64)
+    if values.dtype.kind == "f" and np.all(np.isfinite(values)) and np.array_equal(values, np.round(values)):
+        return values.astype(np.int64)
+    return np.array([str(v) for v in values.tolist()], dtype=str)
+
+
+def parse_detections(output, where: str = "detector output") -> Detections:
+    """One image's detector output -> Detections; raises ValueError naming what is wrong.
+
+    Accepted forms: a dict {"boxes": (m, 4) xyxy, "scores": (m,), "labels": (m,)} with an optional
+    "class_scores": (m, k), of numpy arrays, lists or torch tensors (torchvision's detectors); a list
+    of {"box", "score", "label"} dicts (rai-widget's own form); an (m, 6) array or tensor of rows
+    [x0, y0, x1, y1, score, label] (YOLO style); or an object with ``.boxes.xyxy / .conf / .cls``
+    (ultralytics' Results).
+    """
+    if hasattr(output, "boxes") and hasattr(output.boxes, "xyxy"):  # ultralytics Results
+        b = output.boxes
+        output = {"boxes": b.xyxy, "scores": b.conf, "labels": b.cls}
+    if isinstance(output, (list, tuple)) and all(isinstance(d, dict) for d in output):
+        for j, d in enumerate(output):
+            missing = [key for key in ("box", "score", "label") if key not in d]
+            if missing:
+                raise ValueError(f"{where}: detection {j} has no {missing[0]!r} key; got keys {sorted(d)}. "
+                                 "Each detection needs 'box' [x0, y0, x1, y1], 'score' and 'label'.")
+        output = {
+            "boxes": np.array([_to_numpy(d["box"]) for d in output], dtype=np.float64).reshape(-1, 4)
+            if output else np.zeros((0, 4)),
+            "scores": [float(_to_numpy(d["score"])) for d in output],
+            "labels": [_to_numpy(d["label"]).item() for d in output],
+        }
+    if isinstance(output, dict):
+        for key in ("boxes", "scores", "labels"):
+            if key not in output:
+                raise ValueError(f"{where} has no {key!r} key; got keys {sorted(map(str, output))}. Expected "
+                                 "{'boxes': (m, 4) xyxy, 'scores': (m,), 'labels': (m,)}.")
+        boxes = _to_numpy(output["boxes"]).astype(np.float64)
+        scores = _to_numpy(output["scores"]).astype(np.float64)
+        labels = _to_numpy(output["labels"])
+        class_scores = output.get("class_scores")
+        class_scores = None if class_scores is None else _to_numpy(class_scores).astype(np.float64)
+    else:
+        arr = _to_numpy(output)
+        if arr.dtype.kind not in "iuf" or arr.ndim != 2 or arr.shape[1] != 6:
+            raise ValueError(f"{where} must be a dict with 'boxes', 'scores', 'labels', a list of detection dicts, "
+                             f"or an (m, 6) array [x0, y0, x1, y1, score, label]; got {_describe(output)}.")
+        arr = arr.astype(np.float64)
+        boxes, scores, labels, class_scores = arr[:, :4], arr[:, 4], arr[:, 5], None
+    if boxes.size == 0 and boxes.ndim < 2:
+        boxes = boxes.reshape(0, 4)
+    if boxes.ndim != 2 or boxes.shape[1] != 4:
+        raise ValueError(f"{where}: boxes must be (m, 4) xyxy; got {boxes.shape}.")
+    m = len(boxes)
+    if scores.shape != (m,):
+        raise ValueError(f"{where}: scores must be ({m},), one per box; got {scores.shape}.")
+    if labels.shape != (m,):
+        raise ValueError(f"{where}: labels must be ({m},), one per box; got {labels.shape}.")
+    if class_scores is not None and (class_scores.ndim != 2 or len(class_scores) != m):
+        raise ValueError(f"{where}: class_scores must be ({m}, k), one row per box; got {class_scores.shape}.")
+    if not (np.all(np.isfinite(boxes)) and np.all(np.isfinite(scores))):
+        raise ValueError(f"{where}: boxes and scores must be finite numbers (found NaN or inf).")
+    if np.any(boxes[:, 2] < boxes[:, 0]) or np.any(boxes[:, 3] < boxes[:, 1]):
+        j = int(np.flatnonzero((boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1]))[0])
+        raise ValueError(f"{where}: box {j} is {boxes[j].tolist()}, but boxes must be xyxy with x1 >= x0 and "
+                         "y1 >= y0 (convert xywh or cxcywh boxes to xyxy).")
+    return Detections(boxes, scores, _labels(labels), class_scores)
+
+
+def _describe(value) -> str:
+    shape = getattr(value, "shape", None)
+    return f"{type(value).__name__} of shape {tuple(shape)}" if shape is not None else type(value).__name__
+
+
+def run_detector(detector: Callable, images: list[np.ndarray], where: str) -> list[Detections]:
+    """Call the detector on a list of images; one Detections per image."""
+    outputs = detector(images)
+    if isinstance(outputs, dict) or not hasattr(outputs, "__len__"):
+        raise ValueError(f"the detector must return a list with one output per image; got {_describe(outputs)}.")
+    if len(outputs) != len(images):
+        raise ValueError(f"the detector returned {len(outputs)} outputs for {len(images)} images ({where}); "
+                         "it must return one output per image.")
+    return [parse_detections(out, f"detector output for {where} {j}") for j, out in enumerate(outputs)]
+
+
+# --- masks ----------------------------------------------------------------------------------------
+
+def _bilinear_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in) matrix resizing a length-n_in signal to n_out samples, linear, half-pixel centres."""
+    src = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+    lo = np.floor(src).astype(int)
+    hi = np.minimum(lo + 1, n_in - 1)
+    frac = (src - lo).astype(np.float32)
+    mat = np.zeros((n_out, n_in), dtype=np.float32)
+    np.add.at(mat, (np.arange(n_out), lo), 1 - frac)
+    np.add.at(mat, (np.arange(n_out), hi), frac)
+    return mat
+
+
+class MaskSampler:
+    """RISE masks for one image size: a (gh, gw) grid of Bernoulli(keep_prob) cells, upsampled bilinearly to
+    (gh + 1) x (gw + 1) cells and cropped to (H, W) at a random offset within one cell.
+
+    Grids and shifts come from two generators that only ever draw float64 uniforms, so the stream of masks is
+    the same whatever the batch sizes it is drawn in.
+    """
+
+    def __init__(self, size: tuple[int, int], mask_res: tuple[int, int], keep_prob: float, random_state):
+        self.size = size
+        self.grid = mask_res
+        self.keep_prob = keep_prob
+        (H, W), (gh, gw) = size, mask_res
+        self.cell = (math.ceil(H / gh), math.ceil(W / gw))
+        self._up_y = _bilinear_matrix(gh, (gh + 1) * self.cell[0])
+        self._up_x = _bilinear_matrix(gw, (gw + 1) * self.cell[1])
+        grid_seed, shift_seed = np.random.SeedSequence(random_state).spawn(2)
+        self._grid_rng = np.random.default_rng(grid_seed)
+        self._shift_rng = np.random.default_rng(shift_seed)
+
+    def sample(self, count: int) -> np.ndarray:
+        """(count, H, W) float32 masks in [0, 1]."""
+        (H, W), (gh, gw) = self.size, self.grid
+        grids = (self._grid_rng.random((count, gh, gw)) < self.keep_prob).astype(np.float32)
+        shifts = np.floor(self._shift_rng.random((count, 2)) * self.cell).astype(int)
+        rows = self._up_y[shifts[:, :1] + np.arange(H)]  # (count, H, gh)
+        cols = self._up_x[shifts[:, 1:] + np.arange(W)]  # (count, W, gw)
+        return rows @ grids @ cols.transpose(0, 2, 1)
+
+
+def apply_masks(image: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """(B, H, W, C) uint8: the image times each mask, rounded."""
+    masked = image[None].astype(np.float32) * masks[..., None]
+    return np.rint(masked, out=masked).astype(np.uint8)
+
+
+# --- affinity -------------------------------------------------------------------------------------
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(len(a), len(b)) IoU of xyxy boxes."""
+    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.divide(x, norm, out=np.zeros_like(x), where=norm > 0)
+
+
+def class_similarity(target: Detections, found: Detections) -> np.ndarray:
+    """(t, m) cosine similarity of class vectors: of class_scores when both sides have them, else of one-hot
+    labels (1 for the same label, 0 otherwise)."""
+    if target.class_scores is not None and found.class_scores is not None:
+        if target.class_scores.shape[1] != found.class_scores.shape[1]:
+            raise ValueError(f"class_scores changed width from {target.class_scores.shape[1]} to "
+                             f"{found.class_scores.shape[1]} between calls of the detector.")
+        return _unit_rows(target.class_scores) @ _unit_rows(found.class_scores).T
+    if target.labels.dtype.kind != found.labels.dtype.kind:
+        return np.zeros((len(target), len(found)))
+    return (target.labels[:, None] == found.labels[None, :]).astype(np.float64)
+
+
+def mask_weights(target: Detections, found: list[Detections]) -> np.ndarray:
+    """(t, B) D-RISE weights: for each target and masked image, max over the masked image's detections of
+    IoU x score x class similarity; 0 when the masked image has no detections."""
+    owner = np.repeat(np.arange(len(found)), [len(d) for d in found])
+    weights = np.full((len(target), len(found)), -np.inf)
+    if len(owner):
+        merged = Detections(
+            np.concatenate([d.boxes for d in found]),
+            np.concatenate([d.scores for d in found]),
+            np.concatenate([d.labels for d in found]) if len({d.labels.dtype.kind for d in found if len(d)}) <= 1
+            else np.array([str(v) for d in found for v in d.labels.tolist()]),
+            np.concatenate([d.class_scores for d in found])
+            if all(d.class_scores is not None for d in found) else None,
+        )
+        sim = box_iou(target.boxes, merged.boxes) * merged.scores[None, :] * class_similarity(target, merged)
+        np.maximum.at(weights, (np.arange(len(target))[:, None], owner[None, :]), sim)
+    weights[np.isneginf(weights)] = 0.0
+    return weights
+
+
+# --- the explainer --------------------------------------------------------------------------------
+
+class DetectionExplainer:
+    """D-RISE saliency maps for any object detector: one map per detection, at image resolution.
+
+    Parameters
+    ----------
+    detector : ``f(list of HxWxC uint8 arrays) -> list`` with one output per image, each a dict
+        ``{"boxes": (m, 4) xyxy, "scores": (m,), "labels": (m,)}`` (optionally ``"class_scores": (m, k)``),
+        as numpy arrays, lists or torch tensors (torchvision detectors' output works as is), a list of
+        ``{"box", "score", "label"}`` dicts, or an (m, 6) array ``[x0, y0, x1, y1, score, label]`` (YOLO).
+    classes : class names; integer labels are shown as ``classes[label]``.
+    num_masks : masks per image (the paper uses 5,000; 1,000 gives usable maps on simple scenes).
+    mask_res : (rows, cols) of the random grid; coarser grids suit larger objects.
+    batch_size : masked images passed to the detector per call; memory is O(batch_size x image). Batching
+        pays off when a call has a fixed cost (GPU, a served model); a CPU model may run as fast with a small one.
+    random_state : seed; every image gets the same mask sequence, so an image's result does not depend on
+        the other images explained with it, nor on batch_size.
+    keep_prob : probability that a grid cell is kept (not masked).
+    progress : show a progress bar (default: for ``num_masks x images >= 5,000``).
+
+    The saliency map of target detection t is ``sum_i w_i M_i / (num_masks * keep_prob)``: the paper's
+    weighted sum of masks, divided by its expected mask total as in RISE, so a pixel's value estimates the
+    mean affinity of the target's best match when that pixel is kept (0 to 1 for scores in [0, 1]). Maps are
+    not min-max rescaled, so they stay comparable between detections and images.
+
+    Example
+    -------
+    >>> model = torchvision.models.detection.fasterrcnn_resnet50_fpn(weights=...).eval()
+    >>> to_tensor = lambda img: torch.from_numpy(img).permute(2, 0, 1).float() / 255
+    >>> detector = lambda imgs: model([to_tensor(i) for i in imgs])   # torchvision output as is
+    >>> exp = rw.DetectionExplainer(detector, classes=coco_names, num_masks=1000).explain(images)
+    >>> exp.detections[0][0], exp.saliency[0].shape                  # {'box':..., 'label':..., 'score':...}, (m, H, W)
+    """
+
+    def __init__(self, detector: Callable, classes: Sequence | None = None, num_masks: int = 1000,
+                 mask_res: tuple[int, int] | int = (16, 16), batch_size: int = 32, random_state: int = 0,
+                 keep_prob: float = 0.5, progress: bool | None = None):
+        if not callable(detector):
+            raise TypeError(f"detector must be a callable f(list of images) -> list of outputs, not {type(detector)}.")
+        mask_res = (mask_res, mask_res) if isinstance(mask_res, (int, np.integer)) else tuple(mask_res)
+        if len(mask_res) != 2 or not all(isinstance(r, (int, np.integer)) and r >= 1 for r in mask_res):
+            raise ValueError(f"mask_res must be (rows, cols) of positive integers; got {mask_res}.")
+        if not isinstance(num_masks, (int, np.integer)) or num_masks < 1:
+            raise ValueError(f"num_masks must be a positive integer; got {num_masks!r}.")
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+        if not 0 < keep_prob < 1:
+            raise ValueError(f"keep_prob must be between 0 and 1 (exclusive); got {keep_prob!r}.")
+        self.detector = detector
+        self.classes = None if classes is None else list(classes)
+        self.num_masks = int(num_masks)
+        self.mask_res = (int(mask_res[0]), int(mask_res[1]))
+        self.batch_size = int(batch_size)
+        self.random_state = random_state
+        self.keep_prob = float(keep_prob)
+        self.progress = progress
+
+    def detect(self, images) -> list[Detections]:
+        """The detector's output on unmasked images, parsed and checked."""
+        images = _check_images(images)
+        found: list[Detections] = []
+        for start in range(0, len(images), self.batch_size):
+            found += run_detector(self.detector, images[start:start + self.batch_size], "image")
+        return found
+
+    def saliency(self, image: np.ndarray, target: Detections, bar=None) -> np.ndarray:
+        """(t, H, W) float32 D-RISE maps of one image's target detections."""
+        H, W = image.shape[:2]
+        sampler = MaskSampler((H, W), self.mask_res, self.keep_prob, self.random_state)
+        total = np.zeros((len(target), H * W))
+        for start in range(0, self.num_masks, self.batch_size):
+            count = min(self.batch_size, self.num_masks - start)
+            masks = sampler.sample(count)
+            found = run_detector(self.detector, list(apply_masks(image, masks)), "masked image")
+            weights = mask_weights(target, found).astype(np.float32)
+            total += weights @ masks.reshape(count, -1)
+            if bar is not None:
+                bar.update(count)
+        total /= self.num_masks * self.keep_prob
+        return total.reshape(len(target), H, W).astype(np.float32)
+
+    def explain(self, images) -> DetectionExplanation:
+        """Detect objects in each image and compute one D-RISE saliency map per detection.
+
+        images : an (n, H, W, C) uint8 array or a list of (H, W, C) uint8 arrays (sizes may differ).
+        """
+        images = _check_images(images)
+        targets = self.detect(images)
+        show = len(images) * self.num_masks >= PROGRESS_MIN_EVALS if self.progress is None else bool(self.progress)
+        saliency = []
+        with tqdm(total=len(images) * self.num_masks, disable=not show, desc="D-RISE", unit="mask") as bar:
+            for i, (image, target) in enumerate(zip(images, targets, strict=True)):
+                if len(target) == 0:
+                    warnings.warn(f"the detector found nothing in image {i}: it has no detections to explain "
+                                  "(an empty saliency array).", UserWarning, stacklevel=2)
+                    saliency.append(np.zeros((0, *image.shape[:2]), dtype=np.float32))
+                    bar.update(self.num_masks)
+                    continue
+                saliency.append(self.saliency(image, target, bar))
+        return self._explanation(images, targets, saliency)
+
+    def _label_name(self, label):
+        if self.classes is not None and isinstance(label, int) and 0 <= label < len(self.classes):
+            return self.classes[label]
+        return label
+
+    def _explanation(self, images, targets, saliency) -> DetectionExplanation:
+        detections = [
+            [{"box": [float(v) for v in d.boxes[j]], "label": self._label_name(d.labels[j].item()),
+              "score": float(d.scores[j])} for j in range(len(d))]
+            for d in targets
+        ]
+        if self.classes is not None:
+            output_names = list(self.classes)
+        else:
+            seen = {det["label"] for dets in detections for det in dets}
+            output_names = sorted(seen, key=lambda v: (isinstance(v, str), v))
+        model_output = np.zeros((len(images), len(output_names)))
+        index = {name: k for k, name in enumerate(output_names)}
+        for i, dets in enumerate(detections):
+            for det in dets:
+                k = index.get(det["label"])
+                if k is not None:
+                    model_output[i, k] = max(model_output[i, k], det["score"])
+        same_size = len({img.shape for img in images}) == 1
+        return DetectionExplanation(
+            images=np.stack(images) if same_size else images,
+            detections=detections,
+            saliency=saliency,
+            output_names=output_names,
+            model_output=model_output,
+            params={"num_masks": self.num_masks, "mask_res": list(self.mask_res), "keep_prob": self.keep_prob,
+                    "random_state": self.random_state},
+        )

@@ -1,0 +1,499 @@
+"""Image attributions for any PyTorch classifier: IG, Guided Backprop, Grad-CAM, Guided Grad-CAM, XRAI, SHAP.
+
+Gradients come from captum, segments from scikit-image, SHAP values from shap's partition explainer
+with an image masker. torch, captum and scikit-image are imported only when an explainer is used,
+so `import rai_widget` stays torch-free.
+
+Pixel space and model space: images are (H, W, C) uint8 arrays (float arrays in [0, 1] are scaled
+to uint8 first; PIL images are converted). ``preprocess(image) -> (C, h, w)`` float tensor (or numpy
+array) is what the model sees; the default divides by 255. Attributions are computed in model
+space, reduced over channels, then resized back to each image's own (H, W) by a linear interpolation
+that keeps each map's sum (IG's completeness holds at any size; values are per-pixel shares). This assumes
+``preprocess`` resizes the whole image; with a crop, the map is stretched over the whole image.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from rai_widget.explanations import ImageExplanation
+
+# Each method's parameters and their defaults; anything else is an error that lists these.
+METHODS: dict[str, dict] = {
+    "integrated_gradients": {"baseline": "black", "n_steps": 50, "internal_batch_size": 4,
+                             "integration": "gausslegendre"},
+    "guided_backprop": {},
+    "gradcam": {"relu_attributions": True, "interpolate_mode": "bilinear"},
+    "guided_gradcam": {"interpolate_mode": "nearest"},
+    # XRAI as in PAIR's reference: IG from a black and a white baseline, averaged, max over channels.
+    "xrai": {"baselines": ("black", "white"), "n_steps": 50, "internal_batch_size": 4, "algorithm": "full",
+             "integration": "gausslegendre", "scales": (50, 100, 150, 250, 500, 1200), "sigma": 0.8,
+             "min_size": 150, "dilation_radius": 5, "min_pixel_diff": 50},
+    "shap": {"baseline": "blur", "max_evals": 500},
+}
+BATCHED_METHODS = ("guided_backprop", "gradcam", "guided_gradcam")  # one backward pass: batched across images
+COMMON_PARAMS = {"batch_size": 4}  # images per forward pass (model outputs, SHAP's masked images)
+BLUR_SIGMA = 1 / 16  # "blur" baselines: Gaussian with sigma = this share of the longer side
+
+
+def _check_method(method: str) -> str:
+    if method in METHODS:
+        return method
+    close = difflib.get_close_matches(str(method), METHODS, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise ValueError(f"unknown method {method!r}.{hint} Valid methods: {', '.join(METHODS)}.")
+
+
+def _is_torch_module(model) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(model, torch.nn.Module)
+
+
+def _default_preprocess(image: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(image.transpose(2, 0, 1), dtype=np.float32) / 255.0
+
+
+def _to_uint8(image, i: int) -> np.ndarray:
+    if hasattr(image, "convert") and hasattr(image, "mode"):  # PIL
+        image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
+    arr = np.asarray(image)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.ndim != 3:
+        raise ValueError(f"image {i} has shape {arr.shape}; expected (H, W, C) or (H, W).")
+    if arr.shape[2] not in (1, 3, 4) and arr.shape[0] in (1, 3):
+        raise ValueError(f"image {i} has shape {arr.shape}, which looks channels-first; pass (H, W, C) images "
+                         f"(np.transpose(images, (0, 2, 3, 1)) for a batch).")
+    if arr.dtype == np.uint8:
+        return arr
+    if arr.dtype.kind == "f":
+        if arr.min() < 0 or arr.max() > 1:
+            raise ValueError(f"float image {i} has values in [{arr.min():.3g}, {arr.max():.3g}]; float images "
+                             f"must be in [0, 1] (pass uint8 for 0..255, and normalise in `preprocess`).")
+        return np.round(arr * 255).astype(np.uint8)
+    if arr.dtype.kind in "iu" and arr.min() >= 0 and arr.max() <= 255:
+        return arr.astype(np.uint8)
+    raise ValueError(f"image {i} has dtype {arr.dtype}; pass uint8 (0..255) or float (0..1) images.")
+
+
+def _as_images(images) -> list[np.ndarray]:
+    """A list of (H, W, C) uint8 images from a batch array, one image, or a list (PIL or arrays)."""
+    if isinstance(images, np.ndarray):
+        single = images.ndim == 2 or (images.ndim == 3 and images.shape[-1] in (3, 4))
+        images = [images] if single else list(images)  # (N, H, W) is a stack of gray images
+    elif not isinstance(images, (list, tuple)):
+        images = [images]
+    if len(images) == 0:
+        raise ValueError("no images to explain.")
+    return [_to_uint8(im, i) for i, im in enumerate(images)]
+
+
+def _blur(image: np.ndarray) -> np.ndarray:
+    from scipy.ndimage import gaussian_filter
+
+    sigma = max(image.shape[:2]) * BLUR_SIGMA
+    return gaussian_filter(image.astype(np.float32), sigma=(sigma, sigma, 0))
+
+
+def _baseline_image(baseline, image: np.ndarray) -> np.ndarray:
+    """A baseline in pixel space, (H, W, C) float: 'black', 'white', 'blur' or a user array."""
+    if isinstance(baseline, str):
+        if baseline == "black":
+            return np.zeros(image.shape, np.float32)
+        if baseline == "white":
+            return np.full(image.shape, 255, np.float32)
+        if baseline == "blur":
+            return _blur(image)
+        raise ValueError(f"baseline must be 'black', 'white', 'blur' or an (H, W, C) image, not {baseline!r}.")
+    arr = np.asarray(baseline)
+    if arr.shape != image.shape:
+        raise ValueError(f"the baseline image has shape {arr.shape}, the image {image.shape}; they must match.")
+    return arr.astype(np.float32) if arr.dtype == np.uint8 else (arr * 255).astype(np.float32)
+
+
+def _conv_names(model) -> list[str]:
+    import torch
+
+    return [name for name, m in model.named_modules() if isinstance(m, torch.nn.Conv2d)]
+
+
+def _resolve_layer(model, target_layer):
+    """The module Grad-CAM attributes to: a name, a module, or None for the last Conv2d."""
+    import torch
+
+    if isinstance(target_layer, torch.nn.Module):
+        return target_layer
+    convs = _conv_names(model)
+    if target_layer is None:
+        if not convs:
+            raise ValueError("the model has no torch.nn.Conv2d layer; pass target_layer= (a name or a module).")
+        return model.get_submodule(convs[-1])
+    names = [name for name, _ in model.named_modules() if name]
+    if target_layer in names:
+        return model.get_submodule(target_layer)
+    close = difflib.get_close_matches(str(target_layer), names, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    shown = ", ".join(repr(c) for c in convs[-5:]) or "(none)"
+    raise ValueError(f"the model has no layer named {target_layer!r}.{hint} Its last Conv2d layers: {shown}.")
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class _FrozenParams:
+    """Within the block, parameters need no gradient: backward computes input gradients only."""
+
+    def __init__(self, model):
+        self.params = [p for p in model.parameters() if p.requires_grad]
+
+    def __enter__(self):
+        for p in self.params:
+            p.requires_grad_(False)
+
+    def __exit__(self, *exc):
+        for p in self.params:
+            p.requires_grad_(True)
+
+
+class ImageExplainer:
+    """Explain an image classifier's predictions with one attribution method.
+
+    Parameters
+    ----------
+    model : a ``torch.nn.Module`` taking a float (N, C, h, w) batch and returning (N, k) logits (or
+        probabilities). For ``method="shap"`` any callable ``f(batch) -> (N, k)`` works; it gets
+        a numpy (N, C, h, w) float32 batch unless it is a torch module. The module is put in eval mode.
+    method : "integrated_gradients", "guided_backprop", "gradcam", "guided_gradcam", "xrai", "shap".
+    classes : output names (default 0..k-1).
+    target_layer : Grad-CAM's layer: a module name (as in ``model.named_modules()``) or the module;
+        default the last ``torch.nn.Conv2d``.
+    preprocess : ``f((H, W, C) uint8 array) -> (C, h, w)`` float tensor or array: resize and
+        normalise as the model needs. Default: channels first, divided by 255.
+    multilabel : outputs are independent labels (sigmoid) rather than one class (softmax).
+    **params : the method's settings; see ``METHODS`` for each method's names and defaults, plus
+        ``batch_size`` (images per forward pass, also SHAP's masked images per call).
+        integrated_gradients: ``baseline`` ("black", "blur", "white" or an (H, W, C) image),
+        ``n_steps``, ``internal_batch_size`` (path points per forward/backward pass; small batches
+        were fastest on CPU, where large ones fall out of cache: raise it on a GPU),
+        ``integration`` (captum's ``method``). xrai: ``baselines`` (a list of those),
+        ``algorithm`` ("full" or "fast") and the segmentation settings. shap: ``baseline``
+        (what masked pixels become), ``max_evals``.
+
+    Example
+    -------
+    >>> ex = rw.ImageExplainer(model, method="integrated_gradients", classes=names, n_steps=64)
+    >>> exp = ex.explain(images)                # (N, H, W, 3) uint8, or a list of PIL images
+    >>> exp.attributions.shape                  # (N, H, W): one map per image, its predicted class
+    >>> rw.ImageExplainer(model, "gradcam").explain(images, targets=[[0, 3]] * len(images))
+    """
+
+    def __init__(self, model, method: str = "integrated_gradients", classes: Sequence | None = None,
+                 target_layer=None, preprocess: Callable | None = None, multilabel: bool = False, **params):
+        self.method = _check_method(method)
+        allowed = {**METHODS[self.method], **COMMON_PARAMS}
+        unknown = sorted(set(params) - set(allowed))
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {unknown} for method {self.method!r}; "
+                             f"its parameters: {sorted(allowed)}.")
+        self.params = {**allowed, **params}
+        if self.method == "xrai" and self.params["algorithm"] not in ("full", "fast"):
+            raise ValueError(f"XRAI algorithm must be 'full' or 'fast', not {self.params['algorithm']!r}.")
+        self.model = model
+        self.is_torch = _is_torch_module(model)
+        if not callable(model):
+            raise TypeError(f"model must be a torch.nn.Module or a callable, not {type(model).__name__}.")
+        if self.method != "shap" and not self.is_torch:
+            raise TypeError(f"method {self.method!r} needs gradients: model must be a torch.nn.Module "
+                            f"(got {type(model).__name__}). method='shap' works with any callable.")
+        if self.is_torch:
+            model.eval()
+        self.layer = _resolve_layer(model, target_layer) if self.method in ("gradcam", "guided_gradcam") else None
+        self.classes = list(classes) if classes is not None else None
+        self.preprocess = preprocess or _default_preprocess
+        self.multilabel = bool(multilabel)
+
+    # --- the model ------------------------------------------------------------------------------
+    def _model_input(self, image: np.ndarray):
+        x = self.preprocess(image)
+        if self.is_torch:
+            import torch
+
+            x = torch.as_tensor(x, dtype=torch.float32)
+        if x.ndim != 3:
+            raise ValueError(f"preprocess returned shape {tuple(x.shape)}; it must return one (C, h, w) image.")
+        if self.is_torch:
+            import torch
+
+            first = next((m for m in self.model.modules() if isinstance(m, torch.nn.Conv2d)), None)
+            if first is not None and x.shape[0] != first.in_channels:
+                what = "the images have" if self.preprocess is _default_preprocess else "preprocess returns"
+                raise ValueError(f"{what} {x.shape[0]} channel(s) but the model's first Conv2d expects "
+                                 f"{first.in_channels}; convert the images (e.g. PIL's .convert('RGB'), "
+                                 f"np.repeat(gray, 3, axis=-1), or drop an alpha channel).")
+        return x
+
+    def _device(self):
+        return next(self.model.parameters()).device if any(True for _ in self.model.parameters()) else "cpu"
+
+    def _scores(self, inputs: list, expect: int | None = None) -> np.ndarray:
+        """(n, k) float64 model outputs for model-space inputs, in batches of inputs of the same shape."""
+        bs = int(self.params["batch_size"])
+        out: list = [None] * len(inputs)
+        by_shape: dict = {}
+        for i, x in enumerate(inputs):
+            by_shape.setdefault(tuple(x.shape), []).append(i)
+        for idx in by_shape.values():
+            for s in range(0, len(idx), bs):
+                chunk = idx[s:s + bs]
+                if self.is_torch:
+                    import torch
+
+                    with torch.inference_mode():
+                        y = self.model(torch.stack([inputs[i] for i in chunk]).to(self._device()))
+                    y = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else y
+                else:
+                    y = self.model(np.stack([np.asarray(inputs[i]) for i in chunk]))
+                y = np.asarray(y, dtype=np.float64) if not isinstance(y, (tuple, dict)) else None
+                if y is None or y.ndim != 2 or y.shape[0] != len(chunk):
+                    got = "a tuple or dict" if y is None else f"shape {y.shape}"
+                    raise ValueError(f"the model must return an (N, k) array of scores for a batch of N images; "
+                                     f"for N={len(chunk)} it returned {got}.")
+                for j, i in enumerate(chunk):
+                    out[i] = y[j]
+        scores = np.stack(out)
+        k = expect if expect is not None else (len(self.classes) if self.classes is not None else None)
+        if k is not None and scores.shape[1] != k:
+            raise ValueError(f"the model returns {scores.shape[1]} scores per image but {k} classes were given.")
+        return scores
+
+    def _probabilities(self, scores: np.ndarray) -> tuple[np.ndarray, str]:
+        """Probabilities and the units of the scores: given probabilities are kept, logits are squashed."""
+        in_unit = bool(((scores >= 0) & (scores <= 1)).all())
+        if self.multilabel:
+            return (scores, "probability") if in_unit else (1 / (1 + np.exp(-scores)), "log-odds")
+        if in_unit and np.allclose(scores.sum(1), 1, atol=1e-4):
+            return scores, "probability"
+        return _softmax(scores), "logit"
+
+    # --- targets ----------------------------------------------------------------------------------
+    def _target_index(self, t, names: list | None) -> int:
+        k = len(names) if names is not None else np.inf
+        if isinstance(t, (int, np.integer)) and not isinstance(t, bool) and 0 <= t < k:
+            return int(t)
+        if names is None:
+            raise ValueError(f"unknown target {t!r}; without classes=, targets are output indices (0, 1, ...).")
+        for j, name in enumerate(names):
+            if name == t or str(name) == str(t):
+                return j
+        raise ValueError(f"unknown target {t!r}; outputs: {names[:20]}{' ...' if len(names) > 20 else ''}.")
+
+    def _targets(self, targets, n: int, probabilities: np.ndarray | None,
+                 names: list | None) -> tuple[list[list[int]], bool]:
+        if targets is None:
+            if not self.multilabel:
+                return [[int(j)] for j in probabilities.argmax(1)], False
+            picked = [np.flatnonzero(p > 0.5).tolist() or [int(p.argmax())] for p in probabilities]
+            return picked, True
+        if isinstance(targets, (str, int, np.integer)):
+            targets = [targets] * n
+        targets = list(targets)
+        if len(targets) != n:
+            raise ValueError(f"targets has {len(targets)} entries for {n} images; give one target (or a list "
+                             f"of targets) per image, or one target for all.")
+        multi = any(isinstance(t, (list, tuple, np.ndarray)) for t in targets)
+        per_image = [list(t) if isinstance(t, (list, tuple, np.ndarray)) else [t] for t in targets]
+        if any(len(t) == 0 for t in per_image):
+            raise ValueError("every image needs at least one target.")
+        return [[self._target_index(t, names) for t in ts] for ts in per_image], multi
+
+    # --- attributions -------------------------------------------------------------------------------
+    def _attribute(self, image: np.ndarray, x, targets: list[int]) -> np.ndarray:
+        """(t, h, w) attributions in model space (or pixel space for shap) for one image."""
+        if self.method == "shap":
+            return self._shap(image, targets)
+        import torch
+
+        p, t = self.params, len(targets)
+        xs = x.unsqueeze(0).expand(t, *x.shape).contiguous().to(self._device())
+        if self.method in ("integrated_gradients", "xrai"):
+            from captum.attr import IntegratedGradients
+
+            names = [p["baseline"]] if self.method == "integrated_gradients" else list(p["baselines"])
+            base = torch.stack([self._model_input(_baseline_image(b, image).round().clip(0, 255).astype(np.uint8))
+                                for b in names]).to(xs.device)
+            nb = len(base)
+            inputs = xs.repeat(nb, 1, 1, 1)
+            baselines = base.repeat_interleave(t, dim=0)
+            batch = max(int(p["internal_batch_size"]), len(inputs))
+            with _FrozenParams(self.model):
+                a = IntegratedGradients(self.model).attribute(
+                    inputs, baselines=baselines, target=targets * nb, n_steps=int(p["n_steps"]),
+                    internal_batch_size=batch, method=p["integration"])
+            a = a.detach().reshape(nb, t, *x.shape).mean(0).cpu().numpy()
+            if self.method == "integrated_gradients":
+                return a.sum(1)
+            from rai_widget.explainers._xrai import segment_masks, xrai
+
+            hwc = x.permute(1, 2, 0).cpu().numpy()
+            masks = segment_masks(hwc, p["scales"], p["sigma"], p["min_size"], p["dilation_radius"])
+            return np.stack([xrai(m.max(0), masks, p["algorithm"], p["min_pixel_diff"])[0] for m in a])
+        raise AssertionError(self.method)  # the other methods run batched, in _gradient_batch
+
+    def _gradient_batch(self, xs, targets: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(b, h, w) guided backprop / Grad-CAM / guided Grad-CAM maps for a batch of model inputs, and the
+        (b, k) model outputs of the same forward pass (no extra pass for the predictions)."""
+        from captum import attr as ca
+
+        p, outputs = self.params, []
+        hook = self.model.register_forward_hook(lambda module, args, out: outputs.append(out))
+        try:
+            with _FrozenParams(self.model), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Setting backward hooks on ReLU")
+                xs = xs.to(self._device()).requires_grad_(True)
+                if self.method == "guided_backprop":
+                    a = ca.GuidedBackprop(self.model).attribute(xs, target=targets).sum(1)
+                elif self.method == "gradcam":
+                    a = ca.LayerGradCam(self.model, self.layer).attribute(
+                        xs, target=targets, relu_attributions=bool(p["relu_attributions"]))
+                    a = ca.LayerAttribution.interpolate(a, tuple(xs.shape[2:]), interpolate_mode=p["interpolate_mode"])
+                    a = a.sum(1)
+                else:
+                    a = ca.GuidedGradCam(self.model, self.layer).attribute(
+                        xs, target=targets, interpolate_mode=p["interpolate_mode"]).sum(1)
+        except Exception as err:
+            k = self._scores([xs[0].detach()]).shape[1]  # a clear error when the model's output is the problem
+            if max(targets) >= k:
+                raise ValueError(f"a target is out of range: the model has {k} outputs.") from err
+            raise
+        finally:
+            hook.remove()
+        out = outputs[0]
+        if not hasattr(out, "detach") or out.ndim != 2 or out.shape[0] != len(xs):
+            self._scores([x.detach() for x in xs[:2]])
+        return a.detach().cpu().numpy(), out.detach().cpu().numpy().astype(np.float64)
+
+    def _shap(self, image: np.ndarray, targets: list[int]) -> np.ndarray:
+        import shap
+
+        def f(batch: np.ndarray) -> np.ndarray:
+            imgs = np.clip(np.round(batch), 0, 255).astype(np.uint8)
+            return self._scores([self._model_input(im) for im in imgs], expect=self._k)
+
+        masker = shap.maskers.Image(_baseline_image(self.params["baseline"], image), image.shape)
+        explainer = shap.PartitionExplainer(f, masker)
+        sv = explainer(image[None].astype(np.float32), max_evals=int(self.params["max_evals"]),
+                       batch_size=int(self.params["batch_size"]), outputs=np.asarray(targets), silent=True)
+        values = np.asarray(sv.values)[0]  # (H, W, C, t)
+        return np.moveaxis(values.sum(2), -1, 0)
+
+    # --- the whole run ------------------------------------------------------------------------------
+    def explain(self, images, targets=None, y_true=None) -> ImageExplanation:
+        """Attributions for each image and target.
+
+        images : (N, H, W, C) uint8 or [0, 1] float array, or a list of such arrays or PIL images
+            (sizes may differ).
+        targets : None (the predicted class; for multilabel each label with probability > 0.5, or
+            the top one), one class for all images, one per image, or a list of classes per image.
+            Classes by name or index.
+        y_true : true labels (names or indices; for multilabel an (N, k) 0/1 array), optional.
+
+        Returns an ImageExplanation: ``attributions[i]`` is (H_i, W_i) with one target per image,
+        or (t_i, H_i, W_i) when any image was given a list of targets (or multilabel defaults).
+        """
+        originals = _as_images(images)
+        inputs = [self._model_input(im) for im in originals]
+        batched = self.method in BATCHED_METHODS
+        self._k = len(self.classes) if self.classes is not None else None
+        if batched and targets is not None:
+            scores = None  # taken from the attribution's own forward pass
+            per_image, multi = self._targets(targets, len(inputs), None, self.classes)
+        else:
+            scores = self._scores(inputs)
+            self._k = scores.shape[1]
+            names = self.classes if self.classes is not None else list(range(scores.shape[1]))
+            per_image, multi = self._targets(targets, len(inputs), self._probabilities(scores)[0], names)
+
+        attributions: list = [None] * len(originals)
+        if batched:
+            row_scores: list = [None] * len(originals)
+            rows = [(i, t) for i, ts in enumerate(per_image) for t in ts]
+            by_shape: dict = {}
+            for r in rows:
+                by_shape.setdefault(tuple(inputs[r[0]].shape), []).append(r)
+            bs = int(self.params["batch_size"])
+            chunks = [g[s:s + bs] for g in by_shape.values() for s in range(0, len(g), bs)]
+            maps: dict = {}
+            for chunk in tqdm(chunks, desc=self.method, disable=len(chunks) < 2, leave=False):
+                import torch
+
+                a, out = self._gradient_batch(torch.stack([inputs[i] for i, _ in chunk]), [t for _, t in chunk])
+                for j, (i, _) in enumerate(chunk):
+                    maps.setdefault(i, []).append(a[j])
+                    row_scores[i] = out[j] if row_scores[i] is None else row_scores[i]
+            for i, image in enumerate(originals):
+                attributions[i] = _to_image_size(np.stack(maps[i]).astype(np.float64), image.shape[:2])
+            if scores is None:
+                scores = np.stack(row_scores)
+                if self._k is not None and scores.shape[1] != self._k:
+                    raise ValueError(f"the model returns {scores.shape[1]} scores per image but {self._k} "
+                                     f"classes were given.")
+                if max(max(ts) for ts in per_image) >= scores.shape[1]:
+                    raise ValueError(f"a target is out of range: the model has {scores.shape[1]} outputs.")
+        else:
+            work = zip(originals, inputs, per_image, strict=True)
+            for i, (image, x, ts) in enumerate(tqdm(work, total=len(originals), desc=self.method,
+                                                    disable=len(originals) < 2, leave=False)):
+                a = np.asarray(self._attribute(image, x, ts), dtype=np.float64)
+                attributions[i] = _to_image_size(a, image.shape[:2])
+        names = self.classes if self.classes is not None else list(range(scores.shape[1]))
+        probabilities, units = self._probabilities(scores)
+        if self.multilabel:
+            task, y_pred = "multilabel", probabilities > 0.5
+        else:
+            task, y_pred = "classification", np.array([names[j] for j in scores.argmax(1)])
+        if y_true is not None:
+            y_true = np.asarray(y_true)
+            if len(y_true) != len(originals):
+                raise ValueError(f"y_true has {len(y_true)} labels for {len(originals)} images.")
+            if not self.multilabel and y_true.dtype.kind in "iu" and not all(isinstance(n, int) for n in names):
+                y_true = np.array([names[int(j)] for j in y_true])
+        if not multi:
+            attributions = [a[0] for a in attributions]
+            target_arr = [ts[0] for ts in per_image]
+        else:
+            target_arr = [np.asarray(ts, dtype=np.int64) for ts in per_image]
+        params = {k: ("array" if isinstance(v, np.ndarray) else v) for k, v in self.params.items()}
+        if self.method in ("gradcam", "guided_gradcam"):
+            params["target_layer"] = next((n for n, m in self.model.named_modules() if m is self.layer), "")
+        return ImageExplanation(
+            images=originals, attributions=attributions, targets=target_arr, method=self.method, params=params,
+            output_names=names, task=task, units=units, y_pred=y_pred, model_output=scores,
+            probabilities=probabilities, y_true=y_true)
+
+
+def _resize_matrix(n_out: int, n_in: int) -> np.ndarray:
+    """(n_out, n_in) linear-interpolation weights (pixel centres), each input pixel's weights summing to 1."""
+    pos = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, n_in - 1)
+    r = np.zeros((n_out, n_in))
+    np.add.at(r, (np.arange(n_out), lo), 1 - (pos - lo))
+    np.add.at(r, (np.arange(n_out), hi), pos - lo)
+    mass = r.sum(0, keepdims=True)
+    return r / np.where(mass > 0, mass, 1)
+
+
+def _to_image_size(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(t, h, w) maps resized (bilinear) to (t, H, W) so that each map keeps its sum (mass-preserving)."""
+    if a.shape[1:] == tuple(size):
+        return a
+    ry, rx = _resize_matrix(size[0], a.shape[1]), _resize_matrix(size[1], a.shape[2])
+    return np.einsum("Yy,tyx,Xx->tYX", ry, a, rx)

@@ -47,7 +47,8 @@ def test_dashboard_speed(lab_page, run_notebook, run_cell, cell_locator):
                 "state, _, buffers = _remove_buffers(probe.get_state())\n"
                 "probe.close()\n"
                 "n, f = exp.values.shape[:2]\n"
-                "raw = 4 * (n * f + n * f + 2 * n + 2 * n + n)  # values(class 1), data, outputs, y_true/y_pred, confidence\n"
+                "# values (class 1), data, both outputs, y_true and y_pred, confidence\n"
+                "raw = 4 * (n * f + n * f + 2 * n + 2 * n + n)\n"
                 "print(json.dumps({'synced': len(json.dumps(state)) + sum(len(b) for b in buffers), 'raw': raw}))"
             ),
         )

@@ -1,19 +1,36 @@
 """rai-widget: model interpretability rendered inline in Jupyter."""
 
 from rai_widget.cohorts import Cohort, Filter
+from rai_widget.explainers.detection import DetectionExplainer
 from rai_widget.explainers.tabular import MimicExplainer
-from rai_widget.explanations import Explanation, FidelityWarning, TabularExplanation, load
+from rai_widget.explainers.text import TextExplainer
+from rai_widget.explainers.vision import ImageExplainer
+from rai_widget.explanations import (
+    DetectionExplanation,
+    Explanation,
+    FidelityWarning,
+    ImageExplanation,
+    TabularExplanation,
+    TextExplanation,
+    load,
+)
 from rai_widget.widget import ExplanationDashboard
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Cohort",
+    "DetectionExplainer",
+    "DetectionExplanation",
     "Explanation",
     "ExplanationDashboard",
     "FidelityWarning",
     "Filter",
+    "ImageExplainer",
+    "ImageExplanation",
     "MimicExplainer",
     "TabularExplanation",
+    "TextExplainer",
+    "TextExplanation",
     "load",
 ]

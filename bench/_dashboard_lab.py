@@ -70,6 +70,16 @@ def test_dashboard_speed(lab_page, run_notebook, run_cell, cell_locator):
     }.items():
         timings[name] = page.evaluate(SWITCH, [testid, value])
 
+    # again with the dependence plot of the top feature on screen (100k points on canvas)
+    page.locator(".rw-bar-group").first.click()
+    page.locator('[data-testid="dependence-plot"] canvas').first.wait_for(state="visible")
+    for name, (testid, value) in {
+        "with dependence plot: cohort switch (feature_0 > 0)": ("cohort-select", "feature_0 > 0"),
+        "with dependence plot: cohort switch (All data)": ("cohort-select", "All data"),
+        "with dependence plot: class switch (class 1)": ("class-select", "output:1"),
+    }.items():
+        timings[name] = page.evaluate(SWITCH, [testid, value])
+
     result = {
         "rows": ROWS,
         "features": FEATURES,

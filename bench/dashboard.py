@@ -48,7 +48,7 @@ def main() -> int:
         f"{'met' if r['first_view_s'] < 2 else 'NOT MET'}"
     )
     for name, ms in r["switch_ms"].items():
-        print(f"  {name:<45} {ms:7.1f} ms")
+        print(f"  {name:<55} {ms:7.1f} ms")
     print(f"  slowest redraw: {slowest:.1f} ms   target < 100 ms   {'met' if slowest < 100 else 'NOT MET'}")
     print(
         f"  comm payload for the display: {r['synced_bytes'] / 1e6:.1f} MB; raw float32 arrays "

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { WireArray } from "../../js/arrays";
+import type { TabularData } from "../../js/model";
+import { EVIL, makeData, Spec } from "./fixtures";
 import type { Cohort } from "../../js/cohorts";
-import { TabularArrays, TabularData, TabularMeta } from "../../js/model";
 import { Store } from "../../js/store";
 import {
   allWhole,
@@ -28,70 +28,6 @@ import {
 } from "../../js/views/dependence";
 
 // ---- a small TabularData built in memory (binary classification unless told otherwise) ----
-interface Spec {
-  n: number;
-  names: string[];
-  kinds: ("numeric" | "bool" | "category")[];
-  categories?: Record<string, string[]>;
-  feature: (i: number, j: number) => number;
-  value: (i: number, j: number) => number;
-  yTrue?: (i: number) => number; // class code (classification) or target (regression)
-  task?: "classification" | "regression";
-  base?: number;
-}
-
-function wire(a: Float32Array | Int32Array, shape: number[]): WireArray {
-  return { view: new DataView(a.buffer), dtype: a instanceof Float32Array ? "float32" : "int32", shape };
-}
-
-function makeData(s: Spec): TabularData {
-  const { n } = s;
-  const f = s.names.length;
-  const task = s.task ?? "classification";
-  const base = s.base ?? 0.25;
-  const values = new Float32Array(n * f);
-  const data = new Float32Array(n * f);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let sum = base;
-    for (let j = 0; j < f; j++) {
-      values[i * f + j] = s.value(i, j);
-      data[i * f + j] = s.feature(i, j);
-      sum += values[i * f + j];
-    }
-    out[i] = sum;
-  }
-  const classes = ["no", "yes"];
-  const meta: TabularMeta = {
-    feature_names: s.names,
-    feature_kinds: s.kinds,
-    categories: s.categories ?? {},
-    output_names: task === "classification" ? classes : ["target"],
-    task,
-    units: task === "classification" ? "log-odds" : "output",
-    n_rows: n,
-    base_values: task === "classification" ? [-base, base] : [base],
-    binary_mirror: task === "classification",
-    fidelity: {},
-  };
-  const label = (codes: Int32Array) => ({ kind: "category" as const, codes: wire(codes, [n]), categories: classes });
-  const number = (v: Float32Array) => ({ kind: "number" as const, values: wire(v, [n]) });
-  const arrays: TabularArrays = {
-    values: wire(values, task === "classification" ? [n, f] : [n, f, 1]),
-    data: wire(data, [n, f]),
-    surrogate_output: wire(out, [n, 1]),
-    model_output: wire(Float32Array.from(out, (v) => v + 0.01), [n, 1]),
-    y_pred: task === "classification" ? label(Int32Array.from(out, (v) => (v + 0.01 > 0 ? 1 : 0))) : number(Float32Array.from(out, (v) => v + 0.01)),
-  };
-  if (s.yTrue) {
-    const yt = s.yTrue;
-    arrays.y_true = task === "classification" ? label(Int32Array.from({ length: n }, (_, i) => yt(i))) : number(Float32Array.from({ length: n }, (_, i) => yt(i)));
-  }
-  if (task === "classification") arrays.confidence = wire(Float32Array.from(out, (v) => 1 / (1 + Math.exp(-Math.abs(v)))), [n]);
-  return new TabularData(meta, arrays);
-}
-
-const EVIL = "<img src=x onerror=alert(1)>";
 const CATS = ["red", "green", EVIL];
 
 /** age (numeric, some missing), colour (category), flag (bool). */

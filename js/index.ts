@@ -1,6 +1,7 @@
 // anywidget entry: one ES module exporting render({ model, el }).
 import { renderTabular, TabViews, WidgetModel } from "./dashboard";
 import { h } from "./dom";
+import { createCohortEditor } from "./views/cohortEditor";
 import { createDependencePlot } from "./views/dependence";
 import { createImportanceChart } from "./views/importance";
 import { createLocalChart } from "./views/local";
@@ -10,7 +11,7 @@ import "./style.css";
 const TABULAR_VIEWS: TabViews = {
   importance: [createImportanceChart, createDependencePlot],
   rows: [createRowTable, createLocalChart],
-  cohorts: [],
+  cohorts: [createCohortEditor],
 };
 
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {

@@ -95,3 +95,16 @@ def test_cohorts_sync_as_json_and_come_back_as_cohort_objects():
 def test_dashboard_rejects_non_explanations():
     with pytest.raises(TypeError, match="needs an explanation"):
         rw.ExplanationDashboard({"values": [1, 2]})
+
+
+def test_cohorts_are_in_the_widget_state_a_notebook_saves():
+    from ipywidgets import Widget
+
+    exp = _iris_explanation()
+    dash = rw.ExplanationDashboard(exp, cohorts=[rw.Cohort("wide", [rw.Filter("sepal width (cm)", ">", 3.0)])])
+    dash.active_cohort = "wide"
+    dash.selected_rows = [1, 2, 40]
+    saved = Widget.get_manager_state(drop_defaults=False, widgets=[dash])["state"][dash.model_id]["state"]
+    assert [c["name"] for c in saved["cohorts"]] == ["All data", "wide"]
+    assert saved["cohorts"][1]["filters"] == [{"column": "sepal width (cm)", "op": ">", "value": 3.0}]
+    assert saved["active_cohort"] == "wide" and saved["selected_rows"] == [1, 2, 40]

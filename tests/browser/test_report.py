@@ -11,6 +11,7 @@ import rai_widget as rw
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 EVIL = "<script>alert(1)</script>"
+EVIL_CLASS = "<img src=x onerror=alert(2)>"
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,10 @@ def report(tmp_path_factory):
     def predict_proba(frame):
         return model.predict_proba(pd.get_dummies(frame).reindex(columns=model.feature_names_in_, fill_value=0))
 
-    exp = rw.MimicExplainer(predict_proba, X, task="classification", classes=["approve", "deny"]).explain(X, y_true=y)
+    # a class label that is HTML must stay text too
+    classes = ["approve", EVIL_CLASS]
+    y = np.where(y == "deny", EVIL_CLASS, y)
+    exp = rw.MimicExplainer(predict_proba, X, task="classification", classes=classes).explain(X, y_true=y)
     cohorts = [rw.Cohort("older", [rw.Filter("age", ">", 45)]), rw.Cohort(EVIL, [rw.Filter("city", "==", EVIL)])]
     path = exp.save_html(tmp_path_factory.mktemp("report") / "loan.html", cohorts=cohorts)
     return exp, path
@@ -65,6 +69,10 @@ def test_report_renders_offline_and_responds(browser, report):
     older = int((exp.data["age"] > 45).sum())
     assert f"{older} of {len(exp)} rows" in page.locator(".rw-header").inner_text()
 
+    class_options = page.locator('[data-testid="class-select"] option').all_text_contents()
+    assert EVIL_CLASS in class_options
+    page.locator('[data-testid="tab-rows"]').click()  # y_true / y_pred labels in the row table
+    assert page.locator('[data-testid="row-table"]').get_by_text(EVIL_CLASS).first.is_visible()
     page.wait_for_timeout(300)
     assert not dialogs and page.locator("#rw-app script, #rw-app img").count() == 0
     SCREENSHOTS.mkdir(exist_ok=True)

@@ -8,11 +8,10 @@ numbers for that class; (d) a cohort named like HTML stays text and runs nothing
 
 from __future__ import annotations
 
-import json
 import re
-import time
 
 import pytest
+from kernel_io import kernel_json, wait_for_kernel
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -41,22 +40,6 @@ SETUP = [
     "dash",
 ]
 DASHBOARD_CELL = 1
-
-
-def kernel_json(run_cell, page, expr: str):
-    """Evaluate `expr` in the kernel and return it, through JSON."""
-    out = run_cell(page, f"import json\nprint(json.dumps({expr}))")
-    return json.loads(out.strip().splitlines()[-1])
-
-
-def wait_for_kernel(run_cell, page, expr: str, predicate, timeout: float = 20):
-    """Re-read `expr` from the kernel until `predicate(value)` holds (comm messages are asynchronous)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = kernel_json(run_cell, page, expr)
-        if predicate(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.5)
 
 
 def open_dashboard(page, run_notebook, cell_locator, theme: str = "light"):

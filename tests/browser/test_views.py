@@ -7,10 +7,8 @@ dependence plot makes a cohort that reaches `dash.cohorts`. Light and dark scree
 
 from __future__ import annotations
 
-import json
-import time
-
 import pytest
+from kernel_io import kernel_json, wait_for_kernel
 
 pytestmark = pytest.mark.browser
 
@@ -35,21 +33,6 @@ _PAINTED = """(canvas) => {
   for (let k = 3; k < data.length; k += 4) if (data[k] > 0) n++;
   return n;
 }"""
-
-
-def kernel_json(run_cell, page, expr: str):
-    out = run_cell(page, f"print(json.dumps({expr}))")
-    return json.loads(out.strip().splitlines()[-1])
-
-
-def wait_for_kernel(run_cell, page, expr: str, predicate, timeout: float = 20):
-    """Re-read `expr` until `predicate(value)` holds (comm messages are asynchronous)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = kernel_json(run_cell, page, expr)
-        if predicate(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.5)
 
 
 def test_dependence_rows_and_local_views(lab_page, run_notebook, run_cell, cell_locator, set_theme, screenshot):

@@ -21,6 +21,7 @@ def test_demo_explains_the_mortgage_model_and_saves_it(home, capsys):
     printed = capsys.readouterr().out
     assert "surrogate fidelity on these rows: R^2" in printed
     assert "applicant_black == yes" in printed
+    assert (out / "hmda_report.html").exists()
     exp = rw.load(out / "hmda_explanation.npz")
     assert exp.output_names == ["no", "yes"]
     assert exp.fidelity["agreement"] > 0.95
@@ -33,3 +34,50 @@ def test_demo_explains_the_mortgage_model_and_saves_it(home, capsys):
 def test_no_command_prints_help_and_fails(capsys):
     assert main([]) == 2
     assert "demo" in capsys.readouterr().out
+
+
+@pytest.fixture
+def saved_model(tmp_path):
+    import joblib
+    import pandas as pd
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.ensemble import RandomForestClassifier
+
+    d = load_breast_cancer(as_frame=True)
+    frame = d.data.assign(diagnosis=d.target.map({0: "malignant", 1: "benign"}))
+    model = RandomForestClassifier(n_estimators=30, random_state=0).fit(d.data, frame["diagnosis"])
+    joblib.dump(model, tmp_path / "model.joblib")
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    return tmp_path, pd.read_csv(tmp_path / "data.csv"), model
+
+
+def test_explain_prints_fidelity_and_top_features_and_writes_a_report(saved_model, capsys):
+    folder, frame, model = saved_model
+    code = main(["explain", str(folder / "model.joblib"), str(folder / "data.csv"), "--target", "diagnosis",
+                 "--out", str(folder / "report.html"), "--quiet", "--top", "3"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "unpickles it" in err
+    assert "surrogate fidelity on 569 rows: R^2" in out
+    exp = rw.MimicExplainer(model, frame.drop(columns="diagnosis")).explain(
+        frame.drop(columns="diagnosis"), y_true=frame["diagnosis"])
+    top = exp.global_importance(output="predicted").index[0]
+    assert f"\n  {top}" in out
+    html = (folder / "report.html").read_text()
+    assert html.startswith("<!doctype html>") and "default-src 'none'" in html
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["missing.joblib", "data.csv", "--target", "diagnosis"], 4, "model file not found"),
+    (["model.joblib", "missing.csv", "--target", "diagnosis"], 4, "data file not found"),
+    (["model.joblib", "data.csv", "--target", "label"], 4, "target column 'label' is not in data.csv"),
+    (["garbage.joblib", "data.csv", "--target", "diagnosis"], 5, "could not load the model"),
+    (["model.joblib", "data.txt.json", "--target", "diagnosis"], 4, "use a .csv or .parquet file"),
+])
+def test_explain_errors_say_what_is_wrong_with_meaningful_exit_codes(saved_model, capsys, args, code, message):
+    folder, _, _ = saved_model
+    (folder / "garbage.joblib").write_bytes(b"not a model")
+    (folder / "data.txt.json").write_text("{}")
+    resolved = [str(folder / a) if i < 2 else a for i, a in enumerate(args)]
+    assert main(["explain", *resolved, "--quiet"]) == code
+    assert message in capsys.readouterr().err

@@ -1,0 +1,340 @@
+// The text view: document list, the selected document as a token heatmap, its top tokens, and a
+// token chart over the active cohort. Cohorts, the active cohort and the selected document go
+// through the same Store (and widget traits) as the tabular dashboard; the cohort editor is reused.
+//
+// "Contains token" is a filter box of this view, not a cohort op: cohorts stay the JSON both
+// evaluators share (cohorts.py / cohorts.ts); the box narrows the document list and the cohort
+// chart on top of the active cohort.
+import type { Cohort } from "../cohorts";
+import type { WidgetModel } from "../dashboard";
+import { fmt, h, NEG_COLOR, option, POS_COLOR } from "../dom";
+import type { TabularData } from "../model";
+import { DashboardState, Store } from "../store";
+import {
+  aggregateTokens,
+  colorScale,
+  STOP_WORDS,
+  TextArrays,
+  TextData,
+  TextMeta,
+  TextOutput,
+  textRuns,
+  tokenColor,
+  topTokens,
+} from "../text";
+import { createCohortEditor } from "./cohortEditor";
+import type { View } from "./view";
+
+const SYNCED: [string, keyof DashboardState][] = [
+  ["cohorts", "cohorts"],
+  ["active_cohort", "active"],
+  ["selected_rows", "selected"],
+];
+const LIST_LIMIT = 300; // documents listed per group
+const TOP_K = 10;
+const COHORT_K = 15;
+
+/** Horizontal bars: length by |value| (or `size`), red when value (or `sign`) is positive, blue when negative. */
+function bars(items: { label: string; value: number; title: string; sign?: number }[], testid: string): HTMLElement {
+  const max = Math.max(1e-12, ...items.map((x) => Math.abs(x.value)));
+  return h(
+    "div",
+    { cls: "rw-tx-bars", testid },
+    items.map((x) =>
+      h("div", { cls: "rw-tx-barrow", title: x.title }, [
+        h("span", { cls: "rw-bar-label", text: x.label }),
+        h("span", { cls: "rw-tx-bartrack" }, [
+          h("span", {
+            cls: "rw-bar",
+            attrs: {
+              style: `width:${((100 * Math.abs(x.value)) / max).toFixed(1)}%;background:${(x.sign ?? x.value) < 0 ? NEG_COLOR : POS_COLOR}`,
+            },
+          }),
+        ]),
+        h("span", { cls: "rw-bar-value", text: fmt(x.value) }),
+      ]),
+    ),
+  );
+}
+
+export function renderText(model: WidgetModel, root: HTMLElement): () => void {
+  const data = new TextData(model.get("meta") as TextMeta, model.get("arrays") as TextArrays);
+  const { meta } = data;
+  // The Store only needs n, f, k, meta.task / binary_mirror / feature_names and columns() here.
+  const store = new Store(data as unknown as TabularData, {
+    cohorts: model.get("cohorts") as Cohort[],
+    active: model.get("active_cohort"),
+    selected: model.get("selected_rows"),
+    tab: "rows",
+  });
+  const classification = meta.task !== "regression";
+  let output: TextOutput = classification && data.k > 1 ? "predicted" : 0;
+  let shared = false; // colour scale shared across the cohort's documents, or per document
+  let contains = "";
+  let stop = true;
+
+  // --- controls -----------------------------------------------------------------------------------
+  const cohortSelect = h("select", { testid: "cohort-select", title: "Active cohort: the list and the cohort chart show its texts" });
+  const classSelect = h("select", { testid: "class-select", title: "Which output the colours and charts explain" });
+  classSelect.append(...meta.output_names.map((name, c) => option(String(c), name)));
+  if (classification && data.k > 1) classSelect.append(option("predicted", "predicted class"));
+  classSelect.value = String(output);
+  const scaleSelect = h("select", { testid: "scale-select", title: "Colour scale: per document, or shared by the cohort's texts" }, [
+    option("doc", "per document"),
+    option("shared", "shared across documents"),
+  ]);
+  const containsInput = h("input", {
+    testid: "contains-token",
+    attrs: { type: "search", placeholder: "contains token…", size: "14" },
+    title: "Only texts with this token (case-insensitive), within the active cohort",
+  });
+  const count = h("span", { cls: "rw-muted" });
+  const header = h("div", { cls: "rw-header" }, [
+    h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), cohortSelect]),
+    h("label", { cls: "rw-control" }, [h("span", { text: "Contains" }), containsInput]),
+    count,
+    h("label", { cls: "rw-control" }, [h("span", { text: classification ? "Class" : "Output" }), classSelect]),
+    h("label", { cls: "rw-control" }, [h("span", { text: "Scale" }), scaleSelect]),
+  ]);
+
+  // --- panels -------------------------------------------------------------------------------------
+  const list = h("div", { cls: "rw-tx-list", testid: "doc-list" });
+  const docHead = h("div", { cls: "rw-tx-dochead" });
+  const docText = h("div", { cls: "rw-tx-doc", testid: "doc-text" });
+  const legend = h("div", { cls: "rw-tx-legend", testid: "text-legend" });
+  const topChart = h("div", { cls: "rw-tx-chart" });
+  const stopBox = h("input", { attrs: { type: "checkbox" } });
+  stopBox.checked = stop;
+  const cohortChart = h("div", { cls: "rw-tx-chart" });
+  const cohortTitle = h("div", { cls: "rw-tx-title" });
+  const docPanel = h("div", { cls: "rw-tx-main" }, [
+    list,
+    h("div", { cls: "rw-tx-right" }, [
+      docHead,
+      legend,
+      docText,
+      h("div", { cls: "rw-tx-charts" }, [
+        h("div", { cls: "rw-tx-chartbox" }, [h("div", { cls: "rw-tx-title", text: `Top ${TOP_K} tokens of this text` }), topChart]),
+        h("div", { cls: "rw-tx-chartbox" }, [
+          cohortTitle,
+          h("label", { cls: "rw-control" }, [stopBox, h("span", { text: "hide stop-words" })]),
+          cohortChart,
+        ]),
+      ]),
+    ]),
+  ]);
+  const editor = createCohortEditor(store);
+  const tabs: [string, string, HTMLElement][] = [
+    ["texts", "Texts", docPanel],
+    ["cohorts", "Cohorts", h("div", { cls: "rw-panel" }, [editor.el])],
+  ];
+  let tab = "texts";
+  const tabBar = h("div", { cls: "rw-tabs", attrs: { role: "tablist" } });
+  const tabButtons = tabs.map(([id, label]) => {
+    const b = h("button", { cls: "rw-tab", text: label, testid: `tab-${id}`, attrs: { role: "tab", type: "button" } });
+    b.addEventListener("click", () => {
+      tab = id;
+      showTab();
+    });
+    tabBar.appendChild(b);
+    return b;
+  });
+  const showTab = () =>
+    tabs.forEach(([id, , panel], j) => {
+      panel.hidden = id !== tab;
+      tabButtons[j].classList.toggle("rw-tab-active", id === tab);
+      tabButtons[j].setAttribute("aria-selected", String(id === tab));
+    });
+  const el = h("div", { cls: "rw-text", testid: "text-view" }, [header, tabBar, ...tabs.map(([, , panel]) => panel)]);
+  root.appendChild(el);
+  showTab();
+
+  // --- state helpers ------------------------------------------------------------------------------
+  const visibleDocs = (): number[] => {
+    const { mask } = store.maskOf(store.activeCohort());
+    const docs: number[] = [];
+    for (let i = 0; i < data.n; i++) if (mask[i] && data.contains(i, contains)) docs.push(i);
+    return docs;
+  };
+  const selectedDoc = (docs: number[]): number | null => {
+    const s = store.state.selected[0];
+    if (s !== undefined && s >= 0 && s < data.n) return s;
+    return docs[0] ?? (data.n ? 0 : null);
+  };
+  const outputName = (c: number) => meta.output_names[c] ?? String(c);
+
+  // --- drawing ------------------------------------------------------------------------------------
+  const drawControls = (docs: number[]) => {
+    cohortSelect.replaceChildren(...store.state.cohorts.map((c) => option(c.name, c.name, c.name === store.state.active)));
+    const { error } = store.maskOf(store.activeCohort());
+    count.textContent = error ? `invalid cohort: ${error}` : `${docs.length.toLocaleString()} of ${data.n.toLocaleString()} texts`;
+  };
+
+  const drawList = (docs: number[], sel: number | null) => {
+    const cols = data.columns();
+    const groups: [string, number[]][] = [];
+    if (cols.correct && cols.correct.kind === "bool") {
+      const correct = cols.correct.values;
+      groups.push(["Incorrect", docs.filter((i) => !correct[i])], ["Correct", docs.filter((i) => correct[i])]);
+    } else groups.push(["Texts", docs]);
+    const nodes: HTMLElement[] = [];
+    for (const [name, members] of groups) {
+      nodes.push(h("div", { cls: "rw-tx-group", text: `${name} (${members.length})` }));
+      for (const i of members.slice(0, LIST_LIMIT)) {
+        const text = meta.texts[i] ?? "";
+        const labels = [data.yTrue ? `true: ${data.labelOf(data.yTrue, i)}` : "", `pred: ${data.labelOf(data.yPred, i)}`]
+          .filter(Boolean)
+          .join(" · ");
+        const item = h("button", { cls: "rw-tx-item" + (i === sel ? " rw-selected" : ""), testid: "doc-item", attrs: { type: "button" } }, [
+          h("span", { cls: "rw-tx-snippet", text: `#${i} ${text.length > 90 ? text.slice(0, 90) + "…" : text}` }),
+          h("span", { cls: "rw-muted rw-tx-labels", text: labels }),
+        ]);
+        item.addEventListener("click", () => store.update({ selected: [i] }));
+        nodes.push(item);
+      }
+      if (members.length > LIST_LIMIT) nodes.push(h("div", { cls: "rw-muted", text: `… and ${members.length - LIST_LIMIT} more (narrow the cohort)` }));
+    }
+    list.replaceChildren(...nodes);
+  };
+
+  const drawDoc = (docs: number[], sel: number | null) => {
+    if (sel === null) {
+      docHead.textContent = "No text selected.";
+      docText.replaceChildren();
+      legend.replaceChildren();
+      topChart.replaceChildren();
+      return;
+    }
+    const c = data.outputOf(sel, output);
+    const scale = shared ? colorScale(data, docs.length ? docs : [sel], output) : colorScale(data, [sel], output);
+    const labels = [data.yTrue ? `true ${data.labelOf(data.yTrue, sel)}` : "", `predicted ${data.labelOf(data.yPred, sel)}`];
+    docHead.replaceChildren(
+      h("b", { text: `Text #${sel}` }),
+      h("span", { cls: "rw-muted", text: ` · ${labels.filter(Boolean).join(" · ")} · ${data.length(sel)} tokens · colours explain '${outputName(c)}'` }),
+    );
+    // legend: the scale, the base value and the model output
+    const base = data.baseValue(sel, c);
+    const out = data.modelOutput(sel, c);
+    legend.replaceChildren(
+      h("span", { cls: "rw-muted", text: `lowers '${outputName(c)}'` }),
+      h("span", { cls: "rw-tx-scale-end", text: fmt(-scale) }),
+      h("span", { cls: "rw-tx-gradient", title: `colour intensity ∝ |value|; full colour at ±${fmt(scale)} (${shared ? "shared across texts" : "this text"})` }),
+      h("span", { cls: "rw-tx-scale-end", text: `+${fmt(scale)}` }),
+      h("span", { cls: "rw-muted", text: `raises it (${meta.units})` }),
+      h("span", { cls: "rw-tx-formula", testid: "text-output", text: `base ${fmt(base)} + Σ tokens ${fmt(out - base)} = output ${fmt(out)}` }),
+    );
+    const nodes: Node[] = [];
+    for (const run of textRuns(data, sel)) {
+      if ("gap" in run) {
+        nodes.push(document.createTextNode(run.gap));
+        continue;
+      }
+      const v = data.value(run.t, c);
+      const col = tokenColor(v, scale);
+      const span = h("span", {
+        cls: "rw-token" + (col.light ? " rw-token-strong" : ""),
+        testid: "token",
+        text: run.text,
+        title: `${data.tokenText(run.t)}: ${v >= 0 ? "+" : ""}${fmt(v, 4)} toward '${outputName(c)}'`,
+        attrs: { "data-value": String(v) },
+      });
+      span.style.backgroundColor = col.background;
+      nodes.push(span);
+    }
+    if (data.truncated[sel]) nodes.push(h("div", { cls: "rw-warn-text", text: "Truncated: the model reads only the text up to its last coloured token." }));
+    docText.replaceChildren(...nodes);
+    const top = topTokens(data, sel, c, TOP_K).filter(({ value }) => value !== 0);
+    topChart.replaceChildren(
+      top.length ? bars(
+        top.map(({ t, value }) => ({
+          label: data.tokenText(t),
+          value,
+          title: `${data.tokenText(t)}: ${fmt(value, 4)}`,
+        })),
+        "top-tokens",
+      ) : h("div", { cls: "rw-empty", text: "No token of this text changes this output." }),
+    );
+  };
+
+  const drawCohortChart = (docs: number[]) => {
+    const mask = new Uint8Array(data.n);
+    for (const i of docs) mask[i] = 1;
+    // tokens with no effect anywhere in the cohort are left out
+    const stats = aggregateTokens(data, mask, output, stop ? STOP_WORDS : undefined)
+      .filter((s) => s.meanAbs > 0)
+      .slice(0, COHORT_K);
+    cohortTitle.textContent = `Tokens over '${store.state.active}'${contains ? ` containing '${contains}'` : ""} (${docs.length} texts): mean |value| toward ${
+      output === "predicted" ? "each text's predicted class" : `'${outputName(output)}'`
+    }; red raises it on average, blue lowers it`;
+    cohortChart.replaceChildren(
+      stats.length
+        ? bars(
+            stats.map((s) => ({
+              label: s.token,
+              value: s.meanAbs,
+              sign: s.mean,
+              title: `${s.token}: mean |value| ${fmt(s.meanAbs, 4)}, mean ${fmt(s.mean, 4)}, ${s.count}×`,
+            })),
+            "cohort-tokens",
+          )
+        : h("div", { cls: "rw-empty", text: "No token of these texts changes this output." }),
+    );
+  };
+
+  const draw = (what: { list?: boolean; doc?: boolean; cohort?: boolean }) => {
+    const docs = visibleDocs();
+    const sel = selectedDoc(docs);
+    drawControls(docs);
+    if (what.list) drawList(docs, sel);
+    if (what.doc) drawDoc(docs, sel);
+    if (what.cohort) drawCohortChart(docs);
+  };
+  const ALL = { list: true, doc: true, cohort: true };
+  draw(ALL);
+
+  cohortSelect.addEventListener("change", () => store.update({ active: cohortSelect.value }));
+  classSelect.addEventListener("change", () => {
+    output = classSelect.value === "predicted" ? "predicted" : Number(classSelect.value);
+    draw({ doc: true, cohort: true });
+  });
+  scaleSelect.addEventListener("change", () => {
+    shared = scaleSelect.value === "shared";
+    draw({ doc: true });
+  });
+  containsInput.addEventListener("input", () => {
+    contains = containsInput.value;
+    draw(ALL);
+  });
+  stopBox.addEventListener("change", () => {
+    stop = stopBox.checked;
+    draw({ cohort: true });
+  });
+
+  // store -> views and model; model -> store (as in dashboard.ts)
+  const unsubscribe = store.subscribe((changed, source) => {
+    editor.update(changed);
+    if (changed.has("cohorts") || changed.has("active")) draw(ALL);
+    else if (changed.has("selected")) draw({ list: true, doc: true });
+    if (source === "model") return;
+    let dirty = false;
+    for (const [trait, key] of SYNCED) {
+      if (changed.has(key)) {
+        model.set(trait, store.state[key]);
+        dirty = true;
+      }
+    }
+    if (dirty) model.save_changes();
+  });
+  const handlers = SYNCED.map(([trait, key]) => {
+    const fn = () => store.update({ [key]: model.get(trait) } as Partial<DashboardState>, "model");
+    model.on(`change:${trait}`, fn);
+    return [trait, fn] as const;
+  });
+  const views: View[] = [editor];
+  return () => {
+    unsubscribe();
+    for (const [trait, fn] of handlers) model.off(`change:${trait}`, fn);
+    for (const v of views) v.destroy?.();
+    el.remove();
+  };
+}

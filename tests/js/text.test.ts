@@ -1,0 +1,188 @@
+import { describe, expect, it } from "vitest";
+import type { WidgetModel } from "../../js/dashboard";
+import {
+  aggregateTokens,
+  colorScale,
+  MAX_ALPHA,
+  STOP_WORDS,
+  TextArrays,
+  TextData,
+  TextMeta,
+  textRuns,
+  tokenColor,
+  topTokens,
+} from "../../js/text";
+import { renderText } from "../../js/views/text";
+import { wire } from "./fixtures";
+
+// two texts, two outputs: "an excellent film" / "the film"
+function payload(): { meta: TextMeta; arrays: TextArrays } {
+  const texts = ["an excellent film", "the film"];
+  const tokens = ["an", "excellent", "film", "the", "film"];
+  const spans = [0, 2, 3, 12, 13, 17, 0, 3, 4, 8];
+  const v1 = [0, 0.8, 0.1, -0.05, -0.3];
+  const values = v1.flatMap((v) => [-v, v]);
+  return {
+    meta: { output_names: ["neg", "pos"], task: "classification", units: "probability", n_rows: 2, threshold: null, texts, tokens },
+    arrays: {
+      token_offsets: wire([0, 3, 5], [3], "int32"),
+      spans: wire(spans, [5, 2], "int32"),
+      values: wire(values, [5, 2]),
+      base_values: wire([0.5, 0.5, 0.5, 0.5], [2, 2]),
+      model_output: wire([0.1, 0.9, 0.85, 0.15], [2, 2]),
+      truncated: { view: new DataView(new Uint8Array([0, 1]).buffer), dtype: "uint8", shape: [2] },
+      y_pred: { kind: "category", codes: wire([1, 0], [2], "int32"), categories: ["neg", "pos"] },
+      y_true: { kind: "category", codes: wire([1, 1], [2], "int32"), categories: ["neg", "pos"] },
+    },
+  };
+}
+
+function tiny(): TextData {
+  const p = payload();
+  return new TextData(p.meta, p.arrays);
+}
+
+describe("tokenColor", () => {
+  it("is proportional to |value| and saturates at the scale", () => {
+    expect(tokenColor(0, 1).alpha).toBe(0);
+    expect(tokenColor(0.5, 1).alpha).toBeCloseTo(MAX_ALPHA / 2, 3);
+    expect(tokenColor(-0.5, 1).alpha).toBeCloseTo(MAX_ALPHA / 2, 3);
+    expect(tokenColor(3, 1).alpha).toBe(MAX_ALPHA);
+    expect(tokenColor(0.1, 0).alpha).toBe(0);
+    expect(tokenColor(Number.NaN, 1).alpha).toBe(0);
+  });
+  it("is red for positive and blue for negative values", () => {
+    expect(tokenColor(0.5, 1).background.startsWith("rgba(214, 39, 40,")).toBe(true);
+    expect(tokenColor(-0.5, 1).background.startsWith("rgba(31, 119, 180,")).toBe(true);
+    expect(tokenColor(1, 1).light).toBe(true);
+    expect(tokenColor(0.2, 1).light).toBe(false);
+    expect(tokenColor(0.6, 1).light).toBe(false);
+  });
+});
+
+describe("TextData", () => {
+  it("decodes the payload and gives cohort columns", () => {
+    const d = tiny();
+    expect(d.length(0)).toBe(3);
+    expect(d.value(1, 1)).toBeCloseTo(0.8);
+    expect(d.predictedIndex(0)).toBe(1);
+    const cols = d.columns();
+    expect(Array.from((cols.length as { values: Float32Array }).values)).toEqual([3, 2]);
+    expect(Array.from((cols.correct as { values: Uint8Array }).values)).toEqual([1, 0]);
+    expect(Array.from((cols.truncated as { values: Uint8Array }).values)).toEqual([0, 1]);
+    expect(d.contains(0, "EXCELLENT")).toBe(true);
+    expect(d.contains(1, "excellent")).toBe(false);
+  });
+  it("splits text into gaps and tokens from the spans", () => {
+    const runs = textRuns(tiny(), 0);
+    expect(runs).toEqual([{ t: 0, text: "an" }, { gap: " " }, { t: 1, text: "excellent" }, { gap: " " }, { t: 2, text: "film" }]);
+  });
+  it("scales per document or over several, toward each text's output", () => {
+    const d = tiny();
+    expect(colorScale(d, [1], 1)).toBeCloseTo(0.3);
+    expect(colorScale(d, [0, 1], 1)).toBeCloseTo(0.8);
+    // predicted class of text 1 is 'neg': its values are the negatives
+    expect(colorScale(d, [1], "predicted")).toBeCloseTo(0.3);
+    expect(topTokens(d, 0, 1, 2).map((x) => x.t)).toEqual([1, 2]);
+  });
+});
+
+describe("aggregateTokens", () => {
+  it("averages value and |value| per lower-cased token over the mask", () => {
+    const d = tiny();
+    const stats = aggregateTokens(d, [1, 1], 1);
+    expect(stats[0].token).toBe("excellent");
+    const film = stats.find((s) => s.token === "film")!;
+    expect(film.count).toBe(2);
+    expect(film.mean).toBeCloseTo((0.1 - 0.3) / 2);
+    expect(film.meanAbs).toBeCloseTo((0.1 + 0.3) / 2);
+    expect(aggregateTokens(d, [0, 1], 1).map((s) => s.token)).toEqual(["film", "the"]);
+    expect(aggregateTokens(d, [1, 1], 1, STOP_WORDS).map((s) => s.token)).not.toContain("the");
+    // predicted output per text: text 1 predicts 'neg', so its film counts +0.3
+    expect(aggregateTokens(d, [0, 1], "predicted").find((s) => s.token === "film")!.mean).toBeCloseTo(0.3);
+  });
+});
+
+class FakeModel implements WidgetModel {
+  saved = 0;
+  private handlers: Record<string, Set<() => void>> = {};
+  constructor(public attrs: Record<string, any>) {}
+  get(name: string) {
+    return this.attrs[name];
+  }
+  set(name: string, value: unknown) {
+    this.attrs[name] = value;
+    this.handlers[`change:${name}`]?.forEach((cb) => cb());
+  }
+  save_changes() {
+    this.saved++;
+  }
+  on(event: string, cb: () => void) {
+    (this.handlers[event] ??= new Set()).add(cb);
+  }
+  off(event: string, cb: () => void) {
+    this.handlers[event]?.delete(cb);
+  }
+}
+
+describe("renderText", () => {
+  const EVIL = "<img src=x onerror=alert(1)>";
+  function setup() {
+    const p = payload();
+    p.meta.texts[1] = `${EVIL} film`; // 'the' now spans the HTML: it must stay text
+    p.meta.tokens[3] = EVIL;
+    const spans = new Int32Array([0, 2, 3, 12, 13, 17, 0, EVIL.length, EVIL.length + 1, EVIL.length + 5]);
+    p.arrays.spans = { view: new DataView(spans.buffer), dtype: "int32", shape: [5, 2] };
+    const model = new FakeModel({
+      kind: "text",
+      meta: p.meta,
+      arrays: p.arrays,
+      cohorts: [
+        { name: "All data", combine: "all", filters: [] },
+        { name: "short", combine: "all", filters: [{ column: "length", op: "<", value: 3 }] },
+      ],
+      active_cohort: "All data",
+      selected_rows: [],
+    });
+    const root = document.createElement("div");
+    const cleanup = renderText(model, root);
+    return { model, root, cleanup };
+  }
+  const tokens = (root: HTMLElement) => Array.from(root.querySelectorAll<HTMLElement>('[data-testid="token"]'));
+
+  it("draws the first text as coloured tokens, the strongest for the largest |value|", () => {
+    const { root, cleanup } = setup();
+    const spans = tokens(root);
+    expect(spans.map((s) => s.textContent)).toEqual(["an", "excellent", "film"]);
+    expect(spans[1].style.backgroundColor).toMatch(/^rgba\(214, 39, 40, 0\.9\)$/);
+    expect(spans[1].title).toContain("+0.8");
+    expect(root.querySelector('[data-testid="text-legend"]')!.textContent).toContain("output 0.9");
+    cleanup();
+  });
+
+  it("switches class, selects texts both ways, follows the active cohort, and keeps HTML as text", () => {
+    const { model, root, cleanup } = setup();
+    const select = root.querySelector<HTMLSelectElement>('[data-testid="class-select"]')!;
+    expect(Array.from(select.options).map((o) => o.textContent)).toEqual(["neg", "pos", "predicted class"]);
+    select.value = "0";
+    select.dispatchEvent(new Event("change"));
+    expect(tokens(root)[1].style.backgroundColor).toMatch(/^rgba\(31, 119, 180, 0\.9\)$/);
+
+    const items = root.querySelectorAll<HTMLButtonElement>('[data-testid="doc-item"]');
+    expect(root.querySelector('[data-testid="doc-list"]')!.textContent).toContain("Incorrect (1)");
+    const evil = Array.from(items).find((b) => b.textContent!.includes("onerror"))!;
+    evil.click();
+    expect(model.attrs.selected_rows).toEqual([1]);
+    expect(model.saved).toBe(1);
+    expect(tokens(root)[0].textContent).toBe(EVIL);
+    expect(root.querySelector('[data-testid="doc-text"]')!.textContent).toContain(`${EVIL} film`);
+    expect(root.querySelector('[data-testid="doc-text"]')!.textContent).toContain("Truncated");
+    expect(root.querySelectorAll("img, script").length).toBe(0);
+
+    model.set("selected_rows", [0]); // from Python
+    expect(tokens(root).map((s) => s.textContent)).toEqual(["an", "excellent", "film"]);
+    model.set("active_cohort", "short");
+    expect(root.querySelector(".rw-header")!.textContent).toContain("1 of 2 texts");
+    cleanup();
+  });
+});

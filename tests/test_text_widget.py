@@ -1,0 +1,74 @@
+"""The text view's payload: texts and tokens as JSON strings, every number as a binary array."""
+
+import numpy as np
+import pytest
+
+import rai_widget as rw
+from rai_widget._serialize import wire_to_array
+
+
+def bag_of_words(texts):
+    """Only the word "excellent" moves class 1: p1 = sigmoid(3 * count - 1)."""
+    counts = np.array([t.lower().split().count("excellent") for t in texts], dtype=float)
+    p = 1 / (1 + np.exp(-(3 * counts - 1)))
+    return np.column_stack([1 - p, p])
+
+
+TEXTS = ["an excellent film with a dull plot", "the plot was dull", "excellent acting , excellent music"]
+
+
+@pytest.fixture(scope="module")
+def exp():
+    return rw.TextExplainer(bag_of_words, classes=["neg", "pos"]).explain(TEXTS, y_true=["pos", "pos", "pos"])
+
+
+def test_text_payload_layout(exp):
+    dash = rw.ExplanationDashboard(exp)
+    meta, arrays = dash.meta, dash.arrays
+    assert dash.kind == "text" and meta["n_rows"] == 3 and meta["output_names"] == ["neg", "pos"]
+    assert meta["texts"] == TEXTS and meta["units"] == exp.units and meta["task"] == "classification"
+    assert meta["tokens"] == [w for t in exp.tokens for w in t]
+    offsets = wire_to_array(arrays["token_offsets"])
+    assert offsets.dtype == np.int32 and offsets.tolist() == [0, 7, 11, 16]
+    values = wire_to_array(arrays["values"])
+    assert values.dtype == np.float32 and values.shape == (16, 2)
+    np.testing.assert_allclose(values[offsets[2]:offsets[3]], exp.values[2], atol=1e-6)
+    spans = wire_to_array(arrays["spans"])
+    assert spans.dtype == np.int32 and spans.shape == (16, 2)
+    s, e = spans[1]
+    assert TEXTS[0][s:e] == "excellent"
+    for key in ("base_values", "model_output", "probabilities"):
+        a = wire_to_array(arrays[key])
+        assert a.dtype == np.float32 and a.shape == (3, 2)
+    np.testing.assert_allclose(wire_to_array(arrays["model_output"]), exp.model_output, atol=1e-6)
+    assert wire_to_array(arrays["truncated"]).tolist() == [0, 0, 0]
+    assert arrays["y_pred"]["categories"] == ["neg", "pos"]
+    assert wire_to_array(arrays["y_pred"]["codes"]).tolist() == [1, 0, 1]
+    assert wire_to_array(arrays["y_true"]["codes"]).tolist() == [1, 1, 1]
+    np.testing.assert_allclose(wire_to_array(arrays["confidence"]), exp.probabilities.max(axis=1), atol=1e-6)
+    # no number travels as a JSON list
+    assert all(isinstance(t, str) for t in meta["tokens"]) and "values" not in meta
+
+
+def test_text_cohorts_on_length_and_correct(exp):
+    cohorts = [rw.Cohort("long", [rw.Filter("length", ">", 5)]),
+               rw.Cohort("wrong", [rw.Filter("correct", "==", False)])]
+    dash = rw.ExplanationDashboard(exp, cohorts=cohorts)
+    assert [c.name for c in dash.cohorts] == ["All data", "long", "wrong"]
+    assert dash.cohort_rows("long").tolist() == [True, False, False]
+    assert dash.cohort_rows("wrong").tolist() == [False, True, False]
+    dash.selected_rows = [2]
+    assert repr(dash) == "ExplanationDashboard(text, 3 rows)"
+
+
+def test_multilabel_labels_are_joined(exp):
+    def two_labels(texts):
+        has = np.array([[("excellent" in t), ("dull" in t)] for t in texts], dtype=float)
+        return 0.1 + 0.8 * has
+
+    e = rw.TextExplainer(two_labels, classes=["good", "dull"], multilabel=True).explain(TEXTS)
+    arrays = rw.ExplanationDashboard(e).arrays
+    pred = arrays["y_pred"]
+    labels = [pred["categories"][c] for c in wire_to_array(pred["codes"])]
+    assert labels == ["good, dull", "dull", "good"]
+    assert "confidence" not in arrays

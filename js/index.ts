@@ -6,6 +6,9 @@ import { createDependencePlot } from "./views/dependence";
 import { createImportanceChart } from "./views/importance";
 import { createLocalChart } from "./views/local";
 import { createRowTable } from "./views/rows";
+import { renderText } from "./views/text";
+import { renderDetection } from "./views/detectionView";
+import { renderImage } from "./views/imageView";
 import "./style.css";
 
 const TABULAR_VIEWS: TabViews = {
@@ -21,6 +24,9 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
   try {
     const kind = model.get("kind");
     if (kind === "tabular") cleanup = renderTabular(model, root, TABULAR_VIEWS);
+    else if (kind === "text") cleanup = renderText(model, root);
+    else if (kind === "image") cleanup = renderImage(model, root);
+    else if (kind === "detection") cleanup = renderDetection(model, root);
     else root.appendChild(h("div", { cls: "rw-empty", text: `This version of the view cannot show '${kind}' explanations yet.` }));
   } catch (err) {
     root.appendChild(h("div", { cls: "rw-error", text: `rai-widget could not draw this explanation: ${(err as Error).message}` }));

@@ -16,7 +16,7 @@ import traitlets
 
 from rai_widget._serialize import array_to_wire
 from rai_widget.cohorts import Cohort
-from rai_widget.explanations import Explanation, TabularExplanation
+from rai_widget.explanations import Explanation, TabularExplanation, TextExplanation
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 ALL_DATA = "All data"
@@ -64,6 +64,15 @@ class ExplanationDashboard(anywidget.AnyWidget):
         self.kind = explanation.kind
         if isinstance(explanation, TabularExplanation):
             self.meta, self.arrays = _tabular_payload(explanation)
+        elif isinstance(explanation, TextExplanation):
+            self.meta, self.arrays = _text_payload(explanation)
+        elif explanation.kind in ("image", "detection"):
+            from rai_widget import _media_payload
+
+            if explanation.kind == "image":
+                self.meta, self.arrays = _media_payload.image_payload(explanation, _label_column)
+            else:
+                self.meta, self.arrays = _media_payload.detection_payload(explanation)
         self.cohorts = self._initial_cohorts(cohorts or [])
         if self.active_cohort not in {c.name for c in self.cohorts}:
             self.active_cohort = self.cohorts[0].name
@@ -162,4 +171,52 @@ def _tabular_payload(exp: TabularExplanation) -> tuple[dict, dict]:
         arrays["y_true"] = _label_column(exp.y_true, exp.output_names)
     if exp.probabilities is not None:
         arrays["confidence"] = array_to_wire(exp.probabilities.max(axis=1).astype(np.float32))
+    return meta, arrays
+
+
+def _joined_label_column(flags, output_names) -> dict:
+    """Multi-label sets as one category per distinct set, named like the cohort column ("a, b")."""
+    joined = [", ".join(str(o) for o, f in zip(output_names, row, strict=True) if f) for row in np.asarray(flags)]
+    categories = sorted(set(joined))
+    lookup = {c: i for i, c in enumerate(categories)}
+    codes = np.array([lookup[j] for j in joined], dtype=np.int32)
+    return {"kind": "category", "codes": array_to_wire(codes), "categories": categories}
+
+
+def _text_payload(exp: TextExplanation) -> tuple[dict, dict]:
+    """Texts and token strings as JSON (they are strings); every number as a binary array.
+
+    Token t of text i is flat index token_offsets[i] + t into `tokens` (meta), `spans` (T, 2)
+    character ranges in texts[i] (-1 when unknown) and `values` (T, k).
+    """
+    k = len(exp.output_names)
+    lengths = np.array([len(t) for t in exp.tokens], dtype=np.int64)
+    total = int(lengths.sum())
+    spans = [np.asarray(o, dtype=np.int64).reshape(-1, 2) for o in exp.offsets]
+    values = [np.asarray(v, dtype=np.float64).reshape(-1, k) for v in exp.values]
+    labels = _joined_label_column if exp.task == "multilabel" else _label_column
+    meta = {
+        "output_names": [str(o) for o in exp.output_names],
+        "task": exp.task,
+        "units": exp.units,
+        "n_rows": int(len(exp)),
+        "threshold": exp.threshold,
+        "texts": [str(t) for t in exp.texts],
+        "tokens": [str(w) for t in exp.tokens for w in t],
+    }
+    arrays = {
+        "token_offsets": array_to_wire(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)),
+        "spans": array_to_wire(np.concatenate(spans).astype(np.int32) if total else np.zeros((0, 2), np.int32)),
+        "values": array_to_wire(np.concatenate(values).astype(np.float32) if total else np.zeros((0, k), np.float32)),
+        "base_values": array_to_wire(np.asarray(exp.base_values, dtype=np.float32).reshape(-1, k)),
+        "model_output": array_to_wire(np.asarray(exp.model_output, dtype=np.float32).reshape(-1, k)),
+        "truncated": array_to_wire(np.asarray(exp.truncated, dtype=np.uint8)),
+        "y_pred": labels(exp.y_pred, exp.output_names),
+    }
+    if exp.y_true is not None:
+        arrays["y_true"] = labels(exp.y_true, exp.output_names)
+    if exp.probabilities is not None:
+        arrays["probabilities"] = array_to_wire(np.asarray(exp.probabilities, dtype=np.float32).reshape(-1, k))
+        if exp.task == "classification":
+            arrays["confidence"] = array_to_wire(exp.probabilities.max(axis=1).astype(np.float32))
     return meta, arrays

@@ -1,0 +1,224 @@
+// Shared by the image and detection views: decoding images from the kernel, and drawing an
+// attribution / saliency map over an image on a canvas. The colour mapping is pure functions
+// (unit-tested in tests/js/media.test.ts); only drawOverlay and the loaders touch the DOM.
+import { decodeArray, WireArray } from "./arrays";
+import { h, option } from "./dom";
+
+/** An image as Python sends it: PNG bytes, or (without Pillow) a raw uint8 (H, W[, C]) array. */
+export type WireImage = { png: DataView | ArrayBuffer | Uint8Array } | WireArray;
+
+export type ColorMapName = "red-blue" | "viridis" | "hot" | "gray";
+export type Sign = "signed" | "positive" | "negative" | "absolute";
+export type ScaleMode = "image" | "shared";
+
+export interface OverlayOptions {
+  opacity: number; // 0..1: alpha of the strongest value
+  cmap: ColorMapName;
+  sign: Sign;
+  clip: number; // percentile (of |value| after the sign choice) mapped to full colour, e.g. 99
+  scale: ScaleMode; // colour scale per image, or shared across all images
+}
+
+export const DEFAULT_OVERLAY: OverlayOptions = { opacity: 0.6, cmap: "red-blue", sign: "signed", clip: 99, scale: "image" };
+
+export const COLOR_MAPS: Record<ColorMapName, { label: string; diverging: boolean; stops: [number, number, number][] }> = {
+  // diverging: t = 0 is the most negative (blue), 0.5 is zero (white), 1 the most positive (red)
+  "red-blue": { label: "red / blue (diverging)", diverging: true, stops: [[33, 102, 172], [146, 197, 222], [247, 247, 247], [244, 165, 130], [178, 24, 43]] },
+  viridis: { label: "viridis", diverging: false, stops: [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]] },
+  hot: { label: "hot", diverging: false, stops: [[10, 0, 0], [180, 0, 0], [255, 120, 0], [255, 220, 60], [255, 255, 255]] },
+  gray: { label: "gray", diverging: false, stops: [[0, 0, 0], [255, 255, 255]] },
+};
+
+/** The colour of t in [0, 1] on a colour map (linear between its stops; t is clamped). */
+export function colorAt(cmap: ColorMapName, t: number): [number, number, number] {
+  const stops = COLOR_MAPS[cmap].stops;
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = stops[i];
+  const b = stops[i + 1];
+  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
+}
+
+/** A value after the sign choice: positive and negative keep one side (as a magnitude), absolute |v|. */
+export function applySign(v: number, sign: Sign): number {
+  if (sign === "positive") return v > 0 ? v : 0;
+  if (sign === "negative") return v < 0 ? -v : 0;
+  if (sign === "absolute") return Math.abs(v);
+  return v;
+}
+
+/** The p-th percentile (0..100, linear interpolation) of |applySign(v)| over finite values; at most
+ *  `maxSamples` values are read (evenly strided) so large maps stay fast. 0 when there is nothing. */
+export function clipValue(values: ArrayLike<number>[], sign: Sign, p: number, maxSamples = 200_000): number {
+  let total = 0;
+  for (const v of values) total += v.length;
+  const step = Math.max(1, Math.ceil(total / maxSamples));
+  const sample: number[] = [];
+  let k = 0;
+  for (const arr of values) {
+    for (let i = 0; i < arr.length; i++, k++) {
+      if (k % step) continue;
+      const v = Math.abs(applySign(arr[i], sign));
+      if (Number.isFinite(v)) sample.push(v);
+    }
+  }
+  return percentile(sample, p);
+}
+
+/** The p-th percentile (0..100) of numbers, linear interpolation between order statistics. */
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return 0;
+  const s = Float64Array.from(values).sort();
+  const x = (Math.min(100, Math.max(0, p)) / 100) * (s.length - 1);
+  const i = Math.floor(x);
+  return i + 1 < s.length ? s[i] + (s[i + 1] - s[i]) * (x - i) : s[i];
+}
+
+/** RGBA pixels (mh x mw x 4) of a map: colour from the map, alpha = opacity x |value| / scale (clipped),
+ *  so zero is transparent. Signed values on a sequential map use its whole range (zero in the middle). */
+export function overlayPixels(map: ArrayLike<number>, opts: OverlayOptions, scale: number): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(map.length * 4);
+  const { diverging } = COLOR_MAPS[opts.cmap];
+  const inv = scale > 0 ? 1 / scale : 0;
+  for (let i = 0; i < map.length; i++) {
+    let u = applySign(map[i], opts.sign) * inv;
+    if (!Number.isFinite(u)) u = 0;
+    u = Math.max(-1, Math.min(1, u));
+    // signed: [-1, 1] -> [0, 1]; one-sided magnitudes on a diverging map use the side they came from
+    const t = opts.sign === "signed" ? (u + 1) / 2 : diverging ? (opts.sign === "negative" ? 0.5 - u / 2 : 0.5 + u / 2) : u;
+    const [r, g, b] = colorAt(opts.cmap, t);
+    out[i * 4] = r;
+    out[i * 4 + 1] = g;
+    out[i * 4 + 2] = b;
+    out[i * 4 + 3] = Math.round(255 * opts.opacity * Math.abs(u));
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------ DOM
+
+function bytesOf(v: DataView | ArrayBuffer | Uint8Array): Uint8Array {
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  return new Uint8Array(v.buffer as ArrayBuffer, v.byteOffset, v.byteLength);
+}
+
+function rawToCanvas(wire: WireArray): HTMLCanvasElement {
+  const { data, shape } = decodeArray(wire);
+  const [hgt, wid] = shape;
+  const c = shape.length > 2 ? shape[2] : 1;
+  const canvas = document.createElement("canvas");
+  canvas.width = wid;
+  canvas.height = hgt;
+  const ctx = canvas.getContext("2d");
+  if (!ctx) return canvas;
+  const img = ctx.createImageData(wid, hgt);
+  for (let i = 0; i < wid * hgt; i++) {
+    for (let j = 0; j < 3; j++) img.data[i * 4 + j] = data[i * c + (c >= 3 ? j : 0)];
+    img.data[i * 4 + 3] = c === 4 ? data[i * 4 + 3] : 255;
+  }
+  ctx.putImageData(img, 0, 0);
+  return canvas;
+}
+
+const urlCache = new WeakMap<object, string>();
+
+/** A URL for an <img> (a blob: URL of the PNG, or a data: URL of a raw array). */
+export function imageUrl(wire: WireImage): string {
+  const hit = urlCache.get(wire);
+  if (hit) return hit;
+  const url = "png" in wire
+    ? URL.createObjectURL(new Blob([bytesOf(wire.png) as BlobPart], { type: "image/png" }))
+    : rawToCanvas(wire).toDataURL();
+  urlCache.set(wire, url);
+  return url;
+}
+
+/** The image, decoded, ready for drawImage. */
+export function loadImage(wire: WireImage): Promise<CanvasImageSource> {
+  if (!("png" in wire)) return Promise.resolve(rawToCanvas(wire));
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => resolve(img);
+    img.onerror = () => reject(new Error("could not decode an image"));
+    img.src = imageUrl(wire);
+  });
+}
+
+/** Draw the image scaled to the canvas size, then the map (stretched over the image) on top. */
+export function drawOverlay(
+  canvas: HTMLCanvasElement,
+  image: CanvasImageSource | null,
+  map: { data: ArrayLike<number>; h: number; w: number } | null,
+  opts: OverlayOptions,
+  scale: number,
+): void {
+  const ctx = canvas.getContext("2d");
+  if (!ctx) return;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (image) ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+  if (!map || !map.h || !map.w) return;
+  const off = document.createElement("canvas");
+  off.width = map.w;
+  off.height = map.h;
+  const octx = off.getContext("2d");
+  if (!octx) return;
+  const img = octx.createImageData(map.w, map.h);
+  img.data.set(overlayPixels(map.data, opts, scale));
+  octx.putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+}
+
+/** Opacity, colour map, sign, clipping percentile and scale controls; onChange gets the new options. */
+export function createOverlayControls(initial: OverlayOptions, onChange: (o: OverlayOptions) => void, allowShared = true): HTMLElement {
+  let opts = { ...initial };
+  const set = (patch: Partial<OverlayOptions>) => {
+    opts = { ...opts, ...patch };
+    onChange(opts);
+  };
+  const opacity = h("input", { testid: "overlay-opacity", attrs: { type: "range", min: "0", max: "1", step: "0.05", value: String(opts.opacity) } });
+  opacity.addEventListener("input", () => set({ opacity: Number(opacity.value) }));
+  const cmap = h("select", { testid: "overlay-cmap" });
+  for (const [k, v] of Object.entries(COLOR_MAPS)) cmap.appendChild(option(k, v.label, k === opts.cmap));
+  cmap.addEventListener("change", () => set({ cmap: cmap.value as ColorMapName }));
+  const sign = h("select", { testid: "overlay-sign" });
+  for (const s of ["signed", "positive", "negative", "absolute"]) sign.appendChild(option(s, s, s === opts.sign));
+  sign.addEventListener("change", () => set({ sign: sign.value as Sign }));
+  const clip = h("input", { testid: "overlay-clip", attrs: { type: "number", min: "50", max: "100", step: "0.5", value: String(opts.clip) } });
+  clip.addEventListener("change", () => {
+    const v = Number(clip.value);
+    if (Number.isFinite(v) && v > 0 && v <= 100) set({ clip: v });
+  });
+  const scale = h("select", { testid: "overlay-scale" });
+  scale.appendChild(option("image", "per image", opts.scale === "image"));
+  if (allowShared) scale.appendChild(option("shared", "shared across images", opts.scale === "shared"));
+  scale.addEventListener("change", () => set({ scale: scale.value as ScaleMode }));
+  const ctl = (label: string, el: HTMLElement) => h("label", { cls: "rw-control" }, [h("span", { text: label }), el]);
+  return h("div", { cls: "rw-toolbar rw-overlay-controls", testid: "overlay-controls" }, [
+    ctl("Opacity", opacity),
+    ctl("Colours", cmap),
+    ctl("Sign", sign),
+    ctl("Clip at percentile", clip),
+    ctl("Scale", scale),
+  ]);
+}
+
+/** A colour bar (canvas) for the legend: from -scale to +scale (signed) or 0 to scale. */
+export function colorBar(opts: OverlayOptions, scale: number, fmt: (v: number) => string): HTMLElement {
+  const canvas = h("canvas", { cls: "rw-colorbar", attrs: { width: "160", height: "10" } });
+  const ctx = canvas.getContext("2d");
+  if (ctx) {
+    const signed = opts.sign === "signed";
+    const vals = new Float32Array(160);
+    for (let x = 0; x < 160; x++) vals[x] = signed ? (x / 159) * 2 - 1 : opts.sign === "negative" ? -x / 159 : x / 159;
+    const px = overlayPixels(vals, { ...opts, opacity: 1, sign: opts.sign === "absolute" ? "positive" : opts.sign }, 1);
+    for (let x = 3; x < px.length; x += 4) px[x] = 255; // the bar shows colours, not the overlay's transparency
+    const img = ctx.createImageData(160, 10);
+    for (let y = 0; y < 10; y++) img.data.set(px, y * 160 * 4);
+    ctx.putImageData(img, 0, 0);
+  }
+  const lo = opts.sign === "signed" ? -scale : 0;
+  const hiLabel = opts.sign === "negative" ? fmt(-scale) : fmt(scale);
+  return h("span", { cls: "rw-colorbar-wrap" }, [h("span", { cls: "rw-muted", text: fmt(lo) }), canvas, h("span", { cls: "rw-muted", text: hiLabel })]);
+}

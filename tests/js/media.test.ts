@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { aboveMinimum, detectionAt, visibleDetections } from "../../js/views/detectionView";
+import { applySign, clipValue, colorAt, DEFAULT_OVERLAY, overlayPixels, percentile } from "../../js/media";
+
+describe("colour maps", () => {
+  it("diverging red/blue: blue below zero, white at zero, red above", () => {
+    expect(colorAt("red-blue", 0)).toEqual([33, 102, 172]);
+    expect(colorAt("red-blue", 0.5)).toEqual([247, 247, 247]);
+    expect(colorAt("red-blue", 1)).toEqual([178, 24, 43]);
+  });
+  it("interpolates between stops and clamps", () => {
+    expect(colorAt("gray", 0.5)).toEqual([128, 128, 128]);
+    expect(colorAt("gray", -3)).toEqual([0, 0, 0]);
+    expect(colorAt("gray", 7)).toEqual([255, 255, 255]);
+    expect(colorAt("gray", NaN)).toEqual([0, 0, 0]);
+    expect(colorAt("viridis", 1)).toEqual([253, 231, 37]);
+  });
+});
+
+describe("sign and percentiles", () => {
+  it("keeps one side or the magnitude", () => {
+    expect([2, -3].map((v) => applySign(v, "positive"))).toEqual([2, 0]);
+    expect([2, -3].map((v) => applySign(v, "negative"))).toEqual([0, 3]);
+    expect([2, -3].map((v) => applySign(v, "absolute"))).toEqual([2, 3]);
+    expect([2, -3].map((v) => applySign(v, "signed"))).toEqual([2, -3]);
+  });
+  it("percentile interpolates like numpy", () => {
+    expect(percentile([1, 2, 3, 4], 50)).toBeCloseTo(2.5);
+    expect(percentile([5, 1, 3], 100)).toBe(5);
+    expect(percentile([5, 1, 3], 0)).toBe(1);
+    expect(percentile([], 99)).toBe(0);
+    expect(percentile([0, 10], 99)).toBeCloseTo(9.9);
+  });
+  it("clip value per image or shared across maps, ignoring NaN", () => {
+    const a = Float32Array.from([0, 1, -4, NaN]);
+    const b = Float32Array.from([10, -20]);
+    expect(clipValue([a], "absolute", 100)).toBe(4);
+    expect(clipValue([a], "positive", 100)).toBe(1);
+    expect(clipValue([a, b], "negative", 100)).toBe(20);
+    expect(clipValue([a, b], "signed", 100)).toBe(20);
+    // sampling keeps the answer close on big maps
+    const big = Float32Array.from({ length: 1_000_000 }, (_, i) => i / 1_000_000);
+    expect(clipValue([big], "absolute", 50, 10_000)).toBeCloseTo(0.5, 2);
+  });
+});
+
+describe("overlayPixels", () => {
+  it("zero is transparent, the clip value is full opacity, beyond is clipped", () => {
+    const px = overlayPixels(Float32Array.from([0, 1, -1, 5]), { ...DEFAULT_OVERLAY, opacity: 1 }, 1);
+    expect(px[3]).toBe(0);
+    expect(Array.from(px.slice(4, 8))).toEqual([178, 24, 43, 255]);
+    expect(Array.from(px.slice(8, 12))).toEqual([33, 102, 172, 255]);
+    expect(Array.from(px.slice(12, 16))).toEqual([178, 24, 43, 255]);
+  });
+  it("opacity scales alpha; the sign choice hides the other side", () => {
+    const px = overlayPixels(Float32Array.from([0.5, -0.5]), { ...DEFAULT_OVERLAY, opacity: 0.5, sign: "positive" }, 1);
+    expect(px[3]).toBe(64);
+    expect(px[7]).toBe(0);
+    const neg = overlayPixels(Float32Array.from([-1]), { ...DEFAULT_OVERLAY, opacity: 1, sign: "negative" }, 1);
+    expect(Array.from(neg)).toEqual([33, 102, 172, 255]); // negative side keeps its blue
+  });
+  it("sequential map: magnitude goes from the low to the high end", () => {
+    const px = overlayPixels(Float32Array.from([1, 0.001]), { ...DEFAULT_OVERLAY, cmap: "viridis", sign: "absolute", opacity: 1 }, 1);
+    expect(Array.from(px.slice(0, 4))).toEqual([253, 231, 37, 255]);
+    expect(px[7]).toBe(0);
+  });
+  it("a zero scale draws nothing instead of NaN", () => {
+    const px = overlayPixels(Float32Array.from([3]), DEFAULT_OVERLAY, 0);
+    expect(px[3]).toBe(0);
+  });
+});
+
+describe("detection helpers", () => {
+  const dets = [
+    { box: [0, 0, 10, 10] as [number, number, number, number], label: "a", score: 0.9 },
+    { box: [2, 2, 5, 5] as [number, number, number, number], label: "b", score: 0.3 },
+  ];
+  it("threshold hides weak detections", () => {
+    expect(visibleDetections(dets, 0)).toEqual([0, 1]);
+    expect(visibleDetections(dets, 0.5)).toEqual([0]);
+    expect(visibleDetections(dets, 0.95)).toEqual([]);
+  });
+  it("a click picks the smallest visible box under it", () => {
+    expect(detectionAt(dets, [0, 1], 3, 3)).toBe(1);
+    expect(detectionAt(dets, [0], 3, 3)).toBe(0);
+    expect(detectionAt(dets, [0, 1], 8, 8)).toBe(0);
+    expect(detectionAt(dets, [0, 1], 20, 3)).toBe(-1);
+  });
+  it("saliency is shown above its floor", () => {
+    expect(Array.from(aboveMinimum(Float32Array.from([0.3, 0.5, 0.4])))).toEqual([0, expect.closeTo(0.2), expect.closeTo(0.1)]);
+  });
+});

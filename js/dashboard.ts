@@ -74,11 +74,30 @@ export function renderTabular(model: WidgetModel, root: HTMLElement, tabs: TabVi
   root.append(header.el, tabBar, ...Object.values(panels));
   showTab();
 
-  // store -> model (only what the user changed in the view, to avoid echo loops)
-  const unsubscribe = store.subscribe((changed, source) => {
+  const disconnect = syncWithModel(store, model, (changed) => {
     if (changed.has("tab")) showTab();
     if (changed.has("depFeature") && store.state.tab !== "importance") store.update({ tab: "importance" });
     for (const view of views) view.update(changed);
+  });
+
+  return () => {
+    disconnect();
+    for (const view of views) view.destroy?.();
+  };
+}
+
+/**
+ * Keep the store and the widget model in step: every store change reaches `onChange` (the views),
+ * what the user changed in the view goes to the model (not what came from it: no echo), and model
+ * changes from Python update the store. Returns the function that disconnects both directions.
+ */
+export function syncWithModel(
+  store: Store,
+  model: WidgetModel,
+  onChange: (changed: Set<keyof DashboardState>) => void,
+): () => void {
+  const unsubscribe = store.subscribe((changed, source) => {
+    onChange(changed);
     if (source === "model") return;
     let dirty = false;
     for (const [trait, key] of SYNCED) {
@@ -89,16 +108,13 @@ export function renderTabular(model: WidgetModel, root: HTMLElement, tabs: TabVi
     }
     if (dirty) model.save_changes();
   });
-  // model -> store
   const handlers = SYNCED.map(([trait, key]) => {
     const fn = () => store.update({ [key]: model.get(trait) } as Partial<DashboardState>, "model");
     model.on(`change:${trait}`, fn);
     return [trait, fn] as const;
   });
-
   return () => {
     unsubscribe();
     for (const [trait, fn] of handlers) model.off(`change:${trait}`, fn);
-    for (const view of views) view.destroy?.();
   };
 }

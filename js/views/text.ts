@@ -6,7 +6,7 @@
 // evaluators share (cohorts.py / cohorts.ts); the box narrows the document list and the cohort
 // chart on top of the active cohort.
 import type { Cohort } from "../cohorts";
-import type { WidgetModel } from "../dashboard";
+import { syncWithModel, WidgetModel } from "../dashboard";
 import { fmt, h, NEG_COLOR, option, POS_COLOR } from "../dom";
 import type { TabularData } from "../model";
 import { DashboardState, Store } from "../store";
@@ -25,11 +25,6 @@ import {
 import { createCohortEditor } from "./cohortEditor";
 import type { View } from "./view";
 
-const SYNCED: [string, keyof DashboardState][] = [
-  ["cohorts", "cohorts"],
-  ["active_cohort", "active"],
-  ["selected_rows", "selected"],
-];
 const LIST_LIMIT = 300; // documents listed per group
 const TOP_K = 10;
 const COHORT_K = 15;
@@ -310,30 +305,14 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     draw({ cohort: true });
   });
 
-  // store -> views and model; model -> store (as in dashboard.ts)
-  const unsubscribe = store.subscribe((changed, source) => {
+  const disconnect = syncWithModel(store, model, (changed) => {
     editor.update(changed);
     if (changed.has("cohorts") || changed.has("active")) draw(ALL);
     else if (changed.has("selected")) draw({ list: true, doc: true });
-    if (source === "model") return;
-    let dirty = false;
-    for (const [trait, key] of SYNCED) {
-      if (changed.has(key)) {
-        model.set(trait, store.state[key]);
-        dirty = true;
-      }
-    }
-    if (dirty) model.save_changes();
-  });
-  const handlers = SYNCED.map(([trait, key]) => {
-    const fn = () => store.update({ [key]: model.get(trait) } as Partial<DashboardState>, "model");
-    model.on(`change:${trait}`, fn);
-    return [trait, fn] as const;
   });
   const views: View[] = [editor];
   return () => {
-    unsubscribe();
-    for (const [trait, fn] of handlers) model.off(`change:${trait}`, fn);
+    disconnect();
     for (const v of views) v.destroy?.();
     el.remove();
   };

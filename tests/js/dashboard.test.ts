@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Cohort } from "../../js/cohorts";
-import { renderTabular, WidgetModel } from "../../js/dashboard";
+import { renderTabular } from "../../js/dashboard";
 import { Store } from "../../js/store";
 import { cohortFidelity, meanAbsImportance, topFeatures } from "../../js/stats";
 import { createImportanceChart } from "../../js/views/importance";
-import { tinyData, wire } from "./fixtures";
+import { FakeModel, tinyData, wire } from "./fixtures";
 
 // 4 rows x 3 features, binary classification sent as one mirrored output (class 1).
 function binary() {
@@ -86,31 +86,6 @@ describe("importance chart", () => {
     expect(view.el.textContent).toContain('No rows in cohort "nobody"');
   });
 });
-
-class FakeModel implements WidgetModel {
-  attrs: Record<string, any>;
-  saved = 0;
-  private handlers: Record<string, Set<() => void>> = {};
-  constructor(attrs: Record<string, any>) {
-    this.attrs = attrs;
-  }
-  get(name: string) {
-    return this.attrs[name];
-  }
-  set(name: string, value: unknown) {
-    this.attrs[name] = value;
-    this.handlers[`change:${name}`]?.forEach((cb) => cb());
-  }
-  save_changes() {
-    this.saved++;
-  }
-  on(event: string, cb: () => void) {
-    (this.handlers[event] ??= new Set()).add(cb);
-  }
-  off(event: string, cb: () => void) {
-    this.handlers[event]?.delete(cb);
-  }
-}
 
 describe("dashboard sync", () => {
   function model() {

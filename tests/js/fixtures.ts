@@ -1,5 +1,6 @@
 // Build the widget's wire payload in tests, as rai_widget/widget.py would send it.
 import type { WireArray } from "../../js/arrays";
+import type { WidgetModel } from "../../js/dashboard";
 import type { TabularArrays, TabularMeta } from "../../js/model";
 import { TabularData } from "../../js/model";
 
@@ -124,3 +125,26 @@ export function makeData(s: Spec): TabularData {
 }
 
 export const EVIL = "<img src=x onerror=alert(1)>";
+
+/** A stand-in for the anywidget model: attributes, change events, and a count of save_changes calls. */
+export class FakeModel implements WidgetModel {
+  saved = 0;
+  private handlers: Record<string, Set<() => void>> = {};
+  constructor(public attrs: Record<string, any>) {}
+  get(name: string) {
+    return this.attrs[name];
+  }
+  set(name: string, value: unknown) {
+    this.attrs[name] = value;
+    this.handlers[`change:${name}`]?.forEach((cb) => cb());
+  }
+  save_changes() {
+    this.saved++;
+  }
+  on(event: string, cb: () => void) {
+    (this.handlers[event] ??= new Set()).add(cb);
+  }
+  off(event: string, cb: () => void) {
+    this.handlers[event]?.delete(cb);
+  }
+}

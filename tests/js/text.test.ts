@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { WidgetModel } from "../../js/dashboard";
 import {
   aggregateTokens,
   colorScale,
@@ -13,7 +12,7 @@ import {
   topTokens,
 } from "../../js/text";
 import { renderText } from "../../js/views/text";
-import { wire } from "./fixtures";
+import { FakeModel, wire } from "./fixtures";
 
 // two texts, two outputs: "an excellent film" / "the film"
 function payload(): { meta: TextMeta; arrays: TextArrays } {
@@ -102,28 +101,6 @@ describe("aggregateTokens", () => {
     expect(aggregateTokens(d, [0, 1], "predicted").find((s) => s.token === "film")!.mean).toBeCloseTo(0.3);
   });
 });
-
-class FakeModel implements WidgetModel {
-  saved = 0;
-  private handlers: Record<string, Set<() => void>> = {};
-  constructor(public attrs: Record<string, any>) {}
-  get(name: string) {
-    return this.attrs[name];
-  }
-  set(name: string, value: unknown) {
-    this.attrs[name] = value;
-    this.handlers[`change:${name}`]?.forEach((cb) => cb());
-  }
-  save_changes() {
-    this.saved++;
-  }
-  on(event: string, cb: () => void) {
-    (this.handlers[event] ??= new Set()).add(cb);
-  }
-  off(event: string, cb: () => void) {
-    this.handlers[event]?.delete(cb);
-  }
-}
 
 describe("renderText", () => {
   const EVIL = "<img src=x onerror=alert(1)>";

@@ -8,29 +8,12 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy import ndimage
+from scenes import square_detector
 
 import rai_widget as rw
 from rai_widget.explainers.detection import MaskSampler, box_iou, mask_weights, parse_detections
 
 SQUARES = [(6, 6, 20, 20), (38, 8, 54, 22), (14, 38, 30, 56)]  # x0, y0, x1, y1 (exclusive ends)
-
-
-def square_detector(images):
-    """Known-answer detector: bright connected regions are objects, score = mean brightness / 255,
-    label 1 when the region reaches into the right half of the image, else 0 (so two classes appear)."""
-    out = []
-    for img in images:
-        gray = img.astype(np.float32).mean(axis=2)
-        regions, _ = ndimage.label(gray > 128)
-        boxes, scores, labels = [], [], []
-        for k, (ys, xs) in enumerate(ndimage.find_objects(regions), start=1):
-            boxes.append([xs.start, ys.start, xs.stop, ys.stop])
-            scores.append(gray[regions == k].mean() / 255)
-            labels.append(int(xs.stop > img.shape[1] // 2))
-        out.append({"boxes": np.array(boxes, dtype=float).reshape(-1, 4), "scores": np.array(scores),
-                    "labels": np.array(labels, dtype=int)})
-    return out
 
 
 def scene(size=(64, 64), squares=SQUARES, value=230):

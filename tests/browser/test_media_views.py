@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scenes import square_detector
 from scipy import ndimage
 
 import rai_widget as rw
@@ -21,22 +22,6 @@ def tiny_cnn(k=3):
     return torch.nn.Sequential(
         torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(8, 8, 3, padding=1), torch.nn.ReLU(),
         torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, k)).eval()
-
-
-def square_detector(images):
-    """Bright connected regions are objects; score = mean brightness / 255; label by image half."""
-    out = []
-    for img in images:
-        gray = img.astype(np.float32).mean(axis=2)
-        regions, _ = ndimage.label(gray > 128)
-        boxes, scores, labels = [], [], []
-        for k, (ys, xs) in enumerate(ndimage.find_objects(regions), start=1):
-            boxes.append([xs.start, ys.start, xs.stop, ys.stop])
-            scores.append(gray[regions == k].mean() / 255)
-            labels.append(int(xs.stop > img.shape[1] // 2))
-        out.append({"boxes": np.array(boxes, dtype=float).reshape(-1, 4), "scores": np.array(scores),
-                    "labels": np.array(labels, dtype=int)})
-    return out
 
 
 def scene(values=(230, 200, 150)):

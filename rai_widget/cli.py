@@ -93,12 +93,29 @@ def _explain(args) -> int:
 
 
 def _demo(args) -> int:
-    from rai_widget._demo import run_demo
+    from rai_widget.demos import DEMOS, demo_module
 
-    exp, path = run_demo(Path(args.out))
-    report = exp.save_html(Path(args.out) / "hmda_report.html", title="rai-widget demo: HMDA mortgage denials")
-    print(f"Report: {report.resolve()} (opens in any browser, offline)")
-    print("Interactive tour: from a clone of the repository, `jupyter lab notebooks/tabular.ipynb`.")
+    out = Path(args.out)
+    names = args.only or list(DEMOS)
+    written, skipped = [], []
+    for name in names:
+        print(f"\n=== {name} demo ===")
+        try:
+            module = demo_module(name)
+            exp = module.run_demo(out, echo=print)
+        except ImportError as err:
+            extra = getattr(err, "extra", None) or {"tabular": "demo"}.get(name, "demo-full")
+            print(f"skipped: {err}\n  to run it: pip install \"rai-widget[{extra}]\"")
+            skipped.append(name)
+            continue
+        report = exp.save_html(out / module.REPORT, title=module.TITLE)
+        print(f"Report: {report.resolve()} (opens in any browser, offline)")
+        written.append(report)
+    print(f"\n{len(written)} report(s) written to {out.resolve()}" + (f"; skipped: {', '.join(skipped)}" if skipped else ""))
+    print("Interactive tour: from a clone of the repository, `jupyter lab notebooks/` "
+          "(tabular.ipynb, text.ipynb, vision.ipynb, detection.ipynb).")
+    if args.only and skipped:
+        return MISSING_DEPENDENCY
     return OK
 
 
@@ -109,8 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="explain a mortgage-approval model on bundled data and write a report")
+    demo = sub.add_parser(
+        "demo", help="run the demos (tabular, text, vision, detection) on bundled data and write their reports",
+        description="Explain real models on data that ships in packages (nothing is downloaded) and write one "
+                    "offline HTML report per demo. Demos whose optional packages are missing are skipped with "
+                    "the pip command that adds them.")
     demo.add_argument("--out", default="rai-widget-demo", help="folder for the outputs (default: %(default)s)")
+    demo.add_argument("--only", nargs="+", choices=["tabular", "text", "vision", "detection"],
+                      help="run only these demos")
     demo.set_defaults(func=_demo)
 
     ex = sub.add_parser(

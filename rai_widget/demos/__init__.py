@@ -1,0 +1,21 @@
+"""The demos behind `rai-widget demo` and the notebooks: real models on data that ships in packages.
+
+Each demo module has ``run_demo(out_dir, echo=print) -> Explanation`` (prints what it finds and saves
+the explanation in ``out_dir``), a ``TITLE`` for its report, a ``REPORT`` file name, and ``EXTRA``,
+the pip extra whose packages it needs. Trained weights ship in ``rai_widget/demos/data`` so nothing
+is downloaded and nothing is retrained on a user's machine; each module can retrain them.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# In the order `rai-widget demo` runs them.
+DEMOS = ("tabular", "text", "vision", "detection")
+
+
+def demo_module(name: str):
+    """The demo module for `name` (one of DEMOS)."""
+    if name not in DEMOS:
+        raise ValueError(f"unknown demo {name!r}; choose from {', '.join(DEMOS)}")
+    return importlib.import_module(f"rai_widget.demos.{name}")

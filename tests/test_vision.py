@@ -106,6 +106,46 @@ def test_agrees_with_captum(images, method):
     assert exp.params.get("target_layer", "2") == "2"  # the last Conv2d, found automatically
 
 
+def relu6_cnn(seed=0):
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU6(),
+        torch.nn.Conv2d(8, 8, 3, padding=1), torch.nn.ReLU6(),
+        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, 4),
+    ).eval()
+
+
+@pytest.mark.parametrize("method", ["guided_backprop", "guided_gradcam"])
+def test_guided_methods_guide_relu6_too(images, method):
+    """captum hooks only nn.ReLU, so a ReLU6 model would get plain gradients. Below 6 the two
+    activations are equal, so the ReLU6 model must get exactly captum's answer for its ReLU twin."""
+    model = relu6_cnn()
+    twin = relu6_cnn()
+    twin[1], twin[3] = torch.nn.ReLU(), torch.nn.ReLU()
+    x = model_input(images)
+    with torch.no_grad():
+        assert model[1](model[0](x)).max() < 6  # nothing saturates: the twin computes the same function
+    exp = rw.ImageExplainer(model, method).explain(images, targets=1)
+    if method == "guided_backprop":
+        ref = captum_attr.GuidedBackprop(twin).attribute(x, target=1).sum(1).detach().numpy()
+    else:
+        ref = captum_attr.GuidedGradCam(twin, twin[2]).attribute(x, target=1).sum(1).detach().numpy()
+    np.testing.assert_allclose(exp.attributions, ref, rtol=1e-4, atol=1e-6 * np.abs(ref).max())
+    plain = captum_attr.Saliency(model).attribute(x, target=1, abs=False).sum(1).detach().numpy()
+    if method == "guided_backprop":
+        assert np.abs(exp.attributions - plain).max() > 0.1 * np.abs(plain).max()  # really guided
+
+
+@pytest.mark.parametrize("method", ["integrated_gradients", "xrai", "guided_backprop"])
+def test_explaining_leaves_the_model_as_it_was(images, method):
+    model = tiny_cnn()
+    before = {name: (t.data_ptr(), t.stride(), t.requires_grad) for name, t in model.named_parameters()}
+    rw.ImageExplainer(model, method, **({"n_steps": 4} if method != "guided_backprop" else {})).explain(images[:1])
+    after = {name: (t.data_ptr(), t.stride(), t.requires_grad) for name, t in model.named_parameters()}
+    assert after == before
+    assert not any(m._backward_hooks or m._backward_pre_hooks for m in model.modules())
+
+
 @pytest.mark.parametrize("method", [*GRADIENT_METHODS, "shap"])
 def test_known_answer_top_left(images, method):
     params = {"max_evals": 300, "baseline": "black"} if method == "shap" else {}

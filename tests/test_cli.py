@@ -81,3 +81,24 @@ def test_explain_errors_say_what_is_wrong_with_meaningful_exit_codes(saved_model
     resolved = [str(folder / a) if i < 2 else a for i, a in enumerate(args)]
     assert main(["explain", *resolved, "--quiet"]) == code
     assert message in capsys.readouterr().err
+
+
+def test_demo_skips_a_demo_whose_packages_are_missing_and_says_how_to_add_them(home, capsys, monkeypatch):
+    import rai_widget.demos as demos
+
+    real = demos.demo_module
+
+    def without_text(name):
+        if name == "text":
+            raise ImportError("the text demo needs torch and transformers")
+        return real(name)
+
+    monkeypatch.setattr(demos, "demo_module", without_text)
+    out = home / "demo"
+    # asked for by name: the missing packages are an error (exit code 3), after running the rest
+    assert main(["demo", "--out", str(out), "--only", "tabular", "text"]) == 3
+    printed = capsys.readouterr().out
+    assert "skipped: the text demo needs torch and transformers" in printed
+    assert 'pip install "rai-widget[demo-full]"' in printed
+    assert "1 report(s) written" in printed and "skipped: text" in printed
+    assert (out / "hmda_report.html").exists()

@@ -11,7 +11,7 @@ import pytest
 from scenes import square_detector
 
 import rai_widget as rw
-from rai_widget.explainers.detection import MaskSampler, box_iou, mask_weights, parse_detections
+from rai_widget.explainers.detection import MaskSampler, apply_masks, box_iou, mask_weights, parse_detections
 
 SQUARES = [(6, 6, 20, 20), (38, 8, 54, 22), (14, 38, 30, 56)]  # x0, y0, x1, y1 (exclusive ends)
 
@@ -112,6 +112,28 @@ def test_masks_are_rise_masks():
     assert (masks < 0.01).mean() > 0.2 and (masks > 0.99).mean() > 0.02  # binary cells, smooth edges between
     np.testing.assert_allclose(box_iou(np.array([[0.0, 0, 2, 2]]), np.array([[1.0, 1, 3, 3], [5, 5, 5, 5]])),
                                [[1 / 7, 0.0]])
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_masked_images_are_the_rounded_products(channels):
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (23, 31, channels)).astype(np.uint8)
+    masks = MaskSampler((23, 31), (4, 5), keep_prob=0.5, random_state=1).sample(6)
+    masks[0, :3, :3] = 0.5  # exact halves: rint rounds them to even
+    expected = np.rint(image[None].astype(np.float32) * masks[..., None]).astype(np.uint8)
+    out = apply_masks(image, masks)
+    assert out.shape == (6, 23, 31, channels) and out.dtype == np.uint8
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_weights_of_masked_images_without_detections_are_zero_and_negative_affinities_stay():
+    target = parse_detections({"boxes": [[0, 0, 10, 10]], "scores": [1.0], "labels": [0],
+                               "class_scores": [[1.0, 0.0]]})
+    empty = parse_detections({"boxes": np.zeros((0, 4)), "scores": [], "labels": [], "class_scores": np.zeros((0, 2))})
+    opposite = parse_detections({"boxes": [[0, 0, 10, 10], [0, 0, 5, 10]], "scores": [1.0, 1.0], "labels": [1, 1],
+                                 "class_scores": [[-1.0, 0.0], [-1.0, 0.0]]})
+    # the best match of an all-negative image is its largest (least negative) affinity, -0.5, not 0
+    np.testing.assert_allclose(mask_weights(target, [empty, opposite, empty]), [[0.0, -0.5, 0.0]])
 
 
 def test_more_masks_give_a_more_stable_map():

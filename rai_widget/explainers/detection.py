@@ -216,9 +216,17 @@ class MaskSampler:
 
 
 def apply_masks(image: np.ndarray, masks: np.ndarray) -> np.ndarray:
-    """(B, H, W, C) uint8: the image times each mask, rounded."""
-    masked = image[None].astype(np.float32) * masks[..., None]
-    return np.rint(masked, out=masked).astype(np.uint8)
+    """(B, H, W, C) uint8: the image times each mask, rounded.
+
+    One channel at a time: numpy broadcasts a (B, H, W, 1) mask over a length-3 last axis slowly (short inner
+    loops), while (B, H, W) products run contiguously; same float32 products, same rounding, ~4x faster.
+    """
+    out = np.empty((*masks.shape, image.shape[2]), dtype=np.uint8)
+    product = np.empty(masks.shape, dtype=np.float32)
+    for c in range(image.shape[2]):
+        np.multiply(masks, image[..., c].astype(np.float32), out=product)
+        out[..., c] = np.rint(product, out=product)
+    return out
 
 
 # --- affinity -------------------------------------------------------------------------------------
@@ -257,9 +265,9 @@ def class_similarity(target: Detections, found: Detections) -> np.ndarray:
 def mask_weights(target: Detections, found: list[Detections]) -> np.ndarray:
     """(t, B) D-RISE weights: for each target and masked image, max over the masked image's detections of
     IoU x score x class similarity; 0 when the masked image has no detections."""
-    owner = np.repeat(np.arange(len(found)), [len(d) for d in found])
-    weights = np.full((len(target), len(found)), -np.inf)
-    if len(owner):
+    counts = np.array([len(d) for d in found], dtype=np.int64)
+    weights = np.zeros((len(target), len(found)))
+    if counts.sum():
         merged = Detections(
             np.concatenate([d.boxes for d in found]),
             np.concatenate([d.scores for d in found]),
@@ -269,8 +277,11 @@ def mask_weights(target: Detections, found: list[Detections]) -> np.ndarray:
             if all(d.class_scores is not None for d in found) else None,
         )
         sim = box_iou(target.boxes, merged.boxes) * merged.scores[None, :] * class_similarity(target, merged)
-        np.maximum.at(weights, (np.arange(len(target))[:, None], owner[None, :]), sim)
-    weights[np.isneginf(weights)] = 0.0
+        # detections are concatenated image after image: a segmented max per masked image (reduceat is ~80x
+        # faster than np.maximum.at); images without detections keep weight 0
+        starts = np.cumsum(counts) - counts
+        some = counts > 0
+        weights[:, some] = np.maximum.reduceat(sim, starts[some], axis=1)
     return weights
 
 

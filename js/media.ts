@@ -1,8 +1,9 @@
 // Shared by the image and detection views: decoding images from the kernel, and drawing an
 // attribution / saliency map over an image on a canvas. The colour mapping is pure functions
 // (unit-tested in tests/js/media.test.ts); only drawOverlay and the loaders touch the DOM.
-import { decodeArray, WireArray } from "./arrays";
-import { h, option } from "./dom";
+import { decodeArray, NDArray, WireArray } from "./arrays";
+import type { Column } from "./cohorts";
+import { fmt, h, option } from "./dom";
 
 /** An image as Python sends it: PNG bytes, or (without Pillow) a raw uint8 (H, W[, C]) array. */
 export type WireImage = { png: DataView | ArrayBuffer | Uint8Array } | WireArray;
@@ -94,6 +95,82 @@ export function overlayPixels(map: ArrayLike<number>, opts: OverlayOptions, scal
     out[i * 4 + 3] = Math.round(255 * opts.opacity * Math.abs(u));
   }
   return out;
+}
+
+// ------------------------------------------------------------------------ explanation data
+
+/** A label column as Python sends it (see rai_widget/widget.py _label_column). */
+export type WireColumn = { kind: "number"; values: WireArray } | { kind: "category"; codes: WireArray; categories: string[] };
+
+/** One attribution method of an image explanation (meta.methods; several when compared side by side). */
+export interface MethodInfo {
+  method: string;
+  label: string;
+  signed: boolean;
+  params?: Record<string, unknown>;
+}
+
+export function decodeColumn(w: WireColumn): Column {
+  if (w.kind === "number") return { kind: "number", values: decodeArray(w.values).data as Float32Array };
+  return { kind: "category", codes: decodeArray(w.codes).data as Int32Array, categories: w.categories };
+}
+
+export function labelOf(col: Column | null, i: number): string {
+  if (!col) return "";
+  if (col.kind === "category") return col.codes[i] >= 0 ? col.categories[col.codes[i]] : "missing";
+  if (col.kind === "number") return Number.isNaN(col.values[i]) ? "missing" : fmt(col.values[i], 5);
+  return col.values[i] === 1 ? "true" : "false";
+}
+
+/** The map of one method and target: image maps travel as (m, t, mh, mw) float32, one array per image. */
+export function mapSlice(m: NDArray, method: number, target: number): Float32Array {
+  const [, t, mh, mw] = m.shape;
+  const size = mh * mw;
+  const at = (method * t + target) * size;
+  return (m.data as Float32Array).subarray(at, at + size);
+}
+
+/** Every map of one method (all images, all targets): what a colour scale shared across images reads. */
+export function methodMaps(maps: NDArray[], method: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (const m of maps) for (let t = 0; t < m.shape[1]; t++) out.push(mapSlice(m, method, t));
+  return out;
+}
+
+/** Cohort columns of an image explanation, as ImageExplanation._special_columns names them in Python:
+ *  index, y_true, y_pred, correct (when y_true is known) and confidence (single-label classification). */
+export function imageColumns(n: number, task: string, yPred: Column, yTrue: Column | null, confidence: Float32Array | null): Record<string, Column> {
+  const cols: Record<string, Column> = { index: { kind: "number", values: Float32Array.from({ length: n }, (_, i) => i) } };
+  if (yTrue) cols.y_true = yTrue;
+  cols.y_pred = yPred;
+  if (yTrue) cols.correct = { kind: "bool", values: Uint8Array.from({ length: n }, (_, i) => (labelOf(yTrue, i) === labelOf(yPred, i) ? 1 : 0)) };
+  if (confidence && task === "classification") cols.confidence = { kind: "number", values: confidence };
+  return cols;
+}
+
+/** Cohort columns of a detection explanation (DetectionExplanation._special_columns): index, y_pred (the
+ *  detected labels joined by ", "), detections (how many) and confidence (the best score, 0 when none). */
+export function detectionColumns(counts: number[], yPred: Column, confidence: Float32Array): Record<string, Column> {
+  const n = counts.length;
+  return {
+    index: { kind: "number", values: Float32Array.from({ length: n }, (_, i) => i) },
+    y_pred: yPred,
+    detections: { kind: "number", values: Float32Array.from(counts) },
+    confidence: { kind: "number", values: confidence },
+  };
+}
+
+/** What the shared Store and the cohort editor read of a media explanation: no features, these columns. */
+export interface MediaStoreData {
+  n: number;
+  f: 0;
+  k: number;
+  meta: { task: string; output_names: string[]; feature_names: string[]; binary_mirror: false };
+  columns(): Record<string, Column>;
+}
+
+export function mediaStoreData(n: number, outputNames: string[], task: string, columns: Record<string, Column>): MediaStoreData {
+  return { n, f: 0, k: outputNames.length, meta: { task, output_names: outputNames, feature_names: [], binary_mirror: false }, columns: () => columns };
 }
 
 // ------------------------------------------------------------------------------------ DOM

@@ -66,6 +66,18 @@ def downsample_map(m, max_side: int = MAX_MAP_SIDE) -> np.ndarray:
     return np.ascontiguousarray(p.reshape(*m.shape[:-2], h2, f, w2, f).mean(axis=(-3, -1)), dtype=np.float32)
 
 
+def _json_params(params: dict) -> dict:
+    """Parameters as JSON can carry them (numbers, strings, lists); anything else by its repr."""
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, (np.generic,)):
+            v = v.item()
+        if isinstance(v, tuple):
+            v = list(v)
+        out[str(k)] = v if isinstance(v, (str, int, float, bool, list, type(None))) else repr(v)
+    return out
+
+
 def _string_column(labels) -> dict:
     """Labels that are free strings (e.g. joined multilabel names) as category codes over their own values."""
     labels = [str(v) for v in labels]
@@ -75,25 +87,101 @@ def _string_column(labels) -> dict:
             "categories": categories}
 
 
-def image_payload(exp, label_column) -> tuple[dict, dict]:
+METHOD_NAMES = {"integrated_gradients": "Integrated Gradients", "guided_backprop": "Guided Backprop",
+                "gradcam": "Grad-CAM", "guided_gradcam": "Guided Grad-CAM", "xrai": "XRAI", "shap": "SHAP"}
+
+
+def _targets_of(exp, i: int) -> list[int]:
+    return [int(t) for t in np.atleast_1d(np.asarray(exp.targets[i]))]
+
+
+def comparable_images(explanations) -> list:
+    """The explanations, checked to be ImageExplanations of the same images, targets and predictions.
+
+    Several methods on one set of images go side by side in one dashboard; anything that would make
+    the panels disagree about what they show is an error that names the first difference.
+    """
+    exps = list(explanations)
+    if not exps:
+        raise ValueError("ExplanationDashboard got an empty list: pass an explanation, or a list of "
+                         "ImageExplanations of the same images (one per method).")
+    for j, e in enumerate(exps):
+        if getattr(e, "kind", None) != "image":
+            raise TypeError(f"a list of explanations shows several attribution methods side by side, so every "
+                            f"item must be an ImageExplanation; item {j} is a {type(e).__name__}. Pass a single "
+                            f"explanation on its own.")
+
+    def name(j):
+        return f"explanation {j} ({exps[j].method})"
+
+    first = exps[0]
+    for j, e in enumerate(exps[1:], start=1):
+        if len(e) != len(first):
+            raise ValueError(f"{name(j)} explains {len(e)} images but {name(0)} explains {len(first)}: "
+                             f"explain the same images with each method.")
+        if [str(o) for o in e.output_names] != [str(o) for o in first.output_names]:
+            raise ValueError(f"{name(j)} has outputs {e.output_names[:5]}... but {name(0)} has "
+                             f"{first.output_names[:5]}...: use the same classes for each method.")
+        if e.task != first.task:
+            raise ValueError(f"{name(j)} is a {e.task!r} explanation but {name(0)} is {first.task!r}.")
+        for i in range(len(first)):
+            a, b = np.asarray(first.images[i]), np.asarray(e.images[i])
+            if a.shape != b.shape or not np.array_equal(a, b):
+                raise ValueError(f"image {i} differs between {name(0)} and {name(j)}: explain the same images, "
+                                 f"in the same order, with each method.")
+            if _targets_of(first, i) != _targets_of(e, i):
+                raise ValueError(f"image {i} was explained for outputs {_targets_of(first, i)} by {name(0)} but "
+                                 f"{_targets_of(e, i)} by {name(j)}: pass the same targets= to every explain().")
+        if (first.y_true is None) != (e.y_true is None) or (
+                first.y_true is not None and not np.array_equal(np.asarray(first.y_true), np.asarray(e.y_true))):
+            raise ValueError(f"the true labels (y_true) of {name(j)} differ from those of {name(0)}: pass the "
+                             f"same y_true= to every explain().")
+        same_pred = np.asarray(first.y_pred).shape == np.asarray(e.y_pred).shape and np.array_equal(
+            np.asarray(first.y_pred), np.asarray(e.y_pred))
+        if not same_pred:
+            raise ValueError(f"the predictions of {name(j)} differ from those of {name(0)}: the explanations come "
+                             f"from different models. Side by side compares methods on one model.")
+    return exps
+
+
+def method_labels(exps) -> list[str]:
+    """Captions: the method's name, plus the parameters that tell apart two runs of the same method."""
+    labels = []
+    for e in exps:
+        label = METHOD_NAMES.get(e.method, str(e.method).replace("_", " "))
+        twins = [o for o in exps if o is not e and o.method == e.method]
+        if twins:
+            keys = sorted(k for k in e.params if any(o.params.get(k) != e.params[k] for o in twins))
+            label += " (" + ", ".join(f"{k}={e.params[k]}" for k in keys) + ")" if keys else f" #{exps.index(e) + 1}"
+        labels.append(label)
+    return labels
+
+
+def image_payload(explanations, label_column) -> tuple[dict, dict]:
+    """One image explanation, or several (methods) on the same images: maps travel per image as
+    float32 (m, t, mh, mw) (method, target, rows, columns); everything else comes from the first."""
+    exps = comparable_images(explanations if isinstance(explanations, (list, tuple)) else [explanations])
+    exp = exps[0]
     n = len(exp)
     names = [str(o) for o in exp.output_names]
     targets, sizes, map_sizes, maps = [], [], [], []
     for i in range(n):
-        ts = np.atleast_1d(np.asarray(exp.targets[i])).astype(int)
-        a = np.asarray(exp.attributions[i], dtype=np.float32)
-        if a.ndim == 2:
-            a = a[None]
-        small = downsample_map(a)
-        targets.append([int(t) for t in ts])
+        per_method = []
+        for e in exps:
+            a = np.asarray(e.attributions[i], dtype=np.float32)
+            per_method.append(a[None] if a.ndim == 2 else a)
+        small = downsample_map(np.stack(per_method))
+        targets.append(_targets_of(exp, i))
         sizes.append(list(np.shape(exp.images[i])[:2]))
         map_sizes.append(list(small.shape[-2:]))
         maps.append(array_to_wire(small))
-    signed = bool(any(np.asarray(exp.attributions[i]).min() < 0 for i in range(n)))
+    signed = [bool(any(np.asarray(e.attributions[i]).min() < 0 for i in range(n))) for e in exps]
+    methods = [{"method": e.method, "label": label, "signed": s, "params": _json_params(e.params)}
+               for e, label, s in zip(exps, method_labels(exps), signed, strict=True)]
     meta = {
         "n_rows": n, "output_names": names, "task": exp.task, "units": exp.units, "method": exp.method,
-        "targets": targets, "sizes": sizes, "map_sizes": map_sizes, "max_map_side": MAX_MAP_SIDE,
-        "signed": signed, "image_format": "png" if _pil() is not None else "raw",
+        "methods": methods, "targets": targets, "sizes": sizes, "map_sizes": map_sizes,
+        "max_map_side": MAX_MAP_SIDE, "signed": any(signed), "image_format": "png" if _pil() is not None else "raw",
     }
     arrays: dict = {
         "images": [encode_image(exp.images[i]) for i in range(n)],

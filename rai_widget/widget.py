@@ -33,6 +33,10 @@ def _cohorts_from_json(data, widget):
 class ExplanationDashboard(anywidget.AnyWidget):
     """Interactive view of an explanation. Display it as the last expression of a notebook cell.
 
+    `explanation` is one explanation, or a list of ImageExplanations of the same images (one per
+    attribution method), shown side by side: ``rw.ExplanationDashboard([exp_ig, exp_gradcam])``.
+    Cohorts are evaluated on the first (they share images, labels and predictions).
+
     dash.cohorts, dash.active_cohort and dash.selected_rows follow what the user does in the view,
     and setting them from Python updates the view.
     """
@@ -48,7 +52,14 @@ class ExplanationDashboard(anywidget.AnyWidget):
     active_cohort = traitlets.Unicode(ALL_DATA).tag(sync=True)
     selected_rows = traitlets.List(traitlets.Int()).tag(sync=True)
 
-    def __init__(self, explanation: Explanation, cohorts=None, **kwargs):
+    def __init__(self, explanation: Explanation | list, cohorts=None, **kwargs):
+        explanations = [explanation]
+        if isinstance(explanation, (list, tuple)):
+            # Several image explanations (one per method) of the same images: drawn side by side.
+            from rai_widget._media_payload import comparable_images
+
+            explanations = comparable_images(explanation)
+            explanation = explanations[0]
         if not isinstance(explanation, Explanation):
             raise TypeError(
                 f"ExplanationDashboard needs an explanation (e.g. from MimicExplainer(...).explain(X)), "
@@ -60,6 +71,7 @@ class ExplanationDashboard(anywidget.AnyWidget):
                 "package, or in a source checkout run `npm install && npm run build`."
             )
         self.explanation = explanation
+        self.explanations = explanations
         super().__init__(**kwargs)
         self.kind = explanation.kind
         if isinstance(explanation, TabularExplanation):
@@ -70,7 +82,7 @@ class ExplanationDashboard(anywidget.AnyWidget):
             from rai_widget import _media_payload
 
             if explanation.kind == "image":
-                self.meta, self.arrays = _media_payload.image_payload(explanation, _label_column)
+                self.meta, self.arrays = _media_payload.image_payload(explanations, _label_column)
             else:
                 self.meta, self.arrays = _media_payload.detection_payload(explanation)
         self.cohorts = self._initial_cohorts(cohorts or [])
@@ -124,7 +136,8 @@ class ExplanationDashboard(anywidget.AnyWidget):
         return save_html(self, path, title)
 
     def __repr__(self) -> str:  # stable across runs, for notebook output comparison
-        return f"ExplanationDashboard({self.kind}, {self.meta.get('n_rows', 0)} rows)"
+        methods = f", {len(self.explanations)} methods" if len(self.explanations) > 1 else ""
+        return f"ExplanationDashboard({self.kind}, {self.meta.get('n_rows', 0)} rows{methods})"
 
 
 def _label_column(labels, output_names) -> dict:

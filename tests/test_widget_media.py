@@ -1,6 +1,7 @@
 """The dashboard's payloads for image and detection explanations: PNG images, float32 maps, label columns."""
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -17,16 +18,19 @@ def _png(wire) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(bytes(wire["png"]))))
 
 
-def image_explanation(n=5, size=(20, 30), multi=False):
+def image_explanation(n=5, size=(20, 30), multi=False, method="integrated_gradients", seed=0, params=None):
     rng = np.random.default_rng(0)
+    maps = np.random.default_rng(seed)
     images = rng.integers(0, 256, (n, *size, 3), dtype=np.uint8)
     probs = rng.dirichlet(np.ones(3), n)
     pred = probs.argmax(1)
     names = ["cat", "dog", "<b>bird</b>"]
-    attributions = rng.normal(size=(n, 2, *size) if multi else (n, *size)).astype(np.float32)
+    attributions = maps.normal(size=(n, 2, *size) if multi else (n, *size))
+    if method in ("gradcam", "xrai"):
+        attributions = np.abs(attributions)  # unsigned methods
     targets = np.stack([pred, (pred + 1) % 3], 1) if multi else pred
-    return ImageExplanation(images=images, attributions=attributions, targets=targets, method="integrated_gradients",
-                            params={}, output_names=names, task="classification", units="logit",
+    return ImageExplanation(images=images, attributions=attributions, targets=targets, method=method,
+                            params=params or {}, output_names=names, task="classification", units="logit",
                             y_pred=np.array(names)[pred], model_output=np.log(probs), probabilities=probs,
                             y_true=np.array(names)[[0, 1, 2, 0, 1][:n]])
 
@@ -43,9 +47,9 @@ def test_image_payload_pngs_maps_and_labels():
     for i in range(5):
         np.testing.assert_array_equal(_png(arrays["images"][i]), exp.images[i])  # lossless round trip
         assert _png(arrays["thumbs"][i]).shape == (20, 30, 3)  # already small: not enlarged
-        a = wire_to_array(arrays["attributions"][i])
-        assert a.dtype == np.float32 and a.shape == (1, 20, 30)
-        np.testing.assert_array_equal(a[0], exp.attributions[i])
+        a = wire_to_array(arrays["attributions"][i])  # (methods, targets, H, W)
+        assert a.dtype == np.float32 and a.shape == (1, 1, 20, 30)
+        np.testing.assert_array_equal(a[0, 0], exp.attributions[i].astype(np.float32))
     assert arrays["y_pred"]["kind"] == "category" and arrays["y_pred"]["categories"] == meta["output_names"]
     np.testing.assert_array_equal(wire_to_array(arrays["y_pred"]["codes"]), exp.probabilities.argmax(1))
     np.testing.assert_array_equal(wire_to_array(arrays["y_true"]["codes"]), [0, 1, 2, 0, 1])
@@ -60,7 +64,7 @@ def test_image_payload_several_targets_and_sizes():
     exp = image_explanation(n=3, multi=True)
     dash = rw.ExplanationDashboard(exp)
     assert [len(t) for t in dash.meta["targets"]] == [2, 2, 2]
-    assert wire_to_array(dash.arrays["attributions"][0]).shape == (2, 20, 30)
+    assert wire_to_array(dash.arrays["attributions"][0]).shape == (1, 2, 20, 30)
     # images of different sizes
     rng = np.random.default_rng(1)
     ims = [rng.integers(0, 256, s + (3,), dtype=np.uint8) for s in [(10, 12), (600, 300)]]
@@ -73,6 +77,87 @@ def test_image_payload_several_targets_and_sizes():
     assert dash2.meta["signed"] is False and "confidence" not in dash2.arrays
     assert max(_png(dash2.arrays["thumbs"][1]).shape[:2]) == 96
     np.testing.assert_array_equal(_png(dash2.arrays["images"][1]), ims[1])  # full resolution original
+
+
+def test_several_methods_side_by_side_carry_each_methods_maps():
+    ig = image_explanation(params={"n_steps": 32})
+    cam = image_explanation(method="gradcam", seed=1)
+    xrai = image_explanation(method="xrai", seed=2)
+    dash = rw.ExplanationDashboard([ig, cam, xrai])
+    assert dash.kind == "image" and dash.explanation is ig and dash.explanations == [ig, cam, xrai]
+    assert repr(dash) == "ExplanationDashboard(image, 5 rows, 3 methods)"
+    methods = dash.meta["methods"]
+    assert [m["method"] for m in methods] == ["integrated_gradients", "gradcam", "xrai"]
+    assert [m["label"] for m in methods] == ["Integrated Gradients", "Grad-CAM", "XRAI"]
+    assert [m["signed"] for m in methods] == [True, False, False] and dash.meta["signed"] is True
+    assert methods[0]["params"] == {"n_steps": 32}
+    for i in range(5):
+        a = wire_to_array(dash.arrays["attributions"][i])
+        assert a.dtype == np.float32 and a.shape == (3, 1, 20, 30)
+        for j, e in enumerate([ig, cam, xrai]):  # each method's own map, exactly as float32
+            np.testing.assert_array_equal(a[j, 0], e.attributions[i].astype(np.float32))
+    # one set of images, labels and predictions (from the first) and cohorts on them
+    assert len(dash.arrays["images"]) == 5 and dash.meta["targets"] == [[int(t)] for t in ig.targets]
+    np.testing.assert_array_equal(_png(dash.arrays["images"][2]), ig.images[2])
+    dash.cohorts = [*dash.cohorts, rw.Cohort("wrong", [rw.Filter("correct", "==", False)])]
+    assert dash.cohort_rows("wrong").tolist() == list(ig.y_true != ig.y_pred)
+    # a single explanation's payload is the same as before, in the same shape
+    one = rw.ExplanationDashboard(cam)
+    assert repr(one) == "ExplanationDashboard(image, 5 rows)" and one.explanations == [cam]
+    assert [m["label"] for m in one.meta["methods"]] == ["Grad-CAM"] and one.meta["signed"] is False
+    first = wire_to_array(one.arrays["attributions"][0])
+    np.testing.assert_array_equal(first[0, 0], cam.attributions[0].astype(np.float32))
+
+
+def test_two_runs_of_one_method_are_told_apart_by_their_parameters():
+    a = image_explanation(params={"n_steps": 16, "baseline": "black"})
+    b = image_explanation(seed=1, params={"n_steps": 64, "baseline": "black"})
+    dash = rw.ExplanationDashboard((a, b))
+    assert [m["label"] for m in dash.meta["methods"]] == ["Integrated Gradients (n_steps=16)",
+                                                         "Integrated Gradients (n_steps=64)"]
+
+
+def test_several_targets_per_image_side_by_side():
+    ig, cam = image_explanation(n=3, multi=True), image_explanation(n=3, multi=True, method="gradcam", seed=4)
+    dash = rw.ExplanationDashboard([ig, cam])
+    a = wire_to_array(dash.arrays["attributions"][1])
+    assert a.shape == (2, 2, 20, 30)
+    np.testing.assert_array_equal(a[1, 1], cam.attributions[1][1].astype(np.float32))
+
+
+def _changed(exp, **changes):
+    fields = dict(images=exp.images, attributions=exp.attributions, targets=exp.targets, method="gradcam",
+                  params={}, output_names=exp.output_names, task=exp.task, units=exp.units, y_pred=exp.y_pred,
+                  model_output=exp.model_output, probabilities=exp.probabilities, y_true=exp.y_true)
+    return ImageExplanation(**{**fields, **changes})
+
+
+def test_side_by_side_needs_the_same_images_targets_and_predictions(tmp_path):
+    ig = image_explanation()
+    other_images = ig.images.copy()
+    other_images[3, 0, 0] += 1
+    cases = [
+        (_changed(ig, images=other_images),
+         "image 3 differs between explanation 0 (integrated_gradients) and explanation 1 (gradcam)"),
+        (_changed(ig, targets=(ig.targets + 1) % 3), "image 0 was explained for outputs"),
+        (_changed(ig, y_pred=np.roll(ig.y_pred, 1)), "come from different models"),
+        (_changed(ig, y_true=None), "true labels (y_true) of explanation 1 (gradcam) differ"),
+        (_changed(ig, output_names=["a", "b", "c"], y_pred=ig.y_pred), "use the same classes"),
+        (image_explanation(n=4, method="gradcam"), "explains 4 images but explanation 0"),
+    ]
+    for other, message in cases:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            rw.ExplanationDashboard([ig, other])
+    with pytest.raises(ValueError, match="empty list"):
+        rw.ExplanationDashboard([])
+    tab = rw.MimicExplainer(lambda X: X[:, 0], np.random.default_rng(0).normal(size=(50, 2))).explain(
+        np.zeros((5, 2)))
+    with pytest.raises(TypeError, match="item 1 is a TabularExplanation"):
+        rw.ExplanationDashboard([ig, tab])
+    # the offline report carries every method
+    path = rw.ExplanationDashboard([ig, _changed(ig, attributions=ig.attributions * 2)]).save_html(tmp_path / "r")
+    text = path.read_text()
+    assert text.count('"method": "gradcam"') == 1 and '"label": "Grad-CAM"' in text
 
 
 def test_downsample_map_is_block_mean():

@@ -1,10 +1,28 @@
-// The detection view: an image list; for the selected image its boxes and labels drawn on a canvas
-// (labels as canvas text), a detection list, a score threshold that hides weak detections, and the
-// picked detection's D-RISE saliency overlaid with the shared overlay controls.
+// The detection view: an image list filtered by the active cohort (built in the shared cohort editor,
+// its own tab); for the selected image its boxes and labels drawn on a canvas (labels as canvas text),
+// a detection list, a score threshold that hides weak detections, and the picked detection's D-RISE
+// saliency overlaid with the shared overlay controls.
 import { decodeArray, WireArray } from "../arrays";
-import type { WidgetModel } from "../dashboard";
-import { fmt, h } from "../dom";
-import { clipValue, colorBar, createOverlayControls, DEFAULT_OVERLAY, drawOverlay, loadImage, OverlayOptions, WireImage } from "../media";
+import type { Cohort } from "../cohorts";
+import { syncWithModel, WidgetModel } from "../dashboard";
+import { fmt, h, option } from "../dom";
+import {
+  clipValue,
+  colorBar,
+  createOverlayControls,
+  decodeColumn,
+  DEFAULT_OVERLAY,
+  detectionColumns,
+  drawOverlay,
+  loadImage,
+  mediaStoreData,
+  OverlayOptions,
+  WireColumn,
+  WireImage,
+} from "../media";
+import type { TabularData } from "../model";
+import { Store } from "../store";
+import { createCohortEditor } from "./cohortEditor";
 import { thumbGrid } from "./imageView";
 
 export interface Detection {
@@ -24,6 +42,8 @@ interface DetectionArrays {
   images: WireImage[];
   thumbs: WireImage[];
   saliency: WireArray[];
+  y_pred: WireColumn;
+  confidence: WireArray;
 }
 
 const BOX_COLORS = ["#ffd400", "#00e5ff", "#ff4081", "#76ff03", "#ff9100", "#e040fb"];
@@ -66,16 +86,31 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
   const arrays = model.get("arrays") as DetectionArrays;
   const n = meta.n_rows;
   const maps = arrays.saliency.map((w) => decodeArray(w));
+  const columns = detectionColumns(
+    meta.detections.map((d) => d.length),
+    decodeColumn(arrays.y_pred),
+    decodeArray(arrays.confidence).data as Float32Array,
+  );
+  const store = new Store(mediaStoreData(n, meta.output_names, "detection", columns) as unknown as TabularData, {
+    cohorts: model.get("cohorts") as Cohort[],
+    active: model.get("active_cohort"),
+    selected: model.get("selected_rows"),
+    tab: "rows",
+  });
   let opts: OverlayOptions = { ...DEFAULT_OVERLAY, sign: "positive", cmap: "hot" };
-  let selected = model.get("selected_rows")?.[0] ?? 0;
+  let selected = store.state.selected[0] ?? 0;
   let picked = -1;
   let threshold = 0;
 
   const total = meta.detections.reduce((a, d) => a + d.length, 0);
   const slider = h("input", { testid: "score-threshold", attrs: { type: "range", min: "0", max: "1", step: "0.01", value: "0" } });
   const sliderValue = h("span", { cls: "rw-muted", text: "0" });
+  const cohortSelect = h("select", { testid: "cohort-select", title: "Active cohort: the image list shows its images" });
+  const count = h("span", { cls: "rw-muted", testid: "image-count" });
   const header = h("div", { cls: "rw-header" }, [
     h("span", { cls: "rw-muted", text: `D-RISE saliency (above each map's minimum): ${n} images, ${total} detections` }),
+    h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), cohortSelect]),
+    count,
     h("label", { cls: "rw-control" }, [h("span", { text: "Score threshold" }), slider, sliderValue]),
   ]);
 
@@ -89,15 +124,30 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
     h("div", { cls: "rw-media-pair" }, [canvas, list]),
   ]);
   const caption = (i: number) => `#${i} · ${meta.detections[i].length} det.`;
-  const grid = thumbGrid("Images", arrays.thumbs, caption, (i) => {
-    selected = i;
-    picked = -1;
-    model.set("selected_rows", [i]);
-    model.save_changes();
-    refresh();
+  const grid = thumbGrid("Images", arrays.thumbs, caption, (i) => store.update({ selected: [i] }));
+  const editor = createCohortEditor(store);
+  const tabs: [string, string, HTMLElement][] = [
+    ["images", "Images", h("div", { cls: "rw-panel" }, [detail, grid.el])],
+    ["cohorts", "Cohorts", h("div", { cls: "rw-panel" }, [editor.el])],
+  ];
+  let tab = "images";
+  const tabBar = h("div", { cls: "rw-tabs", attrs: { role: "tablist" } });
+  const tabButtons = tabs.map(([id, label]) => {
+    const b = h("button", { cls: "rw-tab", text: label, testid: `tab-${id}`, attrs: { role: "tab", type: "button" } });
+    b.addEventListener("click", () => { tab = id; showTab(); });
+    tabBar.appendChild(b);
+    return b;
   });
-  const el = h("div", { cls: "rw-media", testid: "detection-view" }, [header, detail, grid.el]);
+  const showTab = () =>
+    tabs.forEach(([id, , p], j) => {
+      p.hidden = id !== tab;
+      tabButtons[j].classList.toggle("rw-tab-active", id === tab);
+      tabButtons[j].setAttribute("aria-selected", String(id === tab));
+    });
+  const el = h("div", { cls: "rw-media", testid: "detection-view" }, [header, tabBar, ...tabs.map(([, , p]) => p)]);
   root.appendChild(el);
+  showTab();
+  cohortSelect.addEventListener("change", () => store.update({ active: cohortSelect.value }));
 
   let loaded: { i: number; img: CanvasImageSource } | null = null;
   let token = 0;
@@ -204,18 +254,27 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
 
   function refresh() {
     ensurePicked();
-    grid.set(Array.from({ length: n }, (_, i) => i), selected);
+    cohortSelect.replaceChildren(...store.state.cohorts.map((c) => option(c.name, c.name, c.name === store.state.active)));
+    const { mask, error } = store.maskOf(store.activeCohort());
+    const shown = Array.from({ length: n }, (_, i) => i).filter((i) => mask[i]);
+    count.textContent = error ? `invalid cohort: ${error}` : `${shown.length} of ${n} images`;
+    grid.set(shown, selected);
     drawList();
     draw();
   }
-  const onModel = () => {
-    const s = model.get("selected_rows")?.[0];
-    if (s !== undefined && s !== selected) { selected = s; picked = -1; refresh(); }
-  };
-  model.on("change:selected_rows", onModel);
+  const disconnect = syncWithModel(store, model, (changed) => {
+    editor.update(changed);
+    const s = store.state.selected[0];
+    if (changed.has("selected") && s !== undefined && s >= 0 && s < n && s !== selected) {
+      selected = s;
+      picked = -1;
+    }
+    if (changed.has("selected") || changed.has("cohorts") || changed.has("active")) refresh();
+  });
   refresh();
   return () => {
-    model.off("change:selected_rows", onModel);
+    disconnect();
+    editor.destroy?.();
     el.remove();
   };
 }

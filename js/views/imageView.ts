@@ -1,13 +1,37 @@
 // The image view: a paged thumbnail grid split into incorrect / correct predictions, filterable by
-// class and by cohort; clicking an image shows it with its attribution overlaid, the overlay controls,
-// and the predicted and true labels with probabilities.
-import { decodeArray, WireArray } from "../arrays";
-import { Cohort, Column, evaluateCohort } from "../cohorts";
-import type { WidgetModel } from "../dashboard";
+// class and by cohort (the shared cohort editor, in its own tab); clicking an image shows it beside
+// its attribution maps, one panel per method when several were computed (each with its caption and
+// colour bar, all under one set of overlay controls), and the predicted / true labels with
+// probabilities. Cohorts, the active cohort and the selected image go through the same Store and
+// widget traits as the other views (syncWithModel).
+import { decodeArray, NDArray, WireArray } from "../arrays";
+import type { Cohort } from "../cohorts";
+import { syncWithModel, WidgetModel } from "../dashboard";
 import { fmt, h, option } from "../dom";
-import { clipValue, colorBar, createOverlayControls, DEFAULT_OVERLAY, drawOverlay, imageUrl, loadImage, OverlayOptions, WireImage } from "../media";
+import {
+  clipValue,
+  colorBar,
+  createOverlayControls,
+  decodeColumn,
+  DEFAULT_OVERLAY,
+  drawOverlay,
+  imageColumns,
+  imageUrl,
+  labelOf,
+  loadImage,
+  mapSlice,
+  mediaStoreData,
+  MethodInfo,
+  methodMaps,
+  OverlayOptions,
+  WireColumn,
+  WireImage,
+} from "../media";
+import type { TabularData } from "../model";
+import { Store } from "../store";
+import { createCohortEditor } from "./cohortEditor";
 
-type WireColumn = { kind: "number"; values: WireArray } | { kind: "category"; codes: WireArray; categories: string[] };
+export { decodeColumn, labelOf };
 
 export interface ImageMeta {
   n_rows: number;
@@ -15,6 +39,8 @@ export interface ImageMeta {
   task: string;
   units: string;
   method: string;
+  methods?: MethodInfo[]; // absent in payloads of older versions: one method, meta.method
+  signed?: boolean;
   targets: number[][];
   sizes: [number, number][];
   map_sizes: [number, number][];
@@ -23,23 +49,11 @@ export interface ImageMeta {
 export interface ImageArrays {
   images: WireImage[];
   thumbs: WireImage[];
-  attributions: WireArray[];
+  attributions: WireArray[]; // per image: (m, t, mh, mw) float32
   y_pred: WireColumn;
   y_true?: WireColumn;
   probabilities?: WireArray;
   confidence?: WireArray;
-}
-
-export function decodeColumn(w: WireColumn): Column {
-  if (w.kind === "number") return { kind: "number", values: decodeArray(w.values).data as Float32Array };
-  return { kind: "category", codes: decodeArray(w.codes).data as Int32Array, categories: w.categories };
-}
-
-export function labelOf(col: Column | null, i: number): string {
-  if (!col) return "";
-  if (col.kind === "category") return col.codes[i] >= 0 ? col.categories[col.codes[i]] : "missing";
-  if (col.kind === "number") return Number.isNaN(col.values[i]) ? "missing" : fmt(col.values[i], 5);
-  return col.values[i] === 1 ? "true" : "false";
 }
 
 /** A paged grid of thumbnails: `items` are image indices; `caption(i)` text under each; onPick(i). */
@@ -93,10 +107,25 @@ export function thumbGrid(
   };
 }
 
-function displaySize(hgt: number, wid: number): [number, number] {
-  // small images are enlarged to be seen, big ones fit the panel
-  const s = Math.min(420 / Math.max(hgt, wid), Math.max(1, 256 / Math.max(hgt, wid)));
+/** Canvas size of an image in the detail: small images are enlarged to be seen, big ones fit; with
+ *  several method panels side by side each is smaller, so a row of them fits a notebook's width. */
+export function displaySize(hgt: number, wid: number, panels = 1): [number, number] {
+  const fit = panels > 1 ? 240 : 420;
+  const grow = panels > 1 ? 200 : 256;
+  const s = Math.min(fit / Math.max(hgt, wid), Math.max(1, grow / Math.max(hgt, wid)));
   return [Math.max(1, Math.round(hgt * s)), Math.max(1, Math.round(wid * s))];
+}
+
+/** The methods of the payload; payloads with one method and no meta.methods get one entry. */
+export function methodsOf(meta: ImageMeta): MethodInfo[] {
+  if (meta.methods?.length) return meta.methods;
+  return [{ method: meta.method, label: meta.method.replace(/_/g, " "), signed: meta.signed !== false }];
+}
+
+/** Maps as NDArrays of shape (m, t, mh, mw), whatever shape they came in ((t, mh, mw) from older payloads). */
+function asMethodMaps(w: WireArray): NDArray {
+  const a = decodeArray(w);
+  return a.shape.length === 4 ? a : { data: a.data, shape: [1, ...a.shape] };
 }
 
 export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
@@ -104,34 +133,41 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
   const arrays = model.get("arrays") as ImageArrays;
   const n = meta.n_rows;
   const names = meta.output_names;
-  const maps = arrays.attributions.map((w) => decodeArray(w));
+  const methods = methodsOf(meta);
+  const maps = arrays.attributions.map(asMethodMaps);
   const yPred = decodeColumn(arrays.y_pred);
   const yTrue = arrays.y_true ? decodeColumn(arrays.y_true) : null;
   const probs = arrays.probabilities ? decodeArray(arrays.probabilities) : null;
   const confidence = arrays.confidence ? (decodeArray(arrays.confidence).data as Float32Array) : null;
+  const columns = imageColumns(n, meta.task, yPred, yTrue, confidence);
+  const correct = columns.correct?.kind === "bool" ? columns.correct.values : null;
 
-  const columns: Record<string, Column> = {};
-  columns.index = { kind: "number", values: Float32Array.from({ length: n }, (_, i) => i) };
-  if (yTrue) columns.y_true = yTrue;
-  columns.y_pred = yPred;
-  const correct = yTrue ? Uint8Array.from({ length: n }, (_, i) => (labelOf(yTrue, i) === labelOf(yPred, i) ? 1 : 0)) : null;
-  if (correct) columns.correct = { kind: "bool", values: correct };
-  if (confidence) columns.confidence = { kind: "number", values: confidence };
+  // The Store only needs n, k, meta.task / feature_names and columns() here (as in the text view).
+  const store = new Store(mediaStoreData(n, names, meta.task, columns) as unknown as TabularData, {
+    cohorts: model.get("cohorts") as Cohort[],
+    active: model.get("active_cohort"),
+    selected: model.get("selected_rows"),
+    tab: "rows",
+  });
 
-  let opts: OverlayOptions = { ...DEFAULT_OVERLAY, sign: (meta as { signed?: boolean }).signed === false ? "positive" : "signed" };
-  let selected: number | null = model.get("selected_rows")?.[0] ?? null;
+  let opts: OverlayOptions = { ...DEFAULT_OVERLAY, sign: methods.some((m) => m.signed) ? "signed" : "positive" };
   let target = 0; // which of the selected image's targets is shown
   let classFilter = -1;
+  const selected = (): number | null => {
+    const s = store.state.selected[0];
+    return s !== undefined && s >= 0 && s < n ? s : null;
+  };
 
-  // --- toolbar: cohort and class filter
+  // --- header: what is shown, cohort and class filter
   const cohortSelect = h("select", { testid: "cohort-select", title: "Active cohort: the grid shows its images" });
   const classSelect = h("select", { testid: "class-select", title: "Show only images of this class (predicted or true)" });
   classSelect.appendChild(option("-1", "all classes", true));
   names.forEach((name, k) => classSelect.appendChild(option(String(k), name)));
-  const count = h("span", { cls: "rw-muted" });
+  const count = h("span", { cls: "rw-muted", testid: "image-count" });
   const cohortError = h("span", { cls: "rw-error" });
+  const what = methods.length > 1 ? `${methods.map((m) => m.label).join(" · ")} attributions` : `${methods[0].label} attributions`;
   const header = h("div", { cls: "rw-header" }, [
-    h("span", { cls: "rw-muted", text: `${meta.method.replace(/_/g, " ")} attributions (${meta.units})` }),
+    h("span", { cls: "rw-muted", text: `${what} (${meta.units})` }),
     h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), cohortSelect]),
     h("label", { cls: "rw-control" }, [h("span", { text: "Class" }), classSelect]),
     count,
@@ -139,11 +175,8 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
   ]);
 
   const pick = (i: number) => {
-    selected = i;
     target = 0;
-    model.set("selected_rows", [i]);
-    model.save_changes();
-    redraw();
+    store.update({ selected: [i] });
   };
   const caption = (i: number) => {
     const p = labelOf(yPred, i);
@@ -154,61 +187,96 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
   const right = thumbGrid("Correct", arrays.thumbs, caption, pick);
   const grids = h("div", { cls: "rw-grids" }, [wrong.el, right.el]);
 
-  // --- detail: overlay of the selected image
+  // --- detail: the original and one overlay panel per method
+  const panel = (label: string, canvas: HTMLCanvasElement, legend: HTMLElement | null, testid: string, method?: string) => {
+    const fig = h("figure", { cls: "rw-media-panel", testid, attrs: method ? { "data-method": method } : {} }, [
+      h("figcaption", { cls: "rw-media-caption", testid: "method-caption", text: label, title: label }),
+      canvas,
+      legend,
+    ]);
+    return fig;
+  };
   const canvasOrig = h("canvas", { cls: "rw-media-canvas", testid: "image-original" });
-  const canvas = h("canvas", { cls: "rw-media-canvas", testid: "image-overlay" });
+  const overlays = methods.map((m) => ({
+    info: m,
+    canvas: h("canvas", { cls: "rw-media-canvas", testid: "image-overlay", attrs: { "data-method": m.method } }),
+    legend: h("div", { cls: "rw-legend rw-media-legend", testid: "method-legend" }),
+  }));
   const targetSelect = h("select", { testid: "target-select", title: "Which explained output's map to overlay" });
   const targetCtl = h("label", { cls: "rw-control" }, [h("span", { text: "Explained output" }), targetSelect]);
   const labels = h("div", { cls: "rw-media-labels", testid: "image-labels" });
-  const legend = h("div", { cls: "rw-legend" });
   const controls = createOverlayControls(opts, (o) => { opts = o; drawDetail(); });
   const detail = h("div", { cls: "rw-media-detail", testid: "image-detail" }, [
     controls,
-    h("div", { cls: "rw-toolbar" }, [targetCtl, legend]),
-    h("div", { cls: "rw-media-pair" }, [canvasOrig, canvas, labels]),
+    h("div", { cls: "rw-toolbar" }, [targetCtl]),
+    h("div", { cls: "rw-media-pair" }, [
+      panel("Original", canvasOrig, null, "image-panel-original"),
+      ...overlays.map((o) => panel(o.info.label, o.canvas, o.legend, "method-panel", o.info.method)),
+      labels,
+    ]),
   ]);
-  const el = h("div", { cls: "rw-media", testid: "image-view" }, [header, detail, grids]);
+  const editor = createCohortEditor(store);
+  const imagesPanel = h("div", { cls: "rw-panel" }, [detail, grids]);
+  const tabs: [string, string, HTMLElement][] = [
+    ["images", "Images", imagesPanel],
+    ["cohorts", "Cohorts", h("div", { cls: "rw-panel" }, [editor.el])],
+  ];
+  let tab = "images";
+  const tabBar = h("div", { cls: "rw-tabs", attrs: { role: "tablist" } });
+  const tabButtons = tabs.map(([id, label]) => {
+    const b = h("button", { cls: "rw-tab", text: label, testid: `tab-${id}`, attrs: { role: "tab", type: "button" } });
+    b.addEventListener("click", () => { tab = id; showTab(); });
+    tabBar.appendChild(b);
+    return b;
+  });
+  const showTab = () =>
+    tabs.forEach(([id, , p], j) => {
+      p.hidden = id !== tab;
+      tabButtons[j].classList.toggle("rw-tab-active", id === tab);
+      tabButtons[j].setAttribute("aria-selected", String(id === tab));
+    });
+  const el = h("div", { cls: "rw-media", testid: "image-view" }, [header, tabBar, ...tabs.map(([, , p]) => p)]);
   root.appendChild(el);
+  showTab();
 
+  // Colour scales: per panel (this image, this method), or per method shared across every image.
   const sharedCache = new Map<string, number>();
-  const scaleFor = (i: number, t: number): number => {
+  const scaleFor = (i: number, j: number, t: number): number => {
     if (opts.scale === "shared") {
-      const key = `${opts.sign}|${opts.clip}`;
+      const key = `${j}|${opts.sign}|${opts.clip}`;
       let v = sharedCache.get(key);
       if (v === undefined) {
-        v = clipValue(maps.map((m) => mapOf(m, 0)), opts.sign, opts.clip);
+        v = clipValue(methodMaps(maps, j), opts.sign, opts.clip);
         sharedCache.set(key, v);
       }
       return v;
     }
-    return clipValue([mapOf(maps[i], t)], opts.sign, opts.clip);
-  };
-  const mapOf = (m: { data: ArrayLike<number>; shape: number[] }, t: number) => {
-    const [, mh, mw] = m.shape;
-    return (m.data as Float32Array).subarray(t * mh * mw, (t + 1) * mh * mw);
+    return clipValue([mapSlice(maps[i], j, t)], opts.sign, opts.clip);
   };
 
   let loaded: { i: number; img: CanvasImageSource } | null = null;
   let drawToken = 0;
   const drawDetail = () => {
-    detail.hidden = selected === null;
-    if (selected === null) return;
-    const i = selected;
+    const i = selected();
+    detail.hidden = i === null;
+    if (i === null) return;
     const [ih, iw] = meta.sizes[i];
-    const [dh, dw] = displaySize(ih, iw);
-    for (const c of [canvasOrig, canvas]) {
+    const [dh, dw] = displaySize(ih, iw, methods.length);
+    for (const c of [canvasOrig, ...overlays.map((o) => o.canvas)]) {
       if (c.width !== dw) c.width = dw;
       if (c.height !== dh) c.height = dh;
     }
     const m = maps[i];
-    const [, mh, mw] = m.shape;
-    const scale = scaleFor(i, target);
+    const [, , mh, mw] = m.shape;
+    const scales = overlays.map((_, j) => scaleFor(i, j, target));
+    overlays.forEach((o, j) => o.legend.replaceChildren(colorBar(opts, scales[j], (v) => fmt(v))));
     const paint = (img: CanvasImageSource | null) => {
-      drawOverlay(canvasOrig, img, null, opts, scale);
-      drawOverlay(canvas, img, { data: mapOf(m, target), h: mh, w: mw }, opts, scale);
-      canvas.dataset.drawn = String(i);
+      drawOverlay(canvasOrig, img, null, opts, 0);
+      overlays.forEach((o, j) => {
+        drawOverlay(o.canvas, img, { data: mapSlice(m, j, target), h: mh, w: mw }, opts, scales[j]);
+        o.canvas.dataset.drawn = String(i);
+      });
     };
-    legend.replaceChildren(colorBar(opts, scale, (v) => fmt(v)));
     const have = loaded;
     if (have && have.i === i) paint(have.img);
     else {
@@ -222,8 +290,8 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
   };
 
   const drawLabels = () => {
-    if (selected === null) return;
-    const i = selected;
+    const i = selected();
+    if (i === null) return;
     targetSelect.replaceChildren(...meta.targets[i].map((t, j) => option(String(j), names[t] ?? String(t), j === target)));
     targetCtl.hidden = meta.targets[i].length <= 1;
     const rows: HTMLElement[] = [h("div", { cls: "rw-media-title", text: `Image ${i}` })];
@@ -234,7 +302,7 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
       rows.push(h("div", {}, [h("span", { cls: "rw-muted", text: "True: " }), h("strong", { text: t, testid: "true-label" }),
         h("span", { cls: t === p ? "rw-ok" : "rw-error", text: t === p ? "  ✓ correct" : "  ✗ incorrect" })]));
     }
-    rows.push(h("div", { cls: "rw-muted", text: `Overlay: ${names[meta.targets[i][target]] ?? ""}` }));
+    rows.push(h("div", { cls: "rw-muted", text: `Maps explain: ${names[meta.targets[i][target]] ?? ""}` }));
     if (probs) {
       const k = probs.shape[1];
       const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => probs.data[i * k + b] - probs.data[i * k + a]).slice(0, 5);
@@ -251,28 +319,13 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
   };
   targetSelect.addEventListener("change", () => { target = Number(targetSelect.value); drawLabels(); drawDetail(); });
 
-  const cohorts = (): Cohort[] => model.get("cohorts") ?? [];
-  const drawToolbar = () => {
-    const active = model.get("active_cohort");
-    cohortSelect.replaceChildren(...cohorts().map((c) => option(c.name, c.name, c.name === active)));
-  };
-  cohortSelect.addEventListener("change", () => {
-    model.set("active_cohort", cohortSelect.value);
-    model.save_changes();
-    redraw();
-  });
+  cohortSelect.addEventListener("change", () => store.update({ active: cohortSelect.value }));
   classSelect.addEventListener("change", () => { classFilter = Number(classSelect.value); redraw(); });
 
   function redraw() {
-    const cohort = cohorts().find((c) => c.name === model.get("active_cohort"));
-    let mask: Uint8Array;
-    cohortError.textContent = "";
-    try {
-      mask = cohort ? evaluateCohort(cohort, columns, n) : new Uint8Array(n).fill(1);
-    } catch (e) {
-      mask = new Uint8Array(n);
-      cohortError.textContent = (e as Error).message;
-    }
+    cohortSelect.replaceChildren(...store.state.cohorts.map((c) => option(c.name, c.name, c.name === store.state.active)));
+    const { mask, error } = store.maskOf(store.activeCohort());
+    cohortError.textContent = error ? `invalid cohort: ${error}` : "";
     const cls = classFilter >= 0 ? names[classFilter] : null;
     const shown: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -281,23 +334,26 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
       shown.push(i);
     }
     count.textContent = `${shown.length} of ${n} images`;
-    wrong.set(correct ? shown.filter((i) => !correct[i]) : shown, selected);
-    right.set(correct ? shown.filter((i) => correct[i]) : [], selected);
+    const sel = selected();
+    wrong.set(correct ? shown.filter((i) => !correct[i]) : shown, sel);
+    right.set(correct ? shown.filter((i) => correct[i]) : [], sel);
     drawLabels();
     drawDetail();
   }
 
-  const onModel = () => {
-    const s = model.get("selected_rows")?.[0];
-    if (s !== undefined && s !== selected) { selected = s; target = 0; }
-    drawToolbar();
-    redraw();
-  };
-  for (const t of ["cohorts", "active_cohort", "selected_rows"]) model.on(`change:${t}`, onModel);
-  drawToolbar();
+  let lastSelected = selected();
+  const disconnect = syncWithModel(store, model, (changed) => {
+    editor.update(changed);
+    if (changed.has("selected") && selected() !== lastSelected) {
+      lastSelected = selected();
+      target = 0;
+    }
+    if (changed.has("cohorts") || changed.has("active") || changed.has("selected")) redraw();
+  });
   redraw();
   return () => {
-    for (const t of ["cohorts", "active_cohort", "selected_rows"]) model.off(`change:${t}`, onModel);
+    disconnect();
+    editor.destroy?.();
     el.remove();
   };
 }

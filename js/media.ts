@@ -130,6 +130,22 @@ export function mapSlice(m: NDArray, method: number, target: number): Float32Arr
   return (m.data as Float32Array).subarray(at, at + size);
 }
 
+/** The overlay options one method's panel draws with: an unsigned method (Grad-CAM, XRAI) under "signed"
+ *  draws its magnitudes ("positive"), so its colour bar runs from 0 and sequential maps use their whole range. */
+export function panelOptions(opts: OverlayOptions, method: MethodInfo): OverlayOptions {
+  return opts.sign === "signed" && !method.signed ? { ...opts, sign: "positive" } : opts;
+}
+
+/** Classes worth a class filter: those some image is predicted or labelled as, in output order. */
+export function classesPresent(names: string[], n: number, yPred: Column, yTrue: Column | null): number[] {
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    seen.add(labelOf(yPred, i));
+    if (yTrue) seen.add(labelOf(yTrue, i));
+  }
+  return names.map((_, k) => k).filter((k) => seen.has(names[k]));
+}
+
 /** Every map of one method (all images, all targets): what a colour scale shared across images reads. */
 export function methodMaps(maps: NDArray[], method: number): Float32Array[] {
   const out: Float32Array[] = [];

@@ -19,11 +19,13 @@ import {
   imageUrl,
   labelOf,
   loadImage,
+  classesPresent,
   mapSlice,
   mediaStoreData,
   MethodInfo,
   methodMaps,
   OverlayOptions,
+  panelOptions,
   WireColumn,
   WireImage,
 } from "../media";
@@ -160,9 +162,9 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
 
   // --- header: what is shown, cohort and class filter
   const cohortSelect = h("select", { testid: "cohort-select", title: "Active cohort: the grid shows its images" });
-  const classSelect = h("select", { testid: "class-select", title: "Show only images of this class (predicted or true)" });
+  const classSelect = h("select", { cls: "rw-class-filter", testid: "class-select", title: "Show only images of this class (predicted or true)" });
   classSelect.appendChild(option("-1", "all classes", true));
-  names.forEach((name, k) => classSelect.appendChild(option(String(k), name)));
+  for (const k of classesPresent(names, n, yPred, yTrue)) classSelect.appendChild(option(String(k), names[k]));
   const count = h("span", { cls: "rw-muted", testid: "image-count" });
   const cohortError = h("span", { cls: "rw-error" });
   const what = methods.length > 1 ? `${methods.map((m) => m.label).join(" · ")} attributions` : `${methods[0].label} attributions`;
@@ -241,17 +243,17 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
 
   // Colour scales: per panel (this image, this method), or per method shared across every image.
   const sharedCache = new Map<string, number>();
-  const scaleFor = (i: number, j: number, t: number): number => {
-    if (opts.scale === "shared") {
-      const key = `${j}|${opts.sign}|${opts.clip}`;
+  const scaleFor = (i: number, j: number, t: number, o: OverlayOptions): number => {
+    if (o.scale === "shared") {
+      const key = `${j}|${o.sign}|${o.clip}`;
       let v = sharedCache.get(key);
       if (v === undefined) {
-        v = clipValue(methodMaps(maps, j), opts.sign, opts.clip);
+        v = clipValue(methodMaps(maps, j), o.sign, o.clip);
         sharedCache.set(key, v);
       }
       return v;
     }
-    return clipValue([mapSlice(maps[i], j, t)], opts.sign, opts.clip);
+    return clipValue([mapSlice(maps[i], j, t)], o.sign, o.clip);
   };
 
   let loaded: { i: number; img: CanvasImageSource } | null = null;
@@ -268,12 +270,13 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
     }
     const m = maps[i];
     const [, , mh, mw] = m.shape;
-    const scales = overlays.map((_, j) => scaleFor(i, j, target));
-    overlays.forEach((o, j) => o.legend.replaceChildren(colorBar(opts, scales[j], (v) => fmt(v))));
+    const panelOpts = overlays.map((o) => panelOptions(opts, o.info));
+    const scales = overlays.map((_, j) => scaleFor(i, j, target, panelOpts[j]));
+    overlays.forEach((o, j) => o.legend.replaceChildren(colorBar(panelOpts[j], scales[j], (v) => fmt(v))));
     const paint = (img: CanvasImageSource | null) => {
       drawOverlay(canvasOrig, img, null, opts, 0);
       overlays.forEach((o, j) => {
-        drawOverlay(o.canvas, img, { data: mapSlice(m, j, target), h: mh, w: mw }, opts, scales[j]);
+        drawOverlay(o.canvas, img, { data: mapSlice(m, j, target), h: mh, w: mw }, panelOpts[j], scales[j]);
         o.canvas.dataset.drawn = String(i);
       });
     };

@@ -283,6 +283,12 @@ def test_several_methods_side_by_side(browser, compare_report, scheme):
     assert not dialogs and not errors, (dialogs, errors)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.locator('[data-testid="image-detail"]').screenshot(path=str(SCREENSHOTS / f"image_compare_{scheme}.png"))
+    # at 600 px the panels wrap: nothing sticks out sideways
+    page.set_viewport_size({"width": 600, "height": 900})
+    page.wait_for_timeout(100)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    tops = {round(page.locator(sel).bounding_box()["y"]) for sel in overlays}
+    assert len(tops) > 1
     page.close()
 
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { evaluateCohort } from "../../js/cohorts";
-import { detectionColumns, imageColumns, mapSlice, mediaStoreData, methodMaps } from "../../js/media";
+import { classesPresent, DEFAULT_OVERLAY, detectionColumns, imageColumns, mapSlice, mediaStoreData, methodMaps, panelOptions } from "../../js/media";
 import { displaySize, ImageArrays, ImageMeta, methodsOf, renderImage } from "../../js/views/imageView";
 import { renderDetection } from "../../js/views/detectionView";
 import { FakeModel, wire } from "./fixtures";
@@ -26,6 +26,14 @@ describe("maps of several methods", () => {
     const meta = { method: "guided_gradcam", signed: true } as ImageMeta;
     expect(methodsOf(meta)).toEqual([{ method: "guided_gradcam", label: "guided gradcam", signed: true }]);
   });
+  it("an unsigned method draws its magnitudes under 'signed'; the user's other choices stand", () => {
+    const cam = { method: "gradcam", label: "Grad-CAM", signed: false };
+    const ig = { method: "integrated_gradients", label: "IG", signed: true };
+    expect(panelOptions(DEFAULT_OVERLAY, cam)).toEqual({ ...DEFAULT_OVERLAY, sign: "positive" });
+    expect(panelOptions(DEFAULT_OVERLAY, ig)).toBe(DEFAULT_OVERLAY);
+    const abs = { ...DEFAULT_OVERLAY, sign: "absolute" as const };
+    expect(panelOptions(abs, cam)).toBe(abs);
+  });
   it("panels shrink when several methods sit side by side", () => {
     expect(displaySize(32, 32)).toEqual([256, 256]);
     expect(displaySize(32, 32, 3)).toEqual([200, 200]);
@@ -49,6 +57,11 @@ describe("cohort columns of media explanations, named as in Python", () => {
   it("multilabel has no confidence column (Python has none either); no y_true, no correct", () => {
     expect(Object.keys(imageColumns(3, "multilabel", yPred, yTrue, conf))).toEqual(["index", "y_true", "y_pred", "correct"]);
     expect(Object.keys(imageColumns(3, "classification", yPred, null, null))).toEqual(["index", "y_pred"]);
+  });
+  it("the class filter lists the classes some image is predicted or labelled as", () => {
+    const names = ["ant", "bee", "cat", "dog"];
+    expect(classesPresent(names, 3, cat([3, 1, 1], names), null)).toEqual([1, 3]);
+    expect(classesPresent(names, 3, cat([3, 1, 1], names), cat([0, 1, 3], names))).toEqual([0, 1, 3]);
   });
   it("detection: index, y_pred, detections (count), confidence (best score)", () => {
     const cols = detectionColumns([2, 0, 1], cat([0, 1, 2], ["a, b", "", "b"]), Float32Array.from([0.9, 0, 0.5]));

@@ -4,9 +4,10 @@
 // In short: numbers compare at float32 (the column already is; the value goes through
 // Math.fround); categories compare by string with ==, !=, in, not in only; booleans take
 // true/false. A missing value (NaN, category code -1, a bool byte other than 0/1) matches no
-// filter except != and not in.
+// filter except != and not in. A text explanation's `tokens` column takes contains / not contains:
+// a whole token, ignoring case.
 
-export const OPS = ["==", "!=", "<", "<=", ">", ">=", "in", "not in", "between"] as const;
+export const OPS = ["==", "!=", "<", "<=", ">", ">=", "in", "not in", "between", "contains", "not contains"] as const;
 export type Op = (typeof OPS)[number];
 export type Scalar = string | number | boolean | null;
 
@@ -27,7 +28,19 @@ export type Column =
   | { kind: "category"; codes: Int32Array; categories: string[] } // code -1 = missing
   | { kind: "bool"; values: Uint8Array }; // 1 = true, 0 = false, anything else = missing
 
+/** Each text's tokens (a text explanation's `tokens` column): text i's are tokens[offsets[i] .. offsets[i + 1]). */
+export interface TokensColumn {
+  kind: "tokens";
+  offsets: Int32Array; // n + 1
+  tokens: string[];
+}
+
+/** Any column a cohort can filter on. */
+export type CohortColumn = Column | TokensColumn;
+
 const ORDERING: readonly string[] = ["<", "<=", ">", ">=", "between"];
+export const TOKEN_OPS: readonly Op[] = ["contains", "not contains"];
+const LABELS = { number: "numeric", category: "categorical", bool: "boolean" } as const;
 const fmt = (v: unknown) => JSON.stringify(v);
 const isNumber = (v: unknown): v is number => typeof v === "number" && !Number.isNaN(v);
 
@@ -39,7 +52,7 @@ function categoryValue(v: unknown): string | null {
 }
 
 /** Why `filter` cannot be applied to `columns`, in words for the user; null when it can. */
-export function validateFilter(filter: Filter, columns: Record<string, Column>): string | null {
+export function validateFilter(filter: Filter, columns: Record<string, CohortColumn>): string | null {
   const { column, op, value } = filter;
   if (typeof column !== "string" || column === "") return "filter column must be a non-empty string";
   if (!(OPS as readonly string[]).includes(op)) return `unknown op '${op}'; valid ops: ${OPS.join(", ")}`;
@@ -48,18 +61,23 @@ export function validateFilter(filter: Filter, columns: Record<string, Column>):
       return `'between' needs [lo, hi]: two numbers with lo <= hi, got ${fmt(value)}`;
   } else if (op === "in" || op === "not in") {
     if (!Array.isArray(value)) return `'${op}' needs a list of values, got ${fmt(value)}`;
+  } else if (TOKEN_OPS.includes(op)) {
+    if (typeof value !== "string" || value === "" || /\s/.test(value))
+      return `'${op}' needs one token, a word without spaces, got ${fmt(value)}; for several words use one filter per word`;
   } else if (Array.isArray(value)) {
     return `'${op}' needs a single value, not a list`;
   }
   if (!Object.prototype.hasOwnProperty.call(columns, column))
     return `unknown column '${column}'; available columns: ${Object.keys(columns).join(", ")}`;
   const col = columns[column];
+  if (col.kind === "tokens") return TOKEN_OPS.includes(op) ? null : `column '${column}' holds each text's tokens: use contains or not contains`;
+  if (TOKEN_OPS.includes(op)) return `'${op}' works on the tokens column of a text explanation; column '${column}' is ${LABELS[col.kind]}`;
   const values = Array.isArray(value) ? value : [value];
   if (col.kind === "number") {
     const bad = values.find((v) => !isNumber(v));
     return bad === undefined ? null : `column '${column}' is numeric: ${fmt(bad)} is not a number`;
   }
-  const label = col.kind === "category" ? "categorical" : "boolean";
+  const label = LABELS[col.kind];
   if (ORDERING.includes(op)) return `'${op}' is not defined for ${label} column '${column}'; use ==, !=, in or not in`;
   for (const v of values) {
     if (col.kind === "bool" && typeof v !== "boolean") return `column '${column}' is boolean: ${fmt(v)} is not true or false`;
@@ -70,7 +88,7 @@ export function validateFilter(filter: Filter, columns: Record<string, Column>):
 }
 
 /** Like validateFilter, for the whole cohort: name, combine, then each filter in order. */
-export function validateCohort(cohort: Cohort, columns: Record<string, Column>): string | null {
+export function validateCohort(cohort: Cohort, columns: Record<string, CohortColumn>): string | null {
   if (typeof cohort.name !== "string" || cohort.name.trim() === "") return "cohort name must be a non-empty string";
   if (cohort.combine !== "all" && cohort.combine !== "any")
     return `combine must be 'all' or 'any', got '${cohort.combine}'`;
@@ -81,16 +99,49 @@ export function validateCohort(cohort: Cohort, columns: Record<string, Column>):
   return null;
 }
 
+const lowerCache = new WeakMap<string[], string[]>();
+
+/** The tokens lower-cased, computed once per column. */
+function lowerTokens(col: TokensColumn): string[] {
+  let lower = lowerCache.get(col.tokens);
+  if (!lower) {
+    lower = col.tokens.map((t) => String(t).toLowerCase());
+    lowerCache.set(col.tokens, lower);
+  }
+  return lower;
+}
+
+/** Per text, whether one of its tokens equals `word`, ignoring case (what `contains` tests). */
+export function containsToken(col: TokensColumn, word: string, nRows: number): Uint8Array {
+  const w = word.toLowerCase();
+  const lower = lowerTokens(col);
+  const out = new Uint8Array(nRows);
+  for (let i = 0; i < nRows; i++) {
+    for (let t = col.offsets[i]; t < col.offsets[i + 1]; t++) {
+      if (lower[t] === w) {
+        out[i] = 1;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 // 1 where a row matches one (already validated) filter.
-function evaluateFilter(filter: Filter, col: Column, nRows: number): Uint8Array {
+function evaluateFilter(filter: Filter, col: CohortColumn, nRows: number): Uint8Array {
   const { op, value } = filter;
+  if (col.kind === "tokens") {
+    const hit = containsToken(col, value as string, nRows);
+    if (op === "not contains") for (let i = 0; i < nRows; i++) hit[i] ^= 1;
+    return hit;
+  }
   const out = new Uint8Array(nRows);
   if (col.kind === "number") {
     const x = col.values;
     const v = Array.isArray(value) ? value.map((w) => Math.fround(w as number)) : [Math.fround(value as number)];
     const set = new Set(v);
     // Each test is false for NaN except != and not in, which are true: the missing-value rule.
-    const test: (a: number) => boolean = {
+    const tests: Record<Exclude<Op, "contains" | "not contains">, (a: number) => boolean> = {
       "==": (a: number) => a === v[0],
       "!=": (a: number) => a !== v[0],
       "<": (a: number) => a < v[0],
@@ -100,7 +151,8 @@ function evaluateFilter(filter: Filter, col: Column, nRows: number): Uint8Array 
       between: (a: number) => a >= v[0] && a <= v[1],
       in: (a: number) => set.has(a),
       "not in": (a: number) => !set.has(a),
-    }[op];
+    };
+    const test = tests[op as keyof typeof tests]; // token ops never reach a number column (validated)
     for (let i = 0; i < nRows; i++) out[i] = test(x[i]) ? 1 : 0;
     return out;
   }
@@ -122,7 +174,7 @@ function evaluateFilter(filter: Filter, col: Column, nRows: number): Uint8Array 
 }
 
 /** 1 for each row in the cohort. Throws an Error with validateCohort's reason if it is invalid. */
-export function evaluateCohort(cohort: Cohort, columns: Record<string, Column>, nRows: number): Uint8Array {
+export function evaluateCohort(cohort: Cohort, columns: Record<string, CohortColumn>, nRows: number): Uint8Array {
   const reason = validateCohort(cohort, columns);
   if (reason !== null) throw new Error(reason);
   const all = cohort.combine === "all";

@@ -8,11 +8,14 @@ Both evaluators follow these rules, pinned by the shared vectors in ``tests/coho
 
 - ``combine="all"`` keeps rows matching every filter, ``"any"`` rows matching at least one.
   A cohort with no filters selects every row, whatever ``combine`` says.
-- Ops: ``==, !=, <, <=, >, >=, in, not in, between``. ``in``/``not in`` take a list;
-  ``between`` takes ``[lo, hi]`` (two numbers, lo <= hi, both ends inclusive).
+- Ops: ``==, !=, <, <=, >, >=, in, not in, between, contains, not contains``. ``in``/``not in``
+  take a list; ``between`` takes ``[lo, hi]`` (two numbers, lo <= hi, both ends inclusive);
+  ``contains``/``not contains`` take one token (a non-empty string without whitespace).
 - Each column has a kind, taken from its dtype: *boolean* (bool, nullable boolean, or an object
-  column holding only booleans), *number* (any other numeric dtype) or *categorical* (everything
-  else: category, string, object). Values are checked against the kind when a cohort is evaluated:
+  column holding only booleans), *number* (any other numeric dtype), *tokens* (an object column
+  whose every value is a list or tuple of strings: a text explanation's ``tokens`` column, each
+  text's words) or *categorical* (everything else: category, string, object). Values are checked
+  against the kind when a cohort is evaluated:
   - number: values must be numbers (a numeric string such as ``"40"`` is an error). Column and
     value are both cast to float32 before comparing, because the browser only ever sees float32
     copies of numeric columns; comparing at float64 here would let the kernel and the view
@@ -22,6 +25,9 @@ Both evaluators follow these rules, pinned by the shared vectors in ``tests/coho
     ``==, !=, in, not in`` only; ordering ops are an error. Filter values must be strings;
     integers are accepted and compared as their decimal string, so ``1`` matches category ``1``.
   - boolean: values must be ``True``/``False``, with ``==, !=, in, not in`` only.
+  - tokens: ``contains`` / ``not contains`` only, and only on tokens columns. ``contains "boring"``
+    keeps texts with a token equal to "boring" ignoring case (``str.lower`` / ``toLowerCase``):
+    whole tokens, so "bore" does not match "boring". E.g. ``Filter("tokens", "contains", "boring")``.
 - Missing values (NaN, None, pd.NA, a missing category) match no filter except ``!=`` and
   ``not in``: a missing value is never equal to, inside or ordered against anything, so it is
   "not equal" to every value. This is IEEE NaN behaviour, the same in numpy and JavaScript.
@@ -31,16 +37,20 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-OPS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in", "between")
+OPS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in", "between", "contains", "not contains")
 _EQUALITY_OPS = ("==", "!=", "in", "not in")
 _ORDERING_OPS = ("<", "<=", ">", ">=", "between")
 _LIST_OPS = ("in", "not in")
+_TOKEN_OPS = ("contains", "not contains")
+_WHITESPACE = re.compile(r"\s")
+_LABELS = {"number": "numeric", "category": "categorical", "bool": "boolean"}
 _MAX_SAFE_INT = 2**53 - 1
 
 
@@ -85,6 +95,10 @@ class Filter:
         elif self.op in _LIST_OPS:
             if not isinstance(v, list):
                 raise ValueError(f"'{self.op}' needs a list of values, got {_fmt(v)}")
+        elif self.op in _TOKEN_OPS:
+            if not isinstance(v, str) or not v or _WHITESPACE.search(v):
+                raise ValueError(f"'{self.op}' needs one token, a word without spaces, got {_fmt(v)}; "
+                                 "for several words use one filter per word")
         elif isinstance(v, list):
             raise ValueError(f"'{self.op}' needs a single value, not a list")
 
@@ -155,6 +169,8 @@ def _kind(s: pd.Series) -> str:
         return "number"
     if s.dtype == object and s.notna().any() and pd.api.types.infer_dtype(s, skipna=True) == "boolean":
         return "bool"
+    if s.dtype == object and len(s) and all(isinstance(v, (list, tuple)) for v in s):
+        return "tokens"
     return "category"
 
 
@@ -171,13 +187,20 @@ def _check(f: Filter, df: pd.DataFrame) -> str:
     if f.column not in df.columns:
         raise ValueError(f"unknown column '{f.column}'; available columns: {', '.join(map(str, df.columns))}")
     kind = _kind(df[f.column])
+    if kind == "tokens":
+        if f.op not in _TOKEN_OPS:
+            raise ValueError(f"column '{f.column}' holds each text's tokens: use contains or not contains")
+        return kind
+    if f.op in _TOKEN_OPS:
+        raise ValueError(f"'{f.op}' works on the tokens column of a text explanation; column '{f.column}' is "
+                         f"{_LABELS[kind]}")
     values = f.value if isinstance(f.value, list) else [f.value]
     if kind == "number":
         bad = [v for v in values if not _is_number(v)]
         if bad:
             raise ValueError(f"column '{f.column}' is numeric: {_fmt(bad[0])} is not a number")
         return kind
-    label = "categorical" if kind == "category" else "boolean"
+    label = _LABELS[kind]
     if f.op in _ORDERING_OPS:
         raise ValueError(f"'{f.op}' is not defined for {label} column '{f.column}'; use ==, !=, in or not in")
     for v in values:
@@ -190,6 +213,10 @@ def _check(f: Filter, df: pd.DataFrame) -> str:
 
 def _evaluate(f: Filter, s: pd.Series, kind: str) -> np.ndarray:
     op, v = f.op, f.value
+    if kind == "tokens":
+        word = v.lower()
+        hit = np.fromiter((any(str(t).lower() == word for t in tokens) for tokens in s), dtype=bool, count=len(s))
+        return hit if op == "contains" else ~hit
     if kind == "number":
         with np.errstate(over="ignore"):  # beyond float32 range -> inf, as Math.fround does
             x = s.to_numpy(dtype=np.float32, na_value=np.nan)

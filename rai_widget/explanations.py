@@ -667,6 +667,9 @@ class TextExplanation(Explanation):
                 cols["correct"] = (np.asarray(self.y_true) == np.asarray(self.y_pred)).all(axis=1)
         cols["length"] = np.array([len(t) for t in self.tokens])
         cols["truncated"] = self.truncated
+        cols["tokens"] = np.empty(len(self), dtype=object)  # each text's words, for the "contains" op
+        for i, words in enumerate(self.tokens):  # one by one: equal-length tuples would broadcast
+            cols["tokens"][i] = tuple(words)
         return cols
 
     def to_shap(self, output=None):

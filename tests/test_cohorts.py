@@ -26,6 +26,8 @@ def build_frame(columns: dict, categories_as: str = "category") -> pd.DataFrame:
                 data[name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
         elif col["kind"] == "category":
             data[name] = pd.Series(values, dtype=categories_as)
+        elif col["kind"] == "tokens":  # as TextExplanation.cohort_columns() holds them: one tuple per text
+            data[name] = pd.Series([tuple(v) for v in values], dtype=object)
         else:
             data[name] = pd.array(values, dtype="boolean") if None in values else np.array(values, dtype=bool)
     return pd.DataFrame(data)
@@ -52,6 +54,7 @@ def test_frame_columns_are_the_kinds_the_cases_expect():
     df = FRAMES["category"]
     assert df["index"].dtype == np.int64 and df["age"].dtype == np.float64
     assert df["correct"].dtype == bool and df["flag"].dtype == "boolean"
+    assert cohorts._kind(df["tokens"]) == "tokens" and cohorts._kind(df["color"]) == "category"
 
 
 @pytest.mark.parametrize("case", CASES["cases"] + CASES["errors"][:1], ids=lambda c: c["name"])

@@ -1,5 +1,7 @@
 """The text view's payload: texts and tokens as JSON strings, every number as a binary array."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -59,6 +61,45 @@ def test_text_cohorts_on_length_and_correct(exp):
     assert dash.cohort_rows("wrong").tolist() == [False, True, False]
     dash.selected_rows = [2]
     assert repr(dash) == "ExplanationDashboard(text, 3 rows)"
+
+
+def test_text_cohorts_on_contained_tokens(exp):
+    """"contains" matches whole tokens ignoring case, and combines with the other columns."""
+    dull = rw.Cohort("dull", [rw.Filter("tokens", "contains", "DULL")])
+    no_excellent = rw.Cohort("no excellent", [rw.Filter("tokens", "not contains", "excellent")])
+    dull_and_wrong = rw.Cohort("dull and wrong", [rw.Filter("tokens", "contains", "dull"),
+                                                  rw.Filter("correct", "==", False)])
+    dash = rw.ExplanationDashboard(exp, cohorts=[dull, no_excellent, dull_and_wrong])
+    assert dash.cohort_rows("dull").tolist() == [True, True, False]
+    assert dash.cohort_rows("no excellent").tolist() == [False, True, False]
+    assert dash.cohort_rows("dull and wrong").tolist() == [False, True, False]
+    assert rw.Cohort("part of a word", [rw.Filter("tokens", "contains", "excel")]).count(exp) == 0
+    # the global token table over a contains-cohort only has those texts' tokens
+    table = exp.global_importance(cohort=dull, output="pos")
+    assert set(table["token"]) == {w.lower() for i in (0, 1) for w in exp.tokens[i]}
+
+
+@pytest.mark.parametrize("flt, message", [
+    (rw.Filter("y_pred", "contains", "pos"), "'contains' works on the tokens column of a text explanation; "
+                                             "column 'y_pred' is categorical"),
+    (rw.Filter("tokens", "==", "dull"), "column 'tokens' holds each text's tokens: use contains or not contains"),
+])
+def test_misused_contains_fails_when_the_dashboard_is_made(exp, flt, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        rw.ExplanationDashboard(exp, cohorts=[rw.Cohort("c", [flt])])
+    with pytest.raises(ValueError, match="a word without spaces"):
+        rw.Filter("tokens", "contains", "dull plot")
+
+
+def test_tabular_explanations_have_no_tokens_column():
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    X = pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) % 3})
+    model = LogisticRegression().fit(X, X["a"] > 9)
+    tab = rw.MimicExplainer(model, X).explain(X)
+    with pytest.raises(ValueError, match="unknown column 'tokens'"):
+        rw.Cohort("c", [rw.Filter("tokens", "contains", "x")]).mask(tab)
 
 
 def test_multilabel_labels_are_joined(exp):

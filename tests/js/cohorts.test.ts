@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { Cohort, Column, countRows, evaluateCohort, validateCohort, validateFilter } from "../../js/cohorts";
+import { Cohort, CohortColumn, countRows, evaluateCohort, validateCohort, validateFilter } from "../../js/cohorts";
 import cases from "../cohort_cases.json";
 
-type JsonColumn = { kind: "number" | "category" | "bool"; values: (number | string | boolean | null)[] };
+type JsonColumn =
+  | { kind: "number" | "category" | "bool"; values: (number | string | boolean | null)[] }
+  | { kind: "tokens"; values: string[][] };
 interface Table {
   columns: Record<string, JsonColumn>;
   cases: { name: string; cohort: Cohort; expected: number[] }[];
@@ -13,14 +15,19 @@ interface Table {
 const table = cases as unknown as Table;
 
 /** The shared JSON columns in the form the widget sends them. */
-function toColumn(c: JsonColumn): Column {
+function toColumn(c: JsonColumn): CohortColumn {
+  if (c.kind === "tokens") {
+    const offsets = new Int32Array(c.values.length + 1);
+    c.values.forEach((t, i) => (offsets[i + 1] = offsets[i] + t.length));
+    return { kind: "tokens", offsets, tokens: c.values.flat() };
+  }
   if (c.kind === "number") return { kind: "number", values: Float32Array.from(c.values, (v) => (v === null ? NaN : (v as number))) };
   if (c.kind === "bool") return { kind: "bool", values: Uint8Array.from(c.values, (v) => (v === null ? 255 : v ? 1 : 0)) };
   const categories = [...new Set(c.values.filter((v): v is string => v !== null))];
   return { kind: "category", categories, codes: Int32Array.from(c.values, (v) => (v === null ? -1 : categories.indexOf(v as string))) };
 }
 
-const columns: Record<string, Column> = Object.fromEntries(Object.entries(table.columns).map(([k, c]) => [k, toColumn(c)]));
+const columns: Record<string, CohortColumn> = Object.fromEntries(Object.entries(table.columns).map(([k, c]) => [k, toColumn(c)]));
 const nRows = table.columns.index.values.length;
 const rows = (mask: Uint8Array) => [...mask.keys()].filter((i) => mask[i] === 1);
 

@@ -12,7 +12,7 @@ import io
 
 import numpy as np
 
-from rai_widget._serialize import array_to_wire
+from rai_widget._serialize import array_to_wire, wire_to_array
 
 MAX_MAP_SIDE = 256
 THUMB_SIDE = 96
@@ -157,6 +157,25 @@ def method_labels(exps) -> list[str]:
     return labels
 
 
+def _keep_present_categories(columns: list) -> None:
+    """Category label columns keep only the classes some image has, in output order (in place).
+
+    1,000 ImageNet classes would otherwise fill the cohort editor's value lists; cohorts compare labels
+    as strings, so a class no image has still works in a filter (it matches nothing).
+    """
+    if not columns or any(c["kind"] != "category" for c in columns):
+        return
+    codes = [wire_to_array(c["codes"]) for c in columns]
+    used = np.unique(np.concatenate(codes))
+    used = used[used >= 0]
+    remap = np.full(len(columns[0]["categories"]) + 1, -1, dtype=np.int32)  # last slot: code -1 stays -1
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    kept = [columns[0]["categories"][k] for k in used]
+    for col, c in zip(columns, codes, strict=True):
+        col["codes"] = array_to_wire(remap[c])
+        col["categories"] = kept
+
+
 def image_payload(explanations, label_column) -> tuple[dict, dict]:
     """One image explanation, or several (methods) on the same images: maps travel per image as
     float32 (m, t, mh, mw) (method, target, rows, columns); everything else comes from the first."""
@@ -197,6 +216,7 @@ def image_payload(explanations, label_column) -> tuple[dict, dict]:
         arrays["y_pred"] = label_column(exp.y_pred, exp.output_names)
         if exp.y_true is not None:
             arrays["y_true"] = label_column(exp.y_true, exp.output_names)
+        _keep_present_categories([arrays[k] for k in ("y_pred", "y_true") if k in arrays])
     if exp.probabilities is not None:
         arrays["probabilities"] = array_to_wire(np.asarray(exp.probabilities, dtype=np.float32))
         arrays["confidence"] = array_to_wire(np.asarray(exp.probabilities).max(axis=1).astype(np.float32))

@@ -109,6 +109,26 @@ def test_several_methods_side_by_side_carry_each_methods_maps():
     np.testing.assert_array_equal(first[0, 0], cam.attributions[0].astype(np.float32))
 
 
+def test_label_columns_keep_only_classes_some_image_has():
+    """1,000 ImageNet classes would fill the cohort editor's lists: the view gets the classes present."""
+    names = [f"class {k}" for k in range(1000)]
+    pred, true = np.array([7, 999, 7]), np.array([7, 3, 500])
+    probs = np.full((3, 1000), 1e-4)
+    probs[np.arange(3), pred] = 0.9
+    exp = ImageExplanation(images=np.zeros((3, 8, 8, 3), np.uint8), attributions=np.ones((3, 8, 8)), targets=pred,
+                           method="gradcam", params={}, output_names=names, task="classification", units="logit",
+                           y_pred=np.array(names)[pred], model_output=np.log(probs), probabilities=probs,
+                           y_true=np.array(names)[true])
+    dash = rw.ExplanationDashboard(exp)
+    for key, want in (("y_pred", pred), ("y_true", true)):
+        col = dash.arrays[key]
+        assert col["categories"] == ["class 3", "class 7", "class 500", "class 999"]
+        assert [col["categories"][c] for c in wire_to_array(col["codes"])] == [names[k] for k in want]
+    assert len(dash.meta["output_names"]) == 1000  # names of the probabilities stay complete
+    dash.cohorts = [*dash.cohorts, rw.Cohort("absent", [rw.Filter("y_pred", "==", "class 0")])]
+    assert dash.cohort_rows("absent").sum() == 0
+
+
 def test_two_runs_of_one_method_are_told_apart_by_their_parameters():
     a = image_explanation(params={"n_steps": 16, "baseline": "black"})
     b = image_explanation(seed=1, params={"n_steps": 64, "baseline": "black"})

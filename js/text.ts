@@ -1,7 +1,7 @@
 // The text explanation as the view holds it (see rai_widget/widget.py _text_payload), its colour
 // scale and the token aggregation over a cohort. Pure functions, no DOM.
 import { decodeArray, WireArray } from "./arrays";
-import type { Column } from "./cohorts";
+import type { CohortColumn, Column } from "./cohorts";
 
 export interface TextMeta {
   output_names: string[];
@@ -52,7 +52,7 @@ export class TextData {
   readonly yPred: Column;
   readonly yTrue: Column | null;
   readonly confidence: Float32Array | null;
-  private columnCache: Record<string, Column> | null = null;
+  private columnCache: Record<string, CohortColumn> | null = null;
 
   constructor(meta: TextMeta, arrays: TextArrays) {
     this.meta = { ...meta, feature_names: [], binary_mirror: false };
@@ -104,19 +104,11 @@ export class TextData {
     return col.values[i] === 1 ? "true" : col.values[i] === 0 ? "false" : "missing";
   }
 
-  /** Whether text i has a token equal to `word` (case-insensitive). */
-  contains(i: number, word: string): boolean {
-    const w = word.trim().toLowerCase();
-    if (!w) return true;
-    for (let t = this.offsets[i]; t < this.offsets[i + 1]; t++) if (this.meta.tokens[t].toLowerCase() === w) return true;
-    return false;
-  }
-
   /** Cohort columns, as rai_widget/explanations.py TextExplanation._special_columns names them. */
-  columns(): Record<string, Column> {
+  columns(): Record<string, CohortColumn> {
     if (this.columnCache) return this.columnCache;
     const { n } = this;
-    const cols: Record<string, Column> = {};
+    const cols: Record<string, CohortColumn> = {};
     const index = new Float32Array(n);
     const length = new Float32Array(n);
     for (let i = 0; i < n; i++) {
@@ -134,6 +126,7 @@ export class TextData {
     if (this.confidence) cols.confidence = { kind: "number", values: this.confidence };
     cols.length = { kind: "number", values: length };
     cols.truncated = { kind: "bool", values: Uint8Array.from(this.truncated, (v) => (v ? 1 : 0)) };
+    cols.tokens = { kind: "tokens", offsets: this.offsets, tokens: this.meta.tokens };
     this.columnCache = cols;
     return cols;
   }

@@ -1,8 +1,10 @@
 // Cohort editor: list, create, edit, duplicate and delete cohorts. While editing, the row count of
 // the draft updates as you type and each invalid filter says why (validateFilter's words).
-import { Cohort, Column, countRows, evaluateCohort, Filter, Op, OPS, Scalar, validateFilter } from "../cohorts";
+// A text explanation's `tokens` column offers contains / not contains with a word box.
+import { Cohort, CohortColumn, countRows, evaluateCohort, Filter, Op, OPS, Scalar, TOKEN_OPS, TokensColumn, validateFilter } from "../cohorts";
 import { fmt, h, option } from "../dom";
 import type { Store } from "../store";
+import { STOP_WORDS } from "../text";
 import type { View } from "./view";
 
 /** The cohort of every row, added by the kernel: it cannot be edited or deleted. */
@@ -11,14 +13,29 @@ export const ALL_DATA = "All data";
 const NUMBER_OPS: Op[] = ["==", "!=", "<", "<=", ">", ">=", "between", "in", "not in"];
 const EQUALITY_OPS: Op[] = ["==", "!=", "in", "not in"];
 const LIST_OPS: readonly Op[] = ["in", "not in"];
-const OP_LABELS: Partial<Record<Op, string>> = { "==": "=", "!=": "≠", "<=": "≤", ">=": "≥" };
+const OP_LABELS: Partial<Record<Op, string>> = { "==": "=", "!=": "≠", "<=": "≤", ">=": "≥", "not contains": "does not contain" };
 const COUNT_DELAY = 100; // ms: the live count waits this long after the last keystroke
+const SUGGESTED_TOKENS = 200; // frequent words offered while typing a token
 
 /** The ops a column of this kind supports (all of them for a column the data does not have). */
-export function opsFor(col: Column | undefined): Op[] {
+export function opsFor(col: CohortColumn | undefined): Op[] {
   if (!col) return [...OPS];
+  if (col.kind === "tokens") return [...TOKEN_OPS];
   return [...(col.kind === "number" ? NUMBER_OPS : EQUALITY_OPS)];
 }
+
+/** The column's words by how many texts use them (lower-cased; stop-words and punctuation left out). */
+export function frequentTokens(col: TokensColumn, k: number): string[] {
+  const docs = new Map<string, number>();
+  for (let i = 0; i + 1 < col.offsets.length; i++) {
+    const seen = new Set<string>();
+    for (let t = col.offsets[i]; t < col.offsets[i + 1]; t++) seen.add(String(col.tokens[t]).toLowerCase());
+    for (const w of seen) if (/\p{L}/u.test(w) && !/\s/.test(w) && !STOP_WORDS.has(w)) docs.set(w, (docs.get(w) ?? 0) + 1);
+  }
+  return [...docs.entries()].sort((a, b) => b[1] - a[1]).slice(0, k).map(([w]) => w);
+}
+
+let datalistIds = 0;
 
 /** A filter as people read it, e.g. `age between 30 and 40`, `sex in ["F", "X"]`. */
 export function filterText(f: Filter): string {
@@ -64,11 +81,19 @@ function parseNumber(text: string): number | string {
 
 export function createCohortEditor(store: Store): View {
   const { data } = store;
-  const columns = data.columns();
+  const columns: Record<string, CohortColumn> = data.columns();
   const features = new Set(data.meta.feature_names);
   const names = Object.keys(columns);
   const featureColumns = names.filter((c) => features.has(c));
-  const specialColumns = names.filter((c) => !features.has(c));
+  const tokenColumns = names.filter((c) => columns[c].kind === "tokens" && !features.has(c));
+  const specialColumns = names.filter((c) => !features.has(c) && !tokenColumns.includes(c));
+  const suggestions = new Map<string, string[]>();
+  const suggestionsOf = (name: string): string[] => {
+    const col = columns[name];
+    if (col?.kind !== "tokens") return [];
+    if (!suggestions.has(name)) suggestions.set(name, frequentTokens(col, SUGGESTED_TOKENS));
+    return suggestions.get(name)!;
+  };
   const statsCache = new Map<string, NumberStats | null>();
   const statsOf = (name: string): NumberStats | null => {
     const col = columns[name];
@@ -89,6 +114,7 @@ export function createCohortEditor(store: Store): View {
     }
     if (col?.kind === "bool") return list ? [true] : true;
     if (col?.kind === "category") return list ? [] : (col.categories[0] ?? "");
+    if (col?.kind === "tokens") return suggestionsOf(column)[0] ?? "";
     return null;
   };
 
@@ -229,6 +255,7 @@ export function createCohortEditor(store: Store): View {
     if (col?.kind === "number" && values.some((v) => v === null || v === "")) {
       return f.op === "between" ? "Enter both ends of the range." : `Enter a number for '${f.column}'.`;
     }
+    if (col?.kind === "tokens" && f.value === "") return "Enter a word to look for.";
     return validateFilter(f, columns);
   };
 
@@ -284,6 +311,7 @@ export function createCohortEditor(store: Store): View {
     if (!(f.column in columns)) sel.appendChild(option(f.column, `${f.column} (not in the data)`, true));
     if (featureColumns.length) sel.appendChild(group("Features", featureColumns));
     if (specialColumns.length) sel.appendChild(group("Labels and predictions", specialColumns));
+    if (tokenColumns.length) sel.appendChild(group("Words", tokenColumns));
     sel.value = f.column;
     return sel;
   };
@@ -348,6 +376,23 @@ export function createCohortEditor(store: Store): View {
       }
       const s = statsOf(f.column);
       cell.append(h("span", { cls: "rw-ce-hint", text: s ? `range ${fmt(s.min, 4)} to ${fmt(s.max, 4)}` : "no values" }));
+      return;
+    }
+    if (col?.kind === "tokens") {
+      const listId = `rw-ce-words-${++datalistIds}`;
+      const words = h("datalist", { attrs: { id: listId } });
+      words.append(...suggestionsOf(f.column).map((w) => option(w, w)));
+      const input = h("input", {
+        cls: "rw-ce-list-input rw-ce-token-input",
+        testid: "filter-value",
+        attrs: { type: "text", list: listId, placeholder: "a word, e.g. boring", "aria-label": "Word", spellcheck: "false" },
+      });
+      input.value = typeof f.value === "string" ? f.value : JSON.stringify(f.value);
+      input.addEventListener("input", () => {
+        f.value = input.value.trim();
+        changed();
+      });
+      cell.append(input, words, h("span", { cls: "rw-ce-hint", text: "whole word, any case" }));
       return;
     }
     if (col?.kind === "category" || col?.kind === "bool") {

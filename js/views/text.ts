@@ -2,10 +2,10 @@
 // token chart over the active cohort. Cohorts, the active cohort and the selected document go
 // through the same Store (and widget traits) as the tabular dashboard; the cohort editor is reused.
 //
-// "Contains token" is a filter box of this view, not a cohort op: cohorts stay the JSON both
-// evaluators share (cohorts.py / cohorts.ts); the box narrows the document list and the cohort
-// chart on top of the active cohort.
-import type { Cohort } from "../cohorts";
+// "Contains" is the cohort op `{"column": "tokens", "op": "contains", "value": word}` (cohorts.ts, the
+// same in Python): the header box applies it live on top of the active cohort, and "Save as cohort"
+// turns it into a real cohort (active cohort's filters + the word) that Python reads back.
+import { Cohort, containsToken, Filter, TokensColumn, validateFilter } from "../cohorts";
 import { syncWithModel, WidgetModel } from "../dashboard";
 import { fmt, h, NEG_COLOR, option, POS_COLOR } from "../dom";
 import type { TabularData } from "../model";
@@ -22,7 +22,7 @@ import {
   tokenColor,
   topTokens,
 } from "../text";
-import { createCohortEditor } from "./cohortEditor";
+import { ALL_DATA, createCohortEditor } from "./cohortEditor";
 import type { View } from "./view";
 
 const LIST_LIMIT = 300; // documents listed per group
@@ -81,12 +81,18 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   const containsInput = h("input", {
     testid: "contains-token",
     attrs: { type: "search", placeholder: "contains token…", size: "14" },
-    title: "Only texts with this token (case-insensitive), within the active cohort",
+    title: "Only texts with this word (a whole token, any case), within the active cohort",
   });
-  const count = h("span", { cls: "rw-muted" });
+  const containsSave = h("button", {
+    testid: "contains-save",
+    text: "Save as cohort",
+    attrs: { type: "button" },
+  });
+  const count = h("span", { cls: "rw-muted", testid: "text-count" });
   const header = h("div", { cls: "rw-header" }, [
     h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), cohortSelect]),
     h("label", { cls: "rw-control" }, [h("span", { text: "Contains" }), containsInput]),
+    containsSave,
     count,
     h("label", { cls: "rw-control" }, [h("span", { text: classification ? "Class" : "Output" }), classSelect]),
     h("label", { cls: "rw-control" }, [h("span", { text: "Scale" }), scaleSelect]),
@@ -145,11 +151,36 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   showTab();
 
   // --- state helpers ------------------------------------------------------------------------------
+  const tokensColumn = data.columns().tokens as TokensColumn;
+  const containsFilter = (): Filter | null => (contains ? { column: "tokens", op: "contains", value: contains } : null);
+  /** Why the box's word cannot be a filter (e.g. two words), or null. */
+  const containsProblem = (): string | null => {
+    const f = containsFilter();
+    return f ? validateFilter(f, data.columns()) : null;
+  };
   const visibleDocs = (): number[] => {
     const { mask } = store.maskOf(store.activeCohort());
+    const word = containsProblem() === null ? containsFilter() : null;
+    const hit = word ? containsToken(tokensColumn, contains, data.n) : null;
     const docs: number[] = [];
-    for (let i = 0; i < data.n; i++) if (mask[i] && data.contains(i, contains)) docs.push(i);
+    for (let i = 0; i < data.n; i++) if (mask[i] && (!hit || hit[i])) docs.push(i);
     return docs;
+  };
+  /** The cohort "Save as cohort" would add: the active cohort's filters and the word, or why it cannot. */
+  const containsCohort = (): { cohort: Cohort | null; why: string } => {
+    const f = containsFilter();
+    if (!f) return { cohort: null, why: "Type a word in Contains first" };
+    const problem = containsProblem();
+    if (problem) return { cohort: null, why: problem };
+    const active = store.activeCohort();
+    if (active.combine === "any" && active.filters.length > 1)
+      return { cohort: null, why: `'${active.name}' combines its filters with OR: build this cohort in the Cohorts tab` };
+    const base = active.filters.length ? `${active.name} + ` : "";
+    const taken = store.state.cohorts.map((c) => c.name);
+    let name = `${base}contains "${contains}"`;
+    for (let k = 2; taken.includes(name); k++) name = `${base}contains "${contains}" ${k}`;
+    const filters = [...(JSON.parse(JSON.stringify(active.filters)) as Filter[]), f];
+    return { cohort: { name, combine: "all", filters }, why: `Add the cohort '${name}' (${active.name === ALL_DATA ? "" : `${active.name}'s filters and `}tokens contains "${contains}")` };
   };
   const selectedDoc = (docs: number[]): number | null => {
     const s = store.state.selected[0];
@@ -162,7 +193,16 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   const drawControls = (docs: number[]) => {
     cohortSelect.replaceChildren(...store.state.cohorts.map((c) => option(c.name, c.name, c.name === store.state.active)));
     const { error } = store.maskOf(store.activeCohort());
-    count.textContent = error ? `invalid cohort: ${error}` : `${docs.length.toLocaleString()} of ${data.n.toLocaleString()} texts`;
+    const problem = containsProblem();
+    count.textContent = error
+      ? `invalid cohort: ${error}`
+      : problem
+        ? `Contains: ${problem}`
+        : `${docs.length.toLocaleString()} of ${data.n.toLocaleString()} texts`;
+    count.classList.toggle("rw-warn-text", Boolean(error || problem));
+    const { cohort, why } = containsCohort();
+    containsSave.disabled = cohort === null;
+    containsSave.title = why;
   };
 
   const drawList = (docs: number[], sel: number | null) => {
@@ -297,8 +337,15 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     draw({ doc: true });
   });
   containsInput.addEventListener("input", () => {
-    contains = containsInput.value;
+    contains = containsInput.value.trim();
     draw(ALL);
+  });
+  containsSave.addEventListener("click", () => {
+    const { cohort } = containsCohort();
+    if (!cohort) return;
+    contains = "";
+    containsInput.value = "";
+    store.update({ cohorts: [...store.state.cohorts, cohort], active: cohort.name });
   });
   stopBox.addEventListener("change", () => {
     stop = stopBox.checked;

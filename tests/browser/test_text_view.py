@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from kernel_io import kernel_json, wait_for_kernel
+from playwright.sync_api import expect
 
 import rai_widget as rw
 
@@ -157,3 +159,77 @@ def test_text_view_in_jupyterlab_syncs_selection(lab_page, run_notebook, run_cel
     output.locator('[data-testid="text-view"]').get_by_text("Text #3").wait_for(state="visible")
     assert output.locator("img").count() == 0 and not page.rw_dialogs, page.rw_dialogs
     screenshot(page, "text_view_jupyterlab", output)
+
+
+def test_contains_token_cohorts_from_the_editor_and_the_shortcut_reach_the_kernel(
+    lab_page, run_notebook, run_cell, cell_locator, set_theme, screenshot
+):
+    """Build `tokens contains "Dull"` in the cohort editor, then narrow it with the Contains box's
+    "Save as cohort": both arrive in dash.cohorts as rw.Cohort and select the rows the kernel selects."""
+    page = lab_page
+    run_notebook(page, [
+        "import numpy as np, rai_widget as rw\n"
+        "def bag_of_words(texts):\n"
+        "    counts = np.array([t.lower().split().count('excellent') for t in texts], dtype=float)\n"
+        "    p = 1 / (1 + np.exp(-(3 * counts - 1)))\n"
+        "    return np.column_stack([1 - p, p])\n"
+        f"texts = {TEXTS!r}\n"
+        "explainer = rw.TextExplainer(bag_of_words, classes=['neg', 'pos'])\n"
+        "exp = explainer.explain(texts, y_true=['pos', 'neg', 'neg', 'pos'])\n"
+        "dash = rw.ExplanationDashboard(exp)",
+        "dash",
+    ])
+    output = cell_locator(page, 1).locator(".jp-OutputArea")
+    output.locator('[data-testid="token"]').first.wait_for(state="visible")
+    output.get_by_test_id("tab-cohorts").click()
+    editor = output.get_by_test_id("cohort-editor")
+    editor.get_by_test_id("cohort-new").click()
+    name = editor.get_by_test_id("cohort-name")
+    name.fill("")
+    name.press_sequentially("mentions dull")  # real keys: JupyterLab's shortcuts must not take them
+    editor.get_by_test_id("filter-add").click()
+    row = editor.get_by_test_id("filter-row").nth(0)
+    row.get_by_test_id("filter-column").select_option("tokens")
+    ops = row.get_by_test_id("filter-op").evaluate("s => Array.from(s.options).map(o => o.textContent)")
+    assert ops == ["contains", "does not contain"]
+    word = row.get_by_test_id("filter-value")
+    word.fill("")
+    expect(row.get_by_test_id("filter-error")).to_have_text("Enter a word to look for.")
+    expect(editor.get_by_test_id("cohort-save")).to_be_disabled()
+    word.press_sequentially("Dull")
+    expect(editor.get_by_test_id("cohort-draft-count")).to_have_text("2 of 4 rows")  # texts 0 and 1, any case
+    for theme in ("light", "dark"):
+        set_theme(page, theme)
+        screenshot(page, f"text_contains_editor_{theme}", editor)
+    set_theme(page, "light")
+    editor.get_by_test_id("cohort-save").click()
+
+    dull = {"column": "tokens", "op": "contains", "value": "Dull"}
+    want = {"name": "mentions dull", "combine": "all", "filters": [dull]}
+    cohorts = wait_for_kernel(run_cell, page, "[c.to_json() for c in dash.cohorts]", lambda cs: want in cs)
+    assert cohorts == [{"name": "All data", "combine": "all", "filters": []}, want]
+    assert kernel_json(run_cell, page, "[type(c).__name__ for c in dash.cohorts]") == ["Cohort", "Cohort"]
+    assert kernel_json(run_cell, page, "dash.cohort_rows('mentions dull').tolist()") == [True, True, False, False]
+    assert kernel_json(run_cell, page, "dash.active_cohort") == "mentions dull"
+
+    # the Contains box narrows the active cohort live; "Save as cohort" makes that a cohort too
+    output.get_by_test_id("tab-texts").click()
+    box = output.get_by_test_id("contains-token")
+    box.press_sequentially("excellent")
+    expect(output.get_by_test_id("text-count")).to_have_text("1 of 4 texts")
+    expect(output.get_by_test_id("doc-item")).to_have_count(1)
+    for theme in ("light", "dark"):
+        set_theme(page, theme)
+        screenshot(page, f"text_contains_box_{theme}", output.get_by_test_id("text-view"))
+    set_theme(page, "light")
+    output.get_by_test_id("contains-save").click()
+    name2 = 'mentions dull + contains "excellent"'
+    want2 = {"name": name2, "combine": "all",
+             "filters": [dull, {"column": "tokens", "op": "contains", "value": "excellent"}]}
+    cohorts = wait_for_kernel(run_cell, page, "[c.to_json() for c in dash.cohorts]", lambda cs: want2 in cs)
+    assert cohorts[-1] == want2
+    assert kernel_json(run_cell, page, "dash.active_cohort") == name2
+    assert kernel_json(run_cell, page, f"dash.cohort_rows({name2!r}).tolist()") == [True, False, False, False]
+    expect(output.get_by_test_id("cohort-select")).to_have_value(name2)
+    expect(box).to_have_value("")
+    assert not page.rw_dialogs and not [e for e in page.rw_errors if "pageerror" in e], page.rw_errors

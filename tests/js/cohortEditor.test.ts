@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Cohort } from "../../js/cohorts";
 import { Store } from "../../js/store";
-import { cohortSummary, createCohortEditor, opsFor } from "../../js/views/cohortEditor";
-import { tinyData } from "./fixtures";
+import type { TabularData } from "../../js/model";
+import { TextData } from "../../js/text";
+import { cohortSummary, createCohortEditor, frequentTokens, opsFor } from "../../js/views/cohortEditor";
+import { tinyData, wire } from "./fixtures";
 
 const EVIL = "<img src=x onerror=alert(1)>";
 
@@ -381,5 +383,90 @@ describe("cohort editor: inputs follow the column kind", () => {
       }),
     ).toBe('age between 30 and 40 OR sex in ["F"]');
     expect(cohortSummary(ALL)).toBe("no filters: every row");
+  });
+});
+
+describe("cohort editor: words of a text explanation", () => {
+  // 4 texts; "film" is in 3 of them, "boring" in 2 ("Boring" and "boring"), "the" is a stop-word
+  function textStore(cohorts: Cohort[] = [ALL]) {
+    const docs = [["the", "film", "is", "boring"], ["Boring", "film"], ["a", "great", "film", "!"], ["the", "plot"]];
+    const tokens = docs.flat();
+    const offsets = [0];
+    for (const d of docs) offsets.push(offsets[offsets.length - 1] + d.length);
+    const texts = docs.map((d) => d.join(" "));
+    const spans: number[] = tokens.map(() => [-1, -1]).flat();
+    const data = new TextData(
+      { output_names: ["neg", "pos"], task: "classification", units: "probability", n_rows: 4, threshold: null, texts, tokens },
+      {
+        token_offsets: wire(offsets, [5], "int32"),
+        spans: wire(spans, [tokens.length, 2], "int32"),
+        values: wire(new Array(tokens.length * 2).fill(0.1), [tokens.length, 2]),
+        base_values: wire(new Array(8).fill(0.5), [4, 2]),
+        model_output: wire([0.9, 0.1, 0.8, 0.2, 0.1, 0.9, 0.4, 0.6], [4, 2]),
+        truncated: { view: new DataView(new Uint8Array(4).buffer), dtype: "uint8", shape: [4] },
+        y_pred: { kind: "category", codes: wire([0, 0, 1, 1], [4], "int32"), categories: ["neg", "pos"] },
+      },
+    );
+    const store = new Store(data as unknown as TabularData, { cohorts });
+    const view = createCohortEditor(store);
+    store.subscribe((changed) => view.update(changed));
+    document.body.replaceChildren(view.el);
+    const q = <T extends Element = HTMLElement>(testid: string) => view.el.querySelector(`[data-testid="${testid}"]`) as T;
+    return { store, view, q, data };
+  }
+
+  it("offers contains / does not contain on the tokens column, starting from the most used word", () => {
+    const { store, q } = textStore();
+    q<HTMLButtonElement>("cohort-new").click();
+    q<HTMLButtonElement>("filter-add").click();
+    const column = q<HTMLSelectElement>("filter-column");
+    expect(Array.from(column.querySelectorAll("optgroup")).map((g) => g.label)).toEqual(["Labels and predictions", "Words"]);
+    choose(column, "tokens");
+    expect(Array.from(q<HTMLSelectElement>("filter-op").options).map((o) => o.textContent)).toEqual(["contains", "does not contain"]);
+    const word = q<HTMLInputElement>("filter-value");
+    expect(word.value).toBe("film"); // most texts; "the" is a stop-word
+    vi.advanceTimersByTime(150);
+    expect(q("cohort-draft-count").textContent).toBe("3 of 4 rows");
+    // suggestions while typing: frequent words, as option values (text, not markup)
+    const suggested = Array.from(document.querySelectorAll<HTMLOptionElement>("datalist option")).map((o) => o.value);
+    expect(suggested.slice(0, 2)).toEqual(["film", "boring"]);
+
+    type(word, "BORING ");
+    vi.advanceTimersByTime(150);
+    expect(q("cohort-draft-count").textContent).toBe("2 of 4 rows");
+    choose(q<HTMLSelectElement>("filter-op"), "not contains");
+    expect(q<HTMLInputElement>("filter-value").value).toBe("BORING");
+    vi.advanceTimersByTime(150);
+    expect(q("cohort-draft-count").textContent).toBe("2 of 4 rows");
+    type(q<HTMLInputElement>("cohort-name"), "no boring");
+    q<HTMLButtonElement>("cohort-save").click();
+    expect(store.cohort("no boring")).toEqual({ name: "no boring", combine: "all", filters: [{ column: "tokens", op: "not contains", value: "BORING" }] });
+    expect(store.maskOf(store.cohort("no boring")!).count).toBe(2);
+    expect(store.state.active).toBe("no boring");
+  });
+
+  it("says why a word cannot be saved: empty, or two words", () => {
+    const { q } = textStore();
+    q<HTMLButtonElement>("cohort-new").click();
+    q<HTMLButtonElement>("filter-add").click();
+    choose(q<HTMLSelectElement>("filter-column"), "tokens");
+    type(q<HTMLInputElement>("filter-value"), "  ");
+    expect(q("filter-error").textContent).toBe("Enter a word to look for.");
+    expect(q<HTMLButtonElement>("cohort-save").disabled).toBe(true);
+    type(q<HTMLInputElement>("filter-value"), "not good");
+    expect(q("filter-error").textContent).toContain("'contains' needs one token, a word without spaces");
+    expect(q<HTMLButtonElement>("cohort-save").disabled).toBe(true);
+  });
+
+  it("flags contains on a column that is not the tokens column (a cohort from Python)", () => {
+    const bad: Cohort = { name: "bad", combine: "all", filters: [{ column: "y_pred", op: "contains", value: "neg" }] };
+    const { view } = textStore([ALL, bad]);
+    expect(view.el.textContent).toContain("'contains' works on the tokens column of a text explanation; column 'y_pred' is categorical");
+  });
+
+  it("lists the ops of a tokens column and the frequent words", () => {
+    const col = { kind: "tokens" as const, offsets: new Int32Array([0, 2, 4]), tokens: ["Good", "good", "the", "GOOD"] };
+    expect(opsFor(col)).toEqual(["contains", "not contains"]);
+    expect(frequentTokens(col, 5)).toEqual(["good"]);
   });
 });

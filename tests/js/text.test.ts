@@ -11,6 +11,7 @@ import {
   tokenColor,
   topTokens,
 } from "../../js/text";
+import { evaluateCohort } from "../../js/cohorts";
 import { renderText } from "../../js/views/text";
 import { FakeModel, wire } from "./fixtures";
 
@@ -69,8 +70,13 @@ describe("TextData", () => {
     expect(Array.from((cols.length as { values: Float32Array }).values)).toEqual([3, 2]);
     expect(Array.from((cols.correct as { values: Uint8Array }).values)).toEqual([1, 0]);
     expect(Array.from((cols.truncated as { values: Uint8Array }).values)).toEqual([0, 1]);
-    expect(d.contains(0, "EXCELLENT")).toBe(true);
-    expect(d.contains(1, "excellent")).toBe(false);
+    const words = cols.tokens;
+    expect(words.kind).toBe("tokens");
+    // the same cohort op Python evaluates: whole token, any case
+    const has = (word: string) => Array.from(evaluateCohort({ name: "c", combine: "all", filters: [{ column: "tokens", op: "contains", value: word }] }, cols, d.n));
+    expect(has("EXCELLENT")).toEqual([1, 0]);
+    expect(has("film")).toEqual([1, 1]);
+    expect(has("excel")).toEqual([0, 0]);
   });
   it("splits text into gaps and tokens from the spans", () => {
     const runs = textRuns(tiny(), 0);
@@ -160,6 +166,40 @@ describe("renderText", () => {
     expect(tokens(root).map((s) => s.textContent)).toEqual(["an", "excellent", "film"]);
     model.set("active_cohort", "short");
     expect(root.querySelector(".rw-header")!.textContent).toContain("1 of 2 texts");
+    cleanup();
+  });
+
+  it("narrows to texts containing a word and saves that as a cohort Python can read", () => {
+    const { model, root, cleanup } = setup();
+    const q = <T extends HTMLElement>(id: string) => root.querySelector<T>(`[data-testid="${id}"]`)!;
+    const box = q<HTMLInputElement>("contains-token");
+    const save = q<HTMLButtonElement>("contains-save");
+    const listed = () => Array.from(root.querySelectorAll('[data-testid="doc-item"]')).map((b) => b.textContent!.slice(0, 3));
+    expect(save.disabled).toBe(true);
+    expect(listed().sort()).toEqual(["#0 ", "#1 "]);
+
+    box.value = " Excellent ";
+    box.dispatchEvent(new Event("input"));
+    expect(listed()).toEqual(["#0 "]);
+    expect(q("text-count").textContent).toBe("1 of 2 texts");
+    box.value = "excellent film"; // two words: said, not silently ignored
+    box.dispatchEvent(new Event("input"));
+    expect(q("text-count").textContent).toContain("needs one token");
+    expect(save.disabled).toBe(true);
+
+    model.set("active_cohort", "short"); // the saved cohort keeps the active cohort's filters
+    box.value = "film";
+    box.dispatchEvent(new Event("input"));
+    expect(listed()).toEqual(["#1 "]);
+    expect(save.disabled).toBe(false);
+    save.click();
+    const added = { name: 'short + contains "film"', combine: "all", filters: [{ column: "length", op: "<", value: 3 }, { column: "tokens", op: "contains", value: "film" }] };
+    const cohorts = model.attrs.cohorts as unknown[];
+    expect(cohorts[cohorts.length - 1]).toEqual(added);
+    expect(model.attrs.active_cohort).toBe(added.name);
+    expect(box.value).toBe("");
+    expect(q("cohort-select").textContent).toContain(added.name);
+    expect(listed()).toEqual(["#1 "]);
     cleanup();
   });
 });

@@ -108,10 +108,15 @@ def _demo(args) -> int:
             print(f"skipped: {err}\n  to run it: pip install \"rai-widget[{extra}]\"")
             skipped.append(name)
             continue
+        if isinstance(exp, list):  # several methods on the same images: one report, side by side
+            from rai_widget import ExplanationDashboard
+
+            exp = ExplanationDashboard(exp)
         report = exp.save_html(out / module.REPORT, title=module.TITLE)
         print(f"Report: {report.resolve()} (opens in any browser, offline)")
         written.append(report)
-    print(f"\n{len(written)} report(s) written to {out.resolve()}" + (f"; skipped: {', '.join(skipped)}" if skipped else ""))
+    note = f"; skipped: {', '.join(skipped)}" if skipped else ""
+    print(f"\n{len(written)} report(s) written to {out.resolve()}{note}")
     print("Interactive tour: from a clone of the repository, `jupyter lab notebooks/` "
           "(tabular.ipynb, text.ipynb, vision.ipynb, detection.ipynb).")
     if args.only and skipped:

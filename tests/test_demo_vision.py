@@ -21,7 +21,9 @@ def demo(tmp_path_factory):
     torch.set_num_threads(1)
     out, lines = tmp_path_factory.mktemp("demo"), []
     try:  # two photos and few IG steps keep it cheap; the defaults are five photos and 32 steps
-        exp = vision.run_demo(out, echo=lines.append, photos=["chelsea", "coffee"], n_steps=8)
+        exps = vision.run_demo(out, echo=lines.append, photos=["chelsea", "coffee"], n_steps=8)
+        assert [e.method for e in exps] == ["integrated_gradients", "gradcam", "guided_gradcam"]
+        exp = exps[0]
     finally:
         torch.set_num_threads(threads)
     return exp, out, "\n".join(lines)

@@ -1,9 +1,10 @@
 """The demos behind `rai-widget demo` and the notebooks: real models on data that ships in packages.
 
-Each demo module has ``run_demo(out_dir, echo=print) -> Explanation`` (prints what it finds and saves
-the explanation in ``out_dir``), a ``TITLE`` for its report, a ``REPORT`` file name, and ``EXTRA``,
-the pip extra whose packages it needs. Trained weights ship in ``rai_widget/demos/data`` so nothing
-is downloaded and nothing is retrained on a user's machine; each module can retrain them.
+Each demo module has ``run_demo(out_dir, echo=print)`` (prints what it finds, saves the explanation
+in ``out_dir`` and returns it, or a list of explanations of the same images to show side by side), a
+``TITLE`` for its report, a ``REPORT`` file name, and ``EXTRA``, the pip extra whose packages it needs.
+Trained weights ship in ``rai_widget/demos/data`` so nothing is downloaded and nothing is retrained
+on a user's machine; each module can retrain them.
 """
 
 from __future__ import annotations

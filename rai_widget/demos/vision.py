@@ -116,7 +116,7 @@ def top_overlap(a, b, share: float = 0.1) -> float:
 def run_demo(out_dir: Path, echo=print, photos=None, n_steps: int = 32):
     """Explain the model's prediction on each photo with Integrated Gradients, Grad-CAM and Guided
     Grad-CAM; print predictions, IG's completeness and where the methods agree; save the three
-    explanations in `out_dir` and return the Integrated Gradients one.
+    explanations in `out_dir` and return them (IG first), for one dashboard side by side.
 
     photos : scikit-image photo names (default: the five of PHOTOS). n_steps : IG's integration steps.
     """
@@ -167,4 +167,4 @@ def run_demo(out_dir: Path, echo=print, photos=None, n_steps: int = 32):
     paths = [e.save(out_dir / f"vision_{e.method}") for e in exps]
     echo(f"\nSaved the explanations to {', '.join(p.name for p in paths)} in {out_dir}")
     echo("In a notebook, side by side: rw.ExplanationDashboard([rw.load(p) for p in paths])")
-    return ig
+    return exps

@@ -11,6 +11,7 @@ import pytest
 from scenes import square_detector
 
 import rai_widget as rw
+from rai_widget.explainers import detection as drise
 from rai_widget.explainers.detection import MaskSampler, apply_masks, box_iou, mask_weights, parse_detections
 
 SQUARES = [(6, 6, 20, 20), (38, 8, 54, 22), (14, 38, 30, 56)]  # x0, y0, x1, y1 (exclusive ends)
@@ -159,6 +160,56 @@ def test_reproducible_under_random_state_and_independent_of_batch_size():
     assert np.abs(d - a).max() > 1e-3
 
 
+class FakeClock:
+    """Time that passes only when a fake detector says so: batch-size choices without timing anything."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.mark.parametrize("cost, expected", [
+    (lambda n: 5.0 + 0.1 * n, 64),  # a fixed cost per call (GPU, served model): the largest batch wins
+    (lambda n: 0.5 * n * n, 1),  # time per image grows with the batch (a CPU model out of cache): one at a time
+    (lambda n: n * (1.0 + 4.0 / n + (n / 8.0) ** 2), 4),  # a sweet spot: 2.25 per image at 4, 2.5 at 8
+])
+def test_auto_batch_size_settles_where_the_detector_is_fastest_per_image(monkeypatch, cost, expected):
+    clock = FakeClock()
+    monkeypatch.setattr(drise, "_clock", clock)
+    sizes = []
+
+    def detector(images):
+        sizes.append(len(images))
+        clock.now += cost(len(images))
+        return square_detector(images)
+
+    exp = explain([scene()], detector=detector, num_masks=400, batch_size="auto")
+    masked = sizes[1:]  # after the unmasked pass
+    assert sum(masked) == 400 and masked[:2] == [1, 1]  # starts at 1, two batches per size
+    settled = masked[-2]  # (the last batch may be short)
+    assert settled == expected, masked
+    fixed = explain([scene()], num_masks=400, batch_size=32)
+    np.testing.assert_allclose(exp.saliency[0], fixed.saliency[0], rtol=0, atol=1e-6)  # same maps either way
+
+
+def test_auto_batch_size_is_shared_between_images_and_bounded_by_memory(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(drise, "_clock", clock)
+    monkeypatch.setattr(drise, "AUTO_MAX_BYTES", 64 * 64 * 11 * 8)  # room for 8 masked 64 x 64 RGB images
+    sizes = []
+
+    def detector(images):
+        sizes.append(len(images))
+        clock.now += 5.0 + 0.1 * len(images)
+        return square_detector(images)
+
+    explain([scene(), scene()], detector=detector, num_masks=200, batch_size="auto")
+    second = sizes[-25:]  # the second image: 200 masks in batches of 8, searched once for both images
+    assert second == [8] * 25 and max(sizes[1:]) == 8
+
+
 def test_batches_bound_the_detector_calls_and_an_image_does_not_depend_on_its_neighbours():
     sizes = []
 
@@ -295,7 +346,8 @@ def test_integral_non_uint8_images_are_accepted_losslessly(three_squares):
 
 @pytest.mark.parametrize("kw, message", [
     ({"num_masks": 0}, "num_masks must be a positive integer"),
-    ({"batch_size": 0}, "batch_size must be a positive integer"),
+    ({"batch_size": 0}, "batch_size must be a positive integer or 'auto'"),
+    ({"batch_size": "fast"}, "batch_size must be a positive integer or 'auto'; got 'fast'"),
     ({"mask_res": (8, 0)}, r"mask_res must be \(rows, cols\)"),
     ({"keep_prob": 1.0}, "keep_prob must be between 0 and 1"),
 ])

@@ -13,6 +13,7 @@ numpy only: the detector is any callable, so this module never imports torch.
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,11 @@ from rai_widget.explanations import DetectionExplanation
 
 # Show a progress bar by default from this many detector evaluations (masks x images) on.
 PROGRESS_MIN_EVALS = 5_000
+# batch_size="auto": the largest batch it tries, and a bound on the masks' memory per batch (float32 masks plus
+# the masked uint8 copies), so large images get smaller batches.
+AUTO_MAX_BATCH = 64
+AUTO_MAX_BYTES = 256 * 2**20
+_clock = time.perf_counter  # replaced by a fake clock in tests
 
 
 # --- images ---------------------------------------------------------------------------------------
@@ -285,6 +291,46 @@ def mask_weights(target: Detections, found: list[Detections]) -> np.ndarray:
     return weights
 
 
+# --- batch sizes ----------------------------------------------------------------------------------
+
+class BatchSizer:
+    """Batch sizes for ``batch_size="auto"``: start at 1 and double while the detector's time per image drops,
+    then keep the fastest size. Each size is timed on at least two batches and 20 ms of detector time (the
+    fastest batch counts, which shrugs off a busy machine's spikes); the search stops after two sizes in a row
+    that do not beat the best by 3%, or at the cap. The trial batches are masks the run needs anyway.
+
+    A GPU or served detector (a fixed cost per call) ends at large batches; a CPU model, whose time per image
+    often grows with the batch (activations fall out of cache), at small ones.
+    """
+
+    MIN_SECONDS = 0.02
+
+    def __init__(self, cap: int = AUTO_MAX_BATCH):
+        self.cap = cap
+        self.size = 1
+        self.best: tuple[int, float] | None = None
+        self.settled = False
+        self._times: list[float] = []
+        self._misses = 0
+
+    def record(self, count: int, seconds: float) -> None:
+        """Report that a batch of `count` images took `seconds` in the detector."""
+        if self.settled or count != self.size:
+            return  # a short last batch says little about this size
+        self._times.append(seconds)
+        if len(self._times) < 2 or (sum(self._times) < self.MIN_SECONDS and len(self._times) < 8):
+            return
+        per_image, self._times = min(self._times) / count, []
+        if self.best is None or per_image < 0.97 * self.best[1]:
+            self.best, self._misses = (count, per_image), 0
+        else:
+            self._misses += 1
+        if self._misses >= 2 or self.size * 2 > self.cap:
+            self.size, self.settled = self.best[0], True
+        else:
+            self.size *= 2
+
+
 # --- the explainer --------------------------------------------------------------------------------
 
 class DetectionExplainer:
@@ -300,7 +346,9 @@ class DetectionExplainer:
     num_masks : masks per image (the paper uses 5,000; 1,000 gives usable maps on simple scenes).
     mask_res : (rows, cols) of the random grid; coarser grids suit larger objects.
     batch_size : masked images passed to the detector per call; memory is O(batch_size x image). Batching
-        pays off when a call has a fixed cost (GPU, a served model); a CPU model may run as fast with a small one.
+        pays off when a call has a fixed cost (GPU, a served model); a CPU model may run faster with small batches
+        (its time per image can grow with the batch). ``"auto"`` measures: it doubles the batch from 1 while the
+        detector's time per image falls (up to 64, and less for very large images); results do not change.
     random_state : seed; every image gets the same mask sequence, so an image's result does not depend on
         the other images explained with it, nor on batch_size.
     keep_prob : probability that a grid cell is kept (not masked).
@@ -321,7 +369,7 @@ class DetectionExplainer:
     """
 
     def __init__(self, detector: Callable, classes: Sequence | None = None, num_masks: int = 1000,
-                 mask_res: tuple[int, int] | int = (16, 16), batch_size: int = 32, random_state: int = 0,
+                 mask_res: tuple[int, int] | int = (16, 16), batch_size: int | str = 32, random_state: int = 0,
                  keep_prob: float = 0.5, progress: bool | None = None):
         if not callable(detector):
             raise TypeError(f"detector must be a callable f(list of images) -> list of outputs, not {type(detector)}.")
@@ -330,15 +378,15 @@ class DetectionExplainer:
             raise ValueError(f"mask_res must be (rows, cols) of positive integers; got {mask_res}.")
         if not isinstance(num_masks, (int, np.integer)) or num_masks < 1:
             raise ValueError(f"num_masks must be a positive integer; got {num_masks!r}.")
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+        if batch_size != "auto" and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+            raise ValueError(f"batch_size must be a positive integer or 'auto'; got {batch_size!r}.")
         if not 0 < keep_prob < 1:
             raise ValueError(f"keep_prob must be between 0 and 1 (exclusive); got {keep_prob!r}.")
         self.detector = detector
         self.classes = None if classes is None else list(classes)
         self.num_masks = int(num_masks)
         self.mask_res = (int(mask_res[0]), int(mask_res[1]))
-        self.batch_size = int(batch_size)
+        self.batch_size = batch_size if batch_size == "auto" else int(batch_size)
         self.random_state = random_state
         self.keep_prob = float(keep_prob)
         self.progress = progress
@@ -346,20 +394,32 @@ class DetectionExplainer:
     def detect(self, images) -> list[Detections]:
         """The detector's output on unmasked images, parsed and checked."""
         images = _check_images(images)
+        step = AUTO_MAX_BATCH if self.batch_size == "auto" else self.batch_size
         found: list[Detections] = []
-        for start in range(0, len(images), self.batch_size):
-            found += run_detector(self.detector, images[start:start + self.batch_size], "image")
+        for start in range(0, len(images), step):
+            found += run_detector(self.detector, images[start:start + step], "image")
         return found
 
-    def saliency(self, image: np.ndarray, target: Detections, bar=None) -> np.ndarray:
-        """(t, H, W) float32 D-RISE maps of one image's target detections."""
+    def saliency(self, image: np.ndarray, target: Detections, bar=None, sizer: BatchSizer | None = None
+                 ) -> np.ndarray:
+        """(t, H, W) float32 D-RISE maps of one image's target detections. With ``batch_size="auto"``, `sizer`
+        carries the batch size found so far (explain shares one between its images)."""
         H, W = image.shape[:2]
         sampler = MaskSampler((H, W), self.mask_res, self.keep_prob, self.random_state)
         total = np.zeros((len(target), H * W))
-        for start in range(0, self.num_masks, self.batch_size):
-            count = min(self.batch_size, self.num_masks - start)
+        if self.batch_size == "auto" and sizer is None:
+            sizer = BatchSizer()
+        cap = max(1, AUTO_MAX_BYTES // (H * W * (8 + image.shape[2])))  # float32 masks + products + uint8 copies
+        done = 0
+        while done < self.num_masks:
+            count = min(self.batch_size if sizer is None else min(sizer.size, cap), self.num_masks - done)
             masks = sampler.sample(count)
-            found = run_detector(self.detector, list(apply_masks(image, masks)), "masked image")
+            masked = list(apply_masks(image, masks))
+            start = _clock()
+            found = run_detector(self.detector, masked, "masked image")
+            if sizer is not None:
+                sizer.record(count, _clock() - start)
+            done += count
             weights = mask_weights(target, found).astype(np.float32)
             total += weights @ masks.reshape(count, -1)
             if bar is not None:
@@ -376,6 +436,7 @@ class DetectionExplainer:
         targets = self.detect(images)
         show = len(images) * self.num_masks >= PROGRESS_MIN_EVALS if self.progress is None else bool(self.progress)
         saliency = []
+        sizer = BatchSizer() if self.batch_size == "auto" else None
         with tqdm(total=len(images) * self.num_masks, disable=not show, desc="D-RISE", unit="mask") as bar:
             for i, (image, target) in enumerate(zip(images, targets, strict=True)):
                 if len(target) == 0:
@@ -384,7 +445,7 @@ class DetectionExplainer:
                     saliency.append(np.zeros((0, *image.shape[:2]), dtype=np.float32))
                     bar.update(self.num_masks)
                     continue
-                saliency.append(self.saliency(image, target, bar))
+                saliency.append(self.saliency(image, target, bar, sizer))
         return self._explanation(images, targets, saliency)
 
     def _label_name(self, label):

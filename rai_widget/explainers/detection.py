@@ -348,7 +348,8 @@ class DetectionExplainer:
     batch_size : masked images passed to the detector per call; memory is O(batch_size x image). Batching
         pays off when a call has a fixed cost (GPU, a served model); a CPU model may run faster with small batches
         (its time per image can grow with the batch). ``"auto"`` measures: it doubles the batch from 1 while the
-        detector's time per image falls (up to 64, and less for very large images); results do not change.
+        detector's time per image falls (up to 64, and less for very large images); maps change only by float
+        rounding (~1e-7).
     random_state : seed; every image gets the same mask sequence, so an image's result does not depend on
         the other images explained with it, nor on batch_size.
     keep_prob : probability that a grid cell is kept (not masked).

@@ -5,7 +5,7 @@
 import { decodeArray, WireArray } from "../arrays";
 import type { Cohort } from "../cohorts";
 import { syncWithModel, WidgetModel } from "../dashboard";
-import { fmt, h, option } from "../dom";
+import { fmt, h, option, tabBar } from "../dom";
 import {
   clipValue,
   colorBar,
@@ -130,23 +130,9 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
     ["images", "Images", h("div", { cls: "rw-panel" }, [detail, grid.el])],
     ["cohorts", "Cohorts", h("div", { cls: "rw-panel" }, [editor.el])],
   ];
-  let tab = "images";
-  const tabBar = h("div", { cls: "rw-tabs", attrs: { role: "tablist" } });
-  const tabButtons = tabs.map(([id, label]) => {
-    const b = h("button", { cls: "rw-tab", text: label, testid: `tab-${id}`, attrs: { role: "tab", type: "button" } });
-    b.addEventListener("click", () => { tab = id; showTab(); });
-    tabBar.appendChild(b);
-    return b;
-  });
-  const showTab = () =>
-    tabs.forEach(([id, , p], j) => {
-      p.hidden = id !== tab;
-      tabButtons[j].classList.toggle("rw-tab-active", id === tab);
-      tabButtons[j].setAttribute("aria-selected", String(id === tab));
-    });
-  const el = h("div", { cls: "rw-media", testid: "detection-view" }, [header, tabBar, ...tabs.map(([, , p]) => p)]);
+  const tabsUi = tabBar(tabs, "images");
+  const el = h("div", { cls: "rw-media", testid: "detection-view" }, [header, tabsUi.bar, ...tabsUi.panels]);
   root.appendChild(el);
-  showTab();
   cohortSelect.addEventListener("change", () => store.update({ active: cohortSelect.value }));
 
   let loaded: { i: number; img: CanvasImageSource } | null = null;

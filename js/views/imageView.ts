@@ -7,7 +7,7 @@
 import { decodeArray, NDArray, WireArray } from "../arrays";
 import type { Cohort } from "../cohorts";
 import { syncWithModel, WidgetModel } from "../dashboard";
-import { fmt, h, option } from "../dom";
+import { fmt, h, option, tabBar } from "../dom";
 import {
   clipValue,
   colorBar,
@@ -223,23 +223,9 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
     ["images", "Images", imagesPanel],
     ["cohorts", "Cohorts", h("div", { cls: "rw-panel" }, [editor.el])],
   ];
-  let tab = "images";
-  const tabBar = h("div", { cls: "rw-tabs", attrs: { role: "tablist" } });
-  const tabButtons = tabs.map(([id, label]) => {
-    const b = h("button", { cls: "rw-tab", text: label, testid: `tab-${id}`, attrs: { role: "tab", type: "button" } });
-    b.addEventListener("click", () => { tab = id; showTab(); });
-    tabBar.appendChild(b);
-    return b;
-  });
-  const showTab = () =>
-    tabs.forEach(([id, , p], j) => {
-      p.hidden = id !== tab;
-      tabButtons[j].classList.toggle("rw-tab-active", id === tab);
-      tabButtons[j].setAttribute("aria-selected", String(id === tab));
-    });
-  const el = h("div", { cls: "rw-media", testid: "image-view" }, [header, tabBar, ...tabs.map(([, , p]) => p)]);
+  const tabsUi = tabBar(tabs, "images");
+  const el = h("div", { cls: "rw-media", testid: "image-view" }, [header, tabsUi.bar, ...tabsUi.panels]);
   root.appendChild(el);
-  showTab();
 
   // Colour scales: per panel (this image, this method), or per method shared across every image.
   const sharedCache = new Map<string, number>();

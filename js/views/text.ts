@@ -7,7 +7,7 @@
 // turns it into a real cohort (active cohort's filters + the word) that Python reads back.
 import { Cohort, containsToken, Filter, TokensColumn, validateFilter } from "../cohorts";
 import { syncWithModel, WidgetModel } from "../dashboard";
-import { fmt, h, NEG_COLOR, option, POS_COLOR } from "../dom";
+import { fmt, h, NEG_COLOR, option, POS_COLOR, tabBar } from "../dom";
 import type { TabularData } from "../model";
 import { DashboardState, Store } from "../store";
 import {
@@ -129,26 +129,9 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     ["texts", "Texts", docPanel],
     ["cohorts", "Cohorts", h("div", { cls: "rw-panel" }, [editor.el])],
   ];
-  let tab = "texts";
-  const tabBar = h("div", { cls: "rw-tabs", attrs: { role: "tablist" } });
-  const tabButtons = tabs.map(([id, label]) => {
-    const b = h("button", { cls: "rw-tab", text: label, testid: `tab-${id}`, attrs: { role: "tab", type: "button" } });
-    b.addEventListener("click", () => {
-      tab = id;
-      showTab();
-    });
-    tabBar.appendChild(b);
-    return b;
-  });
-  const showTab = () =>
-    tabs.forEach(([id, , panel], j) => {
-      panel.hidden = id !== tab;
-      tabButtons[j].classList.toggle("rw-tab-active", id === tab);
-      tabButtons[j].setAttribute("aria-selected", String(id === tab));
-    });
-  const el = h("div", { cls: "rw-text", testid: "text-view" }, [header, tabBar, ...tabs.map(([, , panel]) => panel)]);
+  const tabsUi = tabBar(tabs, "texts");
+  const el = h("div", { cls: "rw-text", testid: "text-view" }, [header, tabsUi.bar, ...tabsUi.panels]);
   root.appendChild(el);
-  showTab();
 
   // --- state helpers ------------------------------------------------------------------------------
   const tokensColumn = data.columns().tokens as TokensColumn;

@@ -135,20 +135,23 @@ def test_text_view_screenshots(browser, tmp_path, scheme):
     page.close()
 
 
+# A bag-of-words model over TEXTS, explained and shown in a JupyterLab notebook (cell 1 draws the dashboard).
+LAB_CELLS = [
+    "import numpy as np, rai_widget as rw\n"
+    "def bag_of_words(texts):\n"
+    "    counts = np.array([t.lower().split().count('excellent') for t in texts], dtype=float)\n"
+    "    p = 1 / (1 + np.exp(-(3 * counts - 1)))\n"
+    "    return np.column_stack([1 - p, p])\n"
+    f"texts = {TEXTS!r}\n"
+    "explainer = rw.TextExplainer(bag_of_words, classes=['neg', 'pos'])\n"
+    "exp = explainer.explain(texts, y_true=['pos', 'neg', 'neg', 'pos'])\n"
+    "dash = rw.ExplanationDashboard(exp)",
+    "dash",
+]
+
 def test_text_view_in_jupyterlab_syncs_selection(lab_page, run_notebook, run_cell, cell_locator, screenshot):
     page = lab_page
-    run_notebook(page, [
-        "import numpy as np, rai_widget as rw\n"
-        "def bag_of_words(texts):\n"
-        "    counts = np.array([t.lower().split().count('excellent') for t in texts], dtype=float)\n"
-        "    p = 1 / (1 + np.exp(-(3 * counts - 1)))\n"
-        "    return np.column_stack([1 - p, p])\n"
-        f"texts = {TEXTS!r}\n"
-        "explainer = rw.TextExplainer(bag_of_words, classes=['neg', 'pos'])\n"
-        "exp = explainer.explain(texts, y_true=['pos', 'neg', 'neg', 'pos'])\n"
-        "dash = rw.ExplanationDashboard(exp)",
-        "dash",
-    ])
+    run_notebook(page, LAB_CELLS)
     output = cell_locator(page, 1).locator(".jp-OutputArea")
     output.locator('[data-testid="token"]').first.wait_for(state="visible")
     output.locator('[data-testid="doc-item"]').filter(has_text="onerror").click()
@@ -167,18 +170,7 @@ def test_contains_token_cohorts_from_the_editor_and_the_shortcut_reach_the_kerne
     """Build `tokens contains "Dull"` in the cohort editor, then narrow it with the Contains box's
     "Save as cohort": both arrive in dash.cohorts as rw.Cohort and select the rows the kernel selects."""
     page = lab_page
-    run_notebook(page, [
-        "import numpy as np, rai_widget as rw\n"
-        "def bag_of_words(texts):\n"
-        "    counts = np.array([t.lower().split().count('excellent') for t in texts], dtype=float)\n"
-        "    p = 1 / (1 + np.exp(-(3 * counts - 1)))\n"
-        "    return np.column_stack([1 - p, p])\n"
-        f"texts = {TEXTS!r}\n"
-        "explainer = rw.TextExplainer(bag_of_words, classes=['neg', 'pos'])\n"
-        "exp = explainer.explain(texts, y_true=['pos', 'neg', 'neg', 'pos'])\n"
-        "dash = rw.ExplanationDashboard(exp)",
-        "dash",
-    ])
+    run_notebook(page, LAB_CELLS)
     output = cell_locator(page, 1).locator(".jp-OutputArea")
     output.locator('[data-testid="token"]').first.wait_for(state="visible")
     output.get_by_test_id("tab-cohorts").click()

@@ -105,14 +105,15 @@ def _demo(args) -> int:
             exp = module.run_demo(out, echo=print)
         except ImportError as err:
             extra = getattr(err, "extra", None) or {"tabular": "demo"}.get(name, "demo-full")
-            print(f"skipped: {err}\n  to run it: pip install \"rai-widget[{extra}]\"")
+            hint = "" if "pip install" in str(err) else f"\n  to run it: pip install \"rai-widget[{extra}]\""
+            print(f"skipped: {err}{hint}")
             skipped.append(name)
             continue
-        if isinstance(exp, list):  # several methods on the same images: one report, side by side
-            from rai_widget import ExplanationDashboard
+        from rai_widget import ExplanationDashboard
 
-            exp = ExplanationDashboard(exp)
-        report = exp.save_html(out / module.REPORT, title=module.TITLE)
+        # a list is several methods on the same images: one report, side by side
+        cohorts = module.report_cohorts() if hasattr(module, "report_cohorts") else None
+        report = ExplanationDashboard(exp, cohorts=cohorts).save_html(out / module.REPORT, title=module.TITLE)
         print(f"Report: {report.resolve()} (opens in any browser, offline)")
         written.append(report)
     note = f"; skipped: {', '.join(skipped)}" if skipped else ""

@@ -22,6 +22,7 @@ def test_demo_explains_the_mortgage_model_and_saves_it(home, capsys):
     assert "surrogate fidelity on these rows: R^2" in printed
     assert "applicant_black == yes" in printed
     assert (out / "hmda_report.html").exists()
+    assert '"name": "model errors"' in (out / "hmda_report.html").read_text()  # the report opens with the cohorts
     exp = rw.load(out / "hmda_explanation.npz")
     assert exp.output_names == ["no", "yes"]
     assert exp.fidelity["agreement"] > 0.95
@@ -99,6 +100,6 @@ def test_demo_skips_a_demo_whose_packages_are_missing_and_says_how_to_add_them(h
     assert main(["demo", "--out", str(out), "--only", "tabular", "text"]) == 3
     printed = capsys.readouterr().out
     assert "skipped: the text demo needs torch and transformers" in printed
-    assert 'pip install "rai-widget[demo-full]"' in printed
+    assert '\n  to run it: pip install "rai-widget[demo-full]"' in printed  # the error did not say how
     assert "1 report(s) written" in printed and "skipped: text" in printed
     assert (out / "hmda_report.html").exists()

@@ -2,7 +2,8 @@
 
 Each demo module has ``run_demo(out_dir, echo=print)`` (prints what it finds, saves the explanation
 in ``out_dir`` and returns it, or a list of explanations of the same images to show side by side), a
-``TITLE`` for its report, a ``REPORT`` file name, and ``EXTRA``, the pip extra whose packages it needs.
+``TITLE`` for its report, a ``REPORT`` file name, ``EXTRA``, the pip extra whose packages it needs, and
+optionally ``report_cohorts()``, the cohorts its report opens with.
 Trained weights ship in ``rai_widget/demos/data`` so nothing is downloaded and nothing is retrained
 on a user's machine; each module can retrain them.
 """

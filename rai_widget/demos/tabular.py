@@ -64,6 +64,15 @@ def train_loan_model(X: pd.DataFrame, y: pd.Series):
     return model.fit(X, y)
 
 
+def report_cohorts():
+    """The cohorts the demo compares, also saved in its report."""
+    import rai_widget as rw
+
+    return [rw.Cohort("applicant_black == yes", [rw.Filter("applicant_black", "==", "yes")]),
+            rw.Cohort("applicant_black == no", [rw.Filter("applicant_black", "==", "no")]),
+            rw.Cohort("model errors", [rw.Filter("correct", "==", False)])]
+
+
 def run_demo(out_dir: Path, echo=print):
     from sklearn.model_selection import train_test_split
 
@@ -89,8 +98,7 @@ def run_demo(out_dir: Path, echo=print):
     for name, value in imp.head(8).items():
         echo(f"  {name:<{width}}  {value:6.3f}  {'#' * int(round(40 * value / imp.iloc[0]))}")
 
-    cohorts = [rw.Cohort("applicant_black == yes", [rw.Filter("applicant_black", "==", "yes")]),
-               rw.Cohort("applicant_black == no", [rw.Filter("applicant_black", "==", "no")])]
+    cohorts = report_cohorts()[:2]
     echo("\nCohorts:")
     for cohort in cohorts:
         mask = cohort.mask(exp)

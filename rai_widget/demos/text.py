@@ -259,6 +259,17 @@ def train_head(corpus: pd.DataFrame | None = None, seed: int = 0, head_path: Pat
 
 # --- the demo -----------------------------------------------------------------------------------
 
+def report_cohorts():
+    """The cohorts the demo compares, also saved in its report."""
+    import rai_widget as rw
+
+    return [
+        rw.Cohort("misclassified", [rw.Filter("correct", "==", False)]),
+        rw.Cohort("long snippets (25+ words)", [rw.Filter("length", ">=", 25)]),
+        rw.Cohort("mentions 'film'", [rw.Filter("tokens", "contains", "film")]),
+    ]
+
+
 def run_demo(out_dir: Path, echo=print, n_texts: int | None = None):
     """Explain `n_texts` (default N_TEXTS) held-out snippets, print what stands out, save the explanation."""
     import rai_widget as rw
@@ -292,11 +303,7 @@ def run_demo(out_dir: Path, echo=print, n_texts: int | None = None):
         top = table.sort_values("mean", ascending=False, kind="stable").head(6)
         echo(f"  {name:<7} " + ", ".join(f"{t} {m:+.2f}" for t, m in zip(top["token"], top["mean"], strict=True)))
 
-    cohorts = [
-        rw.Cohort("misclassified", [rw.Filter("correct", "==", False)]),
-        rw.Cohort("long snippets (25+ words)", [rw.Filter("length", ">=", 25)]),
-        rw.Cohort("mentions 'film'", [rw.Filter("tokens", "contains", "film")]),
-    ]
+    cohorts = report_cohorts()
     echo("\nCohorts:")
     for cohort in cohorts:
         mask = cohort.mask(exp)

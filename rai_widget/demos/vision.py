@@ -113,6 +113,14 @@ def top_overlap(a, b, share: float = 0.1) -> float:
     return len(np.intersect1d(top_a, top_b)) / k
 
 
+def report_cohorts():
+    """Cohorts saved in the demo's report: the model's unsure and wrong predictions."""
+    import rai_widget as rw
+
+    return [rw.Cohort("unsure", [rw.Filter("confidence", "<", 0.6)]),
+            rw.Cohort("wrong", [rw.Filter("correct", "==", False)])]
+
+
 def run_demo(out_dir: Path, echo=print, photos=None, n_steps: int = 32):
     """Explain the model's prediction on each photo with Integrated Gradients, Grad-CAM and Guided
     Grad-CAM; print predictions, IG's completeness and where the methods agree; save the three

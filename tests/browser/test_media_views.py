@@ -388,3 +388,74 @@ def test_image_view_cohort_editor_reaches_the_kernel(lab_page, run_notebook, run
     expect(view.get_by_test_id("image-count")).to_have_text("3 of 10 images")
     assert not page.rw_dialogs and not [e for e in page.rw_errors if "pageerror" in e], page.rw_errors
     screenshot(page, "image_view_lab", view)
+
+
+DETECTION_LAB_SETUP = [
+    "import numpy as np, rai_widget as rw\n"
+    "def detector(images):  # the bright square in each half of the image, if any\n"
+    "    out = []\n"
+    "    for im in images:\n"
+    "        g = im.mean(2)\n"
+    "        boxes, scores, labels = [], [], []\n"
+    "        for label, x0 in enumerate((0, 32)):\n"
+    "            ys, xs = np.nonzero(g[:, x0:x0 + 32] > 100)\n"
+    "            if len(xs):\n"
+    "                boxes.append([x0 + xs.min(), ys.min(), x0 + xs.max() + 1, ys.max() + 1])\n"
+    "                scores.append(float(g[ys, x0 + xs].mean() / 255)); labels.append(label)\n"
+    "        out.append({'boxes': np.array(boxes, float).reshape(-1, 4), 'scores': np.array(scores),\n"
+    "                    'labels': np.array(labels, int)})\n"
+    "    return out\n"
+    "scenes = np.full((5, 64, 64, 3), 20, dtype=np.uint8)\n"
+    "for k in range(5):\n"
+    "    scenes[k, 10:24, 6:20] = 150 + 20 * k\n"
+    "    if k % 2 == 0:\n"
+    "        scenes[k, 30:44, 40:54] = 240\n"
+    "exp = rw.DetectionExplainer(detector, classes=['left', 'right'], num_masks=60, mask_res=(4, 4)).explain(scenes)\n"
+    "dash = rw.ExplanationDashboard(exp)",
+    "dash",
+]
+
+
+def test_detection_view_cohort_editor_reaches_the_kernel(lab_page, run_notebook, run_cell, cell_locator):
+    """A cohort built in the detection view's editor arrives in dash.cohorts and selects the kernel's rows;
+    a clicked image becomes dash.selected_rows; a cohort set from Python filters the view."""
+    from kernel_io import kernel_json, wait_for_kernel
+    from playwright.sync_api import expect
+
+    page = lab_page
+    run_notebook(page, DETECTION_LAB_SETUP)
+    output = cell_locator(page, 1).locator(".jp-OutputArea")
+    view = output.get_by_test_id("detection-view")
+    view.wait_for(state="visible")
+    thumbs = view.get_by_test_id("image-thumb")
+    thumbs.nth(3).click()
+    i = int(thumbs.nth(3).get_attribute("data-index"))
+    assert wait_for_kernel(run_cell, page, "dash.selected_rows", lambda v: v == [i]) == [i]
+
+    want = {"name": "two objects", "combine": "all", "filters": [{"column": "detections", "op": ">=", "value": 2}]}
+    view.get_by_test_id("tab-cohorts").click()
+    editor = view.get_by_test_id("cohort-editor")
+    editor.get_by_test_id("cohort-new").click()
+    name = editor.get_by_test_id("cohort-name")
+    name.fill("")
+    name.press_sequentially("two objects")  # real keys: Lab's command-mode shortcuts must not take them
+    editor.get_by_test_id("filter-add").click()
+    row = editor.get_by_test_id("filter-row").first
+    row.get_by_test_id("filter-column").select_option("detections")
+    row.get_by_test_id("filter-op").select_option(">=")
+    row.get_by_test_id("filter-value").fill("2")
+    expected = kernel_json(run_cell, page, f"rw.Cohort.from_json({want!r}).mask(exp).tolist()")
+    assert expected == [True, False, True, False, True]  # the scenes with a second square
+    expect(editor.get_by_test_id("cohort-draft-count")).to_have_text("3 of 5 rows")
+    editor.get_by_test_id("cohort-save").click()
+    cohorts = wait_for_kernel(run_cell, page, "[c.to_json() for c in dash.cohorts]", lambda cs: want in cs)
+    assert cohorts == [{"name": "All data", "combine": "all", "filters": []}, want]
+    assert kernel_json(run_cell, page, "dash.active_cohort") == "two objects"
+    view.get_by_test_id("tab-images").click()
+    expect(view.get_by_test_id("image-count")).to_have_text("3 of 5 images")
+    assert sorted(int(t.get_attribute("data-index")) for t in thumbs.all()) == [0, 2, 4]
+
+    run_cell(page, "dash.cohorts = dash.cohorts + [rw.Cohort('first two', [rw.Filter('index', '<', 2)])]\n"
+                   "dash.active_cohort = 'first two'")
+    expect(view.get_by_test_id("image-count")).to_have_text("2 of 5 images")
+    assert not page.rw_dialogs and not [e for e in page.rw_errors if "pageerror" in e], page.rw_errors

@@ -28,6 +28,14 @@ export type Column =
   | { kind: "category"; codes: Int32Array; categories: string[] } // code -1 = missing
   | { kind: "bool"; values: Uint8Array }; // 1 = true, 0 = false, anything else = missing
 
+/** How row i of a column reads to people ("missing" for a missing value; "" for no column). */
+export function labelOf(col: Column | null, i: number): string {
+  if (!col) return "";
+  if (col.kind === "category") return col.codes[i] >= 0 ? col.categories[col.codes[i]] : "missing";
+  if (col.kind === "number") return Number.isNaN(col.values[i]) ? "missing" : Number(col.values[i].toPrecision(5)).toString();
+  return col.values[i] === 1 ? "true" : col.values[i] === 0 ? "false" : "missing";
+}
+
 /** Each text's tokens (a text explanation's `tokens` column): text i's are tokens[offsets[i] .. offsets[i + 1]). */
 export interface TokensColumn {
   kind: "tokens";

@@ -2,8 +2,10 @@
 // attribution / saliency map over an image on a canvas. The colour mapping is pure functions
 // (unit-tested in tests/js/media.test.ts); only drawOverlay and the loaders touch the DOM.
 import { decodeArray, NDArray, WireArray } from "./arrays";
-import type { Column } from "./cohorts";
-import { fmt, h, option } from "./dom";
+import { type Column, labelOf } from "./cohorts";
+
+export { labelOf };
+import { h, option } from "./dom";
 
 /** An image as Python sends it: PNG bytes, or (without Pillow) a raw uint8 (H, W[, C]) array. */
 export type WireImage = { png: DataView | ArrayBuffer | Uint8Array } | WireArray;
@@ -115,12 +117,6 @@ export function decodeColumn(w: WireColumn): Column {
   return { kind: "category", codes: decodeArray(w.codes).data as Int32Array, categories: w.categories };
 }
 
-export function labelOf(col: Column | null, i: number): string {
-  if (!col) return "";
-  if (col.kind === "category") return col.codes[i] >= 0 ? col.categories[col.codes[i]] : "missing";
-  if (col.kind === "number") return Number.isNaN(col.values[i]) ? "missing" : fmt(col.values[i], 5);
-  return col.values[i] === 1 ? "true" : "false";
-}
 
 /** The map of one method and target: image maps travel as (m, t, mh, mw) float32, one array per image. */
 export function mapSlice(m: NDArray, method: number, target: number): Float32Array {
@@ -236,6 +232,27 @@ export function loadImage(wire: WireImage): Promise<CanvasImageSource> {
     img.onerror = () => reject(new Error("could not decode an image"));
     img.src = imageUrl(wire);
   });
+}
+
+/** Paints image i of `images` once decoded, for one canvas: the last decoded image is kept for redraws, and a
+ * decode overtaken by a newer request is dropped. A failed decode paints null (the view draws a placeholder). */
+export function imagePainter(images: WireImage[]): (i: number, paint: (img: CanvasImageSource | null) => void) => void {
+  let loaded: { i: number; img: CanvasImageSource } | null = null;
+  let token = 0;
+  return (i, paint) => {
+    if (loaded && loaded.i === i) return paint(loaded.img);
+    const t = ++token;
+    loadImage(images[i]).then(
+      (img) => {
+        if (t !== token) return;
+        loaded = { i, img };
+        paint(img);
+      },
+      () => {
+        if (t === token) paint(null);
+      },
+    );
+  };
 }
 
 /** Draw the image scaled to the canvas size, then the map (stretched over the image) on top. */

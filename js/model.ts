@@ -1,6 +1,6 @@
 // The tabular explanation as the view holds it: decoded arrays and accessors.
 import { decodeArray, WireArray } from "./arrays";
-import type { Column } from "./cohorts";
+import { type Column, labelOf } from "./cohorts";
 
 export interface TabularMeta {
   feature_names: string[];
@@ -112,9 +112,7 @@ export class TabularData {
   }
 
   labelOf(col: Column, i: number): string {
-    if (col.kind === "category") return col.codes[i] >= 0 ? col.categories[col.codes[i]] : "missing";
-    if (col.kind === "number") return Number.isNaN(col.values[i]) ? "missing" : Number(col.values[i].toPrecision(5)).toString();
-    return col.values[i] === 1 ? "true" : col.values[i] === 0 ? "false" : "missing";
+    return labelOf(col, i);
   }
 
   /** The columns cohorts filter on, as cohorts.ts expects them (built once). */

@@ -1,7 +1,7 @@
 // The text explanation as the view holds it (see rai_widget/widget.py _text_payload), its colour
 // scale and the token aggregation over a cohort. Pure functions, no DOM.
 import { decodeArray, WireArray } from "./arrays";
-import type { CohortColumn, Column } from "./cohorts";
+import { type CohortColumn, type Column, labelOf } from "./cohorts";
 
 export interface TextMeta {
   output_names: string[];
@@ -99,9 +99,7 @@ export class TextData {
   }
 
   labelOf(col: Column, i: number): string {
-    if (col.kind === "category") return col.codes[i] >= 0 ? col.categories[col.codes[i]] : "missing";
-    if (col.kind === "number") return Number.isNaN(col.values[i]) ? "missing" : Number(col.values[i].toPrecision(5)).toString();
-    return col.values[i] === 1 ? "true" : col.values[i] === 0 ? "false" : "missing";
+    return labelOf(col, i);
   }
 
   /** Cohort columns, as rai_widget/explanations.py TextExplanation._special_columns names them. */

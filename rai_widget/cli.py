@@ -93,6 +93,7 @@ def _explain(args) -> int:
 
 
 def _demo(args) -> int:
+    from rai_widget import ExplanationDashboard
     from rai_widget.demos import DEMOS, demo_module
 
     out = Path(args.out)
@@ -109,8 +110,6 @@ def _demo(args) -> int:
             print(f"skipped: {err}{hint}")
             skipped.append(name)
             continue
-        from rai_widget import ExplanationDashboard
-
         # a list is several methods on the same images: one report, side by side
         cohorts = module.report_cohorts() if hasattr(module, "report_cohorts") else None
         report = ExplanationDashboard(exp, cohorts=cohorts).save_html(out / module.REPORT, title=module.TITLE)

@@ -14,7 +14,7 @@ import {
   DEFAULT_OVERLAY,
   detectionColumns,
   drawOverlay,
-  loadImage,
+  imagePainter,
   mediaStoreData,
   OverlayOptions,
   WireColumn,
@@ -135,8 +135,7 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
   root.appendChild(el);
   cohortSelect.addEventListener("change", () => store.update({ active: cohortSelect.value }));
 
-  let loaded: { i: number; img: CanvasImageSource } | null = null;
-  let token = 0;
+  const paintImage = imagePainter(arrays.images);
   let geometry = { sx: 1, sy: 1 };
 
   const visible = () => visibleDetections(meta.detections[selected] ?? [], threshold);
@@ -193,16 +192,7 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
     if (canvas.width !== dw) canvas.width = dw;
     if (canvas.height !== dh) canvas.height = dh;
     geometry = { sx: dw / iw, sy: dh / ih };
-    const have = loaded;
-    if (have && have.i === i) paint(have.img);
-    else {
-      const t = ++token;
-      loadImage(arrays.images[i]).then((img) => {
-        if (t !== token) return;
-        loaded = { i, img };
-        paint(img);
-      }, () => paint(null));
-    }
+    paintImage(i, paint);
   }
 
   function drawList() {

@@ -18,7 +18,7 @@ import {
   imageColumns,
   imageUrl,
   labelOf,
-  loadImage,
+  imagePainter,
   classesPresent,
   mapSlice,
   mediaStoreData,
@@ -242,8 +242,7 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
     return clipValue([mapSlice(maps[i], j, t)], o.sign, o.clip);
   };
 
-  let loaded: { i: number; img: CanvasImageSource } | null = null;
-  let drawToken = 0;
+  const paintImage = imagePainter(arrays.images);
   const drawDetail = () => {
     const i = selected();
     detail.hidden = i === null;
@@ -266,16 +265,7 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
         o.canvas.dataset.drawn = String(i);
       });
     };
-    const have = loaded;
-    if (have && have.i === i) paint(have.img);
-    else {
-      const token = ++drawToken;
-      loadImage(arrays.images[i]).then((img) => {
-        if (token !== drawToken) return;
-        loaded = { i, img };
-        paint(img);
-      }, () => paint(null));
-    }
+    paintImage(i, paint);
   };
 
   const drawLabels = () => {

@@ -341,6 +341,7 @@ LAB_SETUP = [
 
 
 def test_image_view_cohort_editor_reaches_the_kernel(lab_page, run_notebook, run_cell, cell_locator, screenshot):
+    from cohort_editor import draft_cohort
     from kernel_io import kernel_json, wait_for_kernel
     from playwright.sync_api import expect
 
@@ -359,17 +360,7 @@ def test_image_view_cohort_editor_reaches_the_kernel(lab_page, run_notebook, run
     conf = kernel_json(run_cell, page, "sorted(exps[0].cohort_columns()['confidence'].round(4).tolist())")
     cut = conf[len(conf) // 2]
     want = {"name": "unsure", "combine": "all", "filters": [{"column": "confidence", "op": "<", "value": cut}]}
-    view.get_by_test_id("tab-cohorts").click()
-    editor = view.get_by_test_id("cohort-editor")
-    editor.get_by_test_id("cohort-new").click()
-    name = editor.get_by_test_id("cohort-name")
-    name.fill("")
-    name.press_sequentially("unsure")  # real keys: Lab's command-mode shortcuts must not take them
-    editor.get_by_test_id("filter-add").click()
-    row = editor.get_by_test_id("filter-row").first
-    row.get_by_test_id("filter-column").select_option("confidence")
-    row.get_by_test_id("filter-op").select_option("<")
-    row.get_by_test_id("filter-value").fill(str(cut))
+    editor = draft_cohort(view, "unsure", "confidence", "<", str(cut))
     expected = kernel_json(run_cell, page, f"rw.Cohort.from_json({want!r}).mask(exps[0]).tolist()")
     expect(editor.get_by_test_id("cohort-draft-count")).to_have_text(f"{sum(expected)} of 10 rows")
     editor.get_by_test_id("cohort-save").click()
@@ -419,6 +410,7 @@ DETECTION_LAB_SETUP = [
 def test_detection_view_cohort_editor_reaches_the_kernel(lab_page, run_notebook, run_cell, cell_locator):
     """A cohort built in the detection view's editor arrives in dash.cohorts and selects the kernel's rows;
     a clicked image becomes dash.selected_rows; a cohort set from Python filters the view."""
+    from cohort_editor import draft_cohort
     from kernel_io import kernel_json, wait_for_kernel
     from playwright.sync_api import expect
 
@@ -433,17 +425,7 @@ def test_detection_view_cohort_editor_reaches_the_kernel(lab_page, run_notebook,
     assert wait_for_kernel(run_cell, page, "dash.selected_rows", lambda v: v == [i]) == [i]
 
     want = {"name": "two objects", "combine": "all", "filters": [{"column": "detections", "op": ">=", "value": 2}]}
-    view.get_by_test_id("tab-cohorts").click()
-    editor = view.get_by_test_id("cohort-editor")
-    editor.get_by_test_id("cohort-new").click()
-    name = editor.get_by_test_id("cohort-name")
-    name.fill("")
-    name.press_sequentially("two objects")  # real keys: Lab's command-mode shortcuts must not take them
-    editor.get_by_test_id("filter-add").click()
-    row = editor.get_by_test_id("filter-row").first
-    row.get_by_test_id("filter-column").select_option("detections")
-    row.get_by_test_id("filter-op").select_option(">=")
-    row.get_by_test_id("filter-value").fill("2")
+    editor = draft_cohort(view, "two objects", "detections", ">=", "2")
     expected = kernel_json(run_cell, page, f"rw.Cohort.from_json({want!r}).mask(exp).tolist()")
     assert expected == [True, False, True, False, True]  # the scenes with a second square
     expect(editor.get_by_test_id("cohort-draft-count")).to_have_text("3 of 5 rows")

@@ -149,6 +149,7 @@ LAB_CELLS = [
     "dash",
 ]
 
+
 def test_text_view_in_jupyterlab_syncs_selection(lab_page, run_notebook, run_cell, cell_locator, screenshot):
     page = lab_page
     run_notebook(page, LAB_CELLS)

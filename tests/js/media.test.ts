@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { aboveMinimum, detectionAt, visibleDetections } from "../../js/views/detectionView";
-import { applySign, clipValue, colorAt, DEFAULT_OVERLAY, overlayPixels, percentile } from "../../js/media";
+import { applySign, clipValue, colorAt, DEFAULT_OVERLAY, imagePainter, labelOf, overlayPixels, percentile } from "../../js/media";
 
 describe("colour maps", () => {
   it("diverging red/blue: blue below zero, white at zero, red above", () => {
@@ -88,5 +88,32 @@ describe("detection helpers", () => {
   });
   it("saliency is shown above its floor", () => {
     expect(Array.from(aboveMinimum(Float32Array.from([0.3, 0.5, 0.4])))).toEqual([0, expect.closeTo(0.2), expect.closeTo(0.1)]);
+  });
+});
+
+describe("imagePainter", () => {
+  const image = (w: number) => ({ view: new DataView(new Uint8Array(w * 2 * 3).buffer), dtype: "uint8", shape: [2, w, 3] });
+  const widthOf = (img: CanvasImageSource | null) => (img as HTMLCanvasElement | null)?.width ?? -1;
+
+  it("paints only the latest request, and repaints the last image from its cache", async () => {
+    const painter = imagePainter([image(3), image(5)]);
+    const painted: number[] = [];
+    painter(0, (img) => painted.push(widthOf(img)));
+    painter(1, (img) => painted.push(widthOf(img))); // overtakes image 0 before it is decoded
+    await new Promise((r) => setTimeout(r, 0));
+    expect(painted).toEqual([5]);
+    painter(1, (img) => painted.push(widthOf(img))); // cached: painted at once, no decode
+    expect(painted).toEqual([5, 5]);
+  });
+});
+
+describe("labelOf", () => {
+  it("reads every column kind, with missing values said so", () => {
+    expect(labelOf({ kind: "category", codes: new Int32Array([1, -1]), categories: ["a", "<b>"] }, 0)).toBe("<b>");
+    expect(labelOf({ kind: "category", codes: new Int32Array([1, -1]), categories: ["a", "<b>"] }, 1)).toBe("missing");
+    expect(labelOf({ kind: "number", values: new Float32Array([0.123456, NaN]) }, 0)).toBe("0.12346");
+    expect(labelOf({ kind: "number", values: new Float32Array([0.123456, NaN]) }, 1)).toBe("missing");
+    expect([0, 1, 2].map((i) => labelOf({ kind: "bool", values: new Uint8Array([1, 0, 255]) }, i))).toEqual(["true", "false", "missing"]);
+    expect(labelOf(null, 0)).toBe("");
   });
 });

@@ -28,14 +28,14 @@ from rai_widget.explanations import ImageExplanation
 # Each method's parameters and their defaults; anything else is an error that lists these.
 METHODS: dict[str, dict] = {
     "integrated_gradients": {"baseline": "black", "n_steps": 50, "internal_batch_size": 6,
-                             "integration": "gausslegendre"},
+                             "integration": "gausslegendre", "fold_batchnorm": True},
     "guided_backprop": {},
     "gradcam": {"relu_attributions": True, "interpolate_mode": "bilinear"},
     "guided_gradcam": {"interpolate_mode": "nearest"},
     # XRAI as in PAIR's reference: IG from a black and a white baseline, averaged, max over channels.
     "xrai": {"baselines": ("black", "white"), "n_steps": 50, "internal_batch_size": 6, "algorithm": "full",
-             "integration": "gausslegendre", "scales": (50, 100, 150, 250, 500, 1200), "sigma": 0.8,
-             "min_size": 150, "dilation_radius": 5, "min_pixel_diff": 50},
+             "integration": "gausslegendre", "fold_batchnorm": True, "scales": (50, 100, 150, 250, 500, 1200),
+             "sigma": 0.8, "min_size": 150, "dilation_radius": 5, "min_pixel_diff": 50},
     "shap": {"baseline": "blur", "max_evals": 500},
 }
 BATCHED_METHODS = ("guided_backprop", "gradcam", "guided_gradcam")  # one backward pass: batched across images
@@ -202,7 +202,10 @@ class ImageExplainer:
         integrated_gradients: ``baseline`` ("black", "blur", "white" or an (H, W, C) image),
         ``n_steps``, ``internal_batch_size`` (path points per forward/backward pass; 6 was fastest on
         CPU, where larger ones fall out of cache: raise it on a GPU),
-        ``integration`` (captum's ``method``). xrai: ``baselines`` (a list of those),
+        ``integration`` (captum's ``method``), ``fold_batchnorm`` (run the path points through a
+        twin of the model with its eval batch norms folded into the convolutions: the same function,
+        about 30% faster; the twin is checked against the model and skipped when it differs or the
+        model cannot be traced; False uses the model as it is). xrai: ``baselines`` (a list of those),
         ``algorithm`` ("full" or "fast") and the segmentation settings. shap: ``baseline``
         (what masked pixels become), ``max_evals``.
 
@@ -261,6 +264,20 @@ class ImageExplainer:
 
     def _device(self):
         return next(self.model.parameters()).device if any(True for _ in self.model.parameters()) else "cpu"
+
+    def _path_model(self, example):
+        """The model with its batch norms folded (see ``_fold``), rebuilt when its weights change."""
+        import torch
+
+        from rai_widget.explainers._fold import folded_twin
+
+        state = [self.model.training] + [(id(t), t._version) for t in (*self.model.parameters(),
+                                                                        *self.model.buffers())]
+        if getattr(self, "_twin_state", None) != state or self._twin_shape != tuple(example.shape[1:]):
+            with torch.no_grad():
+                self._twin = folded_twin(self.model, example)
+            self._twin_state, self._twin_shape = state, tuple(example.shape[1:])
+        return self._twin
 
     def _scores(self, inputs: list, expect: int | None = None) -> np.ndarray:
         """(n, k) float64 model outputs for model-space inputs, in batches of inputs of the same shape."""
@@ -356,8 +373,9 @@ class ImageExplainer:
                 # NHWC: oneDNN's CPU convolutions run about twice as fast on channels-last batches (measured on
                 # EfficientNet-Lite0: 0.65 s instead of 1.2 s per 224 px image at 50 steps); same values
                 inputs, baselines = (v.contiguous(memory_format=torch.channels_last) for v in (inputs, baselines))
+            model = self._path_model(inputs[:1]) if p["fold_batchnorm"] else self.model
             with _FrozenParams(self.model):
-                a = IntegratedGradients(self.model).attribute(
+                a = IntegratedGradients(model).attribute(
                     inputs, baselines=baselines, target=targets * nb, n_steps=int(p["n_steps"]),
                     internal_batch_size=batch, method=p["integration"])
             a = a.detach().reshape(nb, t, *x.shape).mean(0).cpu().numpy()

@@ -41,7 +41,7 @@ class BNNet(nn.Module):
         with torch.no_grad():  # trained-looking statistics, so folding really changes the weights
             for bn in (self.bn1, self.bn2, self.bn3, self.bn4):
                 bn.running_mean.uniform_(-0.5, 0.5)
-                bn.running_var.uniform_(0.2, 3.0)
+                bn.running_var.uniform_(0.01, 0.2)
                 bn.weight.uniform_(0.5, 2.0)
                 bn.bias.uniform_(-0.3, 0.3)
         self.eval()
@@ -51,7 +51,7 @@ class BNNet(nn.Module):
         h = F.softplus(self.bn2(self.conv2(self.pad2(h))))
         h = torch.tanh(self.bn3(self.conv3(h)))
         h = F.softplus(self.bn4(self.conv4(h)))
-        return self.head(h.mean(dim=(2, 3)))
+        return self.head(h.amax(dim=(2, 3)))
 
 
 class Untraceable(BNNet):
@@ -68,7 +68,7 @@ def images():
 
 
 def batch(images):
-    return torch.as_tensor(images.transpose(0, 3, 1, 2).astype(np.float32) / 255)
+    return torch.as_tensor(np.ascontiguousarray(images.transpose(0, 3, 1, 2), dtype=np.float32) / 255)
 
 
 def module_types(twin):
@@ -89,13 +89,14 @@ def test_folds_every_batch_norm_and_keeps_the_function_and_its_gradient(images):
     np.testing.assert_allclose(gt, gw, rtol=1e-4, atol=1e-6 * float(gw.abs().max()))
 
 
-@pytest.mark.parametrize("method", ["integrated_gradients", "xrai"])
+@pytest.mark.parametrize("method", ["integrated_gradients", "xrai", "shap"])
 def test_attributions_with_and_without_folding_agree(images, method):
     model = BNNet()
-    fast = rw.ImageExplainer(model, method, n_steps=16)
+    params = {"max_evals": 200, "baseline": "black"} if method == "shap" else {"n_steps": 16}
+    fast = rw.ImageExplainer(model, method, **params)
     exp = fast.explain(images, targets=1)
-    plain = rw.ImageExplainer(model, method, n_steps=16, fold_batchnorm=False).explain(images, targets=1)
-    assert fast._twin is not model  # the folded twin really ran
+    plain = rw.ImageExplainer(model, method, fold_batchnorm=False, **params).explain(images, targets=1)
+    assert fast._fast[0] is not model  # the folded twin really ran
     scale = np.abs(plain.attributions).max()
     np.testing.assert_allclose(exp.attributions, plain.attributions, rtol=1e-4, atol=1e-5 * scale)
     assert exp.params["fold_batchnorm"] is True
@@ -150,3 +151,31 @@ def test_models_that_cannot_be_folded_safely_run_as_they_are(images, monkeypatch
     real = _fold.fuse_conv_bn_weights
     monkeypatch.setattr(_fold, "fuse_conv_bn_weights", lambda *a: tuple(t * 1.01 for t in real(*a)))
     assert folded_twin(wrong, x) is wrong
+
+
+class Flat(nn.Module):
+    """Views its input as rows, which a channels-last batch does not allow."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.head = nn.Linear(3 * 24 * 24, 3)
+
+    def forward(self, x):
+        return self.head(torch.tanh(x.view(x.shape[0], -1)))
+
+
+@pytest.mark.parametrize("method", ["integrated_gradients", "xrai", "shap"])
+def test_a_model_that_views_its_input_gets_contiguous_batches(images, method):
+    model = Flat()
+    params = {"max_evals": 100} if method == "shap" else {"n_steps": 8}
+    ex = rw.ImageExplainer(model, method, **params)
+    exp = ex.explain(images, targets=2)
+    assert ex._fast == (model, False)  # no batch norm to fold, no channels-last
+    if method == "integrated_gradients":
+        import captum.attr
+
+        ref = captum.attr.IntegratedGradients(model).attribute(batch(images), target=2, n_steps=8).sum(1)
+        np.testing.assert_allclose(exp.attributions, ref.detach().numpy(), rtol=1e-4,
+                                   atol=1e-6 * float(ref.abs().max()))
+    assert np.abs(exp.attributions).max() > 0

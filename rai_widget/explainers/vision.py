@@ -36,7 +36,7 @@ METHODS: dict[str, dict] = {
     "xrai": {"baselines": ("black", "white"), "n_steps": 50, "internal_batch_size": 6, "algorithm": "full",
              "integration": "gausslegendre", "fold_batchnorm": True, "scales": (50, 100, 150, 250, 500, 1200),
              "sigma": 0.8, "min_size": 150, "dilation_radius": 5, "min_pixel_diff": 50},
-    "shap": {"baseline": "blur", "max_evals": 500},
+    "shap": {"baseline": "blur", "max_evals": 500, "fold_batchnorm": True},
 }
 BATCHED_METHODS = ("guided_backprop", "gradcam", "guided_gradcam")  # one backward pass: batched across images
 COMMON_PARAMS = {"batch_size": 4}  # images per forward pass (model outputs, SHAP's masked images)
@@ -207,7 +207,7 @@ class ImageExplainer:
         about 30% faster; the twin is checked against the model and skipped when it differs or the
         model cannot be traced; False uses the model as it is). xrai: ``baselines`` (a list of those),
         ``algorithm`` ("full" or "fast") and the segmentation settings. shap: ``baseline``
-        (what masked pixels become), ``max_evals``.
+        (what masked pixels become), ``max_evals``, ``fold_batchnorm`` (for its masked images).
 
     Example
     -------
@@ -265,22 +265,34 @@ class ImageExplainer:
     def _device(self):
         return next(self.model.parameters()).device if any(True for _ in self.model.parameters()) else "cpu"
 
-    def _path_model(self, example):
-        """The model with its batch norms folded (see ``_fold``), rebuilt when its weights change."""
+    def _fast_model(self, example):
+        """(model, channels_last) for many passes over batches shaped like ``example`` (1, C, h, w): the
+        twin with the batch norms folded when ``fold_batchnorm`` allows (see ``_fold``), and whether it
+        takes channels-last batches (oneDNN's CPU convolutions run them about twice as fast; a model that
+        ``.view()``s its input cannot take them). Rebuilt when the model's weights change."""
         import torch
 
         from rai_widget.explainers._fold import folded_twin
 
-        state = [self.model.training] + [(id(t), t._version) for t in (*self.model.parameters(),
-                                                                        *self.model.buffers())]
-        if getattr(self, "_twin_state", None) != state or self._twin_shape != tuple(example.shape[1:]):
+        state = [self.model.training, tuple(example.shape[1:])] + [
+            (id(t), t._version) for t in (*self.model.parameters(), *self.model.buffers())]
+        if getattr(self, "_fast_state", None) != state:
             with torch.no_grad():
-                self._twin = folded_twin(self.model, example)
-            self._twin_state, self._twin_shape = state, tuple(example.shape[1:])
-        return self._twin
+                model = folded_twin(self.model, example) if self.params.get("fold_batchnorm") else self.model
+            channels_last = False
+            if example.device.type == "cpu":
+                try:
+                    with torch.inference_mode():
+                        model(example.contiguous(memory_format=torch.channels_last))
+                    channels_last = True
+                except RuntimeError:
+                    pass
+            self._fast, self._fast_state = (model, channels_last), state
+        return self._fast
 
-    def _scores(self, inputs: list, expect: int | None = None) -> np.ndarray:
-        """(n, k) float64 model outputs for model-space inputs, in batches of inputs of the same shape."""
+    def _scores(self, inputs: list, expect: int | None = None, fast: bool = False) -> np.ndarray:
+        """(n, k) float64 model outputs for model-space inputs, in batches of inputs of the same shape
+        (``fast``: through ``_fast_model``, for the many masked images of SHAP)."""
         bs = int(self.params["batch_size"])
         out: list = [None] * len(inputs)
         by_shape: dict = {}
@@ -292,8 +304,12 @@ class ImageExplainer:
                 if self.is_torch:
                     import torch
 
+                    xb, model = torch.stack([inputs[i] for i in chunk]).to(self._device()), self.model
+                    if fast:
+                        model, channels_last = self._fast_model(xb[:1])
+                        xb = xb.contiguous(memory_format=torch.channels_last) if channels_last else xb
                     with torch.inference_mode():
-                        y = self.model(torch.stack([inputs[i] for i in chunk]).to(self._device()))
+                        y = model(xb)
                     y = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else y
                 else:
                     y = self.model(np.stack([np.asarray(inputs[i]) for i in chunk]))
@@ -369,11 +385,10 @@ class ImageExplainer:
             inputs = xs.repeat(nb, 1, 1, 1)
             baselines = base.repeat_interleave(t, dim=0)
             batch = max(int(p["internal_batch_size"]), len(inputs))
-            if inputs.device.type == "cpu":
-                # NHWC: oneDNN's CPU convolutions run about twice as fast on channels-last batches (measured on
-                # EfficientNet-Lite0: 0.65 s instead of 1.2 s per 224 px image at 50 steps); same values
+            model, channels_last = self._fast_model(inputs[:1])
+            if channels_last:
+                # NHWC: measured on EfficientNet-Lite0, 0.65 s instead of 1.2 s per 224 px image at 50 steps
                 inputs, baselines = (v.contiguous(memory_format=torch.channels_last) for v in (inputs, baselines))
-            model = self._path_model(inputs[:1]) if p["fold_batchnorm"] else self.model
             with _FrozenParams(self.model):
                 a = IntegratedGradients(model).attribute(
                     inputs, baselines=baselines, target=targets * nb, n_steps=int(p["n_steps"]),
@@ -427,7 +442,7 @@ class ImageExplainer:
 
         def f(batch: np.ndarray) -> np.ndarray:
             imgs = np.clip(np.round(batch), 0, 255).astype(np.uint8)
-            return self._scores([self._model_input(im) for im in imgs], expect=self._k)
+            return self._scores([self._model_input(im) for im in imgs], expect=self._k, fast=True)
 
         masker = shap.maskers.Image(_baseline_image(self.params["baseline"], image), image.shape)
         explainer = shap.PartitionExplainer(f, masker)

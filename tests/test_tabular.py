@@ -74,6 +74,15 @@ def _assert_additive(exp):
 
 # --- ground truth ------------------------------------------------------------------------------
 
+def test_import_is_quick_lightgbm_and_sklearn_load_on_first_fit():
+    import subprocess
+    import sys
+
+    code = "import sys, rai_widget; print(sorted(m for m in ('lightgbm', 'sklearn') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"  # together 0.7 s of `import rai_widget`
+
+
 def test_known_answer_regression_attributes_only_to_the_used_feature():
     X = RNG.normal(size=(2000, 6))
 

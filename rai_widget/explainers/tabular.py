@@ -9,8 +9,8 @@ and reported (`exp.fidelity`), with a FidelityWarning when it is poor.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import lightgbm as lgb
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -18,6 +18,9 @@ from rai_widget.explainers import _treeshap
 from rai_widget.explainers._model import ModelAdapter
 from rai_widget.explainers._tabular_data import TabularSchema
 from rai_widget.explanations import TabularExplanation, warn_if_poor_fidelity
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 # Shallow trees keep TreeSHAP cheap (its cost grows with trees x leaves x depth). On
 # bench/tabular.py's teacher (smooth effects + interactions, 100k x 30), 100 rounds reached R^2 0.944
@@ -118,6 +121,8 @@ class MimicExplainer:
         return scores
 
     def _fit_surrogate(self, encoded: np.ndarray, target: np.ndarray) -> lgb.Booster:
+        import lightgbm as lgb  # here, not at the top: it brings scikit-learn, 0.7 s of `import rai_widget`
+
         params = dict(self.surrogate_params)
         rounds = int(params.pop("n_estimators", params.pop("num_iterations", 100)))
         params.update(objective="regression", seed=self.random_state, deterministic=True, verbosity=-1)

@@ -52,7 +52,9 @@ export function applySign(v: number, sign: Sign): number {
 }
 
 /** The p-th percentile (0..100, linear interpolation) of |applySign(v)| over finite values; at most
- *  `maxSamples` values are read (evenly strided) so large maps stay fast. 0 when there is nothing. */
+ *  `maxSamples` values are read (evenly strided) so large maps stay fast. When that percentile is 0 but
+ *  the map is not (a sparse map: Grad-CAM after its ReLU, one sign of a mostly one-signed map), the
+ *  percentile of the non-zero values, so what there is stays visible. 0 when there is nothing. */
 export function clipValue(values: ArrayLike<number>[], sign: Sign, p: number, maxSamples = 200_000): number {
   let total = 0;
   for (const v of values) total += v.length;
@@ -66,7 +68,8 @@ export function clipValue(values: ArrayLike<number>[], sign: Sign, p: number, ma
       if (Number.isFinite(v)) sample.push(v);
     }
   }
-  return percentile(sample, p);
+  const value = percentile(sample, p);
+  return value > 0 ? value : percentile(sample.filter((v) => v > 0), p);
 }
 
 /** The p-th percentile (0..100) of numbers, linear interpolation between order statistics. */
@@ -314,8 +317,13 @@ export function createOverlayControls(initial: OverlayOptions, onChange: (o: Ove
   ]);
 }
 
-/** A colour bar (canvas) for the legend: from -scale to +scale (signed) or 0 to scale. */
+/** A colour bar (canvas) for the legend: from -scale to +scale (signed) or 0 to scale; a note instead
+ *  when the map has nothing to draw (scale 0), so an empty overlay is not mistaken for a drawing bug. */
 export function colorBar(opts: OverlayOptions, scale: number, fmt: (v: number) => string): HTMLElement {
+  if (!(scale > 0)) {
+    const text = opts.sign === "positive" || opts.sign === "negative" ? `this map has no ${opts.sign} values` : "this map is zero everywhere";
+    return h("span", { cls: "rw-muted rw-empty-map", testid: "empty-map", text });
+  }
   const canvas = h("canvas", { cls: "rw-colorbar", attrs: { width: "160", height: "10" } });
   const ctx = canvas.getContext("2d");
   if (ctx) {

@@ -441,3 +441,51 @@ def test_detection_view_cohort_editor_reaches_the_kernel(lab_page, run_notebook,
                    "dash.active_cohort = 'first two'")
     expect(view.get_by_test_id("image-count")).to_have_text("2 of 5 images")
     assert not page.rw_dialogs and not [e for e in page.rw_errors if "pageerror" in e], page.rw_errors
+
+
+# --------------------------------------------------------------------------- hundreds of images
+
+
+def test_three_hundred_images_page_through_the_grid(browser, tmp_path):
+    rng = np.random.default_rng(1)
+    images = (rng.random((300, 24, 24, 3)) * 255).astype(np.uint8)
+    classes = ["cat", "dog", "fox"]
+    exp = rw.ImageExplainer(tiny_cnn(), "gradcam", classes=classes).explain(images, y_true=np.array(classes)[
+        np.arange(300) % 3])
+    n_wrong = int((exp.y_pred != exp.y_true).sum())
+    assert 40 < n_wrong < 260  # both sections span several pages
+    path = exp.save_html(tmp_path / "many.html")
+    page, dialogs, errors = _open(browser, path)
+    page.locator('[data-testid="image-view"]').wait_for(state="visible", timeout=15_000)
+    sections = page.locator(".rw-grid-section")
+    wrong, right = sections.nth(0), sections.nth(1)
+    assert wrong.locator(".rw-grid-head").inner_text() == f"Incorrect ({n_wrong})"
+    assert right.locator(".rw-grid-head").inner_text() == f"Correct ({300 - n_wrong})"
+    pages = -(-n_wrong // 40)
+    assert wrong.locator(".rw-pager .rw-muted").inner_text() == f"page 1 of {pages}"
+    thumbs = wrong.locator('[data-testid="image-thumb"]')
+    assert thumbs.count() == 40
+    first_page = thumbs.evaluate_all("els => els.map(e => e.dataset.index)")
+    # thumbnails are decoded images, not placeholders
+    page.wait_for_function("() => Array.from(document.querySelectorAll('.rw-grid-section img'))"
+                           ".filter(i => i.complete && i.naturalWidth > 0).length >= 40", timeout=10_000)
+    wrong.locator(".rw-pager button", has_text="next").click()
+    assert wrong.locator(".rw-pager .rw-muted").inner_text() == f"page 2 of {pages}"
+    second_page = thumbs.evaluate_all("els => els.map(e => e.dataset.index)")
+    assert not set(first_page) & set(second_page)
+    wanted = np.flatnonzero(exp.y_pred != exp.y_true)
+    assert [int(i) for i in first_page + second_page] == list(wanted[: len(first_page) + len(second_page)])
+    # an image on page 2 opens in the detail view, drawn over its own map
+    pick = int(second_page[5])
+    thumbs.nth(5).click()
+    _wait_drawn(page, '[data-testid="image-overlay"]', str(pick))
+    assert page.evaluate("window.rwModel.get('selected_rows')") == [pick]
+    assert str(exp.y_true[pick]) in page.locator('[data-testid="image-labels"]').inner_text()
+    # the colour bar; and where the map has nothing to draw (Grad-CAM has no negative side), a note instead
+    legend = page.locator('[data-testid="method-legend"]')
+    assert exp.attributions[pick].max() > 0 and legend.locator("canvas").count() == 1
+    page.locator('[data-testid="overlay-sign"]').select_option("negative")
+    assert legend.locator('[data-testid="empty-map"]').inner_text() == "this map has no negative values"
+    assert legend.locator("canvas").count() == 0
+    assert not dialogs and not errors, (dialogs, errors)
+    page.close()

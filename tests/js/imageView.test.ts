@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { evaluateCohort } from "../../js/cohorts";
 import { classesPresent, DEFAULT_OVERLAY, detectionColumns, imageColumns, mapSlice, mediaStoreData, methodMaps, panelOptions } from "../../js/media";
-import { displaySize, ImageArrays, ImageMeta, methodsOf, renderImage } from "../../js/views/imageView";
+import { displaySize, ImageArrays, ImageMeta, methodsOf, renderImage, thumbGrid } from "../../js/views/imageView";
 import { renderDetection } from "../../js/views/detectionView";
 import { FakeModel, wire } from "./fixtures";
 
@@ -230,5 +230,53 @@ describe("renderDetection with the cohort editor", () => {
     expect(model.get("selected_rows")).toEqual([2]);
     expect(root.querySelector('[data-testid="detection-list"]')!.textContent).toContain("Image 2");
     cleanup();
+  });
+});
+
+describe("thumbGrid pages hundreds of images", () => {
+  beforeEach(() => {
+    (URL as unknown as { createObjectURL: (b: Blob) => string }).createObjectURL = () => "blob:test";
+  });
+  const png = () => ({ png: new Uint8Array([137, 80, 78, 71]) });
+  const shownIndices = (el: HTMLElement) =>
+    Array.from(el.querySelectorAll<HTMLElement>('[data-testid="image-thumb"]')).map((b) => Number(b.dataset.index));
+  const buttons = (el: HTMLElement) => {
+    const [prev, next] = Array.from(el.querySelectorAll<HTMLButtonElement>(".rw-pager button"));
+    return { prev, next, info: el.querySelector(".rw-pager .rw-muted")!.textContent };
+  };
+
+  it("shows one page of 40 at a time, with prev / next and the page count", () => {
+    const picked: number[] = [];
+    const grid = thumbGrid("Images", Array.from({ length: 500 }, png), (i) => `#${i}`, (i) => picked.push(i));
+    const items = Array.from({ length: 250 }, (_, k) => 2 * k); // every other image, e.g. after a filter
+    grid.set(items, null);
+    expect(shownIndices(grid.el)).toEqual(items.slice(0, 40));
+    expect(grid.el.querySelector(".rw-grid-head")!.textContent).toBe("Images (250)");
+    let b = buttons(grid.el);
+    expect(b.info).toBe("page 1 of 7");
+    expect(b.prev.disabled).toBe(true);
+    for (let p = 0; p < 6; p++) buttons(grid.el).next.click();
+    b = buttons(grid.el);
+    expect(b.info).toBe("page 7 of 7");
+    expect(b.next.disabled).toBe(true);
+    expect(shownIndices(grid.el)).toEqual(items.slice(240)); // the last 10
+    b.prev.click();
+    expect(shownIndices(grid.el)).toEqual(items.slice(200, 240));
+    grid.el.querySelector<HTMLButtonElement>('[data-index="410"]')!.click();
+    expect(picked).toEqual([410]);
+  });
+
+  it("a selection opens its page; new items start at page 1; one page hides the pager", () => {
+    const grid = thumbGrid("Images", Array.from({ length: 300 }, png), (i) => `#${i}`, () => {});
+    const items = Array.from({ length: 300 }, (_, k) => k);
+    grid.set(items, 123);
+    expect(buttons(grid.el).info).toBe("page 4 of 8");
+    expect(grid.el.querySelector(".rw-selected")!.getAttribute("data-index")).toBe("123");
+    buttons(grid.el).next.click();
+    grid.set(items.slice(0, 100), null); // other items (a cohort): back to the first page
+    expect(buttons(grid.el).info).toBe("page 1 of 3");
+    grid.set([5, 6], null);
+    expect(grid.el.querySelector<HTMLElement>(".rw-pager")!.hidden).toBe(true);
+    expect(shownIndices(grid.el)).toEqual([5, 6]);
   });
 });

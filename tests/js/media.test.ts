@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { aboveMinimum, detectionAt, visibleDetections } from "../../js/views/detectionView";
-import { applySign, clipValue, colorAt, DEFAULT_OVERLAY, imagePainter, labelOf, overlayPixels, percentile } from "../../js/media";
+import { applySign, clipValue, colorAt, colorBar, DEFAULT_OVERLAY, imagePainter, labelOf, overlayPixels, percentile, Sign } from "../../js/media";
 
 describe("colour maps", () => {
   it("diverging red/blue: blue below zero, white at zero, red above", () => {
@@ -41,6 +41,15 @@ describe("sign and percentiles", () => {
     // sampling keeps the answer close on big maps
     const big = Float32Array.from({ length: 1_000_000 }, (_, i) => i / 1_000_000);
     expect(clipValue([big], "absolute", 50, 10_000)).toBeCloseTo(0.5, 2);
+  });
+  it("a sparse map keeps a scale: the percentile of its non-zero values when the plain one is 0", () => {
+    const sparse = new Float32Array(1000);
+    sparse[10] = 2;
+    sparse[20] = 4; // 0.2% of the pixels: the 99th percentile of all of them is 0
+    expect(percentile(Array.from(sparse), 99)).toBe(0);
+    expect(clipValue([sparse], "positive", 99)).toBeCloseTo(3.98);
+    expect(clipValue([sparse], "negative", 99)).toBe(0); // nothing there at all
+    expect(clipValue([new Float32Array(50)], "signed", 99)).toBe(0);
   });
 });
 
@@ -115,5 +124,26 @@ describe("labelOf", () => {
     expect(labelOf({ kind: "number", values: new Float32Array([0.123456, NaN]) }, 1)).toBe("missing");
     expect([0, 1, 2].map((i) => labelOf({ kind: "bool", values: new Uint8Array([1, 0, 255]) }, i))).toEqual(["true", "false", "missing"]);
     expect(labelOf(null, 0)).toBe("");
+  });
+});
+
+describe("colorBar", () => {
+  beforeEach(() => {
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation((() => null) as never);
+  });
+  afterEach(() => vi.restoreAllMocks());
+  const fmt = (v: number) => v.toFixed(1);
+
+  it("labels the ends of the scale: -s..s signed, 0..s one-sided", () => {
+    expect(colorBar({ ...DEFAULT_OVERLAY, sign: "signed" }, 2, fmt).textContent).toBe("-2.02.0");
+    expect(colorBar({ ...DEFAULT_OVERLAY, sign: "positive" }, 2, fmt).textContent).toBe("0.02.0");
+  });
+  it("says the map is empty instead of drawing a 0..0 bar", () => {
+    const note = (sign: Sign) => colorBar({ ...DEFAULT_OVERLAY, sign }, 0, fmt);
+    expect(note("signed").textContent).toBe("this map is zero everywhere");
+    expect(note("positive").textContent).toBe("this map has no positive values");
+    expect(note("negative").textContent).toBe("this map has no negative values");
+    expect(note("absolute").querySelector("canvas")).toBeNull();
+    expect(note("absolute").dataset.testid).toBe("empty-map");
   });
 });

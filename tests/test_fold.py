@@ -54,6 +54,35 @@ class BNNet(nn.Module):
         return self.head(h.amax(dim=(2, 3)))
 
 
+class ResBlock(nn.Module):
+    """ResNet's basic block: a residual add, a downsample branch as Sequential(conv, bn), BN without affine."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(8)
+        self.conv2, self.bn2 = nn.Conv2d(8, 8, 3, padding="same", bias=False), nn.BatchNorm2d(8, affine=False)
+        self.down = nn.Sequential(nn.Conv2d(3, 8, 1, stride=2, bias=False), nn.BatchNorm2d(8))
+        self.head = nn.Linear(8, 3)
+        torch.manual_seed(2)
+        with torch.no_grad():
+            for bn in (self.bn1, self.bn2, self.down[1]):
+                bn.running_mean.uniform_(-0.5, 0.5)
+                bn.running_var.uniform_(0.05, 0.5)
+        self.eval()
+
+    def forward(self, x):
+        h = torch.tanh(self.bn1(self.conv1(x)))
+        h = F.softplus(self.bn2(self.conv2(h)) + self.down(x))
+        return self.head(h.amax(dim=(2, 3)))
+
+
+def test_a_resnet_block_folds_too(images):
+    model, x = ResBlock(), batch(images)
+    twin = folded_twin(model, x[:1])
+    assert "BatchNorm2d" not in module_types(twin)
+    np.testing.assert_allclose(twin(x).detach(), model(x).detach(), rtol=1e-5, atol=1e-5)
+
+
 class Untraceable(BNNet):
     def forward(self, x):
         if x.sum() > 0:  # control flow on a value: torch.fx cannot trace it

@@ -60,13 +60,13 @@ export function clipValue(values: ArrayLike<number>[], sign: Sign, p: number, ma
   for (const v of values) total += v.length;
   const step = Math.max(1, Math.ceil(total / maxSamples));
   const sample: number[] = [];
-  let k = 0;
+  let i = 0; // every step-th value of all the arrays laid end to end: the next one's index in `arr`
   for (const arr of values) {
-    for (let i = 0; i < arr.length; i++, k++) {
-      if (k % step) continue;
+    for (; i < arr.length; i += step) {
       const v = Math.abs(applySign(arr[i], sign));
       if (Number.isFinite(v)) sample.push(v);
     }
+    i -= arr.length;
   }
   const value = percentile(sample, p);
   return value > 0 ? value : percentile(sample.filter((v) => v > 0), p);

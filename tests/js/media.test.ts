@@ -41,6 +41,10 @@ describe("sign and percentiles", () => {
     // sampling keeps the answer close on big maps
     const big = Float32Array.from({ length: 1_000_000 }, (_, i) => i / 1_000_000);
     expect(clipValue([big], "absolute", 50, 10_000)).toBeCloseTo(0.5, 2);
+    // the stride runs over the arrays laid end to end: every 3rd of 0..9 is 0, 3, 6, 9 (median 4.5)
+    const lo = Float32Array.from([0, 1, 2, 3, 4]), hi = Float32Array.from([5, 6, 7, 8, 9]);
+    expect(clipValue([lo, hi], "absolute", 50, 4)).toBe(4.5);
+    expect(clipValue([lo, hi], "absolute", 100, 4)).toBe(9);
   });
   it("a sparse map keeps a scale: the percentile of its non-zero values when the plain one is 0", () => {
     const sparse = new Float32Array(1000);

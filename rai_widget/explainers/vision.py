@@ -290,9 +290,9 @@ class ImageExplainer:
             self._fast, self._fast_state = (model, channels_last), state
         return self._fast
 
-    def _scores(self, inputs: list, expect: int | None = None, fast: bool = False) -> np.ndarray:
+    def _scores(self, inputs: list, expect: int | None = None, fast: tuple | None = None) -> np.ndarray:
         """(n, k) float64 model outputs for model-space inputs, in batches of inputs of the same shape
-        (``fast``: through ``_fast_model``, for the many masked images of SHAP)."""
+        (``fast``: ``_fast_model``'s (model, channels_last) to run them with, for SHAP's masked images)."""
         bs = int(self.params["batch_size"])
         out: list = [None] * len(inputs)
         by_shape: dict = {}
@@ -304,10 +304,9 @@ class ImageExplainer:
                 if self.is_torch:
                     import torch
 
-                    xb, model = torch.stack([inputs[i] for i in chunk]).to(self._device()), self.model
-                    if fast:
-                        model, channels_last = self._fast_model(xb[:1])
-                        xb = xb.contiguous(memory_format=torch.channels_last) if channels_last else xb
+                    xb = torch.stack([inputs[i] for i in chunk]).to(self._device())
+                    model, channels_last = fast or (self.model, False)
+                    xb = xb.contiguous(memory_format=torch.channels_last) if channels_last else xb
                     with torch.inference_mode():
                         y = model(xb)
                     y = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else y
@@ -440,9 +439,11 @@ class ImageExplainer:
     def _shap(self, image: np.ndarray, targets: list[int]) -> np.ndarray:
         import shap
 
+        fast = self._fast_model(self._model_input(image)[None].to(self._device())) if self.is_torch else None
+
         def f(batch: np.ndarray) -> np.ndarray:
             imgs = np.clip(np.round(batch), 0, 255).astype(np.uint8)
-            return self._scores([self._model_input(im) for im in imgs], expect=self._k, fast=True)
+            return self._scores([self._model_input(im) for im in imgs], expect=self._k, fast=fast)
 
         masker = shap.maskers.Image(_baseline_image(self.params["baseline"], image), image.shape)
         explainer = shap.PartitionExplainer(f, masker)

@@ -340,22 +340,31 @@ LAB_SETUP = [
 ]
 
 
+def _lab_view_and_pick(page, run_notebook, run_cell, cell_locator, setup, testid, k):
+    """Run the setup notebook, wait for the view, click its k-th thumbnail; the kernel must learn the
+    image as dash.selected_rows. Returns the view and the image's index."""
+    from kernel_io import wait_for_kernel
+
+    run_notebook(page, setup)
+    view = cell_locator(page, 1).locator(".jp-OutputArea").get_by_test_id(testid)
+    view.wait_for(state="visible")
+    thumb = view.get_by_test_id("image-thumb").nth(k)
+    thumb.click()
+    i = int(thumb.get_attribute("data-index"))
+    assert wait_for_kernel(run_cell, page, "dash.selected_rows", lambda v: v == [i]) == [i]
+    return view, i
+
+
 def test_image_view_cohort_editor_reaches_the_kernel(lab_page, run_notebook, run_cell, cell_locator, screenshot):
     from cohort_editor import draft_cohort
     from kernel_io import kernel_json, wait_for_kernel
     from playwright.sync_api import expect
 
     page = lab_page
-    run_notebook(page, LAB_SETUP)
-    output = cell_locator(page, 1).locator(".jp-OutputArea")
-    view = output.get_by_test_id("image-view")
-    view.wait_for(state="visible")
-    # click an image: both methods side by side; the kernel learns which image
-    thumbs = view.get_by_test_id("image-thumb")
-    thumbs.nth(2).click()
-    i = int(thumbs.nth(2).get_attribute("data-index"))
+    # click an image: the kernel learns which image; both methods side by side
+    view, i = _lab_view_and_pick(page, run_notebook, run_cell, cell_locator, LAB_SETUP, "image-view", 2)
     expect(view.get_by_test_id("method-panel")).to_have_count(2)
-    assert wait_for_kernel(run_cell, page, "dash.selected_rows", lambda v: v == [i]) == [i]
+    thumbs = view.get_by_test_id("image-thumb")
 
     conf = kernel_json(run_cell, page, "sorted(exps[0].cohort_columns()['confidence'].round(4).tolist())")
     cut = conf[len(conf) // 2]
@@ -415,14 +424,8 @@ def test_detection_view_cohort_editor_reaches_the_kernel(lab_page, run_notebook,
     from playwright.sync_api import expect
 
     page = lab_page
-    run_notebook(page, DETECTION_LAB_SETUP)
-    output = cell_locator(page, 1).locator(".jp-OutputArea")
-    view = output.get_by_test_id("detection-view")
-    view.wait_for(state="visible")
+    view, i = _lab_view_and_pick(page, run_notebook, run_cell, cell_locator, DETECTION_LAB_SETUP, "detection-view", 3)
     thumbs = view.get_by_test_id("image-thumb")
-    thumbs.nth(3).click()
-    i = int(thumbs.nth(3).get_attribute("data-index"))
-    assert wait_for_kernel(run_cell, page, "dash.selected_rows", lambda v: v == [i]) == [i]
 
     want = {"name": "two objects", "combine": "all", "filters": [{"column": "detections", "op": ">=", "value": 2}]}
     editor = draft_cohort(view, "two objects", "detections", ">=", "2")

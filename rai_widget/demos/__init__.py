@@ -21,3 +21,10 @@ def demo_module(name: str):
     if name not in DEMOS:
         raise ValueError(f"unknown demo {name!r}; choose from {', '.join(DEMOS)}")
     return importlib.import_module(f"rai_widget.demos.{name}")
+
+
+def save_explanation(exp, path, echo) -> None:
+    """Save a demo's explanation at `path` and tell the user how to open it again."""
+    saved = exp.save(path)
+    echo(f"\nSaved the explanation to {saved}")
+    echo("In a notebook: exp = rai_widget.load(path); exp.show()")

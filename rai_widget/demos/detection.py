@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rai_widget.demos import save_explanation
+
 TITLE = "rai-widget demo: what a shape detector looks at (D-RISE)"
 REPORT = "detection_report.html"
 EXTRA = "demo-full"
@@ -554,9 +556,7 @@ def run_demo(out_dir: Path, echo=print, num_masks: int = 500):
     finally:
         torch.set_num_threads(threads)
 
-    path = exp.save(out_dir / "detection_explanation")
-    echo(f"\nSaved the explanation to {path}")
-    echo("In a notebook: exp = rai_widget.load(path); exp.show()")
+    save_explanation(exp, out_dir / "detection_explanation", echo)
     return exp
 
 

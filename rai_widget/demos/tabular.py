@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rai_widget.demos import save_explanation
+
 TITLE = "rai-widget demo: HMDA mortgage denials"
 REPORT = "hmda_report.html"
 EXTRA = "demo"
@@ -107,7 +109,5 @@ def run_demo(out_dir: Path, echo=print):
         echo(f"  {cohort.name:<24} {mask.sum():4d} rows, predicted denial {denied:5.1%}; "
              f"top features: {', '.join(top.index)}")
 
-    path = exp.save(out_dir / "hmda_explanation")
-    echo(f"\nSaved the explanation to {path}")
-    echo("In a notebook: exp = rai_widget.load(path); exp.show()")
+    save_explanation(exp, out_dir / "hmda_explanation", echo)
     return exp

@@ -36,6 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rai_widget.demos import save_explanation
+
 TITLE = "rai-widget demo: Rotten Tomatoes snippets (MiniLM)"
 REPORT = "reviews_report.html"
 EXTRA = "demo-full"
@@ -315,9 +317,7 @@ def run_demo(out_dir: Path, echo=print, n_texts: int | None = None):
         echo(f"  e.g. #{i} ({exp.y_true[i]}, predicted {exp.y_pred[i]}; '{worst}' pushed most): "
              f"{exp.texts[i][:90]}")
 
-    path = exp.save(out_dir / "reviews_explanation")
-    echo(f"\nSaved the explanation to {path}")
-    echo("In a notebook: exp = rai_widget.load(path); exp.show()")
+    save_explanation(exp, out_dir / "reviews_explanation", echo)
     return exp
 
 

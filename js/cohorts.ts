@@ -78,7 +78,8 @@ export function validateFilter(filter: Filter, columns: Record<string, CohortCol
   if (!Object.prototype.hasOwnProperty.call(columns, column))
     return `unknown column '${column}'; available columns: ${Object.keys(columns).join(", ")}`;
   const col = columns[column];
-  if (col.kind === "tokens") return TOKEN_OPS.includes(op) ? null : `column '${column}' holds each text's tokens: use contains or not contains`;
+  if (col.kind === "tokens")
+    return TOKEN_OPS.includes(op) ? null : `column '${column}' holds each text's tokens: use contains or not contains`;
   if (TOKEN_OPS.includes(op)) return `'${op}' works on the tokens column of a text explanation; column '${column}' is ${LABELS[col.kind]}`;
   const values = Array.isArray(value) ? value : [value];
   if (col.kind === "number") {
@@ -89,8 +90,7 @@ export function validateFilter(filter: Filter, columns: Record<string, CohortCol
   if (ORDERING.includes(op)) return `'${op}' is not defined for ${label} column '${column}'; use ==, !=, in or not in`;
   for (const v of values) {
     if (col.kind === "bool" && typeof v !== "boolean") return `column '${column}' is boolean: ${fmt(v)} is not true or false`;
-    if (col.kind === "category" && categoryValue(v) === null)
-      return `column '${column}' is categorical: ${fmt(v)} is not a string`;
+    if (col.kind === "category" && categoryValue(v) === null) return `column '${column}' is categorical: ${fmt(v)} is not a string`;
   }
   return null;
 }
@@ -98,8 +98,7 @@ export function validateFilter(filter: Filter, columns: Record<string, CohortCol
 /** Like validateFilter, for the whole cohort: name, combine, then each filter in order. */
 export function validateCohort(cohort: Cohort, columns: Record<string, CohortColumn>): string | null {
   if (typeof cohort.name !== "string" || cohort.name.trim() === "") return "cohort name must be a non-empty string";
-  if (cohort.combine !== "all" && cohort.combine !== "any")
-    return `combine must be 'all' or 'any', got '${cohort.combine}'`;
+  if (cohort.combine !== "all" && cohort.combine !== "any") return `combine must be 'all' or 'any', got '${cohort.combine}'`;
   for (const f of cohort.filters) {
     const reason = validateFilter(f, columns);
     if (reason !== null) return reason;

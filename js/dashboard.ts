@@ -91,11 +91,7 @@ export function renderTabular(model: WidgetModel, root: HTMLElement, tabs: TabVi
  * what the user changed in the view goes to the model (not what came from it: no echo), and model
  * changes from Python update the store. Returns the function that disconnects both directions.
  */
-export function syncWithModel(
-  store: Store,
-  model: WidgetModel,
-  onChange: (changed: Set<keyof DashboardState>) => void,
-): () => void {
+export function syncWithModel(store: Store, model: WidgetModel, onChange: (changed: Set<keyof DashboardState>) => void): () => void {
   const unsubscribe = store.subscribe((changed, source) => {
     onChange(changed);
     if (source === "model") return;

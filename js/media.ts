@@ -26,10 +26,47 @@ export const DEFAULT_OVERLAY: OverlayOptions = { opacity: 0.6, cmap: "red-blue",
 
 export const COLOR_MAPS: Record<ColorMapName, { label: string; diverging: boolean; stops: [number, number, number][] }> = {
   // diverging: t = 0 is the most negative (blue), 0.5 is zero (white), 1 the most positive (red)
-  "red-blue": { label: "red / blue (diverging)", diverging: true, stops: [[33, 102, 172], [146, 197, 222], [247, 247, 247], [244, 165, 130], [178, 24, 43]] },
-  viridis: { label: "viridis", diverging: false, stops: [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]] },
-  hot: { label: "hot", diverging: false, stops: [[10, 0, 0], [180, 0, 0], [255, 120, 0], [255, 220, 60], [255, 255, 255]] },
-  gray: { label: "gray", diverging: false, stops: [[0, 0, 0], [255, 255, 255]] },
+  "red-blue": {
+    label: "red / blue (diverging)",
+    diverging: true,
+    stops: [
+      [33, 102, 172],
+      [146, 197, 222],
+      [247, 247, 247],
+      [244, 165, 130],
+      [178, 24, 43],
+    ],
+  },
+  viridis: {
+    label: "viridis",
+    diverging: false,
+    stops: [
+      [68, 1, 84],
+      [59, 82, 139],
+      [33, 145, 140],
+      [94, 201, 98],
+      [253, 231, 37],
+    ],
+  },
+  hot: {
+    label: "hot",
+    diverging: false,
+    stops: [
+      [10, 0, 0],
+      [180, 0, 0],
+      [255, 120, 0],
+      [255, 220, 60],
+      [255, 255, 255],
+    ],
+  },
+  gray: {
+    label: "gray",
+    diverging: false,
+    stops: [
+      [0, 0, 0],
+      [255, 255, 255],
+    ],
+  },
 };
 
 /** The colour of t in [0, 1] on a colour map (linear between its stops; t is clamped). */
@@ -69,7 +106,12 @@ export function clipValue(values: ArrayLike<number>[], sign: Sign, p: number, ma
     i -= arr.length;
   }
   const value = percentile(sample, p);
-  return value > 0 ? value : percentile(sample.filter((v) => v > 0), p);
+  return value > 0
+    ? value
+    : percentile(
+        sample.filter((v) => v > 0),
+        p,
+      );
 }
 
 /** The p-th percentile (0..100) of numbers, linear interpolation between order statistics. */
@@ -120,7 +162,6 @@ export function decodeColumn(w: WireColumn): Column {
   return { kind: "category", codes: decodeArray(w.codes).data as Int32Array, categories: w.categories };
 }
 
-
 /** The map of one method and target: image maps travel as (m, t, mh, mw) float32, one array per image. */
 export function mapSlice(m: NDArray, method: number, target: number): Float32Array {
   const [, t, mh, mw] = m.shape;
@@ -154,11 +195,18 @@ export function methodMaps(maps: NDArray[], method: number): Float32Array[] {
 
 /** Cohort columns of an image explanation, as ImageExplanation._special_columns names them in Python:
  *  index, y_true, y_pred, correct (when y_true is known) and confidence (single-label classification). */
-export function imageColumns(n: number, task: string, yPred: Column, yTrue: Column | null, confidence: Float32Array | null): Record<string, Column> {
+export function imageColumns(
+  n: number,
+  task: string,
+  yPred: Column,
+  yTrue: Column | null,
+  confidence: Float32Array | null,
+): Record<string, Column> {
   const cols: Record<string, Column> = { index: { kind: "number", values: Float32Array.from({ length: n }, (_, i) => i) } };
   if (yTrue) cols.y_true = yTrue;
   cols.y_pred = yPred;
-  if (yTrue) cols.correct = { kind: "bool", values: Uint8Array.from({ length: n }, (_, i) => (labelOf(yTrue, i) === labelOf(yPred, i) ? 1 : 0)) };
+  if (yTrue)
+    cols.correct = { kind: "bool", values: Uint8Array.from({ length: n }, (_, i) => (labelOf(yTrue, i) === labelOf(yPred, i) ? 1 : 0)) };
   if (confidence && task === "classification") cols.confidence = { kind: "number", values: confidence };
   return cols;
 }
@@ -185,7 +233,13 @@ export interface MediaStoreData {
 }
 
 export function mediaStoreData(n: number, outputNames: string[], task: string, columns: Record<string, Column>): MediaStoreData {
-  return { n, f: 0, k: outputNames.length, meta: { task, output_names: outputNames, feature_names: [], binary_mirror: false }, columns: () => columns };
+  return {
+    n,
+    f: 0,
+    k: outputNames.length,
+    meta: { task, output_names: outputNames, feature_names: [], binary_mirror: false },
+    columns: () => columns,
+  };
 }
 
 // ------------------------------------------------------------------------------------ DOM
@@ -219,9 +273,8 @@ const urlCache = new WeakMap<object, string>();
 export function imageUrl(wire: WireImage): string {
   const hit = urlCache.get(wire);
   if (hit) return hit;
-  const url = "png" in wire
-    ? URL.createObjectURL(new Blob([bytesOf(wire.png) as BlobPart], { type: "image/png" }))
-    : rawToCanvas(wire).toDataURL();
+  const url =
+    "png" in wire ? URL.createObjectURL(new Blob([bytesOf(wire.png) as BlobPart], { type: "image/png" })) : rawToCanvas(wire).toDataURL();
   urlCache.set(wire, url);
   return url;
 }
@@ -290,7 +343,10 @@ export function createOverlayControls(initial: OverlayOptions, onChange: (o: Ove
     opts = { ...opts, ...patch };
     onChange(opts);
   };
-  const opacity = h("input", { testid: "overlay-opacity", attrs: { type: "range", min: "0", max: "1", step: "0.05", value: String(opts.opacity) } });
+  const opacity = h("input", {
+    testid: "overlay-opacity",
+    attrs: { type: "range", min: "0", max: "1", step: "0.05", value: String(opts.opacity) },
+  });
   opacity.addEventListener("input", () => set({ opacity: Number(opacity.value) }));
   const cmap = h("select", { testid: "overlay-cmap" });
   for (const [k, v] of Object.entries(COLOR_MAPS)) cmap.appendChild(option(k, v.label, k === opts.cmap));
@@ -298,7 +354,10 @@ export function createOverlayControls(initial: OverlayOptions, onChange: (o: Ove
   const sign = h("select", { testid: "overlay-sign" });
   for (const s of ["signed", "positive", "negative", "absolute"]) sign.appendChild(option(s, s, s === opts.sign));
   sign.addEventListener("change", () => set({ sign: sign.value as Sign }));
-  const clip = h("input", { testid: "overlay-clip", attrs: { type: "number", min: "50", max: "100", step: "0.5", value: String(opts.clip) } });
+  const clip = h("input", {
+    testid: "overlay-clip",
+    attrs: { type: "number", min: "50", max: "100", step: "0.5", value: String(opts.clip) },
+  });
   clip.addEventListener("change", () => {
     const v = Number(clip.value);
     if (Number.isFinite(v) && v > 0 && v <= 100) set({ clip: v });
@@ -321,7 +380,8 @@ export function createOverlayControls(initial: OverlayOptions, onChange: (o: Ove
  *  when the map has nothing to draw (scale 0), so an empty overlay is not mistaken for a drawing bug. */
 export function colorBar(opts: OverlayOptions, scale: number, fmt: (v: number) => string): HTMLElement {
   if (!(scale > 0)) {
-    const text = opts.sign === "positive" || opts.sign === "negative" ? `this map has no ${opts.sign} values` : "this map is zero everywhere";
+    const text =
+      opts.sign === "positive" || opts.sign === "negative" ? `this map has no ${opts.sign} values` : "this map is zero everywhere";
     return h("span", { cls: "rw-muted rw-empty-map", testid: "empty-map", text });
   }
   const canvas = h("canvas", { cls: "rw-colorbar", attrs: { width: "160", height: "10" } });
@@ -338,5 +398,9 @@ export function colorBar(opts: OverlayOptions, scale: number, fmt: (v: number) =
   }
   const lo = opts.sign === "signed" ? -scale : 0;
   const hiLabel = opts.sign === "negative" ? fmt(-scale) : fmt(scale);
-  return h("span", { cls: "rw-colorbar-wrap" }, [h("span", { cls: "rw-muted", text: fmt(lo) }), canvas, h("span", { cls: "rw-muted", text: hiLabel })]);
+  return h("span", { cls: "rw-colorbar-wrap" }, [
+    h("span", { cls: "rw-muted", text: fmt(lo) }),
+    canvas,
+    h("span", { cls: "rw-muted", text: hiLabel }),
+  ]);
 }

@@ -15,9 +15,7 @@ export interface TabularMeta {
   fidelity: { r2?: number; agreement?: number };
 }
 
-type WireColumn =
-  | { kind: "number"; values: WireArray }
-  | { kind: "category"; codes: WireArray; categories: string[] };
+type WireColumn = { kind: "number"; values: WireArray } | { kind: "category"; codes: WireArray; categories: string[] };
 
 export interface TabularArrays {
   values: WireArray;
@@ -43,7 +41,10 @@ export class TabularData {
   readonly confidence: Float32Array | null;
   private columnCache: Record<string, Column> | null = null;
 
-  constructor(readonly meta: TabularMeta, arrays: TabularArrays) {
+  constructor(
+    readonly meta: TabularMeta,
+    arrays: TabularArrays,
+  ) {
     this.n = meta.n_rows;
     this.f = meta.feature_names.length;
     this.k = meta.output_names.length;

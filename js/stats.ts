@@ -53,7 +53,11 @@ export function cohortFidelity(data: TabularData, mask: Uint8Array): Fidelity {
   for (const c of outputs) {
     let sum = 0;
     let m = 0;
-    for (let i = 0; i < n; i++) if (mask[i]) { sum += data.modelOutput(i, c); m++; }
+    for (let i = 0; i < n; i++)
+      if (mask[i]) {
+        sum += data.modelOutput(i, c);
+        m++;
+      }
     const mean = m ? sum / m : 0;
     let ssTot = 0;
     let ssRes = 0;

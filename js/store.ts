@@ -32,7 +32,10 @@ export class Store {
   private maskCache = new Map<string, MaskResult>();
   private importanceCache = new Map<string, Float64Array>();
 
-  constructor(readonly data: TabularData, initial: Partial<DashboardState>) {
+  constructor(
+    readonly data: TabularData,
+    initial: Partial<DashboardState>,
+  ) {
     const cohorts = initial.cohorts?.length ? initial.cohorts : [{ name: "All data", combine: "all", filters: [] } as Cohort];
     const first = cohorts[0].name;
     this.state = {

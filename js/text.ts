@@ -13,9 +13,7 @@ export interface TextMeta {
   tokens: string[]; // flat: text i's tokens are tokens[token_offsets[i] .. token_offsets[i+1])
 }
 
-type WireColumn =
-  | { kind: "number"; values: WireArray }
-  | { kind: "category"; codes: WireArray; categories: string[] };
+type WireColumn = { kind: "number"; values: WireArray } | { kind: "category"; codes: WireArray; categories: string[] };
 
 export interface TextArrays {
   token_offsets: WireArray; // int32 (n + 1)
@@ -166,10 +164,12 @@ export function colorScale(data: TextData, docs: Iterable<number>, output: TextO
 
 /** A short English stop-word list for the cohort chart (the kernel's global_importance has sklearn's). */
 export const STOP_WORDS = new Set(
-  ("a an the and or but if of at by for with about to from in on into over under is are was were be been being am " +
+  (
+    "a an the and or but if of at by for with about to from in on into over under is are was were be been being am " +
     "i me my we our you your he him his she her it its they them their this that these those what which who whom " +
     "do does did have has had as so than too very can will just s t don should now then there here all any both " +
-    "each few more most other some such no nor not only own same , . ! ? ; : ' \" - ( )").split(" "),
+    "each few more most other some such no nor not only own same , . ! ? ; : ' \" - ( )"
+  ).split(" "),
 );
 
 export interface TokenStat {

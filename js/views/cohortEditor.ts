@@ -1,7 +1,19 @@
 // Cohort editor: list, create, edit, duplicate and delete cohorts. While editing, the row count of
 // the draft updates as you type and each invalid filter says why (validateFilter's words).
 // A text explanation's `tokens` column offers contains / not contains with a word box.
-import { Cohort, CohortColumn, countRows, evaluateCohort, Filter, Op, OPS, Scalar, TOKEN_OPS, TokensColumn, validateFilter } from "../cohorts";
+import {
+  Cohort,
+  CohortColumn,
+  countRows,
+  evaluateCohort,
+  Filter,
+  Op,
+  OPS,
+  Scalar,
+  TOKEN_OPS,
+  TokensColumn,
+  validateFilter,
+} from "../cohorts";
 import { fmt, h, option } from "../dom";
 import type { Store } from "../store";
 import { STOP_WORDS } from "../text";
@@ -32,7 +44,10 @@ export function frequentTokens(col: TokensColumn, k: number): string[] {
     for (let t = col.offsets[i]; t < col.offsets[i + 1]; t++) seen.add(String(col.tokens[t]).toLowerCase());
     for (const w of seen) if (/\p{L}/u.test(w) && !/\s/.test(w) && !STOP_WORDS.has(w)) docs.set(w, (docs.get(w) ?? 0) + 1);
   }
-  return [...docs.entries()].sort((a, b) => b[1] - a[1]).slice(0, k).map(([w]) => w);
+  return [...docs.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, k)
+    .map(([w]) => w);
 }
 
 let datalistIds = 0;
@@ -67,7 +82,9 @@ interface NumberStats {
 const round4 = (v: number) => Number(v.toPrecision(4));
 
 function numberStats(values: Float32Array): NumberStats | null {
-  const xs = Float64Array.from(values).filter((v) => !Number.isNaN(v)).sort();
+  const xs = Float64Array.from(values)
+    .filter((v) => !Number.isNaN(v))
+    .sort();
   if (!xs.length) return null;
   const q = (p: number) => xs[Math.min(xs.length - 1, Math.floor(p * (xs.length - 1)))];
   return { min: xs[0], q1: q(0.25), median: q(0.5), q3: q(0.75), max: xs[xs.length - 1] };
@@ -195,7 +212,13 @@ export function createCohortEditor(store: Store): View {
           ]),
           h("div", { cls: "rw-ce-summary" + (error ? " rw-ce-invalid" : ""), text: error ?? cohortSummary(c), title: cohortSummary(c) }),
           h("div", { cls: "rw-ce-actions" }, [
-            button("Edit", "cohort-edit", fixed ? `"${ALL_DATA}" is every row and cannot be edited` : "Edit this cohort", () => openForm(c), fixed),
+            button(
+              "Edit",
+              "cohort-edit",
+              fixed ? `"${ALL_DATA}" is every row and cannot be edited` : "Edit this cohort",
+              () => openForm(c),
+              fixed,
+            ),
             button("Duplicate", "cohort-duplicate", "Make a copy of this cohort", () => duplicate(c)),
             button(
               "Delete",
@@ -288,7 +311,11 @@ export function createCohortEditor(store: Store): View {
       if (msg) bad++;
     }
     e.save.disabled = nameMsg !== null || bad > 0;
-    e.status.textContent = bad ? `Fix ${bad === 1 ? "the filter" : `${bad} filters`} marked in red to save.` : nameMsg ? "Fix the name to save." : "";
+    e.status.textContent = bad
+      ? `Fix ${bad === 1 ? "the filter" : `${bad} filters`} marked in red to save.`
+      : nameMsg
+        ? "Fix the name to save."
+        : "";
     if (e.timer) clearTimeout(e.timer);
     if (bad) {
       e.count.textContent = "—";
@@ -362,7 +389,10 @@ export function createCohortEditor(store: Store): View {
         });
         input.value = Array.isArray(f.value) ? f.value.join(", ") : "";
         input.addEventListener("input", () => {
-          f.value = input.value.split(",").filter((t) => t.trim() !== "").map(parseNumber);
+          f.value = input.value
+            .split(",")
+            .filter((t) => t.trim() !== "")
+            .map(parseNumber);
           changed();
         });
         cell.append(input);
@@ -398,7 +428,10 @@ export function createCohortEditor(store: Store): View {
     if (col?.kind === "category" || col?.kind === "bool") {
       const choices: { label: string; value: Scalar }[] =
         col.kind === "bool"
-          ? [{ label: "true", value: true }, { label: "false", value: false }]
+          ? [
+              { label: "true", value: true },
+              { label: "false", value: false },
+            ]
           : col.categories.map((c) => ({ label: c, value: c }));
       const same = (a: Scalar, b: Scalar) => (col.kind === "bool" ? a === b : a !== null && b !== null && String(a) === String(b));
       // Values the data does not have (from Python, say) stay visible so they can be seen and removed.
@@ -451,7 +484,13 @@ export function createCohortEditor(store: Store): View {
     const colSel = columnSelect(f);
     const opSel = h("select", { cls: "rw-ce-op", testid: "filter-op", attrs: { "aria-label": "Operator" } });
     const valueCell = h("span", { cls: "rw-ce-value" });
-    const removeButton = h("button", { cls: "rw-ce-remove", text: "Remove", testid: "filter-remove", title: "Remove this filter", attrs: { type: "button" } });
+    const removeButton = h("button", {
+      cls: "rw-ce-remove",
+      text: "Remove",
+      testid: "filter-remove",
+      title: "Remove this filter",
+      attrs: { type: "button" },
+    });
     const error = h("div", { cls: "rw-ce-error", testid: "filter-error", attrs: { "aria-live": "polite" } });
     const el = h("div", { cls: "rw-ce-filter", testid: "filter-row" }, [
       h("div", { cls: "rw-ce-filter-line" }, [colSel, opSel, valueCell, removeButton]),

@@ -108,7 +108,16 @@ export function rampColor(t: number): string {
   const a = hexToRgb(RAMP_LOW);
   const b = hexToRgb(RAMP_HIGH);
   const u = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0));
-  return "#" + a.map((x, i) => Math.round(x + (b[i] - x) * u).toString(16).padStart(2, "0")).join("");
+  return (
+    "#" +
+    a
+      .map((x, i) =>
+        Math.round(x + (b[i] - x) * u)
+          .toString(16)
+          .padStart(2, "0"),
+      )
+      .join("")
+  );
 }
 
 /** `base`, or `base (2)`, `base (3)`...: the first not in `existing`. */
@@ -212,7 +221,11 @@ export interface Coloring {
 }
 
 /** Colour of each point by cohort: the first cohort (other than "All data") it belongs to, else grey. */
-export function colorByCohort(rows: Int32Array, cohorts: Cohort[], maskOf: (c: Cohort) => { mask: Uint8Array; error: string | null }): Coloring {
+export function colorByCohort(
+  rows: Int32Array,
+  cohorts: Cohort[],
+  maskOf: (c: Cohort) => { mask: Uint8Array; error: string | null },
+): Coloring {
   const bins = new Uint8Array(rows.length);
   const palette = [GREY];
   const legend: LegendEntry[] = [];
@@ -401,13 +414,24 @@ export function createDependencePlot(store: Store): View {
   const missingBand = h("div", { cls: "rw-dep-missing" });
   const tooltip = h("div", { cls: "rw-dep-tooltip" });
   tooltip.hidden = true;
-  const area = h("div", { cls: "rw-dep-area", title: "Drag across to select a range of values" }, [missingBand, grid, canvas, brush, tooltip]);
+  const area = h("div", { cls: "rw-dep-area", title: "Drag across to select a range of values" }, [
+    missingBand,
+    grid,
+    canvas,
+    brush,
+    tooltip,
+  ]);
   const yTicks = h("div", { cls: "rw-dep-yticks" });
   const xTicks = h("div", { cls: "rw-dep-xticks" });
   const xTitle = h("div", { cls: "rw-dep-xtitle" });
   const plot = h("div", { cls: "rw-dep-plot" }, [yTicks, area, xTicks, xTitle]);
   const makeButton = h("button", { cls: "rw-dep-make", attrs: { type: "button" } });
-  const clearBrush = h("button", { cls: "rw-dep-clear", text: "×", title: "Clear the selected range", attrs: { type: "button", "aria-label": "clear range" } });
+  const clearBrush = h("button", {
+    cls: "rw-dep-clear",
+    text: "×",
+    title: "Clear the selected range",
+    attrs: { type: "button", "aria-label": "clear range" },
+  });
   const brushBar = h("div", { cls: "rw-dep-brushbar" }, [makeButton, clearBrush]);
   brushBar.hidden = true;
   const body = h("div", { cls: "rw-dep-body" }, [yTitle, legend, plot, brushBar]);
@@ -422,14 +446,19 @@ export function createDependencePlot(store: Store): View {
   plot.style.height = `${MARGIN.top + PLOT_H + MARGIN.bottom}px`;
   Object.assign(area.style, { left: `${MARGIN.left}px`, right: `${MARGIN.right}px`, top: `${MARGIN.top}px`, height: `${PLOT_H}px` });
 
-  featureSelect.addEventListener("change", () => store.update({ depFeature: featureSelect.value === "" ? null : Number(featureSelect.value) }));
-  colorSelect.addEventListener("change", () => store.update({ depColor: colorSelect.value === "cohort" ? "cohort" : colorSelect.value.slice(8) }));
+  featureSelect.addEventListener("change", () =>
+    store.update({ depFeature: featureSelect.value === "" ? null : Number(featureSelect.value) }),
+  );
+  colorSelect.addEventListener("change", () =>
+    store.update({ depColor: colorSelect.value === "cohort" ? "cohort" : colorSelect.value.slice(8) }),
+  );
 
   let frame: Frame | null = null;
   let image: ImageData | null = null; // reused pixel buffer of the canvas
   let pending: { lo: number; hi: number; cohort: Cohort } | null = null;
 
-  const areaWidth = () => Math.max(120, Math.round(area.clientWidth || (el.clientWidth ? el.clientWidth - MARGIN.left - MARGIN.right : FALLBACK_W)));
+  const areaWidth = () =>
+    Math.max(120, Math.round(area.clientWidth || (el.clientWidth ? el.clientWidth - MARGIN.left - MARGIN.right : FALLBACK_W)));
 
   const showMessage = (text: string) => {
     message.textContent = text;
@@ -448,7 +477,8 @@ export function createDependencePlot(store: Store): View {
     const cohort = store.activeCohort();
     const res = store.maskOf(cohort);
     if (res.error) return showMessage(`Cohort "${cohort.name}" cannot be evaluated: ${res.error}`);
-    if (res.count === 0) return showMessage(`No rows in cohort "${cohort.name}": edit its filters in the Cohorts tab, or pick another cohort.`);
+    if (res.count === 0)
+      return showMessage(`No rows in cohort "${cohort.name}": edit its filters in the Cohorts tab, or pick another cohort.`);
     const points = computePoints(data, j, res.mask, (i) => store.outputFor(i));
     const colorJ = names.indexOf(state.depColor);
     const coloring =
@@ -482,15 +512,20 @@ export function createDependencePlot(store: Store): View {
   const drawLegend = () => {
     if (!frame) return;
     legend.replaceChildren(
-      ...frame.coloring.legend.filter((e) => e.label !== "").map((e) =>
-        "ramp" in e
-          ? h("span", { cls: "rw-legend-item" }, [
-              h("span", { cls: "rw-muted", text: `${e.label}: ${e.low}` }),
-              h("span", { cls: "rw-dep-ramp", attrs: { style: `background:linear-gradient(to right,${e.ramp[0]},${e.ramp[1]})` } }),
-              h("span", { cls: "rw-muted", text: e.high }),
-            ])
-          : h("span", { cls: "rw-legend-item" }, [h("span", { cls: "rw-swatch", attrs: { style: `background:${e.color}` } }), h("span", { text: e.label })]),
-      ),
+      ...frame.coloring.legend
+        .filter((e) => e.label !== "")
+        .map((e) =>
+          "ramp" in e
+            ? h("span", { cls: "rw-legend-item" }, [
+                h("span", { cls: "rw-muted", text: `${e.label}: ${e.low}` }),
+                h("span", { cls: "rw-dep-ramp", attrs: { style: `background:linear-gradient(to right,${e.ramp[0]},${e.ramp[1]})` } }),
+                h("span", { cls: "rw-muted", text: e.high }),
+              ])
+            : h("span", { cls: "rw-legend-item" }, [
+                h("span", { cls: "rw-swatch", attrs: { style: `background:${e.color}` } }),
+                h("span", { text: e.label }),
+              ]),
+        ),
     );
   };
 
@@ -513,8 +548,12 @@ export function createDependencePlot(store: Store): View {
 
     // Axes (DOM): y ticks with grid lines, x ticks or category labels, the missing band.
     const yt = niceTicks(ys.domain[0], ys.domain[1], 5);
-    yTicks.replaceChildren(...yt.map((v) => h("span", { cls: "rw-dep-tick", text: fmt(v), attrs: { style: `top:${MARGIN.top + ys(v)}px` } })));
-    grid.replaceChildren(...yt.map((v) => h("span", { cls: "rw-dep-gridline" + (v === 0 ? " rw-dep-zero" : ""), attrs: { style: `top:${ys(v)}px` } })));
+    yTicks.replaceChildren(
+      ...yt.map((v) => h("span", { cls: "rw-dep-tick", text: fmt(v), attrs: { style: `top:${MARGIN.top + ys(v)}px` } })),
+    );
+    grid.replaceChildren(
+      ...yt.map((v) => h("span", { cls: "rw-dep-gridline" + (v === 0 ? " rw-dep-zero" : ""), attrs: { style: `top:${ys(v)}px` } })),
+    );
     const kind = data.meta.feature_kinds[j];
     let xt: { v: number; label: string }[];
     if (kind === "numeric") {
@@ -525,11 +564,20 @@ export function createDependencePlot(store: Store): View {
       xt = [];
       for (let k = 0; k < n; k += every) xt.push({ v: k, label: data.featureLabel(j, k) });
     }
-    const slot = kind === "numeric" ? 90 : Math.max(40, Math.min(160, (xs(1) - xs(0)) * Math.max(1, xt.length > 1 ? xt[1].v - xt[0].v : 1) - 4));
+    const slot =
+      kind === "numeric" ? 90 : Math.max(40, Math.min(160, (xs(1) - xs(0)) * Math.max(1, xt.length > 1 ? xt[1].v - xt[0].v : 1) - 4));
     const ticks = xt.map((t) =>
-      h("span", { cls: "rw-dep-tick", text: t.label, title: t.label, attrs: { style: `left:${MARGIN.left + xs(t.v)}px;max-width:${slot}px` } }),
+      h("span", {
+        cls: "rw-dep-tick",
+        text: t.label,
+        title: t.label,
+        attrs: { style: `left:${MARGIN.left + xs(t.v)}px;max-width:${slot}px` },
+      }),
     );
-    if (frame.hasMissing) ticks.push(h("span", { cls: "rw-dep-tick rw-dep-tick-missing", text: "missing", attrs: { style: `left:${MARGIN.left + MISSING_W / 2}px` } }));
+    if (frame.hasMissing)
+      ticks.push(
+        h("span", { cls: "rw-dep-tick rw-dep-tick-missing", text: "missing", attrs: { style: `left:${MARGIN.left + MISSING_W / 2}px` } }),
+      );
     xTicks.replaceChildren(...ticks);
     missingBand.hidden = !frame.hasMissing;
     missingBand.style.width = `${MISSING_W}px`;
@@ -601,7 +649,12 @@ export function createDependencePlot(store: Store): View {
       return;
     }
     const active = store.activeCohort();
-    const cohort = brushCohort(active, store.state.cohorts.map((c) => c.name), names[j], pick);
+    const cohort = brushCohort(
+      active,
+      store.state.cohorts.map((c) => c.name),
+      names[j],
+      pick,
+    );
     const count = store.maskOf(cohort).count;
     const scope = canRefine(active) ? "" : ` of all data: "${active.name}" ORs its filters`;
     pending = { lo, hi, cohort };

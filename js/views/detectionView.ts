@@ -61,7 +61,10 @@ export function detectionAt(dets: Detection[], visible: number[], x: number, y: 
     const [x0, y0, x1, y1] = dets[j].box;
     if (x >= x0 && x <= x1 && y >= y0 && y <= y1) {
       const area = (x1 - x0) * (y1 - y0);
-      if (area < bestArea) { best = j; bestArea = area; }
+      if (area < bestArea) {
+        best = j;
+        bestArea = area;
+      }
     }
   }
   return best;
@@ -117,12 +120,11 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
   const canvas = h("canvas", { cls: "rw-media-canvas rw-det-canvas", testid: "detection-canvas" });
   const list = h("div", { cls: "rw-det-list", testid: "detection-list" });
   const legend = h("div", { cls: "rw-legend" });
-  const controls = createOverlayControls(opts, (o) => { opts = o; draw(); });
-  const detail = h("div", { cls: "rw-media-detail" }, [
-    controls,
-    legend,
-    h("div", { cls: "rw-media-pair" }, [canvas, list]),
-  ]);
+  const controls = createOverlayControls(opts, (o) => {
+    opts = o;
+    draw();
+  });
+  const detail = h("div", { cls: "rw-media-detail" }, [controls, legend, h("div", { cls: "rw-media-pair" }, [canvas, list])]);
   const caption = (i: number) => `#${i} · ${meta.detections[i].length} det.`;
   const grid = thumbGrid("Images", arrays.thumbs, caption, (i) => store.update({ selected: [i] }));
   const editor = createCohortEditor(store);
@@ -151,9 +153,16 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
     const m = maps[i];
     const [, mh, mw] = m.shape;
     const sal = picked >= 0 ? aboveMinimum((m.data as Float32Array).subarray(picked * mh * mw, (picked + 1) * mh * mw)) : null;
-    const scale = opts.scale === "shared"
-      ? clipValue(maps.flatMap((mm) => perDetection(mm).map(aboveMinimum)), opts.sign, opts.clip)
-      : sal ? clipValue([sal], opts.sign, opts.clip) : 0;
+    const scale =
+      opts.scale === "shared"
+        ? clipValue(
+            maps.flatMap((mm) => perDetection(mm).map(aboveMinimum)),
+            opts.sign,
+            opts.clip,
+          )
+        : sal
+          ? clipValue([sal], opts.sign, opts.clip)
+          : 0;
     drawOverlay(canvas, img, sal ? { data: sal, h: mh, w: mw } : null, opts, scale);
     legend.replaceChildren(colorBar(opts, scale, (v) => fmt(v)));
     const ctx = canvas.getContext("2d");
@@ -198,18 +207,26 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
   function drawList() {
     const dets = meta.detections[selected] ?? [];
     const vis = visible();
-    const items: HTMLElement[] = [h("div", { cls: "rw-media-title", text: `Image ${selected}: ${vis.length} of ${dets.length} detections shown` })];
+    const items: HTMLElement[] = [
+      h("div", { cls: "rw-media-title", text: `Image ${selected}: ${vis.length} of ${dets.length} detections shown` }),
+    ];
     if (!dets.length) items.push(h("div", { cls: "rw-empty", text: "The detector found nothing in this image." }));
     for (const j of vis) {
       const d = dets[j];
       const sw = h("span", { cls: "rw-swatch" });
       sw.style.background = BOX_COLORS[j % BOX_COLORS.length];
       const b = h("button", { cls: "rw-det-item", testid: "detection-item", attrs: { type: "button", "data-index": String(j) } }, [
-        sw, h("span", { text: d.label }), h("span", { cls: "rw-muted", text: d.score.toFixed(3) }),
+        sw,
+        h("span", { text: d.label }),
+        h("span", { cls: "rw-muted", text: d.score.toFixed(3) }),
       ]);
       b.classList.toggle("rw-selected", j === picked);
       b.setAttribute("aria-pressed", String(j === picked));
-      b.addEventListener("click", () => { picked = j; drawList(); draw(); });
+      b.addEventListener("click", () => {
+        picked = j;
+        drawList();
+        draw();
+      });
       items.push(b);
     }
     list.replaceChildren(...items);
@@ -220,7 +237,11 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
     const x = ((ev.clientX - r.left) * (canvas.width / r.width)) / geometry.sx;
     const y = ((ev.clientY - r.top) * (canvas.height / r.height)) / geometry.sy;
     const j = detectionAt(meta.detections[selected] ?? [], visible(), x, y);
-    if (j >= 0 && j !== picked) { picked = j; drawList(); draw(); }
+    if (j >= 0 && j !== picked) {
+      picked = j;
+      drawList();
+      draw();
+    }
   });
   slider.addEventListener("input", () => {
     threshold = Number(slider.value);

@@ -88,15 +88,25 @@ export function thumbGrid(
     for (const i of items.slice(page * pageSize, (page + 1) * pageSize)) {
       const img = h("img", { attrs: { alt: "", loading: "lazy", src: imageUrl(thumbs[i]) } });
       const cap = h("span", { cls: "rw-thumb-caption", text: caption(i) });
-      const b = h("button", { cls: "rw-thumb", testid: "image-thumb", title: caption(i), attrs: { type: "button", "data-index": String(i) } }, [img, cap]);
+      const b = h(
+        "button",
+        { cls: "rw-thumb", testid: "image-thumb", title: caption(i), attrs: { type: "button", "data-index": String(i) } },
+        [img, cap],
+      );
       b.classList.toggle("rw-selected", i === selected);
       b.addEventListener("click", () => onPick(i));
       grid.appendChild(b);
     }
     el.hidden = items.length === 0;
   };
-  prev.addEventListener("click", () => { page--; draw(); });
-  next.addEventListener("click", () => { page++; draw(); });
+  prev.addEventListener("click", () => {
+    page--;
+    draw();
+  });
+  next.addEventListener("click", () => {
+    page++;
+    draw();
+  });
   return {
     el,
     set(newItems, sel) {
@@ -162,7 +172,11 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
 
   // --- header: what is shown, cohort and class filter
   const cohortSelect = h("select", { testid: "cohort-select", title: "Active cohort: the grid shows its images" });
-  const classSelect = h("select", { cls: "rw-class-filter", testid: "class-select", title: "Show only images of this class (predicted or true)" });
+  const classSelect = h("select", {
+    cls: "rw-class-filter",
+    testid: "class-select",
+    title: "Show only images of this class (predicted or true)",
+  });
   classSelect.appendChild(option("-1", "all classes", true));
   for (const k of classesPresent(names, n, yPred, yTrue)) classSelect.appendChild(option(String(k), names[k]));
   const count = h("span", { cls: "rw-muted", testid: "image-count" });
@@ -207,7 +221,10 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
   const targetSelect = h("select", { testid: "target-select", title: "Which explained output's map to overlay" });
   const targetCtl = h("label", { cls: "rw-control" }, [h("span", { text: "Explained output" }), targetSelect]);
   const labels = h("div", { cls: "rw-media-labels", testid: "image-labels" });
-  const controls = createOverlayControls(opts, (o) => { opts = o; drawDetail(); });
+  const controls = createOverlayControls(opts, (o) => {
+    opts = o;
+    drawDetail();
+  });
   const detail = h("div", { cls: "rw-media-detail", testid: "image-detail" }, [
     controls,
     h("div", { cls: "rw-toolbar" }, [targetCtl]),
@@ -278,28 +295,48 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
     rows.push(h("div", {}, [h("span", { cls: "rw-muted", text: "Predicted: " }), h("strong", { text: p, testid: "pred-label" })]));
     if (yTrue) {
       const t = labelOf(yTrue, i);
-      rows.push(h("div", {}, [h("span", { cls: "rw-muted", text: "True: " }), h("strong", { text: t, testid: "true-label" }),
-        h("span", { cls: t === p ? "rw-ok" : "rw-error", text: t === p ? "  ✓ correct" : "  ✗ incorrect" })]));
+      rows.push(
+        h("div", {}, [
+          h("span", { cls: "rw-muted", text: "True: " }),
+          h("strong", { text: t, testid: "true-label" }),
+          h("span", { cls: t === p ? "rw-ok" : "rw-error", text: t === p ? "  ✓ correct" : "  ✗ incorrect" }),
+        ]),
+      );
     }
     rows.push(h("div", { cls: "rw-muted", text: `Maps explain: ${names[meta.targets[i][target]] ?? ""}` }));
     if (probs) {
       const k = probs.shape[1];
-      const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => probs.data[i * k + b] - probs.data[i * k + a]).slice(0, 5);
+      const order = Array.from({ length: k }, (_, c) => c)
+        .sort((a, b) => probs.data[i * k + b] - probs.data[i * k + a])
+        .slice(0, 5);
       const list = h("table", { cls: "rw-prob-table" });
       for (const c of order) {
         const v = probs.data[i * k + c];
         const bar = h("span", { cls: "rw-prob-bar" });
         bar.style.width = `${Math.round(80 * v)}px`;
-        list.appendChild(h("tr", {}, [h("td", { text: names[c] ?? String(c) }), h("td", {}, [bar]), h("td", { cls: "rw-muted", text: `${(100 * v).toFixed(1)}%` })]));
+        list.appendChild(
+          h("tr", {}, [
+            h("td", { text: names[c] ?? String(c) }),
+            h("td", {}, [bar]),
+            h("td", { cls: "rw-muted", text: `${(100 * v).toFixed(1)}%` }),
+          ]),
+        );
       }
       rows.push(h("div", { cls: "rw-muted", text: "Probabilities" }), list);
     }
     labels.replaceChildren(...rows);
   };
-  targetSelect.addEventListener("change", () => { target = Number(targetSelect.value); drawLabels(); drawDetail(); });
+  targetSelect.addEventListener("change", () => {
+    target = Number(targetSelect.value);
+    drawLabels();
+    drawDetail();
+  });
 
   cohortSelect.addEventListener("change", () => store.update({ active: cohortSelect.value }));
-  classSelect.addEventListener("change", () => { classFilter = Number(classSelect.value); redraw(); });
+  classSelect.addEventListener("change", () => {
+    classFilter = Number(classSelect.value);
+    redraw();
+  });
 
   function redraw() {
     cohortSelect.replaceChildren(...store.state.cohorts.map((c) => option(c.name, c.name, c.name === store.state.active)));

@@ -61,7 +61,8 @@ export function createImportanceChart(store: Store): View {
       chart.replaceChildren();
       return;
     }
-    message.textContent = sortSeries.count === 0 ? `Cohort "${sortSeries.cohort.name}" has no rows; bars are ordered by the first cohort with rows.` : "";
+    message.textContent =
+      sortSeries.count === 0 ? `Cohort "${sortSeries.cohort.name}" has no rows; bars are ordered by the first cohort with rows.` : "";
     const order = topFeatures((sortSeries.count ? sortSeries : drawable[0]).imp, state.topK);
     let max = 1e-12;
     for (const j of order) for (const s of drawable) max = Math.max(max, s.imp[j]);
@@ -69,7 +70,10 @@ export function createImportanceChart(store: Store): View {
     chart.replaceChildren(
       ...order.map((j) => {
         const name = data.meta.feature_names[j];
-        const group = h("div", { cls: "rw-bar-group" + (state.depFeature === j ? " rw-selected" : ""), title: `${name}: click for its dependence plot` });
+        const group = h("div", {
+          cls: "rw-bar-group" + (state.depFeature === j ? " rw-selected" : ""),
+          title: `${name}: click for its dependence plot`,
+        });
         group.dataset.feature = name;
         group.appendChild(h("span", { cls: "rw-bar-label", text: name }));
         const bars = h("span", { cls: "rw-bar-stack" });

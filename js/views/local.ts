@@ -53,10 +53,11 @@ export function rowBars(data: TabularData, row: number, c: number, topN: number)
 export function barDomain(rows: RowExplanation[]): [number, number] {
   let lo = 0;
   let hi = 0;
-  for (const r of rows) for (const b of r.bars) {
-    lo = Math.min(lo, b.value);
-    hi = Math.max(hi, b.value);
-  }
+  for (const r of rows)
+    for (const b of r.bars) {
+      lo = Math.min(lo, b.value);
+      hi = Math.max(hi, b.value);
+    }
   if (lo === hi) hi = lo + 1;
   return [lo, hi];
 }
@@ -113,7 +114,10 @@ export function createLocalChart(store: Store): View {
   const isClass = data.meta.task === "classification";
   const topSelect = h("select", { title: "How many features each chart shows; the rest are summed" });
   const tops = [5, 10, 15, 20].filter((k) => k < data.f);
-  topSelect.append(...tops.map((k) => option(String(k), String(k), k === Math.min(10, data.f))), option(String(data.f), `all ${data.f}`, data.f <= 10));
+  topSelect.append(
+    ...tops.map((k) => option(String(k), String(k), k === Math.min(10, data.f))),
+    option(String(data.f), `all ${data.f}`, data.f <= 10),
+  );
   const layoutSelect = h("select", { title: "Bar charts side by side, or one table with a column per row" });
   layoutSelect.append(option("auto", "auto"), option("bars", "bar charts"), option("table", "table"));
   const note = h("div", { cls: "rw-muted rw-local-note" });
@@ -132,7 +136,12 @@ export function createLocalChart(store: Store): View {
   }
 
   function removeButton(row: number): HTMLButtonElement {
-    const b = h("button", { cls: "rw-local-remove", text: "×", title: `Remove row ${row} from the selection`, attrs: { type: "button", "aria-label": `remove row ${row}` } });
+    const b = h("button", {
+      cls: "rw-local-remove",
+      text: "×",
+      title: `Remove row ${row} from the selection`,
+      attrs: { type: "button", "aria-label": `remove row ${row}` },
+    });
     b.addEventListener("click", () => store.update({ selected: store.state.selected.filter((r) => r !== row) }));
     return b;
   }
@@ -153,7 +162,10 @@ export function createLocalChart(store: Store): View {
     for (const b of ex.bars) {
       const g = barGeometry(b.value, domain);
       const color = b.value >= 0 ? POS_COLOR : NEG_COLOR;
-      const fill = h("span", { cls: "rw-local-fill", attrs: { style: `left:${g.left}%;width:${Math.max(g.width, 0.3)}%;background:${color}` } });
+      const fill = h("span", {
+        cls: "rw-local-fill",
+        attrs: { style: `left:${g.left}%;width:${Math.max(g.width, 0.3)}%;background:${color}` },
+      });
       const track = h("span", { cls: "rw-local-track" }, [h("span", { cls: "rw-local-zero", attrs: { style: `left:${zero}%` } }), fill]);
       bars.append(
         h("span", { cls: "rw-local-label" + (b.feature === null ? " rw-muted" : ""), text: b.label, title: b.label }),
@@ -167,7 +179,9 @@ export function createLocalChart(store: Store): View {
       labelLine(ex.row),
       bars,
       h("div", { cls: "rw-local-footer" }, [
-        h("div", { text: `base ${fmt(ex.base)} ${ex.sum >= 0 ? "+" : "−"} features ${fmt(Math.abs(ex.sum))} = surrogate ${fmt(ex.surrogate)}` }),
+        h("div", {
+          text: `base ${fmt(ex.base)} ${ex.sum >= 0 ? "+" : "−"} features ${fmt(Math.abs(ex.sum))} = surrogate ${fmt(ex.surrogate)}`,
+        }),
         h("div", { text: `model output ${fmt(ex.model)} ${units}` }),
       ]),
     ]);
@@ -183,7 +197,10 @@ export function createLocalChart(store: Store): View {
     const headRow = h("tr", {}, [h("th", { text: "feature" })]);
     const outRow = h("tr", { cls: "rw-muted" }, [h("th", { text: isClass ? "toward class" : "output" })]);
     for (const { row, output } of outs) {
-      const th = h("th", { cls: "rw-local-col", attrs: { "data-row": String(row) } }, [h("span", { text: `row ${row}` }), removeButton(row)]);
+      const th = h("th", { cls: "rw-local-col", attrs: { "data-row": String(row) } }, [
+        h("span", { text: `row ${row}` }),
+        removeButton(row),
+      ]);
       headRow.appendChild(th);
       outRow.appendChild(h("td", { text: outputName(output), title: outputName(output) }));
     }
@@ -196,7 +213,10 @@ export function createLocalChart(store: Store): View {
       outs.forEach(({ row, output }, k) => {
         const v = data.value(row, j, output);
         sums[k] += v;
-        const td = h("td", { text: cellText(v, max), title: `${name} = ${data.featureLabel(j, data.feature(row, j))}: ${fmt(v)} ${units}` });
+        const td = h("td", {
+          text: cellText(v, max),
+          title: `${name} = ${data.featureLabel(j, data.feature(row, j))}: ${fmt(v)} ${units}`,
+        });
         td.style.background = heatColor(v, max);
         tr.appendChild(td);
       });
@@ -209,11 +229,15 @@ export function createLocalChart(store: Store): View {
     };
     if (feats.length < data.f) {
       tbody.appendChild(
-        foot(`other ${data.f - feats.length} features`, ({ row, output }, k) => {
-          let s = 0;
-          for (let j = 0; j < data.f; j++) s += data.value(row, j, output);
-          return cellText(s - sums[k], max);
-        }, "rw-muted"),
+        foot(
+          `other ${data.f - feats.length} features`,
+          ({ row, output }, k) => {
+            let s = 0;
+            for (let j = 0; j < data.f; j++) s += data.value(row, j, output);
+            return cellText(s - sums[k], max);
+          },
+          "rw-muted",
+        ),
       );
     }
     tbody.append(
@@ -238,9 +262,7 @@ export function createLocalChart(store: Store): View {
     }
     const o = store.state.output;
     const which =
-      o.kind === "output"
-        ? `${isClass ? "class" : "output"} ${outputName(o.index)}`
-        : "each row's predicted class (named on each chart)";
+      o.kind === "output" ? `${isClass ? "class" : "output"} ${outputName(o.index)}` : "each row's predicted class (named on each chart)";
     note.textContent =
       `SHAP values in ${units} toward ${which}: red pushes that output up, blue pushes it down. ` +
       `base value + all features = surrogate output, which approximates the model's output.`;
@@ -248,16 +270,25 @@ export function createLocalChart(store: Store): View {
     const asTable = layout === "table" || (layout === "auto" && rows.length > LAYOUT_CARDS);
     if (asTable) {
       const parts: HTMLElement[] = [heatTable(rows, topN)];
-      if (rows.length > MAX_TABLE_ROWS) parts.unshift(h("div", { cls: "rw-muted", text: `Showing the first ${MAX_TABLE_ROWS} of ${rows.length.toLocaleString()} selected rows.` }));
+      if (rows.length > MAX_TABLE_ROWS)
+        parts.unshift(
+          h("div", { cls: "rw-muted", text: `Showing the first ${MAX_TABLE_ROWS} of ${rows.length.toLocaleString()} selected rows.` }),
+        );
       content.replaceChildren(...parts);
       return;
     }
     const shown = rows.slice(0, MAX_TABLE_ROWS);
     const exs = shown.map((row) => rowBars(data, row, store.outputFor(row), topN));
     const domain = barDomain(exs);
-    const cards = h("div", { cls: "rw-local-cards" }, exs.map((ex) => card(ex, domain)));
+    const cards = h(
+      "div",
+      { cls: "rw-local-cards" },
+      exs.map((ex) => card(ex, domain)),
+    );
     content.replaceChildren(
-      ...(rows.length > MAX_TABLE_ROWS ? [h("div", { cls: "rw-muted", text: `Showing the first ${MAX_TABLE_ROWS} of ${rows.length.toLocaleString()} selected rows.` })] : []),
+      ...(rows.length > MAX_TABLE_ROWS
+        ? [h("div", { cls: "rw-muted", text: `Showing the first ${MAX_TABLE_ROWS} of ${rows.length.toLocaleString()} selected rows.` })]
+        : []),
       cards,
     );
   }

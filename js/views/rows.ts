@@ -16,7 +16,13 @@ const FEATURE_W = 104;
 // ------------------------------------------------------------------ pure helpers (unit-tested)
 
 /** Positions [start, end) to render for a scroll offset: the visible ones plus `overscan` each side. */
-export function visibleRange(scrollTop: number, viewportH: number, rowH: number, total: number, overscan: number): { start: number; end: number } {
+export function visibleRange(
+  scrollTop: number,
+  viewportH: number,
+  rowH: number,
+  total: number,
+  overscan: number,
+): { start: number; end: number } {
   const first = Math.floor(Math.max(0, scrollTop) / rowH);
   const last = Math.ceil((Math.max(0, scrollTop) + Math.max(0, viewportH)) / rowH);
   const start = Math.max(0, Math.min(total, first - overscan));
@@ -116,7 +122,13 @@ export function filterRows(data: TabularData, mask: Uint8Array, filter: RowFilte
  * The selection after a click on the row at position `pos` of `order`: a plain click toggles the
  * row; a shift-click adds every row from the anchor's position to it (in the table's order).
  */
-export function clickSelection(selected: readonly number[], order: Int32Array, pos: number, anchorPos: number | null, shift: boolean): number[] {
+export function clickSelection(
+  selected: readonly number[],
+  order: Int32Array,
+  pos: number,
+  anchorPos: number | null,
+  shift: boolean,
+): number[] {
   const row = order[pos];
   if (shift && anchorPos !== null && anchorPos < order.length) {
     const have = new Set(selected);
@@ -179,10 +191,11 @@ export function createRowTable(store: Store): View {
   let windowKey = "";
 
   const headCells = columns.map((c, k) => {
-    const cell = h("div", { cls: "rw-rows-th" + (k === 0 ? " rw-rows-sticky" : ""), title: `${c.label}: click to sort`, attrs: { role: "columnheader" } }, [
-      h("span", { cls: "rw-rows-thlabel", text: c.label }),
-      h("span", { cls: "rw-rows-arrow" }),
-    ]);
+    const cell = h(
+      "div",
+      { cls: "rw-rows-th" + (k === 0 ? " rw-rows-sticky" : ""), title: `${c.label}: click to sort`, attrs: { role: "columnheader" } },
+      [h("span", { cls: "rw-rows-thlabel", text: c.label }), h("span", { cls: "rw-rows-arrow" })],
+    );
     cell.addEventListener("click", () => {
       sort = sort.key === c.key ? { key: c.key, dir: sort.dir === 1 ? -1 : 1 } : { key: c.key, dir: 1 };
       rebuild();
@@ -221,7 +234,11 @@ export function createRowTable(store: Store): View {
     for (let k = 0; k < columns.length; k++) {
       const c = columns[k];
       const text = c.text(i);
-      const cell = h("div", { cls: "rw-rows-td" + (k === 0 ? " rw-rows-sticky" : "") + (c.cls ? ` ${c.cls(i)}` : ""), text, attrs: { role: "gridcell" } });
+      const cell = h("div", {
+        cls: "rw-rows-td" + (k === 0 ? " rw-rows-sticky" : "") + (c.cls ? ` ${c.cls(i)}` : ""),
+        text,
+        attrs: { role: "gridcell" },
+      });
       if (text.length > 12) cell.title = text;
       row.appendChild(cell);
     }
@@ -271,8 +288,10 @@ export function createRowTable(store: Store): View {
     bodyEl.style.height = `${order.length * ROW_H}px`;
     count.textContent = `${order.length.toLocaleString()} of ${res.count.toLocaleString()} rows in "${cohort.name}"`;
     if (res.error) message.textContent = `Cohort "${cohort.name}" cannot be evaluated: ${res.error}`;
-    else if (res.count === 0) message.textContent = `No rows in cohort "${cohort.name}": edit its filters in the Cohorts tab, or pick another cohort.`;
-    else if (order.length === 0) message.textContent = filter === "selected" ? "No selected rows in this cohort." : `No ${filter} rows in this cohort.`;
+    else if (res.count === 0)
+      message.textContent = `No rows in cohort "${cohort.name}": edit its filters in the Cohorts tab, or pick another cohort.`;
+    else if (order.length === 0)
+      message.textContent = filter === "selected" ? "No selected rows in this cohort." : `No ${filter} rows in this cohort.`;
     else message.textContent = "";
     scroller.hidden = order.length === 0;
     drawHead();

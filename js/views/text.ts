@@ -163,7 +163,10 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     let name = `${base}contains "${contains}"`;
     for (let k = 2; taken.includes(name); k++) name = `${base}contains "${contains}" ${k}`;
     const filters = [...(JSON.parse(JSON.stringify(active.filters)) as Filter[]), f];
-    return { cohort: { name, combine: "all", filters }, why: `Add the cohort '${name}' (${active.name === ALL_DATA ? "" : `${active.name}'s filters and `}tokens contains "${contains}")` };
+    return {
+      cohort: { name, combine: "all", filters },
+      why: `Add the cohort '${name}' (${active.name === ALL_DATA ? "" : `${active.name}'s filters and `}tokens contains "${contains}")`,
+    };
   };
   const selectedDoc = (docs: number[]): number | null => {
     const s = store.state.selected[0];
@@ -210,7 +213,8 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
         item.addEventListener("click", () => store.update({ selected: [i] }));
         nodes.push(item);
       }
-      if (members.length > LIST_LIMIT) nodes.push(h("div", { cls: "rw-muted", text: `… and ${members.length - LIST_LIMIT} more (narrow the cohort)` }));
+      if (members.length > LIST_LIMIT)
+        nodes.push(h("div", { cls: "rw-muted", text: `… and ${members.length - LIST_LIMIT} more (narrow the cohort)` }));
     }
     list.replaceChildren(...nodes);
   };
@@ -228,7 +232,10 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     const labels = [data.yTrue ? `true ${data.labelOf(data.yTrue, sel)}` : "", `predicted ${data.labelOf(data.yPred, sel)}`];
     docHead.replaceChildren(
       h("b", { text: `Text #${sel}` }),
-      h("span", { cls: "rw-muted", text: ` · ${labels.filter(Boolean).join(" · ")} · ${data.length(sel)} tokens · colours explain '${outputName(c)}'` }),
+      h("span", {
+        cls: "rw-muted",
+        text: ` · ${labels.filter(Boolean).join(" · ")} · ${data.length(sel)} tokens · colours explain '${outputName(c)}'`,
+      }),
     );
     // legend: the scale, the base value and the model output
     const base = data.baseValue(sel, c);
@@ -236,10 +243,17 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     legend.replaceChildren(
       h("span", { cls: "rw-muted", text: `lowers '${outputName(c)}'` }),
       h("span", { cls: "rw-tx-scale-end", text: fmt(-scale) }),
-      h("span", { cls: "rw-tx-gradient", title: `colour intensity ∝ |value|; full colour at ±${fmt(scale)} (${shared ? "shared across texts" : "this text"})` }),
+      h("span", {
+        cls: "rw-tx-gradient",
+        title: `colour intensity ∝ |value|; full colour at ±${fmt(scale)} (${shared ? "shared across texts" : "this text"})`,
+      }),
       h("span", { cls: "rw-tx-scale-end", text: `+${fmt(scale)}` }),
       h("span", { cls: "rw-muted", text: `raises it (${meta.units})` }),
-      h("span", { cls: "rw-tx-formula", testid: "text-output", text: `base ${fmt(base)} + Σ tokens ${fmt(out - base)} = output ${fmt(out)}` }),
+      h("span", {
+        cls: "rw-tx-formula",
+        testid: "text-output",
+        text: `base ${fmt(base)} + Σ tokens ${fmt(out - base)} = output ${fmt(out)}`,
+      }),
     );
     const nodes: Node[] = [];
     for (const run of textRuns(data, sel)) {
@@ -259,18 +273,21 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
       span.style.backgroundColor = col.background;
       nodes.push(span);
     }
-    if (data.truncated[sel]) nodes.push(h("div", { cls: "rw-warn-text", text: "Truncated: the model reads only the text up to its last coloured token." }));
+    if (data.truncated[sel])
+      nodes.push(h("div", { cls: "rw-warn-text", text: "Truncated: the model reads only the text up to its last coloured token." }));
     docText.replaceChildren(...nodes);
     const top = topTokens(data, sel, c, TOP_K).filter(({ value }) => value !== 0);
     topChart.replaceChildren(
-      top.length ? bars(
-        top.map(({ t, value }) => ({
-          label: data.tokenText(t),
-          value,
-          title: `${data.tokenText(t)}: ${fmt(value, 4)}`,
-        })),
-        "top-tokens",
-      ) : h("div", { cls: "rw-empty", text: "No token of this text changes this output." }),
+      top.length
+        ? bars(
+            top.map(({ t, value }) => ({
+              label: data.tokenText(t),
+              value,
+              title: `${data.tokenText(t)}: ${fmt(value, 4)}`,
+            })),
+            "top-tokens",
+          )
+        : h("div", { cls: "rw-empty", text: "No token of this text changes this output." }),
     );
   };
 

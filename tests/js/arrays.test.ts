@@ -18,4 +18,3 @@ describe("decodeArray", () => {
     expect(() => decodeArray(wire([1, 2, 3], [2, 2]))).toThrow(/shape/);
   });
 });
-

@@ -106,7 +106,10 @@ describe("cohort editor: list", () => {
 
   it("follows cohorts set from outside (Python) and marks the active one", () => {
     const { store, qa, item } = setup();
-    store.update({ cohorts: [ALL, OLD, { name: "smokers", combine: "all", filters: [{ column: "smoker", op: "==", value: true }] }] }, "model");
+    store.update(
+      { cohorts: [ALL, OLD, { name: "smokers", combine: "all", filters: [{ column: "smoker", op: "==", value: true }] }] },
+      "model",
+    );
     expect(qa("cohort-item").length).toBe(3);
     expect(item("smokers").querySelector('[data-testid="cohort-count"]')!.textContent).toBe("3 rows (50.0%)");
     store.update({ active: "smokers" }, "model");
@@ -329,7 +332,16 @@ describe("cohort editor: inputs follow the column kind", () => {
     q<HTMLButtonElement>("cohort-new")!.click();
     q<HTMLButtonElement>("filter-add")!.click();
     const col = q<HTMLSelectElement>("filter-column")!;
-    expect(Array.from(col.options).map((o) => o.value)).toEqual(["age", "sex", "smoker", "index", "y_true", "y_pred", "correct", "confidence"]);
+    expect(Array.from(col.options).map((o) => o.value)).toEqual([
+      "age",
+      "sex",
+      "smoker",
+      "index",
+      "y_true",
+      "y_pred",
+      "correct",
+      "confidence",
+    ]);
     expect(Array.from(col.querySelectorAll("optgroup")).map((g) => g.label)).toEqual(["Features", "Labels and predictions"]);
   });
 
@@ -389,7 +401,12 @@ describe("cohort editor: inputs follow the column kind", () => {
 describe("cohort editor: words of a text explanation", () => {
   // 4 texts; "film" is in 3 of them, "boring" in 2 ("Boring" and "boring"), "the" is a stop-word
   function textStore(cohorts: Cohort[] = [ALL]) {
-    const docs = [["the", "film", "is", "boring"], ["Boring", "film"], ["a", "great", "film", "!"], ["the", "plot"]];
+    const docs = [
+      ["the", "film", "is", "boring"],
+      ["Boring", "film"],
+      ["a", "great", "film", "!"],
+      ["the", "plot"],
+    ];
     const tokens = docs.flat();
     const offsets = [0];
     for (const d of docs) offsets.push(offsets[offsets.length - 1] + d.length);
@@ -440,7 +457,11 @@ describe("cohort editor: words of a text explanation", () => {
     expect(q("cohort-draft-count").textContent).toBe("2 of 4 rows");
     type(q<HTMLInputElement>("cohort-name"), "no boring");
     q<HTMLButtonElement>("cohort-save").click();
-    expect(store.cohort("no boring")).toEqual({ name: "no boring", combine: "all", filters: [{ column: "tokens", op: "not contains", value: "BORING" }] });
+    expect(store.cohort("no boring")).toEqual({
+      name: "no boring",
+      combine: "all",
+      filters: [{ column: "tokens", op: "not contains", value: "BORING" }],
+    });
     expect(store.maskOf(store.cohort("no boring")!).count).toBe(2);
     expect(store.state.active).toBe("no boring");
   });

@@ -9,8 +9,18 @@ import { FakeModel, tinyData, wire } from "./fixtures";
 // 4 rows x 3 features, binary classification sent as one mirrored output (class 1).
 function binary() {
   return tinyData({
-    values: [[[1], [-2], [0]], [[3], [0.5], [0]], [[-1], [1], [0.25]], [[0], [0], [4]]],
-    data: [[1, 10, 0], [2, 20, 1], [3, 30, 0], [4, 40, 1]],
+    values: [
+      [[1], [-2], [0]],
+      [[3], [0.5], [0]],
+      [[-1], [1], [0.25]],
+      [[0], [0], [4]],
+    ],
+    data: [
+      [1, 10, 0],
+      [2, 20, 1],
+      [3, 30, 0],
+      [4, 40, 1],
+    ],
     featureNames: ["age", "income", "<img src=x onerror=alert(1)>"],
     outputNames: ["no", "yes"],
     binaryMirror: true,
@@ -39,11 +49,26 @@ describe("stats", () => {
 
   it("the predicted-class choice uses each row's predicted class", () => {
     const d = tinyData({
-      values: [[[1, 0, -1], [0, 2, 0]], [[0, 0, 5], [0, 0, 1]]],
-      data: [[0, 0], [1, 1]],
+      values: [
+        [
+          [1, 0, -1],
+          [0, 2, 0],
+        ],
+        [
+          [0, 0, 5],
+          [0, 0, 1],
+        ],
+      ],
+      data: [
+        [0, 0],
+        [1, 1],
+      ],
       featureNames: ["a", "b"],
       outputNames: ["x", "y", "z"],
-      model: [[0, 1, 0], [0, 0, 2]],
+      model: [
+        [0, 1, 0],
+        [0, 0, 2],
+      ],
     });
     const imp = meanAbsImportance(d, new Uint8Array([1, 1]), { kind: "predicted" });
     // row 0 predicts y (|0|, |2|), row 1 predicts z (|5|, |1|)

@@ -250,7 +250,10 @@ describe("brushing -> filter -> cohort", () => {
     expect(c).toEqual({
       name: "age in [32, 44] (2)",
       combine: "all",
-      filters: [{ column: "flag", op: "==", value: true }, { column: "age", op: "between", value: [32, 44] }],
+      filters: [
+        { column: "flag", op: "==", value: true },
+        { column: "age", op: "between", value: [32, 44] },
+      ],
     });
     const either: Cohort = { name: "either", combine: "any", filters: [active.filters[0], { column: "age", op: ">", value: 70 }] };
     expect(brushCohort(either, [], "age", pick).filters).toEqual([pick.filter]);
@@ -284,7 +287,10 @@ describe("the dependence plot view", () => {
     expect(rec.puts).toBe(2);
     expect(view.el.querySelector(".rw-dep-ramp")).not.toBeNull();
 
-    store.update({ cohorts: [...store.state.cohorts, { name: "flagged", combine: "all", filters: [{ column: "flag", op: "==", value: true }] }], active: "flagged" });
+    store.update({
+      cohorts: [...store.state.cohorts, { name: "flagged", combine: "all", filters: [{ column: "flag", op: "==", value: true }] }],
+      active: "flagged",
+    });
     expect(rec.puts).toBe(3);
     expect(view.el.dataset.points).toBe("100");
 
@@ -330,7 +336,8 @@ describe("the dependence plot view", () => {
     const view = mount(store, createDependencePlot(store));
     document.body.appendChild(view.el);
     const area = view.el.querySelector(".rw-dep-area") as HTMLElement;
-    const fire = (type: string, x: number) => area.dispatchEvent(new MouseEvent(type, { clientX: x, clientY: 50, button: 0, bubbles: true }));
+    const fire = (type: string, x: number) =>
+      area.dispatchEvent(new MouseEvent(type, { clientX: x, clientY: 50, button: 0, bubbles: true }));
     fire("pointerdown", 200);
     fire("pointermove", 350);
     fire("pointerup", 350);

@@ -48,7 +48,9 @@ export function tinyData(o: TinyOptions): TabularData {
     task === "classification"
       ? { kind: "category" as const, codes: wire(v, [n], "int32"), categories: o.outputNames }
       : { kind: "number" as const, values: wire(v, [n]) };
-  const yPred = o.yPred ?? (o.model ?? surrogate).map((r) => (task === "classification" ? (stored === 1 ? (r[0] > 0 ? 1 : 0) : r.indexOf(Math.max(...r))) : r[0]));
+  const yPred =
+    o.yPred ??
+    (o.model ?? surrogate).map((r) => (task === "classification" ? (stored === 1 ? (r[0] > 0 ? 1 : 0) : r.indexOf(Math.max(...r))) : r[0]));
   const arrays: TabularArrays = {
     values: wire(o.values.flat(2), [n, f, stored]),
     data: wire(o.data.flat(), [n, f]),
@@ -113,14 +115,27 @@ export function makeData(s: Spec): TabularData {
     values: wireOf(values, task === "classification" ? [n, f] : [n, f, 1]),
     data: wireOf(data, [n, f]),
     surrogate_output: wireOf(out, [n, 1]),
-    model_output: wireOf(Float32Array.from(out, (v) => v + 0.01), [n, 1]),
-    y_pred: task === "classification" ? label(Int32Array.from(out, (v) => (v + 0.01 > 0 ? 1 : 0))) : number(Float32Array.from(out, (v) => v + 0.01)),
+    model_output: wireOf(
+      Float32Array.from(out, (v) => v + 0.01),
+      [n, 1],
+    ),
+    y_pred:
+      task === "classification"
+        ? label(Int32Array.from(out, (v) => (v + 0.01 > 0 ? 1 : 0)))
+        : number(Float32Array.from(out, (v) => v + 0.01)),
   };
   if (s.yTrue) {
     const yt = s.yTrue;
-    arrays.y_true = task === "classification" ? label(Int32Array.from({ length: n }, (_, i) => yt(i))) : number(Float32Array.from({ length: n }, (_, i) => yt(i)));
+    arrays.y_true =
+      task === "classification"
+        ? label(Int32Array.from({ length: n }, (_, i) => yt(i)))
+        : number(Float32Array.from({ length: n }, (_, i) => yt(i)));
   }
-  if (task === "classification") arrays.confidence = wireOf(Float32Array.from(out, (v) => 1 / (1 + Math.exp(-Math.abs(v)))), [n]);
+  if (task === "classification")
+    arrays.confidence = wireOf(
+      Float32Array.from(out, (v) => 1 / (1 + Math.exp(-Math.abs(v)))),
+      [n],
+    );
   return new TabularData(meta, arrays);
 }
 

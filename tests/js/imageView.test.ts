@@ -1,6 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { evaluateCohort } from "../../js/cohorts";
-import { classesPresent, DEFAULT_OVERLAY, detectionColumns, imageColumns, mapSlice, mediaStoreData, methodMaps, panelOptions } from "../../js/media";
+import {
+  classesPresent,
+  DEFAULT_OVERLAY,
+  detectionColumns,
+  imageColumns,
+  mapSlice,
+  mediaStoreData,
+  methodMaps,
+  panelOptions,
+} from "../../js/media";
 import { displaySize, ImageArrays, ImageMeta, methodsOf, renderImage, thumbGrid } from "../../js/views/imageView";
 import { renderDetection } from "../../js/views/detectionView";
 import { FakeModel, wire } from "./fixtures";
@@ -100,7 +109,12 @@ function imagePayload(methods = 3): { meta: ImageMeta; arrays: ImageArrays } {
     arrays: {
       images: Array.from({ length: n }, png),
       thumbs: Array.from({ length: n }, png),
-      attributions: Array.from({ length: n }, (_, i) => wire(Array.from({ length: methods * 16 }, (_, k) => (k % 7) - 3 + i), [methods, 1, 4, 4])),
+      attributions: Array.from({ length: n }, (_, i) =>
+        wire(
+          Array.from({ length: methods * 16 }, (_, k) => (k % 7) - 3 + i),
+          [methods, 1, 4, 4],
+        ),
+      ),
       y_pred: { kind: "category", codes: wire([0, 1, 1, 0], [n], "int32"), categories: labels },
       y_true: { kind: "category", codes: wire([0, 1, 0, 1], [n], "int32"), categories: labels },
       probabilities: wire([0.9, 0.1, 0.2, 0.8, 0.4, 0.6, 0.55, 0.45], [n, 2]),
@@ -119,8 +133,13 @@ describe("renderImage", () => {
   function setup(methods = 3, extra: Record<string, unknown> = {}) {
     const p = imagePayload(methods);
     const model = new FakeModel({
-      kind: "image", meta: p.meta, arrays: p.arrays, active_cohort: "All data", selected_rows: [],
-      cohorts: [{ name: "All data", combine: "all", filters: [] }], ...extra,
+      kind: "image",
+      meta: p.meta,
+      arrays: p.arrays,
+      active_cohort: "All data",
+      selected_rows: [],
+      cohorts: [{ name: "All data", combine: "all", filters: [] }],
+      ...extra,
     });
     const root = document.createElement("div");
     document.body.appendChild(root);
@@ -180,12 +199,23 @@ describe("renderImage", () => {
     ]);
     expect(model.get("active_cohort")).toBe("unsure");
     expect((q(root, "cohort-select")[0] as HTMLSelectElement).value).toBe("unsure");
-    expect(q(root, "image-thumb").map((b) => Number(b.dataset.index)).sort()).toEqual([2, 3]);
+    expect(
+      q(root, "image-thumb")
+        .map((b) => Number(b.dataset.index))
+        .sort(),
+    ).toEqual([2, 3]);
     expect(q(root, "image-count")[0].textContent).toBe("2 of 4 images");
     // a cohort set from Python filters the grid too
-    model.set("cohorts", [{ name: "All data", combine: "all", filters: [] }, { name: "wrong", combine: "all", filters: [{ column: "correct", op: "==", value: false }] }]);
+    model.set("cohorts", [
+      { name: "All data", combine: "all", filters: [] },
+      { name: "wrong", combine: "all", filters: [{ column: "correct", op: "==", value: false }] },
+    ]);
     model.set("active_cohort", "wrong");
-    expect(q(root, "image-thumb").map((b) => Number(b.dataset.index)).sort()).toEqual([2, 3]);
+    expect(
+      q(root, "image-thumb")
+        .map((b) => Number(b.dataset.index))
+        .sort(),
+    ).toEqual([2, 3]);
     model.set("active_cohort", "All data");
     expect(q(root, "image-thumb")).toHaveLength(4);
     cleanup();
@@ -207,12 +237,16 @@ describe("renderDetection with the cohort editor", () => {
       kind: "detection",
       meta: { n_rows: 3, output_names: ["a", "b"], detections, sizes: Array(3).fill([4, 4]) },
       arrays: {
-        images: [png(), png(), png()], thumbs: [png(), png(), png()],
+        images: [png(), png(), png()],
+        thumbs: [png(), png(), png()],
         saliency: [wire(Array(32).fill(1), [2, 4, 4]), wire([], [0, 4, 4]), wire(Array(16).fill(1), [1, 4, 4])],
         y_pred: { kind: "category", codes: wire([1, 0, 2], [3], "int32"), categories: ["", "a, b", "b"] },
         confidence: wire([0.9, 0, 0.5], [3]),
       },
-      cohorts: [{ name: "All data", combine: "all", filters: [] }, { name: "found", combine: "all", filters: [{ column: "detections", op: ">", value: 0 }] }],
+      cohorts: [
+        { name: "All data", combine: "all", filters: [] },
+        { name: "found", combine: "all", filters: [{ column: "detections", op: ">", value: 0 }] },
+      ],
       active_cohort: "All data",
       selected_rows: [],
     });
@@ -247,7 +281,12 @@ describe("thumbGrid pages hundreds of images", () => {
 
   it("shows one page of 40 at a time, with prev / next and the page count", () => {
     const picked: number[] = [];
-    const grid = thumbGrid("Images", Array.from({ length: 500 }, png), (i) => `#${i}`, (i) => picked.push(i));
+    const grid = thumbGrid(
+      "Images",
+      Array.from({ length: 500 }, png),
+      (i) => `#${i}`,
+      (i) => picked.push(i),
+    );
     const items = Array.from({ length: 250 }, (_, k) => 2 * k); // every other image, e.g. after a filter
     grid.set(items, null);
     expect(shownIndices(grid.el)).toEqual(items.slice(0, 40));
@@ -267,7 +306,12 @@ describe("thumbGrid pages hundreds of images", () => {
   });
 
   it("a selection opens its page; new items start at page 1; one page hides the pager", () => {
-    const grid = thumbGrid("Images", Array.from({ length: 300 }, png), (i) => `#${i}`, () => {});
+    const grid = thumbGrid(
+      "Images",
+      Array.from({ length: 300 }, png),
+      (i) => `#${i}`,
+      () => {},
+    );
     const items = Array.from({ length: 300 }, (_, k) => k);
     grid.set(items, 123);
     expect(buttons(grid.el).info).toBe("page 4 of 8");

@@ -57,7 +57,16 @@ describe("a row's bars", () => {
   });
   it("picks table features by mean |value| and colours cells by sign", () => {
     const data = sample();
-    expect(tableFeatures(data, [{ row: 0, output: 1 }, { row: 3, output: 1 }], 2)).toEqual([4, 0]);
+    expect(
+      tableFeatures(
+        data,
+        [
+          { row: 0, output: 1 },
+          { row: 3, output: 1 },
+        ],
+        2,
+      ),
+    ).toEqual([4, 0]);
     expect(heatColor(1, 2)).toBe("rgba(214, 39, 40, 0.300)");
     expect(POS_COLOR).toBe("#d62728");
     expect(heatColor(-2, 2)).toMatch(/^rgba\(31, 119, 180, 0\.600\)$/);
@@ -98,7 +107,13 @@ describe("the local chart view", () => {
     expect(cards.map((c) => c.dataset.row)).toEqual(["3", "0"]);
     const card = cards[1];
     expect(card.querySelector(".rw-local-output")?.textContent).toBe("toward class yes");
-    expect(Array.from(card.querySelectorAll(".rw-local-label"), (l) => l.textContent)).toEqual(["e = lo", "a = 0", "b = 0.1", "d = 0.3", "c = 0.2"]);
+    expect(Array.from(card.querySelectorAll(".rw-local-label"), (l) => l.textContent)).toEqual([
+      "e = lo",
+      "a = 0",
+      "b = 0.1",
+      "d = 0.3",
+      "c = 0.2",
+    ]);
     const fills = Array.from(card.querySelectorAll<HTMLElement>(".rw-local-fill"), (f) => f.style.background);
     expect(fills[0]).toMatch(/214, 39, 40|#d62728/); // positive: red
     expect(fills[1]).toMatch(/31, 119, 180|#1f77b4/); // negative: blue
@@ -129,7 +144,16 @@ describe("the local chart view", () => {
     const view = mount(store, createLocalChart(store));
     expect(view.el.querySelectorAll('[data-testid="local-row"]').length).toBe(0);
     const table = view.el.querySelector("table")!;
-    expect(Array.from(table.querySelectorAll("th.rw-local-col"), (t) => (t as HTMLElement).dataset.row)).toEqual(["0", "1", "2", "3", "4", "5", "6", "7"]);
+    expect(Array.from(table.querySelectorAll("th.rw-local-col"), (t) => (t as HTMLElement).dataset.row)).toEqual([
+      "0",
+      "1",
+      "2",
+      "3",
+      "4",
+      "5",
+      "6",
+      "7",
+    ]);
     expect(table.textContent).toContain("base value");
     expect(table.textContent).toContain("model (log-odds)");
     const layout = view.el.querySelectorAll("select")[1] as HTMLSelectElement;
@@ -139,7 +163,14 @@ describe("the local chart view", () => {
   });
 
   it("shows names and values from data as text, never as HTML", () => {
-    const data = makeData({ n: 4, names: [EVIL, "b"], kinds: ["category", "numeric"], categories: { [EVIL]: [EVIL, "x"] }, feature: (i, j) => (j ? i : 0), value: (i, j) => (j ? 0.1 : 1) });
+    const data = makeData({
+      n: 4,
+      names: [EVIL, "b"],
+      kinds: ["category", "numeric"],
+      categories: { [EVIL]: [EVIL, "x"] },
+      feature: (i, j) => (j ? i : 0),
+      value: (i, j) => (j ? 0.1 : 1),
+    });
     const store = new Store(data, { selected: [0] });
     const view = createLocalChart(store);
     document.body.appendChild(view.el);

@@ -1,6 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { aboveMinimum, detectionAt, visibleDetections } from "../../js/views/detectionView";
-import { applySign, clipValue, colorAt, colorBar, DEFAULT_OVERLAY, imagePainter, labelOf, overlayPixels, percentile, Sign } from "../../js/media";
+import {
+  applySign,
+  clipValue,
+  colorAt,
+  colorBar,
+  DEFAULT_OVERLAY,
+  imagePainter,
+  labelOf,
+  overlayPixels,
+  percentile,
+  Sign,
+} from "../../js/media";
 
 describe("colour maps", () => {
   it("diverging red/blue: blue below zero, white at zero, red above", () => {
@@ -42,7 +53,8 @@ describe("sign and percentiles", () => {
     const big = Float32Array.from({ length: 1_000_000 }, (_, i) => i / 1_000_000);
     expect(clipValue([big], "absolute", 50, 10_000)).toBeCloseTo(0.5, 2);
     // the stride runs over the arrays laid end to end: every 3rd of 0..9 is 0, 3, 6, 9 (median 4.5)
-    const lo = Float32Array.from([0, 1, 2, 3, 4]), hi = Float32Array.from([5, 6, 7, 8, 9]);
+    const lo = Float32Array.from([0, 1, 2, 3, 4]),
+      hi = Float32Array.from([5, 6, 7, 8, 9]);
     expect(clipValue([lo, hi], "absolute", 50, 4)).toBe(4.5);
     expect(clipValue([lo, hi], "absolute", 100, 4)).toBe(9);
   });

@@ -61,8 +61,24 @@ describe("sorting and filtering", () => {
     expect(Array.from(filterRows(data, mask, "selected", new Set([4, 2, 9])))).toEqual([2, 4]);
   });
   it("has index, labels, correct, confidence, then the features", () => {
-    expect(tableColumns(sample()).map((c) => c.key)).toEqual(["index", "y_true", "y_pred", "correct", "confidence", "feature:0", "feature:1"]);
-    const reg = makeData({ n: 5, names: ["a"], kinds: ["numeric"], feature: (i) => i, value: (i) => i, yTrue: () => 1, task: "regression" });
+    expect(tableColumns(sample()).map((c) => c.key)).toEqual([
+      "index",
+      "y_true",
+      "y_pred",
+      "correct",
+      "confidence",
+      "feature:0",
+      "feature:1",
+    ]);
+    const reg = makeData({
+      n: 5,
+      names: ["a"],
+      kinds: ["numeric"],
+      feature: (i) => i,
+      value: (i) => i,
+      yTrue: () => 1,
+      task: "regression",
+    });
     const cols = tableColumns(reg);
     expect(cols.map((c) => c.key)).toEqual(["index", "y_true", "y_pred", "error", "feature:0"]);
     const err = cols.find((c) => c.key === "error")!;
@@ -85,7 +101,14 @@ describe("selection by click", () => {
 
 describe("the row table view", () => {
   it("renders only a window of 100,000 rows, with a spacer for the full height", async () => {
-    const data = makeData({ n: 100_000, names: ["a", "b", "c"], kinds: ["numeric", "numeric", "numeric"], feature: (i, j) => i + j, value: () => 0.1, yTrue: (i) => i % 2 });
+    const data = makeData({
+      n: 100_000,
+      names: ["a", "b", "c"],
+      kinds: ["numeric", "numeric", "numeric"],
+      feature: (i, j) => i + j,
+      value: () => 0.1,
+      yTrue: (i) => i % 2,
+    });
     const store = new Store(data, {});
     const view = mount(store, createRowTable(store));
     document.body.appendChild(view.el);
@@ -167,12 +190,21 @@ describe("the row table view", () => {
     expect(asc.slice(-2).every((v) => Number.isNaN(v))).toBe(true); // rows 3 and 13 are missing
     expect(header.getAttribute("aria-sort")).toBe("ascending");
     header.click();
-    const desc = rendered(view.el).map((i) => data.feature(i, 0)).filter((v) => !Number.isNaN(v));
+    const desc = rendered(view.el)
+      .map((i) => data.feature(i, 0))
+      .filter((v) => !Number.isNaN(v));
     expect(desc).toEqual([...finite].sort((a, b) => b - a));
   });
 
   it("shows feature names and category values as text, never as HTML", () => {
-    const data = makeData({ n: 6, names: [EVIL], kinds: ["category"], categories: { [EVIL]: ["a", EVIL] }, feature: (i) => i % 2, value: () => 0 });
+    const data = makeData({
+      n: 6,
+      names: [EVIL],
+      kinds: ["category"],
+      categories: { [EVIL]: ["a", EVIL] },
+      feature: (i) => i % 2,
+      value: () => 0,
+    });
     const store = new Store(data, {});
     const view = mount(store, createRowTable(store));
     document.body.appendChild(view.el);

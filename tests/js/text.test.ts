@@ -73,7 +73,8 @@ describe("TextData", () => {
     const words = cols.tokens;
     expect(words.kind).toBe("tokens");
     // the same cohort op Python evaluates: whole token, any case
-    const has = (word: string) => Array.from(evaluateCohort({ name: "c", combine: "all", filters: [{ column: "tokens", op: "contains", value: word }] }, cols, d.n));
+    const has = (word: string) =>
+      Array.from(evaluateCohort({ name: "c", combine: "all", filters: [{ column: "tokens", op: "contains", value: word }] }, cols, d.n));
     expect(has("EXCELLENT")).toEqual([1, 0]);
     expect(has("film")).toEqual([1, 1]);
     expect(has("excel")).toEqual([0, 0]);
@@ -193,7 +194,14 @@ describe("renderText", () => {
     expect(listed()).toEqual(["#1 "]);
     expect(save.disabled).toBe(false);
     save.click();
-    const added = { name: 'short + contains "film"', combine: "all", filters: [{ column: "length", op: "<", value: 3 }, { column: "tokens", op: "contains", value: "film" }] };
+    const added = {
+      name: 'short + contains "film"',
+      combine: "all",
+      filters: [
+        { column: "length", op: "<", value: 3 },
+        { column: "tokens", op: "contains", value: "film" },
+      ],
+    };
     const cohorts = model.attrs.cohorts as unknown[];
     expect(cohorts[cohorts.length - 1]).toEqual(added);
     expect(model.attrs.active_cohort).toBe(added.name);

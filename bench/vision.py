@@ -113,7 +113,7 @@ def reference(method, model, x, target, image, args):
     if method == "shap":
         import shap
 
-        from rai_widget.explainers.vision import _blur
+        from rai_widget.explainers.image import _blur
 
         def f(batch):  # naive: one image per call, no batching
             with torch.no_grad():

@@ -1,14 +1,14 @@
 """rai-widget: model interpretability rendered inline in Jupyter."""
 
+from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.cohorts import Cohort, Filter
 from rai_widget.explainers.detection import DetectionExplainer
-from rai_widget.explainers.tabular import MimicExplainer
+from rai_widget.explainers.image import ImageExplainer
+from rai_widget.explainers.tabular import FidelityWarning, MimicExplainer
 from rai_widget.explainers.text import TextExplainer
-from rai_widget.explainers.vision import ImageExplainer
 from rai_widget.explanations import (
     DetectionExplanation,
     Explanation,
-    FidelityWarning,
     ImageExplanation,
     TabularExplanation,
     TextExplanation,
@@ -29,6 +29,7 @@ __all__ = [
     "ImageExplainer",
     "ImageExplanation",
     "MimicExplainer",
+    "RaiWidgetWarning",
     "TabularExplanation",
     "TextExplainer",
     "TextExplanation",

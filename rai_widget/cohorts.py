@@ -1,6 +1,6 @@
 """Cohorts: named subsets of the explained rows, defined by filters on columns.
 
-A cohort is plain data, the same JSON in Python and in the browser (``js/cohorts.ts``)::
+A cohort is plain data, the same JSON in Python and in the browser (``js/core/cohorts.ts``)::
 
     {"name": "older", "combine": "all", "filters": [{"column": "age", "op": ">", "value": 40}]}
 
@@ -11,11 +11,13 @@ Both evaluators follow these rules, pinned by the shared vectors in ``tests/coho
 - Ops: ``==, !=, <, <=, >, >=, in, not in, between, contains, not contains``. ``in``/``not in``
   take a list; ``between`` takes ``[lo, hi]`` (two numbers, lo <= hi, both ends inclusive);
   ``contains``/``not contains`` take one token (a non-empty string without whitespace).
-- Each column has a kind, taken from its dtype: *boolean* (bool, nullable boolean, or an object
-  column holding only booleans), *number* (any other numeric dtype), *tokens* (an object column
-  whose every value is a list or tuple of strings: a text explanation's ``tokens`` column, each
-  text's words) or *categorical* (everything else: category, string, object). Values are checked
-  against the kind when a cohort is evaluated:
+- Each column has a kind: *number*, *categorical*, *boolean* or *tokens* (each text's words). An
+  explanation declares its columns and their kinds once, in its column spec
+  (``exp.column_spec()``, see docs/architecture.md), and the browser receives those very columns.
+  A DataFrame's column takes its kind from its dtype: boolean (bool, nullable boolean, or an object
+  column holding only booleans), number (any other numeric dtype), tokens (an object column whose
+  every value is a list or tuple of strings) or categorical (everything else: category, string,
+  object). Values are checked against the kind when a cohort is evaluated:
   - number: values must be numbers (a numeric string such as ``"40"`` is an error). Column and
     value are both cast to float32 before comparing, because the browser only ever sees float32
     copies of numeric columns; comparing at float64 here would let the kernel and the view
@@ -44,6 +46,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rai_widget.explanations._columns import BoolColumn, CohortColumns, Column, NumberColumn, TokensColumn
+
 OPS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in", "between", "contains", "not contains")
 _EQUALITY_OPS = ("==", "!=", "in", "not in")
 _ORDERING_OPS = ("<", "<=", ">", ">=", "between")
@@ -52,6 +56,7 @@ _TOKEN_OPS = ("contains", "not contains")
 _WHITESPACE = re.compile(r"\s")
 _LABELS = {"number": "numeric", "category": "categorical", "bool": "boolean"}
 _MAX_SAFE_INT = 2**53 - 1
+ALL_DATA = "All data"  # the cohort of every row, which every dashboard has (the view gets the name from the kernel)
 
 
 def _fmt(value: Any) -> str:
@@ -143,35 +148,31 @@ class Cohort:
         return f"Cohort({self.name!r}, {self.filters!r}, combine={self.combine!r})"
 
     def mask(self, obj: Any) -> np.ndarray:
-        """Boolean array, one entry per row of ``obj``: a DataFrame, or anything with
-        ``cohort_columns()`` returning one (the explanation classes)."""
-        df = obj.cohort_columns() if hasattr(obj, "cohort_columns") else obj
-        if not isinstance(df, pd.DataFrame):
-            raise TypeError("mask() needs a DataFrame or an object with cohort_columns()")
+        """Boolean array, one entry per row of ``obj``: an explanation, a DataFrame, or anything with
+        ``cohort_columns()`` returning one."""
+        columns = columns_of(obj)
         # Check every filter before evaluating any, so a bad cohort fails whole.
-        kinds = [_check(f, df) for f in self.filters]
-        n = len(df)
+        picked = [_check(f, columns) for f in self.filters]
         if not self.filters:
-            return np.ones(n, dtype=bool)
-        hits = [_evaluate(f, df[f.column], kind) for f, kind in zip(self.filters, kinds, strict=True)]
+            return np.ones(columns.n_rows, dtype=bool)
+        hits = [_evaluate(f, col) for f, col in zip(self.filters, picked, strict=True)]
         return np.logical_and.reduce(hits) if self.combine == "all" else np.logical_or.reduce(hits)
 
     def count(self, obj: Any) -> int:
         return int(self.mask(obj).sum())
 
 
-def _kind(s: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return "bool"
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        return "category"
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        return "number"
-    if s.dtype == object and s.notna().any() and pd.api.types.infer_dtype(s, skipna=True) == "boolean":
-        return "bool"
-    if s.dtype == object and len(s) and all(isinstance(v, (list, tuple)) for v in s):
-        return "tokens"
-    return "category"
+def columns_of(obj: Any) -> CohortColumns:
+    """The columns cohorts filter on: an explanation's column spec, or a DataFrame's columns."""
+    if isinstance(obj, CohortColumns):
+        return obj
+    if hasattr(obj, "column_spec"):
+        return obj.column_spec()
+    if hasattr(obj, "cohort_columns"):
+        obj = obj.cohort_columns()
+    if isinstance(obj, pd.DataFrame):
+        return CohortColumns.from_frame(obj)
+    raise TypeError("mask() needs a DataFrame or an object with cohort_columns()")
 
 
 def _category_value(v: Any) -> str | None:
@@ -182,15 +183,16 @@ def _category_value(v: Any) -> str | None:
     return None
 
 
-def _check(f: Filter, df: pd.DataFrame) -> str:
-    """The column's kind, or ValueError with the reason the filter cannot apply to it."""
-    if f.column not in df.columns:
-        raise ValueError(f"unknown column '{f.column}'; available columns: {', '.join(map(str, df.columns))}")
-    kind = _kind(df[f.column])
+def _check(f: Filter, columns: CohortColumns) -> Column:
+    """The filter's column, or ValueError with the reason the filter cannot apply to it."""
+    if f.column not in columns:
+        raise ValueError(f"unknown column '{f.column}'; available columns: {', '.join(map(str, columns))}")
+    col = columns[f.column]
+    kind = col.kind
     if kind == "tokens":
         if f.op not in _TOKEN_OPS:
             raise ValueError(f"column '{f.column}' holds each text's tokens: use contains or not contains")
-        return kind
+        return col
     if f.op in _TOKEN_OPS:
         raise ValueError(f"'{f.op}' works on the tokens column of a text explanation; column '{f.column}' is "
                          f"{_LABELS[kind]}")
@@ -199,7 +201,7 @@ def _check(f: Filter, df: pd.DataFrame) -> str:
         bad = [v for v in values if not _is_number(v)]
         if bad:
             raise ValueError(f"column '{f.column}' is numeric: {_fmt(bad[0])} is not a number")
-        return kind
+        return col
     label = _LABELS[kind]
     if f.op in _ORDERING_OPS:
         raise ValueError(f"'{f.op}' is not defined for {label} column '{f.column}'; use ==, !=, in or not in")
@@ -208,18 +210,20 @@ def _check(f: Filter, df: pd.DataFrame) -> str:
             raise ValueError(f"column '{f.column}' is boolean: {_fmt(v)} is not true or false")
         if kind == "category" and _category_value(v) is None:
             raise ValueError(f"column '{f.column}' is categorical: {_fmt(v)} is not a string")
-    return kind
+    return col
 
 
-def _evaluate(f: Filter, s: pd.Series, kind: str) -> np.ndarray:
+def _evaluate(f: Filter, col: Column) -> np.ndarray:
+    """True where a row matches one (already checked) filter; the same steps as js/core/cohorts.ts."""
     op, v = f.op, f.value
-    if kind == "tokens":
-        word = v.lower()
-        hit = np.fromiter((any(str(t).lower() == word for t in tokens) for tokens in s), dtype=bool, count=len(s))
+    if isinstance(col, TokensColumn):
+        eq = col.lower() == v.lower()
+        ends = np.concatenate([[0], np.cumsum(eq, dtype=np.int64)])
+        hit = ends[col.offsets[1:]] > ends[col.offsets[:-1]]  # some token of the row equals the word
         return hit if op == "contains" else ~hit
-    if kind == "number":
-        with np.errstate(over="ignore"):  # beyond float32 range -> inf, as Math.fround does
-            x = s.to_numpy(dtype=np.float32, na_value=np.nan)
+    if isinstance(col, NumberColumn):
+        x = col.float32()
+        with np.errstate(over="ignore"):
             v = np.asarray(v, dtype=np.float32)
         # NaN compares false to everything and != to everything: the missing-value rule for free.
         if op == "between":
@@ -230,13 +234,10 @@ def _evaluate(f: Filter, s: pd.Series, kind: str) -> np.ndarray:
         return {"==": x == v, "!=": x != v, "<": x < v, "<=": x <= v, ">": x > v, ">=": x >= v}[op]
 
     wanted = v if isinstance(v, list) else [v]
-    if kind == "bool":
-        missing = s.isna().to_numpy()
-        x = s.where(~s.isna(), False).astype(bool).to_numpy()
-        hit = np.isin(x, wanted) & ~missing
+    if isinstance(col, BoolColumn):
+        hit = np.isin(col.values, [int(w) for w in wanted])  # BOOL_MISSING is never wanted
     else:
-        cat = s.array if isinstance(s.dtype, pd.CategoricalDtype) else pd.Categorical(s)
-        wanted = {_category_value(w) for w in wanted}
-        codes = [i for i, c in enumerate(cat.categories) if str(c) in wanted]
-        hit = np.isin(np.asarray(cat.codes), codes)  # code -1 (missing) is never wanted
+        names = {_category_value(w) for w in wanted}
+        codes = [k for k, c in enumerate(col.categories) if c in names]
+        hit = np.isin(col.codes, codes)  # code -1 (missing) is never wanted
     return hit if op in ("==", "in") else ~hit

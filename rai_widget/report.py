@@ -115,12 +115,17 @@ def _b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
+def widget_state(widget) -> dict:
+    """What the view needs to render `widget` without a kernel: its data and state traits, JSON-ready
+    (binary buffers as {"__b64__": base64}). The report embeds it; tests/payloads holds it per case."""
+    return _encode_state({k: v for k, v in widget.get_state().items() if k not in _SYNCED_ONLY})
+
+
 def save_html(widget, path, title: str | None = None) -> Path:
     """Write `widget`'s current view (cohorts included) to one offline HTML file; returns the path."""
     bundle = _STATIC / "widget.js"
     if not bundle.exists():
         raise RuntimeError("rai_widget's front-end bundle is missing; reinstall the package or run `npm run build`.")
-    state = {k: v for k, v in widget.get_state().items() if k not in _SYNCED_ONLY}
     css_file = _STATIC / "widget.css"
     page = _PAGE.format(
         csp=_CSP,
@@ -128,7 +133,7 @@ def save_html(widget, path, title: str | None = None) -> Path:
         note=html.escape(
             f"rai-widget report: {widget!r}. Interactive and offline; changes made here are not saved."
         ),
-        state=_script_safe_json(_encode_state(state)),
+        state=_script_safe_json(widget_state(widget)),
         bundle=_b64(bundle.read_text(encoding="utf-8")),
         css=_b64(css_file.read_text(encoding="utf-8") if css_file.exists() else ""),
         runtime=_RUNTIME,

@@ -1,8 +1,9 @@
 """ExplanationDashboard: the anywidget that shows an explanation inline in a notebook.
 
-What crosses the comm: `meta` (names, settings: small JSON), `arrays` (numpy as binary buffers,
-float32/int32, see _serialize.py), and the interactive state synced both ways: `cohorts`,
-`active_cohort`, `selected_rows`. State lives in traits, so saved notebook widget state and the
+What crosses the comm (docs/architecture.md, "The wire format"): `kind`, `meta` (names, settings: small
+JSON), `arrays` (numpy as binary buffers, float32/int32, and the column spec cohorts filter on; built by
+rai_widget._payload), and the interactive state synced both ways: `cohorts`, `active_cohort`,
+`selected_rows`. State lives in traits, so saved notebook widget state and the
 offline HTML report rebuild the view without a kernel.
 """
 
@@ -11,15 +12,14 @@ from __future__ import annotations
 import pathlib
 
 import anywidget
-import numpy as np
 import traitlets
 
-from rai_widget._serialize import array_to_wire
-from rai_widget.cohorts import Cohort
-from rai_widget.explanations import Explanation, TabularExplanation, TextExplanation
+from rai_widget._payload import payload
+from rai_widget.cohorts import ALL_DATA, Cohort
+from rai_widget.explanations import Explanation, TabularExplanation
+from rai_widget.explanations._columns import CohortColumns
 
 _STATIC = pathlib.Path(__file__).parent / "static"
-ALL_DATA = "All data"
 
 
 def _cohorts_to_json(cohorts, widget):
@@ -56,7 +56,7 @@ class ExplanationDashboard(anywidget.AnyWidget):
         explanations = [explanation]
         if isinstance(explanation, (list, tuple)):
             # Several image explanations (one per method) of the same images: drawn side by side.
-            from rai_widget._media_payload import comparable_images
+            from rai_widget.explanations.image import comparable_images
 
             explanations = comparable_images(explanation)
             explanation = explanations[0]
@@ -73,30 +73,22 @@ class ExplanationDashboard(anywidget.AnyWidget):
         self.explanation = explanation
         self.explanations = explanations
         super().__init__(**kwargs)
+        spec = explanation.column_spec()  # computed once: the payload ships it, cohorts are evaluated on it
+        self._columns = spec
         self.kind = explanation.kind
-        if isinstance(explanation, TabularExplanation):
-            self.meta, self.arrays = _tabular_payload(explanation)
-        elif isinstance(explanation, TextExplanation):
-            self.meta, self.arrays = _text_payload(explanation)
-        elif explanation.kind in ("image", "detection"):
-            from rai_widget import _media_payload
-
-            if explanation.kind == "image":
-                self.meta, self.arrays = _media_payload.image_payload(explanations, _label_column)
-            else:
-                self.meta, self.arrays = _media_payload.detection_payload(explanation)
-        self.cohorts = self._initial_cohorts(cohorts or [])
+        self.meta, self.arrays = payload(explanations, spec)
+        self.cohorts = self._initial_cohorts(cohorts or [], spec)
         if self.active_cohort not in {c.name for c in self.cohorts}:
             self.active_cohort = self.cohorts[0].name
 
-    def _initial_cohorts(self, cohorts) -> list[Cohort]:
+    def _initial_cohorts(self, cohorts, spec: CohortColumns) -> list[Cohort]:
         cohorts = [c if isinstance(c, Cohort) else Cohort.from_json(c) for c in cohorts]
         names = [c.name for c in cohorts]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"cohort names must be unique; repeated: {dupes}.")
         for c in cohorts:
-            c.mask(self.explanation)  # fail now, with the reason, rather than in the browser
+            c.mask(spec)  # fail now, with the reason, rather than in the browser
         if ALL_DATA not in names:
             cohorts.insert(0, Cohort(ALL_DATA, []))
         return cohorts
@@ -126,7 +118,7 @@ class ExplanationDashboard(anywidget.AnyWidget):
 
     def cohort_rows(self, name: str | None = None):
         """The explained rows (a DataFrame) of a cohort, by default the active one."""
-        mask = self.cohort(name or self.active_cohort).mask(self.explanation)
+        mask = self.cohort(name or self.active_cohort).mask(self._columns)
         return self.explanation.data[mask] if isinstance(self.explanation, TabularExplanation) else mask
 
     def save_html(self, path, title: str | None = None):
@@ -138,98 +130,3 @@ class ExplanationDashboard(anywidget.AnyWidget):
     def __repr__(self) -> str:  # stable across runs, for notebook output comparison
         methods = f", {len(self.explanations)} methods" if len(self.explanations) > 1 else ""
         return f"ExplanationDashboard({self.kind}, {self.meta.get('n_rows', 0)} rows{methods})"
-
-
-def _label_column(labels, output_names) -> dict:
-    """Class labels as codes into output_names (-1 when unknown), or numbers as they are."""
-    labels = np.asarray(labels)
-    if all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in output_names) or labels.dtype.kind == "f":
-        return {"kind": "number", "values": array_to_wire(labels.astype(np.float32))}
-    lookup = {str(o): i for i, o in enumerate(output_names)}
-    codes = np.array([lookup.get(str(v), -1) for v in labels.tolist()], dtype=np.int32)
-    return {"kind": "category", "codes": array_to_wire(codes), "categories": [str(o) for o in output_names]}
-
-
-def _tabular_payload(exp: TabularExplanation) -> tuple[dict, dict]:
-    k = len(exp.output_names)
-    # Binary classification: class 0's values are exactly minus class 1's; send one, derive the other.
-    mirror = exp.task == "classification" and k == 2
-    values = exp.values[:, :, 1] if mirror else exp.values
-    surrogate = exp.surrogate_output[:, 1:] if mirror else exp.surrogate_output
-    model = exp.model_output[:, 1:] if mirror else exp.model_output
-    categories = {}
-    for name, kind, col in zip(exp.feature_names, exp.feature_kinds, exp.data.columns, strict=True):
-        if kind == "category":
-            categories[name] = [str(c) for c in exp.data[col].astype("category").cat.categories]
-    meta = {
-        "feature_names": exp.feature_names,
-        "feature_kinds": exp.feature_kinds,
-        "categories": categories,
-        "output_names": [str(o) for o in exp.output_names],
-        "task": exp.task,
-        "units": exp.units,
-        "n_rows": int(len(exp)),
-        "base_values": [float(b) for b in exp.base_values],
-        "binary_mirror": mirror,
-        "fidelity": {k2: v for k2, v in exp.fidelity.items() if k2 in ("r2", "agreement")},
-    }
-    arrays = {
-        "values": array_to_wire(values.astype(np.float32)),
-        "data": array_to_wire(exp.numeric_data().astype(np.float32)),
-        "surrogate_output": array_to_wire(surrogate.astype(np.float32)),
-        "model_output": array_to_wire(model.astype(np.float32)),
-        "y_pred": _label_column(exp.y_pred, exp.output_names),
-    }
-    if exp.y_true is not None:
-        arrays["y_true"] = _label_column(exp.y_true, exp.output_names)
-    if exp.probabilities is not None:
-        arrays["confidence"] = array_to_wire(exp.probabilities.max(axis=1).astype(np.float32))
-    return meta, arrays
-
-
-def _joined_label_column(flags, output_names) -> dict:
-    """Multi-label sets as one category per distinct set, named like the cohort column ("a, b")."""
-    joined = [", ".join(str(o) for o, f in zip(output_names, row, strict=True) if f) for row in np.asarray(flags)]
-    categories = sorted(set(joined))
-    lookup = {c: i for i, c in enumerate(categories)}
-    codes = np.array([lookup[j] for j in joined], dtype=np.int32)
-    return {"kind": "category", "codes": array_to_wire(codes), "categories": categories}
-
-
-def _text_payload(exp: TextExplanation) -> tuple[dict, dict]:
-    """Texts and token strings as JSON (they are strings); every number as a binary array.
-
-    Token t of text i is flat index token_offsets[i] + t into `tokens` (meta), `spans` (T, 2)
-    character ranges in texts[i] (-1 when unknown) and `values` (T, k).
-    """
-    k = len(exp.output_names)
-    lengths = np.array([len(t) for t in exp.tokens], dtype=np.int64)
-    total = int(lengths.sum())
-    spans = [np.asarray(o, dtype=np.int64).reshape(-1, 2) for o in exp.offsets]
-    values = [np.asarray(v, dtype=np.float64).reshape(-1, k) for v in exp.values]
-    labels = _joined_label_column if exp.task == "multilabel" else _label_column
-    meta = {
-        "output_names": [str(o) for o in exp.output_names],
-        "task": exp.task,
-        "units": exp.units,
-        "n_rows": int(len(exp)),
-        "threshold": exp.threshold,
-        "texts": [str(t) for t in exp.texts],
-        "tokens": [str(w) for t in exp.tokens for w in t],
-    }
-    arrays = {
-        "token_offsets": array_to_wire(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)),
-        "spans": array_to_wire(np.concatenate(spans).astype(np.int32) if total else np.zeros((0, 2), np.int32)),
-        "values": array_to_wire(np.concatenate(values).astype(np.float32) if total else np.zeros((0, k), np.float32)),
-        "base_values": array_to_wire(np.asarray(exp.base_values, dtype=np.float32).reshape(-1, k)),
-        "model_output": array_to_wire(np.asarray(exp.model_output, dtype=np.float32).reshape(-1, k)),
-        "truncated": array_to_wire(np.asarray(exp.truncated, dtype=np.uint8)),
-        "y_pred": labels(exp.y_pred, exp.output_names),
-    }
-    if exp.y_true is not None:
-        arrays["y_true"] = labels(exp.y_true, exp.output_names)
-    if exp.probabilities is not None:
-        arrays["probabilities"] = array_to_wire(np.asarray(exp.probabilities, dtype=np.float32).reshape(-1, k))
-        if exp.task == "classification":
-            arrays["confidence"] = array_to_wire(exp.probabilities.max(axis=1).astype(np.float32))
-    return meta, arrays

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from rai_widget import cohorts  # noqa: E402
+from rai_widget.explanations._columns import kind_of
 
 Cohort, Filter = cohorts.Cohort, cohorts.Filter
 
@@ -54,7 +55,7 @@ def test_frame_columns_are_the_kinds_the_cases_expect():
     df = FRAMES["category"]
     assert df["index"].dtype == np.int64 and df["age"].dtype == np.float64
     assert df["correct"].dtype == bool and df["flag"].dtype == "boolean"
-    assert cohorts._kind(df["tokens"]) == "tokens" and cohorts._kind(df["color"]) == "category"
+    assert kind_of(df["tokens"]) == "tokens" and kind_of(df["color"]) == "category"
 
 
 @pytest.mark.parametrize("case", CASES["cases"] + CASES["errors"][:1], ids=lambda c: c["name"])

@@ -237,8 +237,13 @@ def test_explanation_fields(three_squares):
     np.testing.assert_allclose(exp.model_output, [[230 / 255, 230 / 255], [230 / 255, 0.0]], atol=1e-6)
     assert list(exp.cohort_columns()["detections"]) == [3, 1]
     assert three_squares.output_names == [0, 1]  # no classes: the labels seen
-    shap_exp = exp.to_shap(0)
-    assert shap_exp.values.shape == (3, 64, 64) and shap_exp.data.shape == (3, 64, 64, 3)
+    shap_exp = exp.to_shap()  # one row per detection, image by image
+    assert shap_exp.values.shape == (4, 64, 64) and shap_exp.data.shape == (4, 64, 64, 3)
+    assert shap_exp.output_names == [str(d["label"]) for dets in exp.detections for d in dets]
+    np.testing.assert_array_equal(shap_exp.values[3], exp.saliency[1][0])
+    np.testing.assert_array_equal(shap_exp.data[3], exp.images[1])
+    left = exp.to_shap("left")
+    assert left.values.shape == (3, 64, 64) and left.output_names == ["left"] * 3
 
 
 # --- detector output adapters -----------------------------------------------------------------------

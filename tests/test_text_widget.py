@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import rai_widget as rw
-from rai_widget._serialize import wire_to_array
+from rai_widget._payload._wire import wire_to_array
+from wire_columns import columns, floats, labels
 
 
 def bag_of_words(texts):
@@ -29,8 +30,12 @@ def test_text_payload_layout(exp):
     meta, arrays = dash.meta, dash.arrays
     assert dash.kind == "text" and meta["n_rows"] == 3 and meta["output_names"] == ["neg", "pos"]
     assert meta["texts"] == TEXTS and meta["units"] == exp.units and meta["task"] == "classification"
-    assert meta["tokens"] == [w for t in exp.tokens for w in t]
-    offsets = wire_to_array(arrays["token_offsets"])
+    assert meta["all_data"] == "All data" and "the" in meta["stop_words"] and "," in meta["stop_words"]
+    cols = columns(arrays)
+    assert list(cols) == ["index", "y_true", "y_pred", "correct", "confidence", "length", "truncated", "tokens"]
+    tokens = cols["tokens"]
+    assert tokens["kind"] == "tokens" and tokens["tokens"] == [w for t in exp.tokens for w in t]
+    offsets = tokens["offsets"]
     assert offsets.dtype == np.int32 and offsets.tolist() == [0, 7, 11, 16]
     values = wire_to_array(arrays["values"])
     assert values.dtype == np.float32 and values.shape == (16, 2)
@@ -43,13 +48,13 @@ def test_text_payload_layout(exp):
         a = wire_to_array(arrays[key])
         assert a.dtype == np.float32 and a.shape == (3, 2)
     np.testing.assert_allclose(wire_to_array(arrays["model_output"]), exp.model_output, atol=1e-6)
-    assert wire_to_array(arrays["truncated"]).tolist() == [0, 0, 0]
-    assert arrays["y_pred"]["categories"] == ["neg", "pos"]
-    assert wire_to_array(arrays["y_pred"]["codes"]).tolist() == [1, 0, 1]
-    assert wire_to_array(arrays["y_true"]["codes"]).tolist() == [1, 1, 1]
-    np.testing.assert_allclose(wire_to_array(arrays["confidence"]), exp.probabilities.max(axis=1), atol=1e-6)
+    assert cols["truncated"]["kind"] == "bool" and cols["truncated"]["values"].tolist() == [0, 0, 0]
+    assert cols["y_pred"]["categories"] == ["neg", "pos"]
+    assert cols["y_pred"]["codes"].tolist() == [1, 0, 1] and cols["y_true"]["codes"].tolist() == [1, 1, 1]
+    assert cols["correct"]["values"].tolist() == [1, 0, 1] and floats(cols["length"]).tolist() == [7, 4, 5]
+    np.testing.assert_allclose(floats(cols["confidence"]), exp.probabilities.max(axis=1), atol=1e-6)
     # no number travels as a JSON list
-    assert all(isinstance(t, str) for t in meta["tokens"]) and "values" not in meta
+    assert "tokens" not in meta and "values" not in meta
 
 
 def test_text_cohorts_on_length_and_correct(exp):
@@ -95,8 +100,8 @@ def test_tabular_explanations_have_no_tokens_column():
     import pandas as pd
     from sklearn.linear_model import LogisticRegression
 
-    X = pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) % 3})
-    model = LogisticRegression().fit(X, X["a"] > 9)
+    X = pd.DataFrame({"a": np.arange(60.0), "b": np.arange(60.0) % 3})
+    model = LogisticRegression().fit(X, X["a"] > 29)
     tab = rw.MimicExplainer(model, X).explain(X)
     with pytest.raises(ValueError, match="unknown column 'tokens'"):
         rw.Cohort("c", [rw.Filter("tokens", "contains", "x")]).mask(tab)
@@ -108,8 +113,6 @@ def test_multilabel_labels_are_joined(exp):
         return 0.1 + 0.8 * has
 
     e = rw.TextExplainer(two_labels, classes=["good", "dull"], multilabel=True).explain(TEXTS)
-    arrays = rw.ExplanationDashboard(e).arrays
-    pred = arrays["y_pred"]
-    labels = [pred["categories"][c] for c in wire_to_array(pred["codes"])]
-    assert labels == ["good, dull", "dull", "good"]
-    assert "confidence" not in arrays
+    cols = columns(rw.ExplanationDashboard(e).arrays)
+    assert labels(cols["y_pred"]) == ["good, dull", "dull", "good"]
+    assert "confidence" not in cols

@@ -6,7 +6,8 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
 import rai_widget as rw
-from rai_widget._serialize import array_to_wire, wire_to_array
+from rai_widget._payload._wire import array_to_wire, wire_to_array
+from wire_columns import columns, floats, labels
 
 
 @pytest.mark.parametrize("dtype, wire_dtype", [(np.float64, "float32"), (np.int64, "int32"),
@@ -37,11 +38,13 @@ def test_dashboard_sends_arrays_as_binary_and_names_as_json():
     values = wire_to_array(dash.arrays["values"])
     assert values.dtype == np.float32 and values.shape == (150, 4, 3)
     np.testing.assert_allclose(values, exp.values, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(wire_to_array(dash.arrays["data"]), exp.numeric_data(), rtol=1e-6)
-    y_pred = dash.arrays["y_pred"]
+    cols = columns(dash.arrays)
+    assert list(cols)[:4] == exp.feature_names and {cols[f]["role"] for f in exp.feature_names} == {"feature"}
+    features = np.column_stack([floats(cols[f]) for f in exp.feature_names])
+    np.testing.assert_allclose(features, exp.numeric_data(), rtol=1e-6)
+    y_pred = cols["y_pred"]
     assert y_pred["kind"] == "category" and y_pred["categories"] == dash.meta["output_names"]
-    codes = wire_to_array(y_pred["codes"])
-    assert [dash.meta["output_names"][c] for c in codes] == list(exp.y_pred)
+    assert labels(y_pred) == list(exp.y_pred)
     state = dash.get_state()
     assert isinstance(state["arrays"]["values"]["view"], memoryview)
     assert repr(dash) == "ExplanationDashboard(tabular, 150 rows)"
@@ -59,7 +62,7 @@ def test_binary_sends_one_output_and_payload_is_close_to_raw_float32():
     np.testing.assert_allclose(values, exp.values[:, :, 1], rtol=1e-6, atol=1e-6)
     n, f = exp.values.shape[:2]
     buffers = sum(len(bytes(w["view"])) for w in _wires(dash.arrays))
-    raw = 4 * (n * f * 2 + n * 4 + n)  # values + data, outputs, labels, confidence as float32/int32
+    raw = 4 * (n * f * 2 + n * 6)  # values + feature columns, 2 outputs, index, 2 labels, confidence as 4 bytes
     assert buffers <= 1.2 * raw
 
 

@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 
 import rai_widget as rw
-from rai_widget._media_payload import MAX_MAP_SIDE, downsample_map, encode_image
-from rai_widget._serialize import wire_to_array
+from rai_widget._payload._images import MAX_MAP_SIDE, downsample_map, encode_image
+from rai_widget._payload._wire import wire_to_array
+from wire_columns import columns, floats, labels
 from rai_widget.explanations import DetectionExplanation, ImageExplanation
 
 
@@ -50,10 +51,13 @@ def test_image_payload_pngs_maps_and_labels():
         a = wire_to_array(arrays["attributions"][i])  # (methods, targets, H, W)
         assert a.dtype == np.float32 and a.shape == (1, 1, 20, 30)
         np.testing.assert_array_equal(a[0, 0], exp.attributions[i].astype(np.float32))
-    assert arrays["y_pred"]["kind"] == "category" and arrays["y_pred"]["categories"] == meta["output_names"]
-    np.testing.assert_array_equal(wire_to_array(arrays["y_pred"]["codes"]), exp.probabilities.argmax(1))
-    np.testing.assert_array_equal(wire_to_array(arrays["y_true"]["codes"]), [0, 1, 2, 0, 1])
-    np.testing.assert_allclose(wire_to_array(arrays["confidence"]), exp.probabilities.max(1), rtol=1e-6)
+    cols = columns(arrays)
+    assert list(cols) == ["index", "y_true", "y_pred", "correct", "confidence"]
+    assert cols["y_pred"]["kind"] == "category" and cols["y_pred"]["categories"] == meta["output_names"]
+    np.testing.assert_array_equal(cols["y_pred"]["codes"], exp.probabilities.argmax(1))
+    np.testing.assert_array_equal(cols["y_true"]["codes"], [0, 1, 2, 0, 1])
+    np.testing.assert_array_equal(cols["correct"]["values"], exp.y_true == exp.y_pred)
+    np.testing.assert_allclose(floats(cols["confidence"]), exp.probabilities.max(1), rtol=1e-6)
     assert wire_to_array(arrays["probabilities"]).shape == (5, 3)
     # cohorts on the special columns work on images too
     dash2 = rw.ExplanationDashboard(exp, cohorts=[rw.Cohort("wrong", [rw.Filter("correct", "==", False)])])
@@ -121,9 +125,9 @@ def test_label_columns_keep_only_classes_some_image_has():
                            y_true=np.array(names)[true])
     dash = rw.ExplanationDashboard(exp)
     for key, want in (("y_pred", pred), ("y_true", true)):
-        col = dash.arrays[key]
+        col = columns(dash.arrays)[key]
         assert col["categories"] == ["class 3", "class 7", "class 500", "class 999"]
-        assert [col["categories"][c] for c in wire_to_array(col["codes"])] == [names[k] for k in want]
+        assert labels(col) == [names[k] for k in want]
     assert len(dash.meta["output_names"]) == 1000  # names of the probabilities stay complete
     dash.cohorts = [*dash.cohorts, rw.Cohort("absent", [rw.Filter("y_pred", "==", "class 0")])]
     assert dash.cohort_rows("absent").sum() == 0
@@ -196,9 +200,9 @@ def test_grayscale_and_float_images_encode():
 
 
 def test_raw_fallback_without_pillow(monkeypatch):
-    from rai_widget import _media_payload
+    from rai_widget._payload import _images
 
-    monkeypatch.setattr(_media_payload, "_pil", lambda: None)
+    monkeypatch.setattr(_images, "_pil", lambda: None)
     img = np.random.default_rng(0).integers(0, 256, (300, 200, 3), dtype=np.uint8)
     wire = encode_image(img)
     np.testing.assert_array_equal(wire_to_array(wire), img)
@@ -222,9 +226,11 @@ def test_detection_payload():
     np.testing.assert_array_equal(_png(arrays["images"][0]), images[0])
     np.testing.assert_array_equal(wire_to_array(arrays["saliency"][0]), sal[0])
     assert wire_to_array(arrays["saliency"][1]).shape == (0, 16, 24)
-    np.testing.assert_allclose(wire_to_array(arrays["confidence"]), [0.9, 0.0])
-    y = arrays["y_pred"]
-    assert [y["categories"][c] for c in wire_to_array(y["codes"])] == ["<i>box</i>, 3", ""]
+    cols = columns(arrays)
+    assert list(cols) == ["index", "y_pred", "detections", "confidence"]
+    np.testing.assert_allclose(floats(cols["confidence"]), [0.9, 0.0])
+    assert floats(cols["detections"]).tolist() == [2, 0]
+    assert labels(cols["y_pred"]) == ["<i>box</i>, 3", ""]
 
 
 @pytest.mark.parametrize("kind", ["image", "detection"])

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from rai_widget._warnings import RaiWidgetWarning
+
 NUMERIC, BOOL, CATEGORY = "numeric", "bool", "category"
 
 
@@ -180,7 +182,7 @@ class TabularSchema:
             listed = ", ".join(f"{k!r} ({v} rows)" for k, v in unseen.items())
             warnings.warn(
                 f"{what} has category values not seen in X_train in {listed}; the surrogate treats them as missing.",
-                UserWarning,
+                RaiWidgetWarning,
                 stacklevel=3,
             )
         return out

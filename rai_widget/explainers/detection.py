@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
+from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.explanations import DetectionExplanation
 
 # Show a progress bar by default from this many detector evaluations (masks x images) on.
@@ -442,7 +443,7 @@ class DetectionExplainer:
             for i, (image, target) in enumerate(zip(images, targets, strict=True)):
                 if len(target) == 0:
                     warnings.warn(f"the detector found nothing in image {i}: it has no detections to explain "
-                                  "(an empty saliency array).", UserWarning, stacklevel=2)
+                                  "(an empty saliency array).", RaiWidgetWarning, stacklevel=2)
                     saliency.append(np.zeros((0, *image.shape[:2]), dtype=np.float32))
                     bar.update(self.num_masks)
                     continue

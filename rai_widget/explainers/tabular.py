@@ -8,6 +8,7 @@ and reported (`exp.fidelity`), with a FidelityWarning when it is poor.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,8 @@ from tqdm.auto import tqdm
 from rai_widget.explainers import _treeshap
 from rai_widget.explainers._model import ModelAdapter
 from rai_widget.explainers._tabular_data import TabularSchema
-from rai_widget.explanations import TabularExplanation, warn_if_poor_fidelity
+from rai_widget._warnings import RaiWidgetWarning
+from rai_widget.explanations import TabularExplanation
 
 if TYPE_CHECKING:
     import lightgbm as lgb
@@ -34,6 +36,8 @@ DEFAULT_SURROGATE_PARAMS = {
 }
 # Probabilities are clipped before taking log-odds so that p = 0 or 1 gives a finite target.
 PROBABILITY_CLIP = 1e-6
+# Below these a fidelity figure is poor: explain() warns, and the view marks the badge (it gets them in the payload).
+FIDELITY_FLOORS = {"r2": 0.8, "agreement": 0.9}
 PROGRESS_MIN_ROWS = 20_000
 CHUNK_ROWS = 10_000
 
@@ -41,6 +45,30 @@ CHUNK_ROWS = 10_000
 def log_odds(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, PROBABILITY_CLIP, 1.0 - PROBABILITY_CLIP)
     return np.log(p) - np.log1p(-p)
+
+
+class FidelityWarning(RaiWidgetWarning):
+    """The surrogate replicates the model poorly on the explained rows: read its explanations with care."""
+
+
+def warn_if_poor_fidelity(fidelity: dict, floors: dict = FIDELITY_FLOORS) -> None:
+    """Warn, with the numbers, when the surrogate's fidelity is below the floors."""
+    problems = []
+    r2 = fidelity.get("r2")
+    if r2 is not None and np.isfinite(r2) and r2 < floors["r2"]:
+        problems.append(f"R^2 {r2:.3f} < {floors['r2']}")
+    agreement = fidelity.get("agreement")
+    if agreement is not None and agreement < floors["agreement"]:
+        problems.append(f"class agreement {agreement:.1%} < {floors['agreement']:.0%}")
+    if problems:
+        warnings.warn(
+            "The surrogate replicates the model poorly on the explained rows ("
+            + "; ".join(problems)
+            + "). Its attributions may not reflect the model. Try a larger surrogate "
+            "(surrogate_params={'n_estimators': 400, 'num_leaves': 63}) or more X_train rows.",
+            FidelityWarning,
+            stacklevel=3,
+        )
 
 
 def _r2(target: np.ndarray, pred: np.ndarray) -> float:

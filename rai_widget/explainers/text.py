@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from rai_widget.explainers import _text_tokens
+from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.explanations import TextExplanation
 
 _PROBE = ["a short probe sentence"]
@@ -245,7 +246,7 @@ class TextExplainer:
             if truncated.any():
                 warnings.warn(f"{int(truncated.sum())} of {len(texts)} texts are longer than the model's "
                               f"{self.max_length} tokens and were truncated as the model truncates them: only the "
-                              "part it reads is explained (see exp.truncated).", UserWarning, stacklevel=2)
+                              "part it reads is explained (see exp.truncated).", RaiWidgetWarning, stacklevel=2)
         self.scorer.cache.clear()
         model_output = self.scorer(kept)
         k = model_output.shape[1]

@@ -191,9 +191,9 @@ def test_detection_view_boxes_threshold_and_switching(browser, detection_report,
 
 def test_raw_images_without_pillow(browser, tmp_path, monkeypatch):
     """Without Pillow the kernel sends raw uint8 arrays; the view draws them just the same."""
-    from rai_widget import _media_payload
+    from rai_widget._payload import _images
 
-    monkeypatch.setattr(_media_payload, "_pil", lambda: None)
+    monkeypatch.setattr(_images, "_pil", lambda: None)
     img = scene()
     exp = rw.DetectionExplainer(square_detector, num_masks=50, mask_res=(6, 6)).explain([img])
     dash = rw.ExplanationDashboard(exp)

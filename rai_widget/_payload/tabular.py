@@ -1,0 +1,36 @@
+"""The tabular payload: attributions and outputs as float32 buffers; features travel as columns."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rai_widget._payload._common import columns_to_wire, common_meta
+from rai_widget._payload._wire import array_to_wire
+from rai_widget.explainers.tabular import FIDELITY_FLOORS
+from rai_widget.explanations import TabularExplanation
+from rai_widget.explanations._columns import CohortColumns
+
+
+def payload(exps: list[TabularExplanation], spec: CohortColumns) -> tuple[dict, dict]:
+    (exp,) = exps
+    k = len(exp.output_names)
+    # Binary classification: class 0's values are exactly minus class 1's; send one, derive the other.
+    mirror = exp.task == "classification" and k == 2
+    values = exp.values[:, :, 1] if mirror else exp.values
+    surrogate = exp.surrogate_output[:, 1:] if mirror else exp.surrogate_output
+    model = exp.model_output[:, 1:] if mirror else exp.model_output
+    meta = {
+        **common_meta(exp),
+        "feature_names": exp.feature_names,
+        "base_values": [float(b) for b in exp.base_values],
+        "binary_mirror": mirror,
+        "fidelity": {key: v for key, v in exp.fidelity.items() if key in ("r2", "agreement")},
+        "fidelity_floors": dict(FIDELITY_FLOORS),
+    }
+    arrays = {
+        "columns": columns_to_wire(spec),
+        "values": array_to_wire(values.astype(np.float32)),
+        "surrogate_output": array_to_wire(surrogate.astype(np.float32)),
+        "model_output": array_to_wire(model.astype(np.float32)),
+    }
+    return meta, arrays

@@ -1,0 +1,105 @@
+"""Explanation: the base of every result class (the registry of kinds, outputs, cohort masks, display)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from rai_widget.explanations._columns import CohortColumns
+
+
+class Explanation:
+    """Base of every explanation. Subclasses set `kind`, declare their cohort columns in
+    `column_spec()` and implement the save format's array round trip (`_to_arrays` / `_from_arrays`)."""
+
+    kind: ClassVar[str] = ""
+    _registry: ClassVar[dict[str, type[Explanation]]] = {}
+
+    output_names: list
+    task: str
+    units: str
+    y_true: Any
+    y_pred: Any
+    model_output: np.ndarray
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            Explanation._registry[cls.kind] = cls
+
+    def __len__(self) -> int:
+        return len(self.model_output)
+
+    # --- outputs and rows -------------------------------------------------------------------
+    def output_index(self, output) -> int:
+        """Index of an output given by name or position."""
+        if isinstance(output, (int, np.integer)) and not isinstance(output, bool):
+            if output not in self.output_names and not 0 <= output < len(self.output_names):
+                raise ValueError(f"output {output} is out of range; outputs: {self.output_names}.")
+            if output in self.output_names:
+                return self.output_names.index(output)
+            return int(output)
+        for i, name in enumerate(self.output_names):
+            if name == output or str(name) == str(output):
+                return i
+        raise ValueError(f"unknown output {output!r}; outputs: {self.output_names}, or 'predicted'.")
+
+    def predicted_index(self) -> np.ndarray:
+        """Per row, the index of the predicted output (classification), else zeros."""
+        if self.task == "classification":
+            return np.argmax(self.model_output, axis=1)
+        return np.zeros(len(self.model_output), dtype=np.int64)
+
+    def cohort_mask(self, cohort) -> np.ndarray:
+        """Boolean row mask from a Cohort, a boolean array, row indices, or None (every row)."""
+        n = len(self.model_output)
+        if cohort is None:
+            return np.ones(n, dtype=bool)
+        if hasattr(cohort, "mask"):
+            return np.asarray(cohort.mask(self), dtype=bool)
+        arr = np.asarray(cohort)
+        if arr.dtype == bool:
+            if arr.shape != (n,):
+                raise ValueError(f"a boolean cohort mask needs {n} values, got shape {arr.shape}.")
+            return arr
+        if arr.dtype.kind in "iu":
+            mask = np.zeros(n, dtype=bool)
+            mask[arr] = True
+            return mask
+        raise TypeError("cohort must be an rw.Cohort, a boolean mask or an array of row indices.")
+
+    # --- cohort columns ---------------------------------------------------------------------
+    def column_spec(self) -> CohortColumns:
+        """The columns cohorts filter on, exactly as the kernel and the view evaluate them."""
+        raise NotImplementedError
+
+    def cohort_columns(self) -> pd.DataFrame:
+        """The columns cohorts filter on (features, index, y_true, y_pred, ...), as a DataFrame."""
+        return self.column_spec().to_frame()
+
+    # --- persistence and display ------------------------------------------------------------
+    def _to_arrays(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        raise NotImplementedError
+
+    @classmethod
+    def _from_arrays(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Explanation:
+        raise NotImplementedError
+
+    def save(self, path) -> Path:
+        """Write one compressed .npz file (arrays + a JSON header; no pickle). Returns the path."""
+        from rai_widget.explanations._format import save
+
+        return save(self, path)
+
+    def show(self, **kwargs):
+        """Display this explanation in an interactive dashboard (in a notebook cell)."""
+        from rai_widget.widget import ExplanationDashboard
+
+        return ExplanationDashboard(self, **kwargs)
+
+    def save_html(self, path, title: str | None = None, cohorts=None):
+        """Write an offline, self-contained HTML view of this explanation (see ExplanationDashboard.save_html)."""
+        return self.show(cohorts=cohorts).save_html(path, title)

@@ -1,0 +1,103 @@
+"""DetectionExplanation: D-RISE saliency maps for object detections (from DetectionExplainer)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rai_widget.explanations import _columns as C
+from rai_widget.explanations._base import Explanation
+from rai_widget.explanations._columns import CohortColumns
+from rai_widget.explanations._format import jsonable, label_array
+
+
+class DetectionExplanation(Explanation):
+    """D-RISE saliency maps for object detections (from DetectionExplainer).
+
+    images : (n, H, W, C) uint8, or a list of (H_i, W_i, C) arrays when sizes differ.
+    detections : detections[i] is image i's list of {"box": [x0, y0, x1, y1], "label", "score"}.
+    saliency : saliency[i] is an (m_i, H_i, W_i) float32 array, one map per detection of image i
+        (m_i = 0 when the detector found nothing).
+    output_names : the classes (given, else the labels seen). y_pred[i] : image i's detected labels.
+    model_output : (n, k): per image and class, the highest score among its detections of that class
+        (0 when there is none), so the generic per-row, per-output views have a number to show.
+    units : "saliency": the mean affinity (IoU x score x class similarity) of the detection's best
+        match in the masked images when the pixel is kept.
+    """
+
+    kind = "detection"
+
+    def __init__(self, *, images, detections: list, saliency: list, output_names: list,
+                 model_output: np.ndarray, params: dict | None = None, y_true=None):
+        images = [np.asarray(im) for im in images]
+        self.images = np.stack(images) if len({im.shape for im in images}) == 1 else images
+        self.detections = [[dict(d) for d in dets] for dets in detections]
+        self.saliency = [np.asarray(s, dtype=np.float32) for s in saliency]
+        self.output_names = list(output_names)
+        self.model_output = np.asarray(model_output, dtype=np.float64)
+        self.params = dict(params or {})
+        self.task = "detection"
+        self.units = "saliency"
+        self.y_true = y_true
+        self.y_pred = [[d["label"] for d in dets] for dets in self.detections]
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __repr__(self) -> str:
+        sizes = {tuple(np.shape(im)[:2]) for im in self.images}
+        size = f"{sizes.pop()}" if len(sizes) == 1 else f"{len(sizes)} sizes"
+        return (f"DetectionExplanation({len(self)} images {size}, {sum(map(len, self.detections))} detections, "
+                f"classes={self.output_names}, params={self.params})")
+
+    def column_spec(self) -> CohortColumns:
+        """index, y_pred (the detected labels joined by ", "), detections (how many), confidence (the best score)."""
+        joined = [", ".join(str(v) for v in labels) for labels in self.y_pred]
+        cols = {
+            "index": C.number(np.arange(len(self))),
+            "y_pred": C.category(joined, sorted(set(joined))),
+            "detections": C.number([len(dets) for dets in self.detections]),
+            "confidence": C.number([max((d["score"] for d in dets), default=0.0) for dets in self.detections]),
+        }
+        return CohortColumns(cols, len(self))
+
+    def to_shap(self, output=None):
+        """A shap.Explanation with one row per detection (shap has no detection type), image by image:
+        values (d, H, W) the saliency maps, data (d, H, W, C) each detection's image, output_names the
+        detections' labels. output (a class name or index) keeps that class's detections. Images of one size only."""
+        import shap
+
+        if len({np.shape(im) for im in self.images}) > 1:
+            raise ValueError("to_shap() needs images of one size (these differ).")
+        keep = None if output is None else str(self.output_names[self.output_index(output)])
+        rows = [(i, j) for i, labels in enumerate(self.y_pred) for j, label in enumerate(labels)
+                if keep is None or str(label) == keep]
+        h, w = np.shape(self.images[0])[:2]
+        values = np.stack([self.saliency[i][j] for i, j in rows]) if rows else np.zeros((0, h, w), np.float32)
+        data = np.stack([np.asarray(self.images[i]) for i, _ in rows]) if rows else np.zeros((0, *np.shape(self.images[0])))
+        return shap.Explanation(values=values, base_values=np.zeros(len(rows)), data=data,
+                                output_names=[str(self.y_pred[i][j]) for i, j in rows])
+
+    def _to_arrays(self):
+        arrays: dict[str, np.ndarray] = {"model_output": self.model_output}
+        for i, dets in enumerate(self.detections):
+            arrays[f"image_{i}"] = np.asarray(self.images[i])
+            arrays[f"saliency_{i}"] = self.saliency[i]
+            arrays[f"boxes_{i}"] = np.array([d["box"] for d in dets], dtype=np.float64).reshape(-1, 4)
+            arrays[f"scores_{i}"] = np.array([d["score"] for d in dets], dtype=np.float64)
+            arrays[f"labels_{i}"] = label_array([jsonable(d["label"]) for d in dets])
+        meta = {"n": len(self), "params": self.params, "output_names": [jsonable(o) for o in self.output_names]}
+        return meta, arrays
+
+    @classmethod
+    def _from_arrays(cls, meta, arrays):
+        n = meta["n"]
+        detections = [
+            [{"box": box, "label": label, "score": score} for box, label, score in zip(
+                arrays[f"boxes_{i}"].tolist(), arrays[f"labels_{i}"].tolist(), arrays[f"scores_{i}"].tolist(),
+                strict=True)]
+            for i in range(n)
+        ]
+        return cls(images=[arrays[f"image_{i}"] for i in range(n)], detections=detections,
+                   saliency=[arrays[f"saliency_{i}"] for i in range(n)], output_names=meta["output_names"],
+                   model_output=arrays["model_output"], params=meta["params"])
+

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeArray } from "../../js/arrays";
+import { decodeArray } from "../../js/core/arrays";
 
 function wire(values: number[], shape: number[], pad = 0) {
   // Put the floats at an unaligned offset, as a comm message buffer may.

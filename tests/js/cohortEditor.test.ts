@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Cohort } from "../../js/cohorts";
-import { Store } from "../../js/store";
-import type { TabularData } from "../../js/model";
-import { TextData } from "../../js/text";
-import { cohortSummary, createCohortEditor, frequentTokens, opsFor } from "../../js/views/cohortEditor";
-import { tinyData, wire } from "./fixtures";
+import type { Cohort } from "../../js/core/cohorts";
+import { createCohortEditor } from "../../js/core/cohortEditor";
+import { cohortSummary, frequentTokens, opsFor } from "../../js/core/cohortEditorLogic";
+import { Store } from "../../js/core/store";
+import { TextData } from "../../js/text/data";
+import { TabularData } from "../../js/tabular/data";
+import { type TinyOptions, textColumns, tinyData, tinyPayload, wire } from "./fixtures";
 
 const EVIL = "<img src=x onerror=alert(1)>";
 
 // 6 rows: age (numeric), sex (category), smoker (bool); binary classifier with labels and confidence.
-function data() {
-  return tinyData({
+const OPTIONS: TinyOptions = {
     values: Array.from({ length: 6 }, () => [[0.1], [0.2], [0.3]]),
     data: [
       [25, 0, 0],
@@ -28,14 +28,14 @@ function data() {
     model: [[-1], [1], [2], [-2], [0.5], [-0.5]],
     yTrue: [0, 1, 0, 0, 1, 1],
     confidence: [0.9, 0.8, 0.7, 0.6, 0.55, 0.95],
-  });
-}
+};
+const data = () => tinyData(OPTIONS);
 
 const ALL: Cohort = { name: "All data", combine: "all", filters: [] };
 const OLD: Cohort = { name: "old", combine: "all", filters: [{ column: "age", op: ">", value: 50 }] };
 
 function setup(cohorts: Cohort[] = [ALL, OLD], active?: string) {
-  const store = new Store(data(), { cohorts, active });
+  const store = new Store(data().dataset, { cohorts, active });
   const view = createCohortEditor(store);
   store.subscribe((changed) => view.update(changed)); // what dashboard.ts does for every view
   document.body.replaceChildren(view.el);
@@ -81,6 +81,30 @@ describe("cohort editor: list", () => {
     expect((item("old").querySelector('[data-testid="cohort-edit"]') as HTMLButtonElement).disabled).toBe(false);
   });
 
+  it("states each cohort's size with a cohort-size element (invalid cohorts say why instead)", () => {
+    const bad: Cohort = { name: "bad", combine: "all", filters: [{ column: "sex", op: "<", value: "M" }] };
+    const { qa } = setup([ALL, OLD, bad]);
+    const sizes = qa("cohort-size");
+    expect(sizes.map((e) => [e.dataset.cohort, e.dataset.rows ?? null])).toEqual([
+      ["All data", "6"],
+      ["old", "2"],
+      ["bad", null],
+    ]);
+    expect(sizes[2].dataset.invalid).toBe("'<' is not defined for categorical column 'sex'; use ==, !=, in or not in");
+    expect(sizes.every((e) => e.closest('[data-testid="cohort-item"]') !== null)).toBe(true);
+  });
+
+  it("the cohort of every row is the kernel's meta.all_data, whatever its name", () => {
+    const { meta, arrays } = tinyPayload(OPTIONS);
+    const data = new TabularData({ ...meta, all_data: "Everyone" }, arrays);
+    const store = new Store(data.dataset, {});
+    expect(store.state.cohorts).toEqual([{ name: "Everyone", combine: "all", filters: [] }]);
+    const view = createCohortEditor(store);
+    const edit = view.el.querySelector<HTMLButtonElement>('[data-testid="cohort-edit"]');
+    expect(edit?.disabled).toBe(true);
+    expect(edit?.title).toBe('"Everyone" is every row and cannot be edited');
+  });
+
   it("duplicates a cohort right after the original, under a new name", () => {
     const { store, item } = setup([ALL, OLD, { name: "x", combine: "any", filters: [] }]);
     (item("old").querySelector('[data-testid="cohort-duplicate"]') as HTMLButtonElement).click();
@@ -88,8 +112,8 @@ describe("cohort editor: list", () => {
     expect(store.state.cohorts[2].filters).toEqual(OLD.filters);
     expect(store.state.cohorts[2].filters).not.toBe(OLD.filters); // a copy, not shared
     (item("old").querySelector('[data-testid="cohort-duplicate"]') as HTMLButtonElement).click();
-    expect(store.state.cohorts.map((c) => c.name)).toEqual(["All data", "old", "old (copy) 2", "old (copy)", "x"]);
-    expect(item("old (copy) 2")).toBeTruthy();
+    expect(store.state.cohorts.map((c) => c.name)).toEqual(["All data", "old", "old (copy) (2)", "old (copy)", "x"]);
+    expect(item("old (copy) (2)")).toBeTruthy();
   });
 
   it("deletes a cohort; deleting the active one makes the first cohort active", () => {
@@ -408,24 +432,29 @@ describe("cohort editor: words of a text explanation", () => {
       ["the", "plot"],
     ];
     const tokens = docs.flat();
-    const offsets = [0];
-    for (const d of docs) offsets.push(offsets[offsets.length - 1] + d.length);
     const texts = docs.map((d) => d.join(" "));
-    const spans: number[] = tokens.map(() => [-1, -1]).flat();
+    const spans: number[] = tokens.flatMap(() => [-1, -1]);
     const data = new TextData(
-      { output_names: ["neg", "pos"], task: "classification", units: "probability", n_rows: 4, threshold: null, texts, tokens },
       {
-        token_offsets: wire(offsets, [5], "int32"),
+        output_names: ["neg", "pos"],
+        task: "classification",
+        units: "probability",
+        n_rows: 4,
+        all_data: "All data",
+        threshold: null,
+        texts,
+        stop_words: ["the", "a", "is"],
+      },
+      {
+        columns: textColumns({ tokens: docs, classes: ["neg", "pos"], yPred: [0, 0, 1, 1] }),
         spans: wire(spans, [tokens.length, 2], "int32"),
         values: wire(new Array(tokens.length * 2).fill(0.1), [tokens.length, 2]),
         base_values: wire(new Array(8).fill(0.5), [4, 2]),
         model_output: wire([0.9, 0.1, 0.8, 0.2, 0.1, 0.9, 0.4, 0.6], [4, 2]),
-        truncated: { view: new DataView(new Uint8Array(4).buffer), dtype: "uint8", shape: [4] },
-        y_pred: { kind: "category", codes: wire([0, 0, 1, 1], [4], "int32"), categories: ["neg", "pos"] },
       },
     );
-    const store = new Store(data as unknown as TabularData, { cohorts });
-    const view = createCohortEditor(store);
+    const store = new Store(data.dataset, { cohorts });
+    const view = createCohortEditor(store, { stopWords: data.stopWords });
     store.subscribe((changed) => view.update(changed));
     document.body.replaceChildren(view.el);
     const q = <T extends Element = HTMLElement>(testid: string) => view.el.querySelector(`[data-testid="${testid}"]`) as T;
@@ -488,6 +517,7 @@ describe("cohort editor: words of a text explanation", () => {
   it("lists the ops of a tokens column and the frequent words", () => {
     const col = { kind: "tokens" as const, offsets: new Int32Array([0, 2, 4]), tokens: ["Good", "good", "the", "GOOD"] };
     expect(opsFor(col)).toEqual(["contains", "not contains"]);
-    expect(frequentTokens(col, 5)).toEqual(["good"]);
+    expect(frequentTokens(col, 5, new Set(["the"]))).toEqual(["good"]);
+    expect(frequentTokens(col, 5)).toEqual(["good", "the"]); // the stop-words are the kernel's: none given, none left out
   });
 });

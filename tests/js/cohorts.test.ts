@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Cohort, CohortColumn, countRows, evaluateCohort, validateCohort, validateFilter } from "../../js/cohorts";
+import { type Cohort, countRows, evaluateCohort, uniqueName, validateCohort, validateFilter } from "../../js/core/cohorts";
+import type { ColumnValues } from "../../js/core/columns";
 import cases from "../cohort_cases.json";
 
 type JsonColumn =
@@ -15,7 +16,7 @@ interface Table {
 const table = cases as unknown as Table;
 
 /** The shared JSON columns in the form the widget sends them. */
-function toColumn(c: JsonColumn): CohortColumn {
+function toColumn(c: JsonColumn): ColumnValues {
   if (c.kind === "tokens") {
     const offsets = new Int32Array(c.values.length + 1);
     c.values.forEach((t, i) => (offsets[i + 1] = offsets[i] + t.length));
@@ -27,7 +28,7 @@ function toColumn(c: JsonColumn): CohortColumn {
   return { kind: "category", categories, codes: Int32Array.from(c.values, (v) => (v === null ? -1 : categories.indexOf(v as string))) };
 }
 
-const columns: Record<string, CohortColumn> = Object.fromEntries(Object.entries(table.columns).map(([k, c]) => [k, toColumn(c)]));
+const columns = new Map(Object.entries(table.columns).map(([k, c]) => [k, toColumn(c)]));
 const nRows = table.columns.index.values.length;
 const rows = (mask: Uint8Array) => [...mask.keys()].filter((i) => mask[i] === 1);
 
@@ -72,5 +73,27 @@ describe("countRows", () => {
   it("counts ones", () => {
     expect(countRows(new Uint8Array([1, 0, 1, 1]))).toBe(3);
     expect(countRows(new Uint8Array(0))).toBe(0);
+  });
+});
+
+describe("column names are names", () => {
+  it("a column called __proto__ or constructor is filtered like any other", () => {
+    const cols = new Map<string, ColumnValues>([
+      ["__proto__", { kind: "number", values: Float32Array.from([1, 2, 3]) }],
+      ["constructor", { kind: "category", codes: Int32Array.from([0, 1, -1]), categories: ["a", "b"] }],
+    ]);
+    const c = (column: string, op: "==" | ">", value: number | string): Cohort => ({ name: "c", combine: "all", filters: [{ column, op, value }] });
+    expect(Array.from(evaluateCohort(c("__proto__", ">", 1), cols, 3))).toEqual([0, 1, 1]);
+    expect(Array.from(evaluateCohort(c("constructor", "==", "b"), cols, 3))).toEqual([0, 1, 0]);
+    expect(validateFilter({ column: "toString", op: "==", value: 1 }, cols)).toMatch(/^unknown column 'toString'/);
+  });
+});
+
+describe("uniqueName", () => {
+  it("keeps a free name and numbers a taken one as 'x (2)', 'x (3)'...", () => {
+    expect(uniqueName("a", [])).toBe("a");
+    expect(uniqueName("a", ["a"])).toBe("a (2)");
+    expect(uniqueName("a", ["a", "a (2)"])).toBe("a (3)");
+    expect(uniqueName("a (2)", ["a", "a (2)"])).toBe("a (2) (2)");
   });
 });

@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { Cohort } from "../../js/cohorts";
-import { renderTabular } from "../../js/dashboard";
-import { Store } from "../../js/store";
-import { cohortFidelity, meanAbsImportance, topFeatures } from "../../js/stats";
-import { createImportanceChart } from "../../js/views/importance";
-import { FakeModel, tinyData, wire } from "./fixtures";
+import type { Cohort } from "../../js/core/cohorts";
+import { renderTabular } from "../../js/tabular/dashboard";
+import { createImportanceChart } from "../../js/tabular/importance";
+import { cohortFidelity, fidelityIsPoor, meanAbsImportance, topFeatures } from "../../js/tabular/stats";
+import { TabularStore as Store } from "../../js/tabular/store";
+import { FakeModel, type TinyOptions, tinyData, tinyPayload } from "./fixtures";
 
 // 4 rows x 3 features, binary classification sent as one mirrored output (class 1).
-function binary() {
-  return tinyData({
+const BINARY: TinyOptions = {
     values: [
       [[1], [-2], [0]],
       [[3], [0.5], [0]],
@@ -28,8 +27,8 @@ function binary() {
     model: [[-1], [3.4], [0.4], [4.1]],
     yTrue: [0, 1, 1, 0],
     confidence: [0.7, 0.9, 0.6, 0.95],
-  });
-}
+};
+const binary = () => tinyData(BINARY);
 
 const ALL: Cohort = { name: "All data", combine: "all", filters: [] };
 const OLD: Cohort = { name: "old", combine: "all", filters: [{ column: "age", op: ">", value: 2 }] };
@@ -114,17 +113,11 @@ describe("importance chart", () => {
 
 describe("dashboard sync", () => {
   function model() {
-    const d = binary();
+    const { meta, arrays } = tinyPayload(BINARY);
     return new FakeModel({
       kind: "tabular",
-      meta: d.meta,
-      arrays: {
-        values: wire([1, -2, 0, 3, 0.5, 0, -1, 1, 0.25, 0, 0, 4], [4, 3, 1]),
-        data: wire([1, 10, 0, 2, 20, 1, 3, 30, 0, 4, 40, 1], [4, 3]),
-        surrogate_output: wire([-1, 3.5, 0.25, 4], [4, 1]),
-        model_output: wire([-1, 3.4, 0.4, 4.1], [4, 1]),
-        y_pred: { kind: "category", codes: wire([0, 1, 1, 1], [4], "int32"), categories: ["no", "yes"] },
-      },
+      meta,
+      arrays,
       cohorts: [ALL],
       active_cohort: "All data",
       selected_rows: [],
@@ -151,5 +144,50 @@ describe("dashboard sync", () => {
     const classSelect = root.querySelector('[data-testid="class-select"]') as HTMLSelectElement;
     expect(classSelect.value).toBe("output:1");
     cleanup();
+  });
+
+  it("every cohort's size is stated the same way: the picker's options and the importance legend", () => {
+    const m = model();
+    const bad: Cohort = { name: "bad", combine: "all", filters: [{ column: "nope", op: ">", value: 1 }] };
+    m.attrs.cohorts = [ALL, OLD, bad];
+    const root = document.createElement("div");
+    const cleanup = renderTabular(m, root, { importance: [createImportanceChart], rows: [], cohorts: [] });
+    const sizes = Array.from(root.querySelectorAll<HTMLElement>('[data-testid="cohort-size"]'));
+    const options = sizes.filter((e) => e.tagName === "OPTION");
+    expect(options.map((o) => [o.dataset.cohort, o.dataset.rows ?? null, o.textContent])).toEqual([
+      ["All data", "4", "All data"],
+      ["old", "2", "old"],
+      ["bad", null, "bad"],
+    ]);
+    expect(options[2].dataset.invalid).toMatch(/^unknown column 'nope'/);
+    const legend = sizes.filter((e) => e.classList.contains("rw-legend-item"));
+    expect(legend.map((e) => [e.dataset.cohort, e.dataset.rows ?? null])).toEqual([
+      ["All data", "4"],
+      ["old", "2"],
+      ["bad", null],
+    ]);
+    cleanup();
+  });
+});
+
+describe("fidelity floors", () => {
+  it("come from the kernel (meta.fidelity_floors), not from the view", () => {
+    expect(fidelityIsPoor({ r2: 0.85, agreement: 0.95 }, { r2: 0.8, agreement: 0.9 })).toBe(false);
+    expect(fidelityIsPoor({ r2: 0.85, agreement: 0.95 }, { r2: 0.9, agreement: 0.9 })).toBe(true);
+    expect(fidelityIsPoor({ r2: null, agreement: 0.5 }, { r2: 0.8, agreement: 0.6 })).toBe(true);
+    expect(fidelityIsPoor({ r2: null, agreement: null }, { r2: 0.8, agreement: 0.9 })).toBe(false);
+  });
+  it("mark the header's badge when a cohort's fidelity is below them", () => {
+    const { meta, arrays } = tinyPayload(BINARY);
+    const draw = (floors: { r2: number; agreement: number }) => {
+      const root = document.createElement("div");
+      const m = new FakeModel({ kind: "tabular", meta: { ...meta, fidelity_floors: floors }, arrays, cohorts: [ALL], active_cohort: "All data", selected_rows: [] });
+      const cleanup = renderTabular(m, root, { importance: [], rows: [], cohorts: [] });
+      const poor = root.querySelector('[data-testid="fidelity"]')?.classList.contains("rw-warn");
+      cleanup();
+      return poor;
+    };
+    expect(draw({ r2: 0, agreement: 0 })).toBe(false);
+    expect(draw({ r2: 1.5, agreement: 0 })).toBe(true);
   });
 });

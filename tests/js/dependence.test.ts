@@ -1,31 +1,15 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { TabularData } from "../../js/model";
-import { EVIL, makeData, Spec } from "./fixtures";
-import type { Cohort } from "../../js/cohorts";
-import { Store } from "../../js/store";
-import {
-  allWhole,
-  batches,
-  brushCohort,
-  brushFilter,
-  colorByCohort,
-  colorByFeature,
-  computePoints,
-  createDependencePlot,
-  GREY,
-  JITTER,
-  jitter,
-  linearScale,
-  niceTicks,
-  paintPoints,
-  paddedExtent,
-  quantile,
-  rampColor,
-  RAMP_HIGH,
-  RAMP_LOW,
-  roundRange,
-  uniqueName,
-} from "../../js/views/dependence";
+import type { Cohort } from "../../js/core/cohorts";
+import type { TabularData } from "../../js/tabular/data";
+import { brushCohort, brushFilter } from "../../js/tabular/dependence/brush";
+import { colorByCohort, colorByFeature, GREY, RAMP_HIGH, RAMP_LOW, rampColor } from "../../js/tabular/dependence/coloring";
+import { computePoints, JITTER, jitter } from "../../js/tabular/dependence/points";
+import { batches, paintPoints } from "../../js/tabular/dependence/raster";
+import { allWhole, linearScale, niceTicks, paddedExtent, quantile, roundRange } from "../../js/tabular/dependence/scales";
+import { createDependencePlot } from "../../js/tabular/dependence/view";
+import { TabularStore as Store } from "../../js/tabular/store";
+import { uniqueName } from "../../js/core/cohorts";
+import { EVIL, makeData } from "./fixtures";
 
 // ---- a small TabularData built in memory (binary classification unless told otherwise) ----
 const CATS = ["red", "green", EVIL];
@@ -163,7 +147,7 @@ describe("colouring", () => {
     const data = sample(20);
     const store = new Store(data, { cohorts });
     const rows = Int32Array.from({ length: 20 }, (_, i) => i);
-    const c = colorByCohort(rows, cohorts, (k) => store.maskOf(k));
+    const c = colorByCohort(rows, cohorts, (k) => store.maskOf(k), "All data");
     expect(c.palette[0]).toBe(GREY);
     expect(c.palette.length).toBe(3);
     for (let i = 0; i < 20; i++) {
@@ -173,7 +157,7 @@ describe("colouring", () => {
     }
     expect(c.legend.map((e) => e.label)).toEqual(["young", "flagged", "in no other cohort"]);
     const few = Int32Array.from([0, 1, 2]); // all young: no grey entry
-    expect(colorByCohort(few, cohorts, (k) => store.maskOf(k)).legend.map((e) => e.label)).toEqual(["young", "flagged"]);
+    expect(colorByCohort(few, cohorts, (k) => store.maskOf(k), "All data").legend.map((e) => e.label)).toEqual(["young", "flagged"]);
   });
   it("colours by a numeric feature on a ramp and by a category per value", () => {
     const data = sample(200);

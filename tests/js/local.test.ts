@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { TabularData } from "../../js/model";
-import { EVIL, makeData, Spec } from "./fixtures";
-import { NEG_COLOR, POS_COLOR } from "../../js/dom";
-import { Store } from "../../js/store";
-import { barDomain, barGeometry, cellText, createLocalChart, heatColor, rowBars, rowLabels, tableFeatures } from "../../js/views/local";
+import { NEG_COLOR, POS_COLOR } from "../../js/core/dom";
+import type { TabularData } from "../../js/tabular/data";
+import { barDomain, barGeometry, cellText, createLocalChart, heatColor, rowBars, rowLabels, tableFeatures } from "../../js/tabular/local";
+import { TabularStore as Store } from "../../js/tabular/store";
+import { EVIL, makeData } from "./fixtures";
 
 // ---- a small TabularData built in memory (binary classification unless told otherwise) ----
 // row i, feature j: value (j - 2) * (1 + i / 10) -> |value| order 0, 4, 1, 3, 2 (ties by index)

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { TabularData } from "../../js/model";
-import { EVIL, makeData, Spec } from "./fixtures";
-import { Store } from "../../js/store";
-import { clickSelection, createRowTable, filterRows, OVERSCAN, ROW_H, sortRows, tableColumns, visibleRange } from "../../js/views/rows";
+import type { TabularData } from "../../js/tabular/data";
+import { clickSelection, createRowTable, filterRows, OVERSCAN, ROW_H, sortRows, tableColumns, visibleRange } from "../../js/tabular/rows";
+import { TabularStore as Store } from "../../js/tabular/store";
+import { EVIL, makeData } from "./fixtures";
 
 // ---- a small TabularData built in memory (binary classification unless told otherwise) ----
 
@@ -50,12 +50,13 @@ describe("sorting and filtering", () => {
   it("filters by cohort, correctness and selection", () => {
     const data = sample(12);
     const all = new Uint8Array(12).fill(1);
-    const correct = data.columns().correct as { values: Uint8Array };
+    const correct = data.correct;
+    if (!correct) throw new Error("the fixture has a correct column");
     const ok = filterRows(data, all, "correct", new Set());
     const bad = filterRows(data, all, "incorrect", new Set());
     expect(ok.length + bad.length).toBe(12);
-    for (const i of ok) expect(correct.values[i]).toBe(1);
-    for (const i of bad) expect(correct.values[i]).toBe(0);
+    for (const i of ok) expect(correct[i]).toBe(1);
+    for (const i of bad) expect(correct[i]).toBe(0);
     const mask = Uint8Array.from({ length: 12 }, (_, i) => (i < 6 ? 1 : 0));
     expect(Array.from(filterRows(data, mask, "all", new Set()))).toEqual([0, 1, 2, 3, 4, 5]);
     expect(Array.from(filterRows(data, mask, "selected", new Set([4, 2, 9])))).toEqual([2, 4]);
@@ -146,8 +147,9 @@ describe("the row table view", () => {
     expect(Array.from(select.options, (o) => o.value)).toEqual(["all", "correct", "incorrect", "selected"]);
     select.value = "incorrect";
     select.dispatchEvent(new Event("change"));
-    const correct = data.columns().correct as { values: Uint8Array };
-    expect(rendered(view.el)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].filter((i) => !correct.values[i]));
+    const correct = data.correct;
+    if (!correct) throw new Error("the fixture has a correct column");
+    expect(rendered(view.el)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].filter((i) => !correct[i]));
     select.value = "all";
     select.dispatchEvent(new Event("change"));
     store.update({ active: "none" });

@@ -1,38 +1,33 @@
 import { describe, expect, it } from "vitest";
-import {
-  aggregateTokens,
-  colorScale,
-  MAX_ALPHA,
-  STOP_WORDS,
-  TextArrays,
-  TextData,
-  TextMeta,
-  textRuns,
-  tokenColor,
-  topTokens,
-} from "../../js/text";
-import { evaluateCohort } from "../../js/cohorts";
-import { renderText } from "../../js/views/text";
-import { FakeModel, wire } from "./fixtures";
+import { evaluateCohort } from "../../js/core/cohorts";
+import { type TextArrays, TextData, type TextMeta, textRuns } from "../../js/text/data";
+import { aggregateTokens, colorScale, MAX_ALPHA, tokenColor, topTokens } from "../../js/text/tokens";
+import { renderText } from "../../js/text/view";
+import { FakeModel, textColumns, wire } from "./fixtures";
 
 // two texts, two outputs: "an excellent film" / "the film"
-function payload(): { meta: TextMeta; arrays: TextArrays } {
+function payload(docs = [["an", "excellent", "film"], ["the", "film"]]): { meta: TextMeta; arrays: TextArrays } {
   const texts = ["an excellent film", "the film"];
-  const tokens = ["an", "excellent", "film", "the", "film"];
   const spans = [0, 2, 3, 12, 13, 17, 0, 3, 4, 8];
   const v1 = [0, 0.8, 0.1, -0.05, -0.3];
   const values = v1.flatMap((v) => [-v, v]);
   return {
-    meta: { output_names: ["neg", "pos"], task: "classification", units: "probability", n_rows: 2, threshold: null, texts, tokens },
+    meta: {
+      output_names: ["neg", "pos"],
+      task: "classification",
+      units: "probability",
+      n_rows: 2,
+      all_data: "All data",
+      threshold: null,
+      texts,
+      stop_words: ["the", "an"],
+    },
     arrays: {
-      token_offsets: wire([0, 3, 5], [3], "int32"),
+      columns: textColumns({ tokens: docs, classes: ["neg", "pos"], yPred: [1, 0], yTrue: [1, 1], truncated: [0, 1] }),
       spans: wire(spans, [5, 2], "int32"),
       values: wire(values, [5, 2]),
       base_values: wire([0.5, 0.5, 0.5, 0.5], [2, 2]),
       model_output: wire([0.1, 0.9, 0.85, 0.15], [2, 2]),
-      truncated: { view: new DataView(new Uint8Array([0, 1]).buffer), dtype: "uint8", shape: [2] },
-      y_pred: { kind: "category", codes: wire([1, 0], [2], "int32"), categories: ["neg", "pos"] },
-      y_true: { kind: "category", codes: wire([1, 1], [2], "int32"), categories: ["neg", "pos"] },
     },
   };
 }
@@ -61,17 +56,18 @@ describe("tokenColor", () => {
 });
 
 describe("TextData", () => {
-  it("decodes the payload and gives cohort columns", () => {
+  it("decodes the payload; its cohort columns are the kernel's, in its order", () => {
     const d = tiny();
     expect(d.length(0)).toBe(3);
     expect(d.value(1, 1)).toBeCloseTo(0.8);
     expect(d.predictedIndex(0)).toBe(1);
-    const cols = d.columns();
-    expect(Array.from((cols.length as { values: Float32Array }).values)).toEqual([3, 2]);
-    expect(Array.from((cols.correct as { values: Uint8Array }).values)).toEqual([1, 0]);
-    expect(Array.from((cols.truncated as { values: Uint8Array }).values)).toEqual([0, 1]);
-    const words = cols.tokens;
-    expect(words.kind).toBe("tokens");
+    const cols = d.dataset.columns;
+    expect([...cols.keys()]).toEqual(["index", "y_true", "y_pred", "correct", "length", "truncated", "tokens"]);
+    expect(Array.from(d.truncated ?? [])).toEqual([0, 1]);
+    expect(Array.from(d.correct ?? [])).toEqual([1, 0]);
+    expect(d.tokenText(3)).toBe("the");
+    expect([...d.stopWords]).toEqual(["the", "an"]);
+    expect(cols.get("tokens")?.kind).toBe("tokens");
     // the same cohort op Python evaluates: whole token, any case
     const has = (word: string) =>
       Array.from(evaluateCohort({ name: "c", combine: "all", filters: [{ column: "tokens", op: "contains", value: word }] }, cols, d.n));
@@ -103,7 +99,7 @@ describe("aggregateTokens", () => {
     expect(film.mean).toBeCloseTo((0.1 - 0.3) / 2);
     expect(film.meanAbs).toBeCloseTo((0.1 + 0.3) / 2);
     expect(aggregateTokens(d, [0, 1], 1).map((s) => s.token)).toEqual(["film", "the"]);
-    expect(aggregateTokens(d, [1, 1], 1, STOP_WORDS).map((s) => s.token)).not.toContain("the");
+    expect(aggregateTokens(d, [1, 1], 1, d.stopWords).map((s) => s.token)).toEqual(["excellent", "film"]); // the kernel's stop-words
     // predicted output per text: text 1 predicts 'neg', so its film counts +0.3
     expect(aggregateTokens(d, [0, 1], "predicted").find((s) => s.token === "film")!.mean).toBeCloseTo(0.3);
   });
@@ -112,9 +108,11 @@ describe("aggregateTokens", () => {
 describe("renderText", () => {
   const EVIL = "<img src=x onerror=alert(1)>";
   function setup() {
-    const p = payload();
+    const p = payload([
+      ["an", "excellent", "film"],
+      [EVIL, "film"],
+    ]);
     p.meta.texts[1] = `${EVIL} film`; // 'the' now spans the HTML: it must stay text
-    p.meta.tokens[3] = EVIL;
     const spans = new Int32Array([0, 2, 3, 12, 13, 17, 0, EVIL.length, EVIL.length + 1, EVIL.length + 5]);
     p.arrays.spans = { view: new DataView(spans.buffer), dtype: "int32", shape: [5, 2] };
     const model = new FakeModel({

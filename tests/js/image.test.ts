@@ -1,20 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { evaluateCohort } from "../../js/cohorts";
-import {
-  classesPresent,
-  DEFAULT_OVERLAY,
-  detectionColumns,
-  imageColumns,
-  mapSlice,
-  mediaStoreData,
-  methodMaps,
-  panelOptions,
-} from "../../js/media";
-import { displaySize, ImageArrays, ImageMeta, methodsOf, renderImage, thumbGrid } from "../../js/views/imageView";
-import { renderDetection } from "../../js/views/detectionView";
-import { FakeModel, wire } from "./fixtures";
-
-const cat = (codes: number[], categories: string[]) => ({ kind: "category" as const, codes: Int32Array.from(codes), categories });
+import { decodeDataset } from "../../js/core/columns";
+import { DEFAULT_OVERLAY } from "../../js/core/overlay";
+import { thumbGrid } from "../../js/core/thumbs";
+import { classCohort, classesPresent, classMask, type ImageArrays, type ImageMeta, mapSlice, methodMaps, methodsOf, panelOptions } from "../../js/image/data";
+import { displaySize, renderImage } from "../../js/image/view";
+import { FakeModel, type TestColumn, wire, wireColumns } from "./fixtures";
 
 describe("maps of several methods", () => {
   // 2 methods x 2 targets of a 2 x 3 map: value = 100 * method + 10 * target + pixel
@@ -51,35 +41,46 @@ describe("maps of several methods", () => {
   });
 });
 
-describe("cohort columns of media explanations, named as in Python", () => {
-  const yPred = cat([0, 1, 1], ["cat", "dog"]);
-  const yTrue = cat([0, 0, 1], ["cat", "dog"]);
-  const conf = Float32Array.from([0.9, 0.4, 0.7]);
-  it("classification: index, y_true, y_pred, correct, confidence", () => {
-    const cols = imageColumns(3, "classification", yPred, yTrue, conf);
-    expect(Object.keys(cols)).toEqual(["index", "y_true", "y_pred", "correct", "confidence"]);
-    const wrong = evaluateCohort({ name: "w", combine: "all", filters: [{ column: "correct", op: "==", value: false }] }, cols, 3);
-    expect(Array.from(wrong)).toEqual([0, 1, 0]);
-    const unsure = evaluateCohort({ name: "u", combine: "all", filters: [{ column: "confidence", op: "<", value: 0.75 }] }, cols, 3);
-    expect(Array.from(unsure)).toEqual([0, 1, 1]);
-  });
-  it("multilabel has no confidence column (Python has none either); no y_true, no correct", () => {
-    expect(Object.keys(imageColumns(3, "multilabel", yPred, yTrue, conf))).toEqual(["index", "y_true", "y_pred", "correct"]);
-    expect(Object.keys(imageColumns(3, "classification", yPred, null, null))).toEqual(["index", "y_pred"]);
-  });
-  it("the class filter lists the classes some image is predicted or labelled as", () => {
+describe("the class filter: predicted or true is this class, evaluated as a cohort", () => {
+  const dataset = (names: string[], cols: TestColumn[]) =>
+    decodeDataset({ n_rows: 3, output_names: names, task: "classification", units: "logit", all_data: "All data" }, wireColumns(cols));
+  it("category labels compare by name", () => {
     const names = ["ant", "bee", "cat", "dog"];
-    expect(classesPresent(names, 3, cat([3, 1, 1], names), null)).toEqual([1, 3]);
-    expect(classesPresent(names, 3, cat([3, 1, 1], names), cat([0, 1, 3], names))).toEqual([0, 1, 3]);
+    const data = dataset(names, [
+      { name: "y_true", kind: "category", codes: [0, 1, 3], categories: names },
+      { name: "y_pred", kind: "category", codes: [3, 1, 1], categories: names },
+    ]);
+    expect(Array.from(classMask(data, "dog"))).toEqual([1, 0, 1]);
+    expect(Array.from(classMask(data, "cat"))).toEqual([0, 0, 0]);
+    expect(classCohort(data, "dog")).toEqual({
+      name: "class dog",
+      combine: "any",
+      filters: [
+        { column: "y_pred", op: "==", value: "dog" },
+        { column: "y_true", op: "==", value: "dog" },
+      ],
+    });
+    expect(classesPresent(data)).toEqual([0, 1, 3]);
   });
-  it("detection: index, y_pred, detections (count), confidence (best score)", () => {
-    const cols = detectionColumns([2, 0, 1], cat([0, 1, 2], ["a, b", "", "b"]), Float32Array.from([0.9, 0, 0.5]));
-    expect(Object.keys(cols)).toEqual(["index", "y_pred", "detections", "confidence"]);
-    const some = evaluateCohort({ name: "s", combine: "all", filters: [{ column: "detections", op: ">=", value: 1 }] }, cols, 3);
-    expect(Array.from(some)).toEqual([1, 0, 1]);
-    const store = mediaStoreData(3, ["a", "b"], "detection", cols);
-    expect(store.columns()).toBe(cols);
-    expect(store.meta.feature_names).toEqual([]);
+  it("the classes listed are those some image is predicted or labelled as (no y_true: predicted only)", () => {
+    const names = ["ant", "bee", "cat", "dog"];
+    const data = dataset(names, [{ name: "y_pred", kind: "category", codes: [3, 1, 1], categories: names }]);
+    expect(classesPresent(data)).toEqual([1, 3]);
+  });
+  it("integer class labels compare as numbers, in full (123456 is not 123457)", () => {
+    const names = ["123456", "123457"];
+    const data = dataset(names, [
+      { name: "y_true", kind: "number", values: [123456, 123457, 123457] },
+      { name: "y_pred", kind: "number", values: [123456, 123456, 123457] },
+    ]);
+    expect(Array.from(classMask(data, "123457"))).toEqual([0, 1, 1]);
+    expect(Array.from(classMask(data, "123456"))).toEqual([1, 1, 0]);
+  });
+  it("boolean class labels compare as booleans", () => {
+    const data = dataset(["false", "true"], [{ name: "y_pred", kind: "bool", values: [1, 0, 1] }]);
+    expect(Array.from(classMask(data, "true"))).toEqual([1, 0, 1]);
+    expect(Array.from(classMask(data, "false"))).toEqual([0, 1, 0]);
+    expect(Array.from(classMask(data, "maybe"))).toEqual([0, 0, 0]);
   });
 });
 
@@ -95,6 +96,7 @@ function imagePayload(methods = 3): { meta: ImageMeta; arrays: ImageArrays } {
       output_names: labels,
       task: "classification",
       units: "logit",
+      all_data: "All data",
       method: "integrated_gradients",
       methods: [
         { method: "integrated_gradients", label: "Integrated Gradients", signed: true },
@@ -115,10 +117,14 @@ function imagePayload(methods = 3): { meta: ImageMeta; arrays: ImageArrays } {
           [methods, 1, 4, 4],
         ),
       ),
-      y_pred: { kind: "category", codes: wire([0, 1, 1, 0], [n], "int32"), categories: labels },
-      y_true: { kind: "category", codes: wire([0, 1, 0, 1], [n], "int32"), categories: labels },
+      columns: wireColumns([
+        { name: "index", kind: "number", values: [0, 1, 2, 3] },
+        { name: "y_true", kind: "category", codes: [0, 1, 0, 1], categories: labels },
+        { name: "y_pred", kind: "category", codes: [0, 1, 1, 0], categories: labels },
+        { name: "correct", kind: "bool", values: [1, 1, 0, 0] },
+        { name: "confidence", kind: "number", values: [0.9, 0.8, 0.6, 0.55] },
+      ]),
       probabilities: wire([0.9, 0.1, 0.2, 0.8, 0.4, 0.6, 0.55, 0.45], [n, 2]),
-      confidence: wire([0.9, 0.8, 0.6, 0.55], [n]),
     },
   };
 }
@@ -126,7 +132,7 @@ function imagePayload(methods = 3): { meta: ImageMeta; arrays: ImageArrays } {
 describe("renderImage", () => {
   beforeEach(() => {
     vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation((() => null) as never);
-    (URL as unknown as { createObjectURL: (b: Blob) => string }).createObjectURL = () => "blob:test";
+    URL.createObjectURL = () => "blob:test";
   });
   afterEach(() => vi.restoreAllMocks());
 
@@ -222,54 +228,9 @@ describe("renderImage", () => {
   });
 });
 
-describe("renderDetection with the cohort editor", () => {
-  beforeEach(() => {
-    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockImplementation((() => null) as never);
-    (URL as unknown as { createObjectURL: (b: Blob) => string }).createObjectURL = () => "blob:test";
-  });
-  afterEach(() => vi.restoreAllMocks());
-
-  it("the cohort select filters the image list; detections and confidence are cohort columns", () => {
-    const png = () => ({ png: new Uint8Array([137, 80, 78, 71]) });
-    const box = (label: string, score: number) => ({ box: [0, 0, 2, 2] as [number, number, number, number], label, score });
-    const detections = [[box("a", 0.9), box("b", 0.3)], [], [box("b", 0.5)]];
-    const model = new FakeModel({
-      kind: "detection",
-      meta: { n_rows: 3, output_names: ["a", "b"], detections, sizes: Array(3).fill([4, 4]) },
-      arrays: {
-        images: [png(), png(), png()],
-        thumbs: [png(), png(), png()],
-        saliency: [wire(Array(32).fill(1), [2, 4, 4]), wire([], [0, 4, 4]), wire(Array(16).fill(1), [1, 4, 4])],
-        y_pred: { kind: "category", codes: wire([1, 0, 2], [3], "int32"), categories: ["", "a, b", "b"] },
-        confidence: wire([0.9, 0, 0.5], [3]),
-      },
-      cohorts: [
-        { name: "All data", combine: "all", filters: [] },
-        { name: "found", combine: "all", filters: [{ column: "detections", op: ">", value: 0 }] },
-      ],
-      active_cohort: "All data",
-      selected_rows: [],
-    });
-    const root = document.createElement("div");
-    const cleanup = renderDetection(model, root);
-    const thumbs = () => Array.from(root.querySelectorAll<HTMLElement>('[data-testid="image-thumb"]')).map((b) => Number(b.dataset.index));
-    expect(thumbs()).toEqual([0, 1, 2]);
-    const select = root.querySelector<HTMLSelectElement>('[data-testid="cohort-select"]')!;
-    select.value = "found";
-    select.dispatchEvent(new Event("change"));
-    expect(model.get("active_cohort")).toBe("found");
-    expect(thumbs()).toEqual([0, 2]);
-    expect(root.querySelector('[data-testid="cohort-editor"]')).not.toBeNull();
-    root.querySelector<HTMLElement>('[data-testid="image-thumb"][data-index="2"]')!.click();
-    expect(model.get("selected_rows")).toEqual([2]);
-    expect(root.querySelector('[data-testid="detection-list"]')!.textContent).toContain("Image 2");
-    cleanup();
-  });
-});
-
 describe("thumbGrid pages hundreds of images", () => {
   beforeEach(() => {
-    (URL as unknown as { createObjectURL: (b: Blob) => string }).createObjectURL = () => "blob:test";
+    URL.createObjectURL = () => "blob:test";
   });
   const png = () => ({ png: new Uint8Array([137, 80, 78, 71]) });
   const shownIndices = (el: HTMLElement) =>

@@ -5,7 +5,9 @@
 // Math.fround); categories compare by string with ==, !=, in, not in only; booleans take
 // true/false. A missing value (NaN, category code -1, a bool byte other than 0/1) matches no
 // filter except != and not in. A text explanation's `tokens` column takes contains / not contains:
-// a whole token, ignoring case.
+// a whole token, ignoring case. Columns come ready-made from the kernel (core/columns.ts): this
+// module evaluates cohorts on them and never derives one.
+import type { Columns, ColumnValues, TokensColumn } from "./columns";
 
 export const OPS = ["==", "!=", "<", "<=", ">", ">=", "in", "not in", "between", "contains", "not contains"] as const;
 export type Op = (typeof OPS)[number];
@@ -23,29 +25,6 @@ export interface Cohort {
   filters: Filter[];
 }
 
-export type Column =
-  | { kind: "number"; values: Float32Array } // NaN = missing
-  | { kind: "category"; codes: Int32Array; categories: string[] } // code -1 = missing
-  | { kind: "bool"; values: Uint8Array }; // 1 = true, 0 = false, anything else = missing
-
-/** How row i of a column reads to people ("missing" for a missing value; "" for no column). */
-export function labelOf(col: Column | null, i: number): string {
-  if (!col) return "";
-  if (col.kind === "category") return col.codes[i] >= 0 ? col.categories[col.codes[i]] : "missing";
-  if (col.kind === "number") return Number.isNaN(col.values[i]) ? "missing" : Number(col.values[i].toPrecision(5)).toString();
-  return col.values[i] === 1 ? "true" : col.values[i] === 0 ? "false" : "missing";
-}
-
-/** Each text's tokens (a text explanation's `tokens` column): text i's are tokens[offsets[i] .. offsets[i + 1]). */
-export interface TokensColumn {
-  kind: "tokens";
-  offsets: Int32Array; // n + 1
-  tokens: string[];
-}
-
-/** Any column a cohort can filter on. */
-export type CohortColumn = Column | TokensColumn;
-
 const ORDERING: readonly string[] = ["<", "<=", ">", ">=", "between"];
 export const TOKEN_OPS: readonly Op[] = ["contains", "not contains"];
 const LABELS = { number: "numeric", category: "categorical", bool: "boolean" } as const;
@@ -60,7 +39,7 @@ function categoryValue(v: unknown): string | null {
 }
 
 /** Why `filter` cannot be applied to `columns`, in words for the user; null when it can. */
-export function validateFilter(filter: Filter, columns: Record<string, CohortColumn>): string | null {
+export function validateFilter(filter: Filter, columns: Columns): string | null {
   const { column, op, value } = filter;
   if (typeof column !== "string" || column === "") return "filter column must be a non-empty string";
   if (!(OPS as readonly string[]).includes(op)) return `unknown op '${op}'; valid ops: ${OPS.join(", ")}`;
@@ -75,9 +54,8 @@ export function validateFilter(filter: Filter, columns: Record<string, CohortCol
   } else if (Array.isArray(value)) {
     return `'${op}' needs a single value, not a list`;
   }
-  if (!Object.prototype.hasOwnProperty.call(columns, column))
-    return `unknown column '${column}'; available columns: ${Object.keys(columns).join(", ")}`;
-  const col = columns[column];
+  const col = columns.get(column);
+  if (!col) return `unknown column '${column}'; available columns: ${[...columns.keys()].join(", ")}`;
   if (col.kind === "tokens")
     return TOKEN_OPS.includes(op) ? null : `column '${column}' holds each text's tokens: use contains or not contains`;
   if (TOKEN_OPS.includes(op)) return `'${op}' works on the tokens column of a text explanation; column '${column}' is ${LABELS[col.kind]}`;
@@ -96,7 +74,7 @@ export function validateFilter(filter: Filter, columns: Record<string, CohortCol
 }
 
 /** Like validateFilter, for the whole cohort: name, combine, then each filter in order. */
-export function validateCohort(cohort: Cohort, columns: Record<string, CohortColumn>): string | null {
+export function validateCohort(cohort: Cohort, columns: Columns): string | null {
   if (typeof cohort.name !== "string" || cohort.name.trim() === "") return "cohort name must be a non-empty string";
   if (cohort.combine !== "all" && cohort.combine !== "any") return `combine must be 'all' or 'any', got '${cohort.combine}'`;
   for (const f of cohort.filters) {
@@ -135,7 +113,7 @@ export function containsToken(col: TokensColumn, word: string, nRows: number): U
 }
 
 // 1 where a row matches one (already validated) filter.
-function evaluateFilter(filter: Filter, col: CohortColumn, nRows: number): Uint8Array {
+function evaluateFilter(filter: Filter, col: ColumnValues, nRows: number): Uint8Array {
   const { op, value } = filter;
   if (col.kind === "tokens") {
     const hit = containsToken(col, value as string, nRows);
@@ -181,13 +159,15 @@ function evaluateFilter(filter: Filter, col: CohortColumn, nRows: number): Uint8
 }
 
 /** 1 for each row in the cohort. Throws an Error with validateCohort's reason if it is invalid. */
-export function evaluateCohort(cohort: Cohort, columns: Record<string, CohortColumn>, nRows: number): Uint8Array {
+export function evaluateCohort(cohort: Cohort, columns: Columns, nRows: number): Uint8Array {
   const reason = validateCohort(cohort, columns);
   if (reason !== null) throw new Error(reason);
   const all = cohort.combine === "all";
   const mask = new Uint8Array(nRows).fill(all || cohort.filters.length === 0 ? 1 : 0);
   for (const f of cohort.filters) {
-    const m = evaluateFilter(f, columns[f.column], nRows);
+    const col = columns.get(f.column);
+    if (!col) throw new Error(`unknown column '${f.column}'`); // validateCohort said so already
+    const m = evaluateFilter(f, col, nRows);
     for (let i = 0; i < nRows; i++) mask[i] = all ? mask[i] & m[i] : mask[i] | m[i];
   }
   return mask;
@@ -197,4 +177,20 @@ export function countRows(mask: Uint8Array): number {
   let n = 0;
   for (let i = 0; i < mask.length; i++) n += mask[i] ? 1 : 0;
   return n;
+}
+
+/** `base`, or `base (2)`, `base (3)`...: the first name not in `taken`. The one rule for new cohort names. */
+export function uniqueName(base: string, taken: readonly string[]): string {
+  const names = new Set(taken);
+  if (!names.has(base)) return base;
+  for (let k = 2; ; k++) if (!names.has(`${base} (${k})`)) return `${base} (${k})`;
+}
+
+/** A copy of a cohort that shares nothing with it (filters and list values included). */
+export function copyCohort(c: Cohort): Cohort {
+  return {
+    name: c.name,
+    combine: c.combine,
+    filters: c.filters.map((f) => ({ column: f.column, op: f.op, value: Array.isArray(f.value) ? [...f.value] : f.value })),
+  };
 }

@@ -2,104 +2,24 @@
 // its own tab); for the selected image its boxes and labels drawn on a canvas (labels as canvas text),
 // a detection list, a score threshold that hides weak detections, and the picked detection's D-RISE
 // saliency overlaid with the shared overlay controls.
-import { decodeArray, WireArray } from "../arrays";
-import type { Cohort } from "../cohorts";
-import { syncWithModel, WidgetModel } from "../dashboard";
-import { fmt, h, option, tabBar } from "../dom";
-import {
-  clipValue,
-  colorBar,
-  createOverlayControls,
-  decodeColumn,
-  DEFAULT_OVERLAY,
-  detectionColumns,
-  drawOverlay,
-  imagePainter,
-  mediaStoreData,
-  OverlayOptions,
-  WireColumn,
-  WireImage,
-} from "../media";
-import type { TabularData } from "../model";
-import { Store } from "../store";
-import { createCohortEditor } from "./cohortEditor";
-import { thumbGrid } from "./imageView";
-
-export interface Detection {
-  box: [number, number, number, number];
-  label: string;
-  score: number;
-}
-
-interface DetectionMeta {
-  n_rows: number;
-  output_names: string[];
-  detections: Detection[][];
-  sizes: [number, number][];
-}
-
-interface DetectionArrays {
-  images: WireImage[];
-  thumbs: WireImage[];
-  saliency: WireArray[];
-  y_pred: WireColumn;
-  confidence: WireArray;
-}
+import { createCohortEditor } from "../core/cohortEditor";
+import { createCohortPicker } from "../core/cohortPicker";
+import { numberLabel } from "../core/columns";
+import { fmt, h } from "../core/dom";
+import { imagePainter } from "../core/images";
+import { clipValue, colorBar, createOverlayControls, DEFAULT_OVERLAY, drawOverlay, type OverlayOptions } from "../core/overlay";
+import { Store } from "../core/store";
+import { modelState, syncWithModel, type WidgetModel } from "../core/sync";
+import { tabBar } from "../core/tabs";
+import { thumbGrid } from "../core/thumbs";
+import { aboveMinimum, type DetectionArrays, DetectionData, type DetectionMeta, detectionAt, perDetection, visibleDetections } from "./data";
 
 const BOX_COLORS = ["#ffd400", "#00e5ff", "#ff4081", "#76ff03", "#ff9100", "#e040fb"];
 
-/** Indices of detections at or above the threshold. */
-export function visibleDetections(dets: Detection[], threshold: number): number[] {
-  return dets.map((d, j) => (d.score >= threshold ? j : -1)).filter((j) => j >= 0);
-}
-
-/** The detection whose box holds (x, y) in image pixels; the smallest such box wins. -1 if none. */
-export function detectionAt(dets: Detection[], visible: number[], x: number, y: number): number {
-  let best = -1;
-  let bestArea = Infinity;
-  for (const j of visible) {
-    const [x0, y0, x1, y1] = dets[j].box;
-    if (x >= x0 && x <= x1 && y >= y0 && y <= y1) {
-      const area = (x1 - x0) * (y1 - y0);
-      if (area < bestArea) {
-        best = j;
-        bestArea = area;
-      }
-    }
-  }
-  return best;
-}
-
-/** A D-RISE map minus its minimum: the maps carry a large constant floor (every mask keeps some of the
- *  object), and only the part above it says where the detection looks. */
-export function aboveMinimum(map: Float32Array): Float32Array {
-  let lo = Infinity;
-  for (let i = 0; i < map.length; i++) if (map[i] < lo) lo = map[i];
-  if (!Number.isFinite(lo)) return map;
-  return map.map((v) => v - lo);
-}
-
-function perDetection(m: { data: ArrayLike<number>; shape: number[] }): Float32Array[] {
-  const [k, mh, mw] = m.shape;
-  return Array.from({ length: k }, (_, j) => (m.data as Float32Array).subarray(j * mh * mw, (j + 1) * mh * mw));
-}
-
 export function renderDetection(model: WidgetModel, root: HTMLElement): () => void {
-  const meta = model.get("meta") as DetectionMeta;
-  const arrays = model.get("arrays") as DetectionArrays;
-  const n = meta.n_rows;
-  const maps = arrays.saliency.map((w) => decodeArray(w));
-  const columns = detectionColumns(
-    meta.detections.map((d) => d.length),
-    decodeColumn(arrays.y_pred),
-    decodeArray(arrays.confidence).data as Float32Array,
-  );
-  const store = new Store(mediaStoreData(n, meta.output_names, "detection", columns) as unknown as TabularData, {
-    cohorts: model.get("cohorts") as Cohort[],
-    active: model.get("active_cohort"),
-    selected: model.get("selected_rows"),
-    tab: "rows",
-  });
+  const data = new DetectionData(model.get("meta") as DetectionMeta, model.get("arrays") as DetectionArrays);
+  const { meta, arrays, n, maps, counts } = data;
+  const store = new Store(data.dataset, { ...modelState(model), tab: "images" });
   let opts: OverlayOptions = { ...DEFAULT_OVERLAY, sign: "positive", cmap: "hot" };
   let selected = store.state.selected[0] ?? 0;
   let picked = -1;
@@ -108,11 +28,11 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
   const total = meta.detections.reduce((a, d) => a + d.length, 0);
   const slider = h("input", { testid: "score-threshold", attrs: { type: "range", min: "0", max: "1", step: "0.01", value: "0" } });
   const sliderValue = h("span", { cls: "rw-muted", text: "0" });
-  const cohortSelect = h("select", { testid: "cohort-select", title: "Active cohort: the image list shows its images" });
+  const picker = createCohortPicker(store, "Active cohort: the image list shows its images");
   const count = h("span", { cls: "rw-muted", testid: "image-count" });
   const header = h("div", { cls: "rw-header" }, [
     h("span", { cls: "rw-muted", text: `D-RISE saliency (above each map's minimum): ${n} images, ${total} detections` }),
-    h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), cohortSelect]),
+    h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), picker.el]),
     count,
     h("label", { cls: "rw-control" }, [h("span", { text: "Score threshold" }), slider, sliderValue]),
   ]);
@@ -125,17 +45,16 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
     draw();
   });
   const detail = h("div", { cls: "rw-media-detail" }, [controls, legend, h("div", { cls: "rw-media-pair" }, [canvas, list])]);
-  const caption = (i: number) => `#${i} · ${meta.detections[i].length} det.`;
+  const caption = (i: number) => `#${i} · ${counts ? numberLabel(counts[i]) : meta.detections[i].length} det.`;
   const grid = thumbGrid("Images", arrays.thumbs, caption, (i) => store.update({ selected: [i] }));
   const editor = createCohortEditor(store);
   const tabs: [string, string, HTMLElement][] = [
     ["images", "Images", h("div", { cls: "rw-panel" }, [detail, grid.el])],
     ["cohorts", "Cohorts", h("div", { cls: "rw-panel" }, [editor.el])],
   ];
-  const tabsUi = tabBar(tabs, "images");
+  const tabsUi = tabBar(tabs, store.state.tab, (tab) => store.update({ tab }));
   const el = h("div", { cls: "rw-media", testid: "detection-view" }, [header, tabsUi.bar, ...tabsUi.panels]);
   root.appendChild(el);
-  cohortSelect.addEventListener("change", () => store.update({ active: cohortSelect.value }));
 
   const paintImage = imagePainter(arrays.images);
   let geometry = { sx: 1, sy: 1 };
@@ -251,7 +170,7 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
 
   function refresh() {
     ensurePicked();
-    cohortSelect.replaceChildren(...store.state.cohorts.map((c) => option(c.name, c.name, c.name === store.state.active)));
+    picker.draw();
     const { mask, error } = store.maskOf(store.activeCohort());
     const shown = Array.from({ length: n }, (_, i) => i).filter((i) => mask[i]);
     count.textContent = error ? `invalid cohort: ${error}` : `${shown.length} of ${n} images`;
@@ -261,6 +180,7 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
   }
   const disconnect = syncWithModel(store, model, (changed) => {
     editor.update(changed);
+    if (changed.has("tab")) tabsUi.show(store.state.tab);
     const s = store.state.selected[0];
     if (changed.has("selected") && s !== undefined && s >= 0 && s < n && s !== selected) {
       selected = s;

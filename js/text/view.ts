@@ -5,25 +5,17 @@
 // "Contains" is the cohort op `{"column": "tokens", "op": "contains", "value": word}` (cohorts.ts, the
 // same in Python): the header box applies it live on top of the active cohort, and "Save as cohort"
 // turns it into a real cohort (active cohort's filters + the word) that Python reads back.
-import { Cohort, containsToken, Filter, TokensColumn, validateFilter } from "../cohorts";
-import { syncWithModel, WidgetModel } from "../dashboard";
-import { fmt, h, NEG_COLOR, option, POS_COLOR, tabBar } from "../dom";
-import type { TabularData } from "../model";
-import { DashboardState, Store } from "../store";
-import {
-  aggregateTokens,
-  colorScale,
-  STOP_WORDS,
-  TextArrays,
-  TextData,
-  TextMeta,
-  TextOutput,
-  textRuns,
-  tokenColor,
-  topTokens,
-} from "../text";
-import { ALL_DATA, createCohortEditor } from "./cohortEditor";
-import type { View } from "./view";
+import { copyCohort, type Cohort, containsToken, type Filter, uniqueName, validateFilter } from "../core/cohorts";
+import { createCohortEditor } from "../core/cohortEditor";
+import { createCohortPicker } from "../core/cohortPicker";
+import { labelOf } from "../core/columns";
+import { fmt, h, NEG_COLOR, option, POS_COLOR } from "../core/dom";
+import { Store } from "../core/store";
+import { modelState, syncWithModel, type WidgetModel } from "../core/sync";
+import { tabBar } from "../core/tabs";
+import type { View } from "../core/view";
+import { type TextArrays, TextData, type TextMeta, type TextOutput, textRuns } from "./data";
+import { aggregateTokens, colorScale, tokenColor, topTokens } from "./tokens";
 
 const LIST_LIMIT = 300; // documents listed per group
 const TOP_K = 10;
@@ -55,13 +47,7 @@ function bars(items: { label: string; value: number; title: string; sign?: numbe
 export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   const data = new TextData(model.get("meta") as TextMeta, model.get("arrays") as TextArrays);
   const { meta } = data;
-  // The Store only needs n, f, k, meta.task / binary_mirror / feature_names and columns() here.
-  const store = new Store(data as unknown as TabularData, {
-    cohorts: model.get("cohorts") as Cohort[],
-    active: model.get("active_cohort"),
-    selected: model.get("selected_rows"),
-    tab: "rows",
-  });
+  const store = new Store(data.dataset, { ...modelState(model), tab: "texts" });
   const classification = meta.task !== "regression";
   let output: TextOutput = classification && data.k > 1 ? "predicted" : 0;
   let shared = false; // colour scale shared across the cohort's documents, or per document
@@ -69,7 +55,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   let stop = true;
 
   // --- controls -----------------------------------------------------------------------------------
-  const cohortSelect = h("select", { testid: "cohort-select", title: "Active cohort: the list and the cohort chart show its texts" });
+  const picker = createCohortPicker(store, "Active cohort: the list and the cohort chart show its texts");
   const classSelect = h("select", { testid: "class-select", title: "Which output the colours and charts explain" });
   classSelect.append(...meta.output_names.map((name, c) => option(String(c), name)));
   if (classification && data.k > 1) classSelect.append(option("predicted", "predicted class"));
@@ -90,7 +76,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   });
   const count = h("span", { cls: "rw-muted", testid: "text-count" });
   const header = h("div", { cls: "rw-header" }, [
-    h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), cohortSelect]),
+    h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), picker.el]),
     h("label", { cls: "rw-control" }, [h("span", { text: "Contains" }), containsInput]),
     containsSave,
     count,
@@ -124,27 +110,26 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
       ]),
     ]),
   ]);
-  const editor = createCohortEditor(store);
+  const editor = createCohortEditor(store, { stopWords: data.stopWords });
   const tabs: [string, string, HTMLElement][] = [
     ["texts", "Texts", docPanel],
     ["cohorts", "Cohorts", h("div", { cls: "rw-panel" }, [editor.el])],
   ];
-  const tabsUi = tabBar(tabs, "texts");
+  const tabsUi = tabBar(tabs, store.state.tab, (tab) => store.update({ tab }));
   const el = h("div", { cls: "rw-text", testid: "text-view" }, [header, tabsUi.bar, ...tabsUi.panels]);
   root.appendChild(el);
 
   // --- state helpers ------------------------------------------------------------------------------
-  const tokensColumn = data.columns().tokens as TokensColumn;
   const containsFilter = (): Filter | null => (contains ? { column: "tokens", op: "contains", value: contains } : null);
   /** Why the box's word cannot be a filter (e.g. two words), or null. */
   const containsProblem = (): string | null => {
     const f = containsFilter();
-    return f ? validateFilter(f, data.columns()) : null;
+    return f ? validateFilter(f, data.dataset.columns) : null;
   };
   const visibleDocs = (): number[] => {
     const { mask } = store.maskOf(store.activeCohort());
     const word = containsProblem() === null ? containsFilter() : null;
-    const hit = word ? containsToken(tokensColumn, contains, data.n) : null;
+    const hit = word ? containsToken(data.words, contains, data.n) : null;
     const docs: number[] = [];
     for (let i = 0; i < data.n; i++) if (mask[i] && (!hit || hit[i])) docs.push(i);
     return docs;
@@ -160,12 +145,11 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
       return { cohort: null, why: `'${active.name}' combines its filters with OR: build this cohort in the Cohorts tab` };
     const base = active.filters.length ? `${active.name} + ` : "";
     const taken = store.state.cohorts.map((c) => c.name);
-    let name = `${base}contains "${contains}"`;
-    for (let k = 2; taken.includes(name); k++) name = `${base}contains "${contains}" ${k}`;
-    const filters = [...(JSON.parse(JSON.stringify(active.filters)) as Filter[]), f];
+    const name = uniqueName(`${base}contains "${contains}"`, taken);
+    const filters = [...copyCohort(active).filters, f];
     return {
       cohort: { name, combine: "all", filters },
-      why: `Add the cohort '${name}' (${active.name === ALL_DATA ? "" : `${active.name}'s filters and `}tokens contains "${contains}")`,
+      why: `Add the cohort '${name}' (${active.name === data.dataset.allData ? "" : `${active.name}'s filters and `}tokens contains "${contains}")`,
     };
   };
   const selectedDoc = (docs: number[]): number | null => {
@@ -177,7 +161,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
 
   // --- drawing ------------------------------------------------------------------------------------
   const drawControls = (docs: number[]) => {
-    cohortSelect.replaceChildren(...store.state.cohorts.map((c) => option(c.name, c.name, c.name === store.state.active)));
+    picker.draw();
     const { error } = store.maskOf(store.activeCohort());
     const problem = containsProblem();
     count.textContent = error
@@ -192,18 +176,17 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   };
 
   const drawList = (docs: number[], sel: number | null) => {
-    const cols = data.columns();
     const groups: [string, number[]][] = [];
-    if (cols.correct && cols.correct.kind === "bool") {
-      const correct = cols.correct.values;
-      groups.push(["Incorrect", docs.filter((i) => !correct[i])], ["Correct", docs.filter((i) => correct[i])]);
+    const correct = data.correct;
+    if (correct) {
+      groups.push(["Incorrect", docs.filter((i) => correct[i] === 0)], ["Correct", docs.filter((i) => correct[i] !== 0)]);
     } else groups.push(["Texts", docs]);
     const nodes: HTMLElement[] = [];
     for (const [name, members] of groups) {
       nodes.push(h("div", { cls: "rw-tx-group", text: `${name} (${members.length})` }));
       for (const i of members.slice(0, LIST_LIMIT)) {
         const text = meta.texts[i] ?? "";
-        const labels = [data.yTrue ? `true: ${data.labelOf(data.yTrue, i)}` : "", `pred: ${data.labelOf(data.yPred, i)}`]
+        const labels = [data.yTrue ? `true: ${labelOf(data.yTrue, i)}` : "", `pred: ${labelOf(data.yPred, i)}`]
           .filter(Boolean)
           .join(" · ");
         const item = h("button", { cls: "rw-tx-item" + (i === sel ? " rw-selected" : ""), testid: "doc-item", attrs: { type: "button" } }, [
@@ -229,7 +212,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     }
     const c = data.outputOf(sel, output);
     const scale = shared ? colorScale(data, docs.length ? docs : [sel], output) : colorScale(data, [sel], output);
-    const labels = [data.yTrue ? `true ${data.labelOf(data.yTrue, sel)}` : "", `predicted ${data.labelOf(data.yPred, sel)}`];
+    const labels = [data.yTrue ? `true ${labelOf(data.yTrue, sel)}` : "", `predicted ${labelOf(data.yPred, sel)}`];
     docHead.replaceChildren(
       h("b", { text: `Text #${sel}` }),
       h("span", {
@@ -273,7 +256,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
       span.style.backgroundColor = col.background;
       nodes.push(span);
     }
-    if (data.truncated[sel])
+    if (data.truncated?.[sel] === 1)
       nodes.push(h("div", { cls: "rw-warn-text", text: "Truncated: the model reads only the text up to its last coloured token." }));
     docText.replaceChildren(...nodes);
     const top = topTokens(data, sel, c, TOP_K).filter(({ value }) => value !== 0);
@@ -295,7 +278,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     const mask = new Uint8Array(data.n);
     for (const i of docs) mask[i] = 1;
     // tokens with no effect anywhere in the cohort are left out
-    const stats = aggregateTokens(data, mask, output, stop ? STOP_WORDS : undefined)
+    const stats = aggregateTokens(data, mask, output, stop ? data.stopWords : undefined)
       .filter((s) => s.meanAbs > 0)
       .slice(0, COHORT_K);
     cohortTitle.textContent = `Tokens over '${store.state.active}'${contains ? ` containing '${contains}'` : ""} (${docs.length} texts): mean |value| toward ${
@@ -327,7 +310,6 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   const ALL = { list: true, doc: true, cohort: true };
   draw(ALL);
 
-  cohortSelect.addEventListener("change", () => store.update({ active: cohortSelect.value }));
   classSelect.addEventListener("change", () => {
     output = classSelect.value === "predicted" ? "predicted" : Number(classSelect.value);
     draw({ doc: true, cohort: true });
@@ -354,6 +336,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
 
   const disconnect = syncWithModel(store, model, (changed) => {
     editor.update(changed);
+    if (changed.has("tab")) tabsUi.show(store.state.tab);
     if (changed.has("cohorts") || changed.has("active")) draw(ALL);
     else if (changed.has("selected")) draw({ list: true, doc: true });
   });

@@ -35,26 +35,3 @@ export function fmt(v: number, digits = 3): string {
 export const SERIES_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 export const POS_COLOR = "#d62728"; // pushes the output up
 export const NEG_COLOR = "#1f77b4"; // pushes it down
-
-/** A tab bar over panels given as [id, label, panel]; `initial` shows first. Buttons: data-testid `tab-<id>`. */
-export function tabBar(
-  tabs: [string, string, HTMLElement][],
-  initial: string,
-): { bar: HTMLElement; panels: HTMLElement[]; show: (id: string) => void } {
-  const bar = h("div", { cls: "rw-tabs", attrs: { role: "tablist" } });
-  const buttons = tabs.map(([id, label]) => {
-    const b = h("button", { cls: "rw-tab", text: label, testid: `tab-${id}`, attrs: { role: "tab", type: "button" } });
-    b.addEventListener("click", () => show(id));
-    bar.appendChild(b);
-    return b;
-  });
-  function show(current: string): void {
-    tabs.forEach(([id, , panel], j) => {
-      panel.hidden = id !== current;
-      buttons[j].classList.toggle("rw-tab-active", id === current);
-      buttons[j].setAttribute("aria-selected", String(id === current));
-    });
-  }
-  show(initial);
-  return { bar, panels: tabs.map(([, , panel]) => panel), show };
-}

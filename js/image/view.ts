@@ -4,120 +4,17 @@
 // colour bar, all under one set of overlay controls), and the predicted / true labels with
 // probabilities. Cohorts, the active cohort and the selected image go through the same Store and
 // widget traits as the other views (syncWithModel).
-import { decodeArray, NDArray, WireArray } from "../arrays";
-import type { Cohort } from "../cohorts";
-import { syncWithModel, WidgetModel } from "../dashboard";
-import { fmt, h, option, tabBar } from "../dom";
-import {
-  clipValue,
-  colorBar,
-  createOverlayControls,
-  decodeColumn,
-  DEFAULT_OVERLAY,
-  drawOverlay,
-  imageColumns,
-  imageUrl,
-  labelOf,
-  imagePainter,
-  classesPresent,
-  mapSlice,
-  mediaStoreData,
-  MethodInfo,
-  methodMaps,
-  OverlayOptions,
-  panelOptions,
-  WireColumn,
-  WireImage,
-} from "../media";
-import type { TabularData } from "../model";
-import { Store } from "../store";
-import { createCohortEditor } from "./cohortEditor";
-
-export { decodeColumn, labelOf };
-
-export interface ImageMeta {
-  n_rows: number;
-  output_names: string[];
-  task: string;
-  units: string;
-  method: string;
-  methods?: MethodInfo[]; // absent in payloads of older versions: one method, meta.method
-  signed?: boolean;
-  targets: number[][];
-  sizes: [number, number][];
-  map_sizes: [number, number][];
-}
-
-export interface ImageArrays {
-  images: WireImage[];
-  thumbs: WireImage[];
-  attributions: WireArray[]; // per image: (m, t, mh, mw) float32
-  y_pred: WireColumn;
-  y_true?: WireColumn;
-  probabilities?: WireArray;
-  confidence?: WireArray;
-}
-
-/** A paged grid of thumbnails: `items` are image indices; `caption(i)` text under each; onPick(i). */
-export function thumbGrid(
-  title: string,
-  thumbs: WireImage[],
-  caption: (i: number) => string,
-  onPick: (i: number) => void,
-  pageSize = 40,
-): { el: HTMLElement; set(items: number[], selected: number | null): void } {
-  const head = h("div", { cls: "rw-grid-head" });
-  const grid = h("div", { cls: "rw-thumb-grid" });
-  const prev = h("button", { text: "‹ prev", attrs: { type: "button" } });
-  const next = h("button", { text: "next ›", attrs: { type: "button" } });
-  const pageInfo = h("span", { cls: "rw-muted" });
-  const pager = h("span", { cls: "rw-pager" }, [prev, pageInfo, next]);
-  const el = h("section", { cls: "rw-grid-section" }, [h("div", { cls: "rw-toolbar" }, [head, pager]), grid]);
-  let items: number[] = [];
-  let selected: number | null = null;
-  let page = 0;
-  const draw = () => {
-    const pages = Math.max(1, Math.ceil(items.length / pageSize));
-    page = Math.min(page, pages - 1);
-    head.textContent = `${title} (${items.length})`;
-    pageInfo.textContent = `page ${page + 1} of ${pages}`;
-    pager.hidden = pages <= 1;
-    prev.disabled = page === 0;
-    next.disabled = page >= pages - 1;
-    grid.replaceChildren();
-    for (const i of items.slice(page * pageSize, (page + 1) * pageSize)) {
-      const img = h("img", { attrs: { alt: "", loading: "lazy", src: imageUrl(thumbs[i]) } });
-      const cap = h("span", { cls: "rw-thumb-caption", text: caption(i) });
-      const b = h(
-        "button",
-        { cls: "rw-thumb", testid: "image-thumb", title: caption(i), attrs: { type: "button", "data-index": String(i) } },
-        [img, cap],
-      );
-      b.classList.toggle("rw-selected", i === selected);
-      b.addEventListener("click", () => onPick(i));
-      grid.appendChild(b);
-    }
-    el.hidden = items.length === 0;
-  };
-  prev.addEventListener("click", () => {
-    page--;
-    draw();
-  });
-  next.addEventListener("click", () => {
-    page++;
-    draw();
-  });
-  return {
-    el,
-    set(newItems, sel) {
-      if (newItems.join() !== items.join()) page = 0;
-      items = newItems;
-      selected = sel;
-      if (sel !== null && items.includes(sel)) page = Math.floor(items.indexOf(sel) / pageSize);
-      draw();
-    },
-  };
-}
+import { createCohortEditor } from "../core/cohortEditor";
+import { createCohortPicker } from "../core/cohortPicker";
+import { labelOf } from "../core/columns";
+import { fmt, h, option } from "../core/dom";
+import { imagePainter } from "../core/images";
+import { clipValue, colorBar, createOverlayControls, DEFAULT_OVERLAY, drawOverlay, type OverlayOptions } from "../core/overlay";
+import { Store } from "../core/store";
+import { modelState, syncWithModel, type WidgetModel } from "../core/sync";
+import { tabBar } from "../core/tabs";
+import { thumbGrid } from "../core/thumbs";
+import { classesPresent, classMask, type ImageArrays, ImageData, type ImageMeta, mapSlice, methodMaps, panelOptions } from "./data";
 
 /** Canvas size of an image in the detail: small images are enlarged to be seen, big ones fit; with
  *  several method panels side by side each is smaller, so a row of them fits a notebook's width. */
@@ -128,39 +25,11 @@ export function displaySize(hgt: number, wid: number, panels = 1): [number, numb
   return [Math.max(1, Math.round(hgt * s)), Math.max(1, Math.round(wid * s))];
 }
 
-/** The methods of the payload; payloads with one method and no meta.methods get one entry. */
-export function methodsOf(meta: ImageMeta): MethodInfo[] {
-  if (meta.methods?.length) return meta.methods;
-  return [{ method: meta.method, label: meta.method.replace(/_/g, " "), signed: meta.signed !== false }];
-}
-
-/** Maps as NDArrays of shape (m, t, mh, mw), whatever shape they came in ((t, mh, mw) from older payloads). */
-function asMethodMaps(w: WireArray): NDArray {
-  const a = decodeArray(w);
-  return a.shape.length === 4 ? a : { data: a.data, shape: [1, ...a.shape] };
-}
-
 export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
-  const meta = model.get("meta") as ImageMeta;
-  const arrays = model.get("arrays") as ImageArrays;
-  const n = meta.n_rows;
+  const data = new ImageData(model.get("meta") as ImageMeta, model.get("arrays") as ImageArrays);
+  const { meta, arrays, n, methods, maps, probs, yPred, yTrue, correct } = data;
   const names = meta.output_names;
-  const methods = methodsOf(meta);
-  const maps = arrays.attributions.map(asMethodMaps);
-  const yPred = decodeColumn(arrays.y_pred);
-  const yTrue = arrays.y_true ? decodeColumn(arrays.y_true) : null;
-  const probs = arrays.probabilities ? decodeArray(arrays.probabilities) : null;
-  const confidence = arrays.confidence ? (decodeArray(arrays.confidence).data as Float32Array) : null;
-  const columns = imageColumns(n, meta.task, yPred, yTrue, confidence);
-  const correct = columns.correct?.kind === "bool" ? columns.correct.values : null;
-
-  // The Store only needs n, k, meta.task / feature_names and columns() here (as in the text view).
-  const store = new Store(mediaStoreData(n, names, meta.task, columns) as unknown as TabularData, {
-    cohorts: model.get("cohorts") as Cohort[],
-    active: model.get("active_cohort"),
-    selected: model.get("selected_rows"),
-    tab: "rows",
-  });
+  const store = new Store(data.dataset, { ...modelState(model), tab: "images" });
 
   let opts: OverlayOptions = { ...DEFAULT_OVERLAY, sign: methods.some((m) => m.signed) ? "signed" : "positive" };
   let target = 0; // which of the selected image's targets is shown
@@ -171,20 +40,20 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
   };
 
   // --- header: what is shown, cohort and class filter
-  const cohortSelect = h("select", { testid: "cohort-select", title: "Active cohort: the grid shows its images" });
+  const picker = createCohortPicker(store, "Active cohort: the grid shows its images");
   const classSelect = h("select", {
     cls: "rw-class-filter",
     testid: "class-select",
     title: "Show only images of this class (predicted or true)",
   });
   classSelect.appendChild(option("-1", "all classes", true));
-  for (const k of classesPresent(names, n, yPred, yTrue)) classSelect.appendChild(option(String(k), names[k]));
+  for (const k of classesPresent(data.dataset)) classSelect.appendChild(option(String(k), names[k]));
   const count = h("span", { cls: "rw-muted", testid: "image-count" });
   const cohortError = h("span", { cls: "rw-error" });
   const what = methods.length > 1 ? `${methods.map((m) => m.label).join(" · ")} attributions` : `${methods[0].label} attributions`;
   const header = h("div", { cls: "rw-header" }, [
     h("span", { cls: "rw-muted", text: `${what} (${meta.units})` }),
-    h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), cohortSelect]),
+    h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), picker.el]),
     h("label", { cls: "rw-control" }, [h("span", { text: "Class" }), classSelect]),
     count,
     cohortError,
@@ -197,7 +66,7 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
   const caption = (i: number) => {
     const p = labelOf(yPred, i);
     const t = yTrue ? labelOf(yTrue, i) : "";
-    return yTrue && t !== p ? `${p} (true: ${t})` : p;
+    return yTrue && correct?.[i] !== 1 ? `${p} (true: ${t})` : p;
   };
   const wrong = thumbGrid(correct ? "Incorrect" : "Images", arrays.thumbs, caption, pick);
   const right = thumbGrid("Correct", arrays.thumbs, caption, pick);
@@ -240,7 +109,7 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
     ["images", "Images", imagesPanel],
     ["cohorts", "Cohorts", h("div", { cls: "rw-panel" }, [editor.el])],
   ];
-  const tabsUi = tabBar(tabs, "images");
+  const tabsUi = tabBar(tabs, store.state.tab, (tab) => store.update({ tab }));
   const el = h("div", { cls: "rw-media", testid: "image-view" }, [header, tabsUi.bar, ...tabsUi.panels]);
   root.appendChild(el);
 
@@ -295,11 +164,12 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
     rows.push(h("div", {}, [h("span", { cls: "rw-muted", text: "Predicted: " }), h("strong", { text: p, testid: "pred-label" })]));
     if (yTrue) {
       const t = labelOf(yTrue, i);
+      const ok = correct?.[i] === 1; // the kernel's `correct` column
       rows.push(
         h("div", {}, [
           h("span", { cls: "rw-muted", text: "True: " }),
           h("strong", { text: t, testid: "true-label" }),
-          h("span", { cls: t === p ? "rw-ok" : "rw-error", text: t === p ? "  ✓ correct" : "  ✗ incorrect" }),
+          correct ? h("span", { cls: ok ? "rw-ok" : "rw-error", text: ok ? "  ✓ correct" : "  ✗ incorrect" }) : null,
         ]),
       );
     }
@@ -332,23 +202,18 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
     drawDetail();
   });
 
-  cohortSelect.addEventListener("change", () => store.update({ active: cohortSelect.value }));
   classSelect.addEventListener("change", () => {
     classFilter = Number(classSelect.value);
     redraw();
   });
 
   function redraw() {
-    cohortSelect.replaceChildren(...store.state.cohorts.map((c) => option(c.name, c.name, c.name === store.state.active)));
+    picker.draw();
     const { mask, error } = store.maskOf(store.activeCohort());
     cohortError.textContent = error ? `invalid cohort: ${error}` : "";
-    const cls = classFilter >= 0 ? names[classFilter] : null;
+    const cls = classFilter >= 0 ? classMask(data.dataset, names[classFilter]) : null;
     const shown: number[] = [];
-    for (let i = 0; i < n; i++) {
-      if (!mask[i]) continue;
-      if (cls !== null && labelOf(yPred, i) !== cls && labelOf(yTrue, i) !== cls) continue;
-      shown.push(i);
-    }
+    for (let i = 0; i < n; i++) if (mask[i] && (!cls || cls[i])) shown.push(i);
     count.textContent = `${shown.length} of ${n} images`;
     const sel = selected();
     wrong.set(correct ? shown.filter((i) => !correct[i]) : shown, sel);
@@ -360,6 +225,7 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
   let lastSelected = selected();
   const disconnect = syncWithModel(store, model, (changed) => {
     editor.update(changed);
+    if (changed.has("tab")) tabsUi.show(store.state.tab);
     if (changed.has("selected") && selected() !== lastSelected) {
       lastSelected = selected();
       target = 0;

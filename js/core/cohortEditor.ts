@@ -1,159 +1,45 @@
-// Cohort editor: list, create, edit, duplicate and delete cohorts. While editing, the row count of
-// the draft updates as you type and each invalid filter says why (validateFilter's words).
-// A text explanation's `tokens` column offers contains / not contains with a word box.
+// Cohort editor: list, create, edit, duplicate and delete cohorts, on any modality's store. While
+// editing, the row count of the draft updates as you type and each invalid filter says why
+// (validateFilter's words). A text explanation's `tokens` column offers contains / not contains with
+// a word box. Its logic (ops, starting values, problems, names) is in cohortEditorLogic.ts.
+//
+// Over 400 lines: one view, the list and the form that edits one cohort, sharing the draft's state.
+import { type Cohort, copyCohort, countRows, evaluateCohort, type Filter, type Op, type Scalar } from "./cohorts";
 import {
-  Cohort,
-  CohortColumn,
-  countRows,
-  evaluateCohort,
-  Filter,
-  Op,
-  OPS,
-  Scalar,
-  TOKEN_OPS,
-  TokensColumn,
-  validateFilter,
-} from "../cohorts";
-import { fmt, h, option } from "../dom";
-import type { Store } from "../store";
-import { STOP_WORDS } from "../text";
+  ColumnHints,
+  cohortSummary,
+  columnGroups,
+  copyName,
+  filterProblem,
+  firstOp,
+  LIST_OPS,
+  nameProblem,
+  nextCohortName,
+  OP_LABELS,
+  opsFor,
+  parseNumber,
+  sizeText,
+} from "./cohortEditorLogic";
+import { markCohortSize } from "./cohortSize";
+import { fmt, h, option } from "./dom";
+import type { CoreState, Store } from "./store";
 import type { View } from "./view";
 
-/** The cohort of every row, added by the kernel: it cannot be edited or deleted. */
-export const ALL_DATA = "All data";
-
-const NUMBER_OPS: Op[] = ["==", "!=", "<", "<=", ">", ">=", "between", "in", "not in"];
-const EQUALITY_OPS: Op[] = ["==", "!=", "in", "not in"];
-const LIST_OPS: readonly Op[] = ["in", "not in"];
-const OP_LABELS: Partial<Record<Op, string>> = { "==": "=", "!=": "≠", "<=": "≤", ">=": "≥", "not contains": "does not contain" };
 const COUNT_DELAY = 100; // ms: the live count waits this long after the last keystroke
-const SUGGESTED_TOKENS = 200; // frequent words offered while typing a token
-
-/** The ops a column of this kind supports (all of them for a column the data does not have). */
-export function opsFor(col: CohortColumn | undefined): Op[] {
-  if (!col) return [...OPS];
-  if (col.kind === "tokens") return [...TOKEN_OPS];
-  return [...(col.kind === "number" ? NUMBER_OPS : EQUALITY_OPS)];
-}
-
-/** The column's words by how many texts use them (lower-cased; stop-words and punctuation left out). */
-export function frequentTokens(col: TokensColumn, k: number): string[] {
-  const docs = new Map<string, number>();
-  for (let i = 0; i + 1 < col.offsets.length; i++) {
-    const seen = new Set<string>();
-    for (let t = col.offsets[i]; t < col.offsets[i + 1]; t++) seen.add(String(col.tokens[t]).toLowerCase());
-    for (const w of seen) if (/\p{L}/u.test(w) && !/\s/.test(w) && !STOP_WORDS.has(w)) docs.set(w, (docs.get(w) ?? 0) + 1);
-  }
-  return [...docs.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, k)
-    .map(([w]) => w);
-}
 
 let datalistIds = 0;
 
-/** A filter as people read it, e.g. `age between 30 and 40`, `sex in ["F", "X"]`. */
-export function filterText(f: Filter): string {
-  const show = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : String(v));
-  if (f.op === "between" && Array.isArray(f.value)) return `${f.column} between ${show(f.value[0])} and ${show(f.value[1])}`;
-  const value = Array.isArray(f.value) ? `[${f.value.map(show).join(", ")}]` : show(f.value);
-  return `${f.column} ${f.op} ${value}`;
+export interface CohortEditorOptions {
+  /** Words the token suggestions leave out (a text explanation's stop-words). */
+  stopWords?: ReadonlySet<string>;
 }
 
-export function cohortSummary(c: Cohort): string {
-  if (!c.filters.length) return "no filters: every row";
-  return c.filters.map(filterText).join(c.combine === "all" ? " AND " : " OR ");
-}
-
-/** `base`, or `base 2`, `base 3`... whichever is not taken. */
-function uniqueName(base: string, taken: string[]): string {
-  if (!taken.includes(base)) return base;
-  for (let i = 2; ; i++) if (!taken.includes(`${base} ${i}`)) return `${base} ${i}`;
-}
-
-interface NumberStats {
-  min: number;
-  q1: number;
-  median: number;
-  q3: number;
-  max: number;
-}
-
-const round4 = (v: number) => Number(v.toPrecision(4));
-
-function numberStats(values: Float32Array): NumberStats | null {
-  const xs = Float64Array.from(values)
-    .filter((v) => !Number.isNaN(v))
-    .sort();
-  if (!xs.length) return null;
-  const q = (p: number) => xs[Math.min(xs.length - 1, Math.floor(p * (xs.length - 1)))];
-  return { min: xs[0], q1: q(0.25), median: q(0.5), q3: q(0.75), max: xs[xs.length - 1] };
-}
-
-/** A decimal number as typed (no hex, no empty string); anything else stays a string, so validation names it. */
-function parseNumber(text: string): number | string {
-  const t = text.trim();
-  return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? Number(t) : t;
-}
-
-export function createCohortEditor(store: Store): View {
-  const { data } = store;
-  const columns: Record<string, CohortColumn> = data.columns();
-  const features = new Set(data.meta.feature_names);
-  const names = Object.keys(columns);
-  const featureColumns = names.filter((c) => features.has(c));
-  const tokenColumns = names.filter((c) => columns[c].kind === "tokens" && !features.has(c));
-  const specialColumns = names.filter((c) => !features.has(c) && !tokenColumns.includes(c));
-  const suggestions = new Map<string, string[]>();
-  const suggestionsOf = (name: string): string[] => {
-    const col = columns[name];
-    if (col?.kind !== "tokens") return [];
-    if (!suggestions.has(name)) suggestions.set(name, frequentTokens(col, SUGGESTED_TOKENS));
-    return suggestions.get(name)!;
-  };
-  const statsCache = new Map<string, NumberStats | null>();
-  const statsOf = (name: string): NumberStats | null => {
-    const col = columns[name];
-    if (col?.kind !== "number") return null;
-    if (!statsCache.has(name)) statsCache.set(name, numberStats(col.values));
-    return statsCache.get(name) ?? null;
-  };
-
-  /** A sensible starting value, so a new filter is valid at once and the count means something. */
-  const defaultValue = (column: string, op: Op): Filter["value"] => {
-    const col = columns[column];
-    const list = LIST_OPS.includes(op);
-    if (col?.kind === "number") {
-      const s = statsOf(column);
-      if (!s) return op === "between" ? [0, 0] : list ? [] : 0;
-      if (op === "between") return [round4(s.q1), round4(s.q3)];
-      return list ? [round4(s.median)] : round4(s.median);
-    }
-    if (col?.kind === "bool") return list ? [true] : true;
-    if (col?.kind === "category") return list ? [] : (col.categories[0] ?? "");
-    if (col?.kind === "tokens") return suggestionsOf(column)[0] ?? "";
-    return null;
-  };
-
-  /** Keep what the user entered when switching op, where it still fits. */
-  const coerceValue = (f: Filter, to: Op): Filter["value"] => {
-    const { op: from, value: v } = f;
-    const col = columns[f.column];
-    if (to === "between") {
-      if (from === "between") return v;
-      const s = statsOf(f.column);
-      if (typeof v === "number" && s) return [v, Math.max(v, round4(s.max))];
-      return defaultValue(f.column, to);
-    }
-    if (LIST_OPS.includes(to)) {
-      if (LIST_OPS.includes(from)) return v;
-      if (from === "between") return Array.isArray(v) ? v.filter((x) => x !== null) : [];
-      if (col?.kind === "category" || col?.kind === "bool" || col?.kind === "number") return v === null ? [] : [v as Scalar];
-      return [v as Scalar];
-    }
-    if (Array.isArray(v)) return v.length ? v[0] : defaultValue(f.column, to);
-    return v;
-  };
+export function createCohortEditor<S extends CoreState>(store: Store<S>, options: CohortEditorOptions = {}): View<S> {
+  const data = store.dataset;
+  const { columns } = data;
+  const hints = new ColumnHints(columns, options.stopWords);
+  const groups = columnGroups(data);
+  const order = [...groups.features, ...groups.special, ...groups.words];
 
   // ---------------------------------------------------------------- the list of cohorts
   const list = h("div", { cls: "rw-ce-list", attrs: { role: "list" } });
@@ -171,11 +57,10 @@ export function createCohortEditor(store: Store): View {
   const cohortNames = () => store.state.cohorts.map((c) => c.name);
 
   const duplicate = (c: Cohort) => {
-    const copy: Cohort = JSON.parse(JSON.stringify(c));
-    copy.name = uniqueName(`${c.name} (copy)`, cohortNames());
+    const copy: Cohort = { ...copyCohort(c), name: copyName(c.name, cohortNames()) };
     const cohorts = [...store.state.cohorts];
     cohorts.splice(cohorts.findIndex((x) => x.name === c.name) + 1, 0, copy);
-    store.update({ cohorts });
+    store.updateCore({ cohorts });
   };
 
   const remove = (c: Cohort) => {
@@ -183,7 +68,7 @@ export function createCohortEditor(store: Store): View {
     if (!cohorts.length) return;
     const active = store.state.active === c.name ? cohorts[0].name : store.state.active;
     if (editing?.original === c.name) closeForm();
-    store.update({ cohorts, active });
+    store.updateCore({ cohorts, active });
   };
 
   const renderList = () => {
@@ -191,7 +76,7 @@ export function createCohortEditor(store: Store): View {
     list.replaceChildren(
       ...cohorts.map((c) => {
         const { count, error } = store.maskOf(c);
-        const fixed = c.name === ALL_DATA;
+        const fixed = c.name === data.allData;
         const isActive = c.name === active;
         const button = (text: string, testid: string, title: string, onClick: () => void, disabled = false) => {
           const b = h("button", { text, testid, title, attrs: { type: "button" } });
@@ -199,23 +84,19 @@ export function createCohortEditor(store: Store): View {
           b.addEventListener("click", onClick);
           return b;
         };
-        const share = data.n ? ` (${((100 * count) / data.n).toFixed(1)}%)` : "";
+        const main = h("div", { cls: "rw-ce-item-main" }, [
+          h("span", { cls: "rw-ce-name", text: c.name, title: c.name }),
+          isActive ? h("span", { cls: "rw-ce-badge", text: "active", title: "The cohort every view shows" }) : null,
+          h("span", { cls: `rw-ce-count${error ? " rw-ce-invalid" : ""}`, testid: "cohort-count", text: error ? "invalid" : sizeText(count, data.n) }),
+        ]);
         const item = h("div", { cls: "rw-ce-item", testid: "cohort-item", attrs: { role: "listitem" } }, [
-          h("div", { cls: "rw-ce-item-main" }, [
-            h("span", { cls: "rw-ce-name", text: c.name, title: c.name }),
-            isActive ? h("span", { cls: "rw-ce-badge", text: "active", title: "The cohort every view shows" }) : null,
-            h("span", {
-              cls: "rw-ce-count" + (error ? " rw-ce-invalid" : ""),
-              testid: "cohort-count",
-              text: error ? "invalid" : `${count.toLocaleString()} rows${share}`,
-            }),
-          ]),
+          markCohortSize(main, c.name, { count, error }),
           h("div", { cls: "rw-ce-summary" + (error ? " rw-ce-invalid" : ""), text: error ?? cohortSummary(c), title: cohortSummary(c) }),
           h("div", { cls: "rw-ce-actions" }, [
             button(
               "Edit",
               "cohort-edit",
-              fixed ? `"${ALL_DATA}" is every row and cannot be edited` : "Edit this cohort",
+              fixed ? `"${data.allData}" is every row and cannot be edited` : "Edit this cohort",
               () => openForm(c),
               fixed,
             ),
@@ -223,7 +104,7 @@ export function createCohortEditor(store: Store): View {
             button(
               "Delete",
               "cohort-delete",
-              fixed ? `"${ALL_DATA}" cannot be deleted` : cohorts.length < 2 ? "The last cohort cannot be deleted" : "Delete this cohort",
+              fixed ? `"${data.allData}" cannot be deleted` : cohorts.length < 2 ? "The last cohort cannot be deleted" : "Delete this cohort",
               () => remove(c),
               fixed || cohorts.length < 2,
             ),
@@ -264,24 +145,6 @@ export function createCohortEditor(store: Store): View {
     renderList();
   };
 
-  /** Why the draft's name cannot be saved, or null. */
-  const nameProblem = (e: Editing): string | null => {
-    const name = e.draft.name.trim();
-    if (!name) return "Give the cohort a name.";
-    if (name !== e.original && cohortNames().includes(name)) return `Another cohort is already called "${name}"; names must be unique.`;
-    return null;
-  };
-
-  const filterProblem = (f: Filter): string | null => {
-    const col = columns[f.column];
-    const values = Array.isArray(f.value) ? f.value : [f.value];
-    if (col?.kind === "number" && values.some((v) => v === null || v === "")) {
-      return f.op === "between" ? "Enter both ends of the range." : `Enter a number for '${f.column}'.`;
-    }
-    if (col?.kind === "tokens" && f.value === "") return "Enter a word to look for.";
-    return validateFilter(f, columns);
-  };
-
   const showCount = (e: Editing) => {
     e.timer = null;
     e.count.classList.remove("rw-ce-pending");
@@ -300,12 +163,12 @@ export function createCohortEditor(store: Store): View {
   const changed = () => {
     const e = editing;
     if (!e) return;
-    const nameMsg = nameProblem(e);
+    const nameMsg = nameProblem(e.draft.name, e.original, cohortNames());
     e.nameError.textContent = nameMsg ?? "";
     e.nameInput.setAttribute("aria-invalid", String(nameMsg !== null));
     let bad = 0;
     for (const row of e.rows) {
-      const msg = filterProblem(row.filter);
+      const msg = filterProblem(row.filter, columns);
       row.error.textContent = msg ?? "";
       row.el.classList.toggle("rw-ce-bad", msg !== null);
       if (msg) bad++;
@@ -335,16 +198,16 @@ export function createCohortEditor(store: Store): View {
       for (const c of cols) g.appendChild(option(c, c, c === f.column));
       return g;
     };
-    if (!(f.column in columns)) sel.appendChild(option(f.column, `${f.column} (not in the data)`, true));
-    if (featureColumns.length) sel.appendChild(group("Features", featureColumns));
-    if (specialColumns.length) sel.appendChild(group("Labels and predictions", specialColumns));
-    if (tokenColumns.length) sel.appendChild(group("Words", tokenColumns));
+    if (!columns.has(f.column)) sel.appendChild(option(f.column, `${f.column} (not in the data)`, true));
+    if (groups.features.length) sel.appendChild(group("Features", groups.features));
+    if (groups.special.length) sel.appendChild(group("Labels and predictions", groups.special));
+    if (groups.words.length) sel.appendChild(group("Words", groups.words));
     sel.value = f.column;
     return sel;
   };
 
   const fillOps = (sel: HTMLSelectElement, f: Filter) => {
-    const ops = opsFor(columns[f.column]);
+    const ops = opsFor(columns.get(f.column));
     if (!ops.includes(f.op)) ops.push(f.op); // e.g. a cohort from Python with '<' on a category: say why
     sel.replaceChildren(...ops.map((op) => option(op, OP_LABELS[op] ?? op, op === f.op)));
     sel.value = f.op;
@@ -361,7 +224,7 @@ export function createCohortEditor(store: Store): View {
 
   /** The value input(s) fitting the column's kind and the op. */
   const fillValue = (cell: HTMLElement, f: Filter) => {
-    const col = columns[f.column];
+    const col = columns.get(f.column);
     const list = LIST_OPS.includes(f.op);
     cell.replaceChildren();
     if (col?.kind === "number") {
@@ -404,14 +267,14 @@ export function createCohortEditor(store: Store): View {
         input.dataset.testid = "filter-value";
         cell.append(input);
       }
-      const s = statsOf(f.column);
+      const s = hints.statsOf(f.column);
       cell.append(h("span", { cls: "rw-ce-hint", text: s ? `range ${fmt(s.min, 4)} to ${fmt(s.max, 4)}` : "no values" }));
       return;
     }
     if (col?.kind === "tokens") {
       const listId = `rw-ce-words-${++datalistIds}`;
       const words = h("datalist", { attrs: { id: listId } });
-      words.append(...suggestionsOf(f.column).map((w) => option(w, w)));
+      words.append(...hints.wordsOf(f.column).map((w) => option(w, w)));
       const input = h("input", {
         cls: "rw-ce-list-input rw-ce-token-input",
         testid: "filter-value",
@@ -501,16 +364,15 @@ export function createCohortEditor(store: Store): View {
 
     colSel.addEventListener("change", () => {
       f.column = colSel.value;
-      const ops = opsFor(columns[f.column]);
-      if (!ops.includes(f.op)) f.op = ops.includes(">") ? ">" : ops[0];
-      f.value = defaultValue(f.column, f.op);
+      if (!opsFor(columns.get(f.column)).includes(f.op)) f.op = firstOp(columns.get(f.column));
+      f.value = hints.defaultValue(f.column, f.op);
       fillOps(opSel, f);
       fillValue(valueCell, f);
       changed();
     });
     opSel.addEventListener("change", () => {
       const to = opSel.value as Op;
-      f.value = coerceValue(f, to);
+      f.value = hints.coerceValue(f, to);
       f.op = to;
       fillValue(valueCell, f);
       changed();
@@ -529,32 +391,26 @@ export function createCohortEditor(store: Store): View {
     if (!e.rows.length) e.filterList.appendChild(h("div", { cls: "rw-ce-hint", text: "No filters: the cohort is every row." }));
   };
 
-  const newFilter = (): Filter => {
-    const column = featureColumns[0] ?? names[0];
-    const ops = opsFor(columns[column]);
-    const op: Op = ops.includes(">") ? ">" : ops[0];
-    return { column, op, value: defaultValue(column, op) };
-  };
 
   const save = () => {
     const e = editing;
     if (!e) return;
     changed();
     if (e.save.disabled) return;
-    const cohort: Cohort = { ...JSON.parse(JSON.stringify(e.draft)), name: e.draft.name.trim() };
+    const cohort: Cohort = { ...copyCohort(e.draft), name: e.draft.name.trim() };
     const cohorts = [...store.state.cohorts];
     const at = e.original === null ? -1 : cohorts.findIndex((c) => c.name === e.original);
     if (at >= 0) cohorts[at] = cohort;
     else cohorts.push(cohort);
     closeForm();
-    store.update({ cohorts, active: cohort.name });
+    store.updateCore({ cohorts, active: cohort.name });
   };
 
   function openForm(source: Cohort | null) {
     if (editing?.timer) clearTimeout(editing.timer);
     const draft: Cohort = source
-      ? JSON.parse(JSON.stringify({ name: source.name, combine: source.combine, filters: source.filters }))
-      : { name: nextCohortName(), combine: "all", filters: [] };
+      ? copyCohort(source)
+      : { name: nextCohortName(cohortNames()), combine: "all", filters: [] };
     const nameInput = h("input", { cls: "rw-ce-name-input", testid: "cohort-name", attrs: { type: "text", "aria-label": "Cohort name" } });
     nameInput.value = draft.name;
     const combine = h("select", { cls: "rw-ce-combine", testid: "cohort-combine", attrs: { "aria-label": "Combine filters" } }, [
@@ -601,7 +457,7 @@ export function createCohortEditor(store: Store): View {
       changed();
     });
     addButton.addEventListener("click", () => {
-      draft.filters.push(newFilter());
+      draft.filters.push(hints.newFilter(order));
       renderFilters(e);
       changed();
       const rows = e.filterList.querySelectorAll<HTMLSelectElement>('[data-testid="filter-column"]');
@@ -625,10 +481,6 @@ export function createCohortEditor(store: Store): View {
     nameInput.focus();
   }
 
-  const nextCohortName = () => {
-    const taken = cohortNames();
-    for (let k = 1; ; k++) if (!taken.includes(`Cohort ${k}`)) return `Cohort ${k}`;
-  };
 
   newButton.addEventListener("click", () => openForm(null));
   renderList();

@@ -1,11 +1,12 @@
 // Local explanations of the selected rows: per row a sorted bar chart of its SHAP values toward one
 // output (top N features, the rest summed), with base value, surrogate and model output. Up to
 // LAYOUT_CARDS rows side by side; more become one compact heat-table (a column per row).
-import { fmt, h, NEG_COLOR, option, POS_COLOR } from "../dom";
-import type { TabularData } from "../model";
-import type { Store } from "../store";
-import { localOrder } from "../stats";
-import type { View } from "./view";
+import { labelOf } from "../core/columns";
+import { fmt, h, NEG_COLOR, option, POS_COLOR } from "../core/dom";
+import type { View } from "../core/view";
+import type { TabularData } from "./data";
+import { localOrder } from "./stats";
+import type { TabularState, TabularStore } from "./store";
 
 export const LAYOUT_CARDS = 6; // above this many rows, "auto" shows the heat-table
 export const MAX_TABLE_ROWS = 60; // columns of the heat-table
@@ -98,9 +99,10 @@ export function cellText(v: number, max: number): string {
 
 /** "predicted X", "true Y" for a row, and whether they agree (null without y_true). */
 export function rowLabels(data: TabularData, row: number): { predicted: string; truth: string | null; correct: boolean | null } {
-  const predicted = data.labelOf(data.yPred, row);
-  const truth = data.yTrue ? data.labelOf(data.yTrue, row) : null;
-  const correct = truth === null || data.meta.task !== "classification" ? null : truth === predicted;
+  const predicted = labelOf(data.yPred, row);
+  const truth = data.yTrue ? labelOf(data.yTrue, row) : null;
+  const ok = data.correct ? data.correct[row] : 255; // the kernel's `correct` column (classification with y_true)
+  const correct = ok === 1 ? true : ok === 0 ? false : null;
   return { predicted, truth, correct };
 }
 
@@ -108,7 +110,7 @@ export function rowLabels(data: TabularData, row: number): { predicted: string; 
 
 type Layout = "auto" | "bars" | "table";
 
-export function createLocalChart(store: Store): View {
+export function createLocalChart(store: TabularStore): View<TabularState> {
   const { data } = store;
   const units = data.meta.units;
   const isClass = data.meta.task === "classification";

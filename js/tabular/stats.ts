@@ -1,5 +1,5 @@
 // Aggregations the views draw. Pure functions over TabularData and row masks, unit-tested.
-import type { TabularData } from "./model";
+import type { TabularData } from "./data";
 
 /** Which output the charts show: one class / output, the average over outputs, or each row's predicted class. */
 export type OutputChoice = { kind: "output"; index: number } | { kind: "average" } | { kind: "predicted" };
@@ -92,7 +92,7 @@ export function localOrder(data: TabularData, row: number, c: number): number[] 
   return idx;
 }
 
-/** A fidelity figure is poor below these, as Python's FidelityWarning says. */
-export function fidelityIsPoor(fid: { r2?: number | null; agreement?: number | null }): boolean {
-  return (typeof fid.r2 === "number" && fid.r2 < 0.8) || (typeof fid.agreement === "number" && fid.agreement < 0.9);
+/** A fidelity figure is poor below the kernel's floors (meta.fidelity_floors, as Python's FidelityWarning says). */
+export function fidelityIsPoor(fid: { r2?: number | null; agreement?: number | null }, floors: { r2: number; agreement: number }): boolean {
+  return (typeof fid.r2 === "number" && fid.r2 < floors.r2) || (typeof fid.agreement === "number" && fid.agreement < floors.agreement);
 }

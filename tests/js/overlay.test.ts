@@ -1,17 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { aboveMinimum, detectionAt, visibleDetections } from "../../js/views/detectionView";
-import {
-  applySign,
-  clipValue,
-  colorAt,
-  colorBar,
-  DEFAULT_OVERLAY,
-  imagePainter,
-  labelOf,
-  overlayPixels,
-  percentile,
-  Sign,
-} from "../../js/media";
+import { imagePainter } from "../../js/core/images";
+import { applySign, clipValue, colorAt, colorBar, DEFAULT_OVERLAY, overlayPixels, percentile, type Sign } from "../../js/core/overlay";
 
 describe("colour maps", () => {
   it("diverging red/blue: blue below zero, white at zero, red above", () => {
@@ -95,27 +84,6 @@ describe("overlayPixels", () => {
   });
 });
 
-describe("detection helpers", () => {
-  const dets = [
-    { box: [0, 0, 10, 10] as [number, number, number, number], label: "a", score: 0.9 },
-    { box: [2, 2, 5, 5] as [number, number, number, number], label: "b", score: 0.3 },
-  ];
-  it("threshold hides weak detections", () => {
-    expect(visibleDetections(dets, 0)).toEqual([0, 1]);
-    expect(visibleDetections(dets, 0.5)).toEqual([0]);
-    expect(visibleDetections(dets, 0.95)).toEqual([]);
-  });
-  it("a click picks the smallest visible box under it", () => {
-    expect(detectionAt(dets, [0, 1], 3, 3)).toBe(1);
-    expect(detectionAt(dets, [0], 3, 3)).toBe(0);
-    expect(detectionAt(dets, [0, 1], 8, 8)).toBe(0);
-    expect(detectionAt(dets, [0, 1], 20, 3)).toBe(-1);
-  });
-  it("saliency is shown above its floor", () => {
-    expect(Array.from(aboveMinimum(Float32Array.from([0.3, 0.5, 0.4])))).toEqual([0, expect.closeTo(0.2), expect.closeTo(0.1)]);
-  });
-});
-
 describe("imagePainter", () => {
   const image = (w: number) => ({ view: new DataView(new Uint8Array(w * 2 * 3).buffer), dtype: "uint8", shape: [2, w, 3] });
   const widthOf = (img: CanvasImageSource | null) => (img as HTMLCanvasElement | null)?.width ?? -1;
@@ -129,17 +97,6 @@ describe("imagePainter", () => {
     expect(painted).toEqual([5]);
     painter(1, (img) => painted.push(widthOf(img))); // cached: painted at once, no decode
     expect(painted).toEqual([5, 5]);
-  });
-});
-
-describe("labelOf", () => {
-  it("reads every column kind, with missing values said so", () => {
-    expect(labelOf({ kind: "category", codes: new Int32Array([1, -1]), categories: ["a", "<b>"] }, 0)).toBe("<b>");
-    expect(labelOf({ kind: "category", codes: new Int32Array([1, -1]), categories: ["a", "<b>"] }, 1)).toBe("missing");
-    expect(labelOf({ kind: "number", values: new Float32Array([0.123456, NaN]) }, 0)).toBe("0.12346");
-    expect(labelOf({ kind: "number", values: new Float32Array([0.123456, NaN]) }, 1)).toBe("missing");
-    expect([0, 1, 2].map((i) => labelOf({ kind: "bool", values: new Uint8Array([1, 0, 255]) }, i))).toEqual(["true", "false", "missing"]);
-    expect(labelOf(null, 0)).toBe("");
   });
 });
 

@@ -1,10 +1,11 @@
 // Row table: the rows of the active cohort, virtualised (fixed row height; only the visible rows
 // plus an overscan are in the DOM, a spacer gives the full height), sortable by any column,
 // filterable by correct / incorrect / selected. Click selects a row, shift-click a range.
-import { fmt, h, option } from "../dom";
-import type { TabularData } from "../model";
-import type { Store } from "../store";
-import type { View } from "./view";
+import { type Column, labelOf, sortKeyOf } from "../core/columns";
+import { fmt, h, option } from "../core/dom";
+import type { View } from "../core/view";
+import type { TabularData } from "./data";
+import type { TabularState, TabularStore } from "./store";
 
 export const ROW_H = 24; // css px, fixed: the virtual window depends on it
 export const OVERSCAN = 8;
@@ -43,35 +44,24 @@ export interface RowColumn {
 /** The table's columns: index, y_true, y_pred, correct / error, confidence, then every feature. */
 export function tableColumns(data: TabularData): RowColumn[] {
   const cols: RowColumn[] = [{ key: "index", label: "index", width: INDEX_W, sortKey: (i) => i, text: (i) => String(i) }];
-  const columns = data.columns();
-  const labelCol = (key: "y_true" | "y_pred") => {
-    const col = key === "y_true" ? data.yTrue : data.yPred;
-    if (!col) return;
-    const sortKey =
-      col.kind === "category"
-        ? (i: number) => (col.codes[i] >= 0 ? col.codes[i] : NaN)
-        : col.kind === "number"
-          ? (i: number) => col.values[i]
-          : (i: number) => (col.values[i] <= 1 ? col.values[i] : NaN);
-    cols.push({ key, label: key, width: LABEL_W, sortKey, text: (i) => data.labelOf(col, i) });
+  const labelCol = (key: "y_true" | "y_pred", col: Column | null) => {
+    if (col) cols.push({ key, label: key, width: LABEL_W, sortKey: (i) => sortKeyOf(col, i), text: (i) => labelOf(col, i) });
   };
-  labelCol("y_true");
-  labelCol("y_pred");
-  const correct = columns.correct;
-  if (data.meta.task === "classification" && correct?.kind === "bool" && data.yTrue) {
+  labelCol("y_true", data.yTrue);
+  labelCol("y_pred", data.yPred);
+  const correct = data.correct;
+  if (correct) {
     cols.push({
       key: "correct",
       label: "correct",
       width: 72,
-      sortKey: (i) => correct.values[i],
-      text: (i) => (correct.values[i] ? "✓ yes" : "✗ no"),
-      cls: (i) => (correct.values[i] ? "rw-rows-ok" : "rw-rows-bad"),
+      sortKey: (i) => (correct[i] <= 1 ? correct[i] : Number.NaN),
+      text: (i) => (correct[i] === 1 ? "✓ yes" : correct[i] === 0 ? "✗ no" : "missing"),
+      cls: (i) => (correct[i] === 1 ? "rw-rows-ok" : correct[i] === 0 ? "rw-rows-bad" : ""),
     });
   }
-  const error = columns.error;
-  if (data.meta.task === "regression" && error?.kind === "number") {
-    cols.push({ key: "error", label: "error", width: 84, sortKey: (i) => error.values[i], text: (i) => fmt(error.values[i]) });
-  }
+  const error = data.error;
+  if (error) cols.push({ key: "error", label: "error", width: 84, sortKey: (i) => error[i], text: (i) => fmt(error[i]) });
   const conf = data.confidence;
   if (conf) cols.push({ key: "confidence", label: "confidence", width: 88, sortKey: (i) => conf[i], text: (i) => fmt(conf[i]) });
   data.meta.feature_names.forEach((name, j) => {
@@ -106,13 +96,13 @@ export type RowFilter = "all" | "correct" | "incorrect" | "selected";
 
 /** Row indices where mask is 1 and the row passes `filter`, in index order. */
 export function filterRows(data: TabularData, mask: Uint8Array, filter: RowFilter, selected: ReadonlySet<number>): Int32Array {
-  const correct = data.columns().correct;
+  const correct = data.correct;
   const want = filter === "correct" ? 1 : 0;
   const out: number[] = [];
   for (let i = 0; i < data.n; i++) {
     if (!mask[i]) continue;
     if (filter === "selected" && !selected.has(i)) continue;
-    if ((filter === "correct" || filter === "incorrect") && correct?.kind === "bool" && correct.values[i] !== want) continue;
+    if ((filter === "correct" || filter === "incorrect") && correct && correct[i] !== want) continue;
     out.push(i);
   }
   return Int32Array.from(out);
@@ -148,7 +138,7 @@ export function clickSelection(
 
 // ------------------------------------------------------------------ the view
 
-export function createRowTable(store: Store): View {
+export function createRowTable(store: TabularStore): View<TabularState> {
   const { data } = store;
   const columns = tableColumns(data);
   const template = columns.map((c) => `${c.width}px`).join(" ");

@@ -1,8 +1,9 @@
 // Header: active cohort, which output the charts show, and the surrogate's fidelity on the cohort.
-import { fmt, h, option } from "../dom";
-import type { Store } from "../store";
-import { cohortFidelity, fidelityIsPoor, OutputChoice } from "../stats";
-import type { View } from "./view";
+import { createCohortPicker } from "../core/cohortPicker";
+import { h, option } from "../core/dom";
+import type { View } from "../core/view";
+import { cohortFidelity, fidelityIsPoor, type OutputChoice } from "./stats";
+import type { TabularState, TabularStore } from "./store";
 
 function encodeOutput(o: OutputChoice): string {
   return o.kind === "output" ? `output:${o.index}` : o.kind;
@@ -13,7 +14,7 @@ function decodeOutput(v: string): OutputChoice {
   return v === "predicted" ? { kind: "predicted" } : { kind: "average" };
 }
 
-export function fidelityText(store: Store, cohortName: string): { text: string; poor: boolean } {
+export function fidelityText(store: TabularStore, cohortName: string): { text: string; poor: boolean } {
   const cohort = store.cohort(cohortName);
   if (!cohort) return { text: "", poor: false };
   const { mask, count } = store.maskOf(cohort);
@@ -21,26 +22,26 @@ export function fidelityText(store: Store, cohortName: string): { text: string; 
   const fid = cohortFidelity(store.data, mask);
   const parts = [`R² ${Number.isNaN(fid.r2) ? "n/a" : fid.r2.toFixed(3)}`];
   if (fid.agreement !== null) parts.push(`agreement ${(100 * fid.agreement).toFixed(1)}%`);
-  return { text: parts.join(", "), poor: fidelityIsPoor({ r2: Number.isNaN(fid.r2) ? null : fid.r2, agreement: fid.agreement }) };
+  return { text: parts.join(", "), poor: fidelityIsPoor({ r2: Number.isNaN(fid.r2) ? null : fid.r2, agreement: fid.agreement }, store.data.meta.fidelity_floors),
+  };
 }
 
-export function createHeader(store: Store): View {
-  const cohortSelect = h("select", { testid: "cohort-select", title: "Active cohort: every view shows its rows" });
+export function createHeader(store: TabularStore): View<TabularState> {
+  const picker = createCohortPicker(store, "Active cohort: every view shows its rows");
   const outputSelect = h("select", { testid: "class-select", title: "Which output the charts explain" });
   const badge = h("span", { cls: "rw-fidelity", testid: "fidelity" });
   const rows = h("span", { cls: "rw-muted" });
   const el = h("div", { cls: "rw-header" }, [
-    h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), cohortSelect]),
+    h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), picker.el]),
     rows,
     h("label", { cls: "rw-control" }, [h("span", { text: store.data.meta.task === "classification" ? "Class" : "Output" }), outputSelect]),
     badge,
   ]);
 
-  cohortSelect.addEventListener("change", () => store.update({ active: cohortSelect.value }));
   outputSelect.addEventListener("change", () => store.update({ output: decodeOutput(outputSelect.value) }));
 
   const drawCohorts = () => {
-    cohortSelect.replaceChildren(...store.state.cohorts.map((c) => option(c.name, c.name, c.name === store.state.active)));
+    picker.draw();
     const { count, error } = store.maskOf(store.activeCohort());
     rows.textContent = error ? `invalid cohort: ${error}` : `${count.toLocaleString()} of ${store.data.n.toLocaleString()} rows`;
   };
@@ -76,5 +77,3 @@ export function createHeader(store: Store): View {
     },
   };
 }
-
-export { fmt };

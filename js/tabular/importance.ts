@@ -1,13 +1,14 @@
 // Aggregate feature importance: mean |value| per feature, one bar per cohort side by side.
-import { fmt, h, option, SERIES_COLORS } from "../dom";
-import type { Store } from "../store";
-import { outputLabel, topFeatures } from "../stats";
+import { markCohortSize } from "../core/cohortSize";
+import { fmt, h, option, SERIES_COLORS } from "../core/dom";
+import type { View } from "../core/view";
 import { fidelityText } from "./header";
-import type { View } from "./view";
+import { outputLabel, topFeatures } from "./stats";
+import type { TabularState, TabularStore } from "./store";
 
 const MAX_SERIES = SERIES_COLORS.length;
 
-export function createImportanceChart(store: Store): View {
+export function createImportanceChart(store: TabularStore): View<TabularState> {
   const { data } = store;
   const slider = h("input", { attrs: { type: "range", min: "1", max: String(data.f), step: "1" }, title: "How many features to show" });
   const sliderValue = h("span", { cls: "rw-muted" });
@@ -44,11 +45,12 @@ export function createImportanceChart(store: Store): View {
     legend.replaceChildren(
       ...series.map((s) => {
         const fid = s.count ? fidelityText(store, s.cohort.name) : { text: s.error ? "invalid" : "no rows", poor: false };
-        return h("span", { cls: "rw-legend-item" + (s.cohort.name === state.active ? " rw-active" : "") }, [
+        const item = h("span", { cls: `rw-legend-item${s.cohort.name === state.active ? " rw-active" : ""}` }, [
           h("span", { cls: "rw-swatch", attrs: { style: `background:${s.color}` } }),
           h("span", { text: s.cohort.name }),
           h("span", { cls: "rw-muted" + (fid.poor ? " rw-warn-text" : ""), text: ` ${s.count.toLocaleString()} rows · ${fid.text}` }),
         ]);
+        return markCohortSize(item, s.cohort.name, s);
       }),
     );
     if (state.cohorts.length > MAX_SERIES) legend.appendChild(h("span", { cls: "rw-muted", text: `(first ${MAX_SERIES} cohorts shown)` }));
@@ -95,7 +97,8 @@ export function createImportanceChart(store: Store): View {
   return {
     el,
     update(changed) {
-      if (["cohorts", "output", "topK", "sortBy", "depFeature", "active"].some((k) => changed.has(k as never))) draw();
+      const keys: (keyof TabularState)[] = ["cohorts", "output", "topK", "sortBy", "depFeature", "active"];
+      if (keys.some((k) => changed.has(k))) draw();
     },
   };
 }

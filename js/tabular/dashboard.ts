@@ -1,0 +1,77 @@
+// The tabular dashboard: header, tabs (each tab's views built the first time it is shown) and the
+// two-way sync of its store with the widget model.
+import { createCohortEditor } from "../core/cohortEditor";
+import { h } from "../core/dom";
+import { modelState, syncWithModel, type WidgetModel } from "../core/sync";
+import { tabBar } from "../core/tabs";
+import type { View } from "../core/view";
+import { type TabularArrays, TabularData, type TabularMeta } from "./data";
+import { createDependencePlot } from "./dependence/view";
+import { createHeader } from "./header";
+import { createImportanceChart } from "./importance";
+import { createLocalChart } from "./local";
+import { createRowTable } from "./rows";
+import { type Tab, type TabularState, TabularStore } from "./store";
+
+export type TabularView = View<TabularState>;
+export type TabularViewFactory = (store: TabularStore) => TabularView;
+export type TabViews = Record<Tab, TabularViewFactory[]>;
+
+export const TABULAR_VIEWS: TabViews = {
+  importance: [createImportanceChart, createDependencePlot],
+  rows: [createRowTable, createLocalChart],
+  cohorts: [createCohortEditor],
+};
+
+const TAB_LABELS: [Tab, string][] = [
+  ["importance", "Feature importance"],
+  ["rows", "Individual rows"],
+  ["cohorts", "Cohorts"],
+];
+const isTab = (t: string): t is Tab => TAB_LABELS.some(([id]) => id === t);
+
+export function renderTabular(model: WidgetModel, root: HTMLElement, tabs: TabViews = TABULAR_VIEWS): () => void {
+  const data = new TabularData(model.get("meta") as TabularMeta, model.get("arrays") as TabularArrays);
+  const store = new TabularStore(data, modelState(model));
+
+  const header = createHeader(store);
+  const panels: Record<Tab, HTMLElement> = {
+    importance: h("div", { cls: "rw-panel" }),
+    rows: h("div", { cls: "rw-panel" }),
+    cohorts: h("div", { cls: "rw-panel" }),
+  };
+  const views: TabularView[] = [header];
+  const built = new Set<Tab>();
+  const current = (): Tab => (isTab(store.state.tab) ? store.state.tab : "importance");
+  const buildTab = (tab: Tab) => {
+    // Views of a tab are built the first time it is shown: the first render stays fast.
+    if (built.has(tab)) return;
+    built.add(tab);
+    for (const make of tabs[tab]) {
+      const view = make(store);
+      views.push(view);
+      panels[tab].appendChild(view.el);
+    }
+  };
+  buildTab(current());
+  const bar = tabBar(
+    TAB_LABELS.map(([tab, label]) => [tab, label, panels[tab]]),
+    current(),
+    (tab) => store.update({ tab }),
+  );
+  root.append(header.el, bar.bar, ...bar.panels);
+
+  const disconnect = syncWithModel(store, model, (changed) => {
+    if (changed.has("tab")) {
+      buildTab(current());
+      bar.show(current());
+    }
+    if (changed.has("depFeature") && store.state.tab !== "importance") store.update({ tab: "importance" });
+    for (const view of views) view.update(changed);
+  });
+
+  return () => {
+    disconnect();
+    for (const view of views) view.destroy?.();
+  };
+}

@@ -1,0 +1,73 @@
+// The text view's numbers: the diverging colour of a token, the colour scale over texts, and the
+// token table over a cohort (as TextExplanation.global_importance computes it in Python).
+import type { TextData, TextOutput } from "./data";
+
+export const POS_RGB: [number, number, number] = [214, 39, 40]; // pushes the output up: red
+export const NEG_RGB: [number, number, number] = [31, 119, 180]; // pushes it down: blue
+export const MAX_ALPHA = 0.9;
+/** Above this alpha the colour is dark enough that white text reads better than the theme's (light theme). */
+export const STRONG_ALPHA = 0.75;
+
+export interface TokenColor {
+  alpha: number; // 0..MAX_ALPHA, proportional to |value| / scale
+  background: string; // rgba(), drawn over the theme's background so light and dark both read
+  light: boolean; // text should be light (strong colour behind it)
+}
+
+/** The diverging colour of a value on a scale of [-scale, scale]; values beyond it saturate. */
+export function tokenColor(value: number, scale: number): TokenColor {
+  const share = scale > 0 && Number.isFinite(value) ? Math.min(1, Math.abs(value) / scale) : 0;
+  const alpha = Math.round(share * MAX_ALPHA * 1000) / 1000;
+  const [r, g, b] = value >= 0 ? POS_RGB : NEG_RGB;
+  return { alpha, background: `rgba(${r}, ${g}, ${b}, ${alpha})`, light: alpha > STRONG_ALPHA };
+}
+
+/** Max |value| over the tokens of the given texts, each toward its output (0 when none). */
+export function colorScale(data: TextData, docs: Iterable<number>, output: TextOutput): number {
+  let m = 0;
+  for (const i of docs) {
+    const c = data.outputOf(i, output);
+    for (let t = data.offsets[i]; t < data.offsets[i + 1]; t++) m = Math.max(m, Math.abs(data.value(t, c)));
+  }
+  return m;
+}
+
+// --- token aggregation ----------------------------------------------------------------------------
+
+export interface TokenStat {
+  token: string; // lower-cased
+  mean: number;
+  meanAbs: number;
+  count: number;
+}
+
+/** Mean value and mean |value| per token (case-insensitive) over the texts where mask is 1, by mean |value|. */
+export function aggregateTokens(data: TextData, mask: ArrayLike<number>, output: TextOutput, stopWords?: ReadonlySet<string>): TokenStat[] {
+  const acc = new Map<string, { sum: number; abs: number; count: number }>();
+  for (let i = 0; i < data.n; i++) {
+    if (!mask[i]) continue;
+    const c = data.outputOf(i, output);
+    for (let t = data.offsets[i]; t < data.offsets[i + 1]; t++) {
+      const word = data.tokenText(t).toLowerCase();
+      if (stopWords?.has(word)) continue;
+      const v = data.value(t, c);
+      const a = acc.get(word);
+      if (a) {
+        a.sum += v;
+        a.abs += Math.abs(v);
+        a.count++;
+      } else acc.set(word, { sum: v, abs: Math.abs(v), count: 1 });
+    }
+  }
+  const out: TokenStat[] = [];
+  for (const [token, a] of acc) out.push({ token, mean: a.sum / a.count, meanAbs: a.abs / a.count, count: a.count });
+  // stable: ties keep first appearance, as pandas' stable sort does in global_importance
+  return out.sort((x, y) => y.meanAbs - x.meanAbs);
+}
+
+/** Text i's tokens by |value| toward output c, the largest first. */
+export function topTokens(data: TextData, i: number, c: number, k: number): { t: number; value: number }[] {
+  const out: { t: number; value: number }[] = [];
+  for (let t = data.offsets[i]; t < data.offsets[i + 1]; t++) out.push({ t, value: data.value(t, c) });
+  return out.sort((a, b) => Math.abs(b.value) - Math.abs(a.value)).slice(0, k);
+}

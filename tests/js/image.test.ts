@@ -179,6 +179,19 @@ describe("renderImage", () => {
     cleanup();
   });
 
+  it("the class filter shows the images predicted or labelled as the class; options state cohort sizes", () => {
+    const { root, cleanup } = setup();
+    const classSelect = q(root, "class-select")[0] as HTMLSelectElement;
+    expect(Array.from(classSelect.options).map((o) => o.textContent)).toEqual(["all classes", "cat", "<b>dog</b>"]);
+    classSelect.value = "1";
+    classSelect.dispatchEvent(new Event("change"));
+    expect(q(root, "image-thumb").map((b) => Number(b.dataset.index)).sort()).toEqual([1, 2, 3]);
+    expect(q(root, "image-count")[0].textContent).toBe("3 of 4 images");
+    const options = Array.from((q(root, "cohort-select")[0] as HTMLSelectElement).options);
+    expect(options.map((o) => [o.dataset.testid, o.dataset.cohort, o.dataset.rows])).toEqual([["cohort-size", "All data", "4"]]);
+    cleanup();
+  });
+
   it("a cohort saved in the editor reaches the model, becomes active and filters the grid", () => {
     const { model, root, cleanup } = setup();
     q(root, "tab-cohorts")[0].click();

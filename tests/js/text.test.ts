@@ -168,6 +168,33 @@ describe("renderText", () => {
     cleanup();
   });
 
+  it("hides the kernel's stop-words (meta.stop_words) from the cohort chart while the box is ticked", () => {
+    const p = payload(); // text 1 is "the film"; "the" is one of this payload's stop-words
+    const root = document.createElement("div");
+    const model = new FakeModel({ kind: "text", ...p, cohorts: [], active_cohort: "", selected_rows: [] });
+    const cleanup = renderText(model, root);
+    const labels = () => Array.from(root.querySelectorAll('[data-testid="cohort-tokens"] .rw-bar-label')).map((l) => l.textContent);
+    expect(labels()).toEqual(["excellent", "film"]);
+    const box = Array.from(root.querySelectorAll<HTMLInputElement>('input[type="checkbox"]')).find((b) =>
+      b.parentElement?.textContent?.includes("hide stop-words"),
+    );
+    if (!box) throw new Error("no stop-words box");
+    box.checked = false;
+    box.dispatchEvent(new Event("change"));
+    expect(labels()).toEqual(["excellent", "film", "the"]);
+    cleanup();
+  });
+
+  it("states each cohort's size on the picker's options (texts)", () => {
+    const { root, cleanup } = setup();
+    const options = Array.from(root.querySelectorAll<HTMLOptionElement>('[data-testid="cohort-select"] option'));
+    expect(options.map((o) => [o.textContent, o.dataset.testid, o.dataset.cohort, o.dataset.rows])).toEqual([
+      ["All data", "cohort-size", "All data", "2"],
+      ["short", "cohort-size", "short", "1"],
+    ]);
+    cleanup();
+  });
+
   it("narrows to texts containing a word and saves that as a cohort Python can read", () => {
     const { model, root, cleanup } = setup();
     const q = <T extends HTMLElement>(id: string) => root.querySelector<T>(`[data-testid="${id}"]`)!;

@@ -4,7 +4,7 @@
 // a word box. Its logic (ops, starting values, problems, names) is in cohortEditorLogic.ts.
 //
 // Over 400 lines: one view, the list and the form that edits one cohort, sharing the draft's state.
-import { type Cohort, copyCohort, countRows, evaluateCohort, type Filter, type Op, type Scalar } from "./cohorts";
+
 import {
   ColumnHints,
   cohortSummary,
@@ -21,6 +21,7 @@ import {
   sizeText,
 } from "./cohortEditorLogic";
 import { markCohortSize } from "./cohortSize";
+import { type Cohort, copyCohort, countRows, evaluateCohort, type Filter, type Op, type Scalar } from "./cohorts";
 import { fmt, h, option } from "./dom";
 import type { CoreState, Store } from "./store";
 import type { View } from "./view";
@@ -87,11 +88,15 @@ export function createCohortEditor<S extends CoreState>(store: Store<S>, options
         const main = h("div", { cls: "rw-ce-item-main" }, [
           h("span", { cls: "rw-ce-name", text: c.name, title: c.name }),
           isActive ? h("span", { cls: "rw-ce-badge", text: "active", title: "The cohort every view shows" }) : null,
-          h("span", { cls: `rw-ce-count${error ? " rw-ce-invalid" : ""}`, testid: "cohort-count", text: error ? "invalid" : sizeText(count, data.n) }),
+          h("span", {
+            cls: `rw-ce-count${error ? " rw-ce-invalid" : ""}`,
+            testid: "cohort-count",
+            text: error ? "invalid" : sizeText(count, data.n),
+          }),
         ]);
         const item = h("div", { cls: "rw-ce-item", testid: "cohort-item", attrs: { role: "listitem" } }, [
           markCohortSize(main, c.name, { count, error }),
-          h("div", { cls: "rw-ce-summary" + (error ? " rw-ce-invalid" : ""), text: error ?? cohortSummary(c), title: cohortSummary(c) }),
+          h("div", { cls: `rw-ce-summary${error ? " rw-ce-invalid" : ""}`, text: error ?? cohortSummary(c), title: cohortSummary(c) }),
           h("div", { cls: "rw-ce-actions" }, [
             button(
               "Edit",
@@ -104,7 +109,11 @@ export function createCohortEditor<S extends CoreState>(store: Store<S>, options
             button(
               "Delete",
               "cohort-delete",
-              fixed ? `"${data.allData}" cannot be deleted` : cohorts.length < 2 ? "The last cohort cannot be deleted" : "Delete this cohort",
+              fixed
+                ? `"${data.allData}" cannot be deleted`
+                : cohorts.length < 2
+                  ? "The last cohort cannot be deleted"
+                  : "Delete this cohort",
               () => remove(c),
               fixed || cohorts.length < 2,
             ),
@@ -391,7 +400,6 @@ export function createCohortEditor<S extends CoreState>(store: Store<S>, options
     if (!e.rows.length) e.filterList.appendChild(h("div", { cls: "rw-ce-hint", text: "No filters: the cohort is every row." }));
   };
 
-
   const save = () => {
     const e = editing;
     if (!e) return;
@@ -408,9 +416,7 @@ export function createCohortEditor<S extends CoreState>(store: Store<S>, options
 
   function openForm(source: Cohort | null) {
     if (editing?.timer) clearTimeout(editing.timer);
-    const draft: Cohort = source
-      ? copyCohort(source)
-      : { name: nextCohortName(cohortNames()), combine: "all", filters: [] };
+    const draft: Cohort = source ? copyCohort(source) : { name: nextCohortName(cohortNames()), combine: "all", filters: [] };
     const nameInput = h("input", { cls: "rw-ce-name-input", testid: "cohort-name", attrs: { type: "text", "aria-label": "Cohort name" } });
     nameInput.value = draft.name;
     const combine = h("select", { cls: "rw-ce-combine", testid: "cohort-combine", attrs: { "aria-label": "Combine filters" } }, [
@@ -480,7 +486,6 @@ export function createCohortEditor<S extends CoreState>(store: Store<S>, options
     showCount(e); // no wait for the first count
     nameInput.focus();
   }
-
 
   newButton.addEventListener("click", () => openForm(null));
   renderList();

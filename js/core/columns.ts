@@ -48,7 +48,11 @@ export interface Dataset {
   readonly allData: string;
 }
 
-function typed<T extends Float32Array | Int32Array | Uint8Array>(w: WireArray, ctor: { new (...a: never[]): T; name: string }, what: string): T {
+function typed<T extends Float32Array | Int32Array | Uint8Array>(
+  w: WireArray,
+  ctor: { new (...a: never[]): T; name: string },
+  what: string,
+): T {
   const data = decodeArray(w).data;
   if (!(data instanceof ctor)) throw new Error(`${what} should travel as ${ctor.name}, got dtype ${w.dtype}`);
   return data;
@@ -66,7 +70,8 @@ export function decodeColumn(w: WireColumn, n: number): Column {
   else throw new Error(`${what} has an unknown kind`);
   const rows = col.kind === "tokens" ? col.offsets.length - 1 : col.kind === "category" ? col.codes.length : col.values.length;
   if (rows !== n) throw new Error(`${what} has ${rows} rows, the explanation ${n}`);
-  if (col.kind === "tokens" && col.offsets[n] !== col.tokens.length) throw new Error(`${what}: offsets do not match its ${col.tokens.length} tokens`);
+  if (col.kind === "tokens" && col.offsets[n] !== col.tokens.length)
+    throw new Error(`${what}: offsets do not match its ${col.tokens.length} tokens`);
   return col;
 }
 

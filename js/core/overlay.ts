@@ -76,6 +76,7 @@ export function colorAt(cmap: ColorMapName, t: number): [number, number, number]
 
 /** A value after the sign choice: positive and negative keep one side (as a magnitude), absolute |v|. */
 export function applySign(v: number, sign: Sign): number {
+  // biome-ignore lint/complexity/useMathMinMax: a NaN must become 0 here, and Math.max(NaN, 0) is NaN
   if (sign === "positive") return v > 0 ? v : 0;
   if (sign === "negative") return v < 0 ? -v : 0;
   if (sign === "absolute") return Math.abs(v);
@@ -150,7 +151,7 @@ export function drawOverlay(
   if (!ctx) return;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   if (image) ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
-  if (!map || !map.h || !map.w) return;
+  if (!map?.h || !map.w) return;
   const off = document.createElement("canvas");
   off.width = map.w;
   off.height = map.h;

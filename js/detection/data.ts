@@ -2,7 +2,7 @@
 // confidence from the kernel), each image's detections and D-RISE saliency maps (one per detection),
 // and the pure helpers on them.
 import { decodeArray, type NDArray, type WireArray } from "../core/arrays";
-import { type CommonMeta, type Dataset, decodeDataset, numberColumn, special, type Column, type WireColumn } from "../core/columns";
+import { type Column, type CommonMeta, type Dataset, decodeDataset, numberColumn, special, type WireColumn } from "../core/columns";
 import type { WireImage } from "../core/images";
 
 export interface Detection {
@@ -80,6 +80,7 @@ export class DetectionData {
     this.maps = arrays.saliency.map((w) => decodeArray(w));
     this.yPred = special(this.dataset, "y_pred");
     this.counts = numberColumn(this.dataset, "detections");
-    if (this.maps.length !== this.n || meta.detections.length !== this.n) throw new Error(`saliency or detections do not match ${this.n} images`);
+    if (this.maps.length !== this.n || meta.detections.length !== this.n)
+      throw new Error(`saliency or detections do not match ${this.n} images`);
   }
 }

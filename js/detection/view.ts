@@ -12,7 +12,15 @@ import { Store } from "../core/store";
 import { modelState, syncWithModel, type WidgetModel } from "../core/sync";
 import { tabBar } from "../core/tabs";
 import { thumbGrid } from "../core/thumbs";
-import { aboveMinimum, type DetectionArrays, DetectionData, type DetectionMeta, detectionAt, perDetection, visibleDetections } from "./data";
+import {
+  aboveMinimum,
+  type DetectionArrays,
+  DetectionData,
+  type DetectionMeta,
+  detectionAt,
+  perDetection,
+  visibleDetections,
+} from "./data";
 
 const BOX_COLORS = ["#ffd400", "#00e5ff", "#ff4081", "#76ff03", "#ff9100", "#e040fb"];
 

@@ -143,7 +143,9 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
     const [, , mh, mw] = m.shape;
     const panelOpts = overlays.map((o) => panelOptions(opts, o.info));
     const scales = overlays.map((_, j) => scaleFor(i, j, target, panelOpts[j]));
-    overlays.forEach((o, j) => o.legend.replaceChildren(colorBar(panelOpts[j], scales[j], (v) => fmt(v))));
+    overlays.forEach((o, j) => {
+      o.legend.replaceChildren(colorBar(panelOpts[j], scales[j], (v) => fmt(v)));
+    });
     const paint = (img: CanvasImageSource | null) => {
       drawOverlay(canvasOrig, img, null, opts, 0);
       overlays.forEach((o, j) => {

@@ -2,15 +2,7 @@
 // the decoded SHAP values and outputs, and accessors. Features are read from their columns; the
 // labels, `correct`, `error` and `confidence` the views show are the kernel's columns too.
 import { decodeArray, type WireArray } from "../core/arrays";
-import {
-  type Column,
-  type CommonMeta,
-  type Dataset,
-  decodeDataset,
-  numberColumn,
-  special,
-  type WireColumn,
-} from "../core/columns";
+import { type Column, type CommonMeta, type Dataset, decodeDataset, numberColumn, special, type WireColumn } from "../core/columns";
 
 export type FeatureKind = "numeric" | "bool" | "category";
 
@@ -67,7 +59,7 @@ export class TabularData {
     if (this.values.length !== this.n * this.f * this.stored) throw new Error("values do not match n x f x outputs");
     this.featureColumns = meta.feature_names.map((name) => {
       const col = this.dataset.columns.get(name);
-      if (!col || col.role !== "feature") throw new Error(`feature '${name}' has no feature column`);
+      if (col?.role !== "feature") throw new Error(`feature '${name}' has no feature column`);
       if (col.kind === "tokens") throw new Error(`feature '${name}' is a tokens column`);
       return col;
     });

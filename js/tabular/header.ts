@@ -22,7 +22,9 @@ export function fidelityText(store: TabularStore, cohortName: string): { text: s
   const fid = cohortFidelity(store.data, mask);
   const parts = [`R² ${Number.isNaN(fid.r2) ? "n/a" : fid.r2.toFixed(3)}`];
   if (fid.agreement !== null) parts.push(`agreement ${(100 * fid.agreement).toFixed(1)}%`);
-  return { text: parts.join(", "), poor: fidelityIsPoor({ r2: Number.isNaN(fid.r2) ? null : fid.r2, agreement: fid.agreement }, store.data.meta.fidelity_floors),
+  return {
+    text: parts.join(", "),
+    poor: fidelityIsPoor({ r2: Number.isNaN(fid.r2) ? null : fid.r2, agreement: fid.agreement }, store.data.meta.fidelity_floors),
   };
 }
 

@@ -48,7 +48,7 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
         const item = h("span", { cls: `rw-legend-item${s.cohort.name === state.active ? " rw-active" : ""}` }, [
           h("span", { cls: "rw-swatch", attrs: { style: `background:${s.color}` } }),
           h("span", { text: s.cohort.name }),
-          h("span", { cls: "rw-muted" + (fid.poor ? " rw-warn-text" : ""), text: ` ${s.count.toLocaleString()} rows · ${fid.text}` }),
+          h("span", { cls: `rw-muted${fid.poor ? " rw-warn-text" : ""}`, text: ` ${s.count.toLocaleString()} rows · ${fid.text}` }),
         ]);
         return markCohortSize(item, s.cohort.name, s);
       }),
@@ -73,7 +73,7 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
       ...order.map((j) => {
         const name = data.meta.feature_names[j];
         const group = h("div", {
-          cls: "rw-bar-group" + (state.depFeature === j ? " rw-selected" : ""),
+          cls: `rw-bar-group${state.depFeature === j ? " rw-selected" : ""}`,
           title: `${name}: click for its dependence plot`,
         });
         group.dataset.feature = name;

@@ -170,7 +170,7 @@ export function createLocalChart(store: TabularStore): View<TabularState> {
       });
       const track = h("span", { cls: "rw-local-track" }, [h("span", { cls: "rw-local-zero", attrs: { style: `left:${zero}%` } }), fill]);
       bars.append(
-        h("span", { cls: "rw-local-label" + (b.feature === null ? " rw-muted" : ""), text: b.label, title: b.label }),
+        h("span", { cls: `rw-local-label${b.feature === null ? " rw-muted" : ""}`, text: b.label, title: b.label }),
         track,
         h("span", { cls: "rw-local-value", text: (b.value > 0 ? "+" : "") + fmt(b.value) }),
       );
@@ -225,8 +225,8 @@ export function createLocalChart(store: TabularStore): View<TabularState> {
       tbody.appendChild(tr);
     }
     const foot = (label: string, cell: (r: { row: number; output: number }, k: number) => string, cls = "") => {
-      const tr = h("tr", { cls: "rw-local-foot " + cls }, [h("th", { text: label })]);
-      outs.forEach((o, k) => tr.appendChild(h("td", { text: cell(o, k) })));
+      const tr = h("tr", { cls: `rw-local-foot ${cls}` }, [h("th", { text: label })]);
+      for (const [k, o] of outs.entries()) tr.appendChild(h("td", { text: cell(o, k) }));
       return tr;
     };
     if (feats.length < data.f) {

@@ -183,7 +183,7 @@ export function createRowTable(store: TabularStore): View<TabularState> {
   const headCells = columns.map((c, k) => {
     const cell = h(
       "div",
-      { cls: "rw-rows-th" + (k === 0 ? " rw-rows-sticky" : ""), title: `${c.label}: click to sort`, attrs: { role: "columnheader" } },
+      { cls: `rw-rows-th${k === 0 ? " rw-rows-sticky" : ""}`, title: `${c.label}: click to sort`, attrs: { role: "columnheader" } },
       [h("span", { cls: "rw-rows-thlabel", text: c.label }), h("span", { cls: "rw-rows-arrow" })],
     );
     cell.addEventListener("click", () => {
@@ -225,7 +225,7 @@ export function createRowTable(store: TabularStore): View<TabularState> {
       const c = columns[k];
       const text = c.text(i);
       const cell = h("div", {
-        cls: "rw-rows-td" + (k === 0 ? " rw-rows-sticky" : "") + (c.cls ? ` ${c.cls(i)}` : ""),
+        cls: `rw-rows-td${k === 0 ? " rw-rows-sticky" : ""}${c.cls ? ` ${c.cls(i)}` : ""}`,
         text,
         attrs: { role: "gridcell" },
       });

@@ -5,9 +5,10 @@
 // "Contains" is the cohort op `{"column": "tokens", "op": "contains", "value": word}` (cohorts.ts, the
 // same in Python): the header box applies it live on top of the active cohort, and "Save as cohort"
 // turns it into a real cohort (active cohort's filters + the word) that Python reads back.
-import { copyCohort, type Cohort, containsToken, type Filter, uniqueName, validateFilter } from "../core/cohorts";
+
 import { createCohortEditor } from "../core/cohortEditor";
 import { createCohortPicker } from "../core/cohortPicker";
+import { type Cohort, containsToken, copyCohort, type Filter, uniqueName, validateFilter } from "../core/cohorts";
 import { labelOf } from "../core/columns";
 import { fmt, h, NEG_COLOR, option, POS_COLOR } from "../core/dom";
 import { Store } from "../core/store";
@@ -186,11 +187,9 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
       nodes.push(h("div", { cls: "rw-tx-group", text: `${name} (${members.length})` }));
       for (const i of members.slice(0, LIST_LIMIT)) {
         const text = meta.texts[i] ?? "";
-        const labels = [data.yTrue ? `true: ${labelOf(data.yTrue, i)}` : "", `pred: ${labelOf(data.yPred, i)}`]
-          .filter(Boolean)
-          .join(" · ");
-        const item = h("button", { cls: "rw-tx-item" + (i === sel ? " rw-selected" : ""), testid: "doc-item", attrs: { type: "button" } }, [
-          h("span", { cls: "rw-tx-snippet", text: `#${i} ${text.length > 90 ? text.slice(0, 90) + "…" : text}` }),
+        const labels = [data.yTrue ? `true: ${labelOf(data.yTrue, i)}` : "", `pred: ${labelOf(data.yPred, i)}`].filter(Boolean).join(" · ");
+        const item = h("button", { cls: `rw-tx-item${i === sel ? " rw-selected" : ""}`, testid: "doc-item", attrs: { type: "button" } }, [
+          h("span", { cls: "rw-tx-snippet", text: `#${i} ${text.length > 90 ? `${text.slice(0, 90)}…` : text}` }),
           h("span", { cls: "rw-muted rw-tx-labels", text: labels }),
         ]);
         item.addEventListener("click", () => store.update({ selected: [i] }));
@@ -247,7 +246,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
       const v = data.value(run.t, c);
       const col = tokenColor(v, scale);
       const span = h("span", {
-        cls: "rw-token" + (col.light ? " rw-token-strong" : ""),
+        cls: `rw-token${col.light ? " rw-token-strong" : ""}`,
         testid: "token",
         text: run.text,
         title: `${data.tokenText(run.t)}: ${v >= 0 ? "+" : ""}${fmt(v, 4)} toward '${outputName(c)}'`,

@@ -1,33 +1,33 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Cohort } from "../../js/core/cohorts";
 import { createCohortEditor } from "../../js/core/cohortEditor";
 import { cohortSummary, frequentTokens, opsFor } from "../../js/core/cohortEditorLogic";
+import type { Cohort } from "../../js/core/cohorts";
 import { Store } from "../../js/core/store";
-import { TextData } from "../../js/text/data";
 import { TabularData } from "../../js/tabular/data";
+import { TextData } from "../../js/text/data";
 import { type TinyOptions, textColumns, tinyData, tinyPayload, wire } from "./fixtures";
 
 const EVIL = "<img src=x onerror=alert(1)>";
 
 // 6 rows: age (numeric), sex (category), smoker (bool); binary classifier with labels and confidence.
 const OPTIONS: TinyOptions = {
-    values: Array.from({ length: 6 }, () => [[0.1], [0.2], [0.3]]),
-    data: [
-      [25, 0, 0],
-      [35, 1, 1],
-      [45, 0, 1],
-      [55, 1, 0],
-      [65, 0, NaN],
-      [NaN, 1, 1],
-    ],
-    featureNames: ["age", "sex", "smoker"],
-    featureKinds: ["numeric", "category", "bool"],
-    categories: { sex: ["F", "M"] },
-    outputNames: ["no", "yes"],
-    binaryMirror: true,
-    model: [[-1], [1], [2], [-2], [0.5], [-0.5]],
-    yTrue: [0, 1, 0, 0, 1, 1],
-    confidence: [0.9, 0.8, 0.7, 0.6, 0.55, 0.95],
+  values: Array.from({ length: 6 }, () => [[0.1], [0.2], [0.3]]),
+  data: [
+    [25, 0, 0],
+    [35, 1, 1],
+    [45, 0, 1],
+    [55, 1, 0],
+    [65, 0, NaN],
+    [NaN, 1, 1],
+  ],
+  featureNames: ["age", "sex", "smoker"],
+  featureKinds: ["numeric", "category", "bool"],
+  categories: { sex: ["F", "M"] },
+  outputNames: ["no", "yes"],
+  binaryMirror: true,
+  model: [[-1], [1], [2], [-2], [0.5], [-0.5]],
+  yTrue: [0, 1, 0, 0, 1, 1],
+  confidence: [0.9, 0.8, 0.7, 0.6, 0.55, 0.95],
 };
 const data = () => tinyData(OPTIONS);
 

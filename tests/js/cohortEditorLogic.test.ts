@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { Filter } from "../../js/core/cohorts";
 import {
   ColumnHints,
   cohortSummary,
@@ -16,13 +15,18 @@ import {
   parseNumber,
   sizeText,
 } from "../../js/core/cohortEditorLogic";
+import type { Filter } from "../../js/core/cohorts";
 import { type ColumnValues, decodeDataset } from "../../js/core/columns";
 import { wireColumns } from "./fixtures";
 
 const age: ColumnValues = { kind: "number", values: Float32Array.from([25, 35, 45, 55, 65, Number.NaN]) };
 const sex: ColumnValues = { kind: "category", codes: Int32Array.from([0, 1, 0, -1, 1, 0]), categories: ["F", "M"] };
 const smoker: ColumnValues = { kind: "bool", values: Uint8Array.from([0, 1, 1, 0, 255, 1]) };
-const tokens: ColumnValues = { kind: "tokens", offsets: Int32Array.from([0, 2, 3, 3, 4, 6, 7]), tokens: ["Good", "film", "the", "good", "GOOD", "42", "film"] };
+const tokens: ColumnValues = {
+  kind: "tokens",
+  offsets: Int32Array.from([0, 2, 3, 3, 4, 6, 7]),
+  tokens: ["Good", "film", "the", "good", "GOOD", "42", "film"],
+};
 const columns = new Map<string, ColumnValues>([
   ["age", age],
   ["sex", sex],

@@ -19,7 +19,7 @@ const table = cases as unknown as Table;
 function toColumn(c: JsonColumn): ColumnValues {
   if (c.kind === "tokens") {
     const offsets = new Int32Array(c.values.length + 1);
-    c.values.forEach((t, i) => (offsets[i + 1] = offsets[i] + t.length));
+    for (const [i, t] of c.values.entries()) offsets[i + 1] = offsets[i] + t.length;
     return { kind: "tokens", offsets, tokens: c.values.flat() };
   }
   if (c.kind === "number") return { kind: "number", values: Float32Array.from(c.values, (v) => (v === null ? NaN : (v as number))) };
@@ -82,7 +82,11 @@ describe("column names are names", () => {
       ["__proto__", { kind: "number", values: Float32Array.from([1, 2, 3]) }],
       ["constructor", { kind: "category", codes: Int32Array.from([0, 1, -1]), categories: ["a", "b"] }],
     ]);
-    const c = (column: string, op: "==" | ">", value: number | string): Cohort => ({ name: "c", combine: "all", filters: [{ column, op, value }] });
+    const c = (column: string, op: "==" | ">", value: number | string): Cohort => ({
+      name: "c",
+      combine: "all",
+      filters: [{ column, op, value }],
+    });
     expect(Array.from(evaluateCohort(c("__proto__", ">", 1), cols, 3))).toEqual([0, 1, 1]);
     expect(Array.from(evaluateCohort(c("constructor", "==", "b"), cols, 3))).toEqual([0, 1, 0]);
     expect(validateFilter({ column: "toString", op: "==", value: 1 }, cols)).toMatch(/^unknown column 'toString'/);

@@ -8,25 +8,25 @@ import { FakeModel, type TinyOptions, tinyData, tinyPayload } from "./fixtures";
 
 // 4 rows x 3 features, binary classification sent as one mirrored output (class 1).
 const BINARY: TinyOptions = {
-    values: [
-      [[1], [-2], [0]],
-      [[3], [0.5], [0]],
-      [[-1], [1], [0.25]],
-      [[0], [0], [4]],
-    ],
-    data: [
-      [1, 10, 0],
-      [2, 20, 1],
-      [3, 30, 0],
-      [4, 40, 1],
-    ],
-    featureNames: ["age", "income", "<img src=x onerror=alert(1)>"],
-    outputNames: ["no", "yes"],
-    binaryMirror: true,
-    baseValues: [0.5, -0.5],
-    model: [[-1], [3.4], [0.4], [4.1]],
-    yTrue: [0, 1, 1, 0],
-    confidence: [0.7, 0.9, 0.6, 0.95],
+  values: [
+    [[1], [-2], [0]],
+    [[3], [0.5], [0]],
+    [[-1], [1], [0.25]],
+    [[0], [0], [4]],
+  ],
+  data: [
+    [1, 10, 0],
+    [2, 20, 1],
+    [3, 30, 0],
+    [4, 40, 1],
+  ],
+  featureNames: ["age", "income", "<img src=x onerror=alert(1)>"],
+  outputNames: ["no", "yes"],
+  binaryMirror: true,
+  baseValues: [0.5, -0.5],
+  model: [[-1], [3.4], [0.4], [4.1]],
+  yTrue: [0, 1, 1, 0],
+  confidence: [0.7, 0.9, 0.6, 0.95],
 };
 const binary = () => tinyData(BINARY);
 
@@ -181,7 +181,14 @@ describe("fidelity floors", () => {
     const { meta, arrays } = tinyPayload(BINARY);
     const draw = (floors: { r2: number; agreement: number }) => {
       const root = document.createElement("div");
-      const m = new FakeModel({ kind: "tabular", meta: { ...meta, fidelity_floors: floors }, arrays, cohorts: [ALL], active_cohort: "All data", selected_rows: [] });
+      const m = new FakeModel({
+        kind: "tabular",
+        meta: { ...meta, fidelity_floors: floors },
+        arrays,
+        cohorts: [ALL],
+        active_cohort: "All data",
+        selected_rows: [],
+      });
       const cleanup = renderTabular(m, root, { importance: [], rows: [], cohorts: [] });
       const poor = root.querySelector('[data-testid="fidelity"]')?.classList.contains("rw-warn");
       cleanup();

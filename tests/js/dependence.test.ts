@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Cohort } from "../../js/core/cohorts";
+import { uniqueName } from "../../js/core/cohorts";
 import type { TabularData } from "../../js/tabular/data";
 import { brushCohort, brushFilter } from "../../js/tabular/dependence/brush";
 import { colorByCohort, colorByFeature, GREY, RAMP_HIGH, RAMP_LOW, rampColor } from "../../js/tabular/dependence/coloring";
@@ -8,7 +9,6 @@ import { batches, paintPoints } from "../../js/tabular/dependence/raster";
 import { allWhole, linearScale, niceTicks, paddedExtent, quantile, roundRange } from "../../js/tabular/dependence/scales";
 import { createDependencePlot } from "../../js/tabular/dependence/view";
 import { TabularStore as Store } from "../../js/tabular/store";
-import { uniqueName } from "../../js/core/cohorts";
 import { EVIL, makeData } from "./fixtures";
 
 // ---- a small TabularData built in memory (binary classification unless told otherwise) ----
@@ -356,14 +356,14 @@ describe("the dependence plot view", () => {
     });
     const cohorts: Cohort[] = [
       { name: "All data", combine: "all", filters: [] },
-      { name: EVIL + " cohort", combine: "all", filters: [{ column: "b", op: "<", value: 10 }] },
+      { name: `${EVIL} cohort`, combine: "all", filters: [{ column: "b", op: "<", value: 10 }] },
     ];
     const view = createDependencePlot(new Store(data, { depFeature: 0, cohorts }));
     document.body.appendChild(view.el);
     expect(view.el.querySelector("img")).toBeNull();
     const ticks = Array.from(view.el.querySelectorAll(".rw-dep-xticks .rw-dep-tick"), (t) => t.textContent);
     expect(ticks).toEqual(CATS);
-    expect(view.el.textContent).toContain(EVIL + " cohort");
+    expect(view.el.textContent).toContain(`${EVIL} cohort`);
     expect(Array.from(view.el.querySelectorAll("option"), (o) => o.textContent)).toContain(EVIL);
     expect(view.el.querySelector(".rw-dep-xtitle")?.textContent).toContain(EVIL);
   });

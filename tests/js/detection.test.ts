@@ -80,4 +80,3 @@ describe("renderDetection with the cohort editor", () => {
     cleanup();
   });
 });
-

@@ -46,7 +46,8 @@ export function wireColumns(cols: TestColumn[]): WireColumn[] {
 
 /** A feature column of the given kind (category: codes into `categories`). */
 function featureColumn(name: string, kind: FeatureKind, values: ArrayLike<number>, categories: string[] = []): TestColumn {
-  if (kind === "category") return { name, role: "feature", kind: "category", codes: Array.from(values, (v) => (Number.isNaN(v) ? -1 : v)), categories };
+  if (kind === "category")
+    return { name, role: "feature", kind: "category", codes: Array.from(values, (v) => (Number.isNaN(v) ? -1 : v)), categories };
   if (kind === "bool") return { name, role: "feature", kind: "bool", values };
   return { name, role: "feature", kind: "number", values };
 }
@@ -127,9 +128,7 @@ export function tinyPayload(o: TinyOptions): { meta: TabularMeta; arrays: Tabula
   const kinds = o.featureKinds ?? o.featureNames.map(() => "numeric" as const);
   const yPred =
     o.yPred ??
-    (o.model ?? surrogate).map((r) =>
-      task === "classification" ? (stored === 1 ? (r[0] > 0 ? 1 : 0) : r.indexOf(Math.max(...r))) : r[0],
-    );
+    (o.model ?? surrogate).map((r) => (task === "classification" ? (stored === 1 ? (r[0] > 0 ? 1 : 0) : r.indexOf(Math.max(...r))) : r[0]));
   const columns = [
     ...o.featureNames.map((name, j) =>
       featureColumn(
@@ -220,7 +219,13 @@ export function makeData(s: Spec): TabularData {
 }
 
 /** The special columns of a text explanation (classification over `classes`): index, labels, correct, length, truncated, tokens. */
-export function textColumns(o: { tokens: string[][]; classes: string[]; yPred: number[]; yTrue?: number[]; truncated?: number[] }): WireColumn[] {
+export function textColumns(o: {
+  tokens: string[][];
+  classes: string[];
+  yPred: number[];
+  yTrue?: number[];
+  truncated?: number[];
+}): WireColumn[] {
   const n = o.tokens.length;
   const cols: TestColumn[] = [{ name: "index", kind: "number", values: Array.from({ length: n }, (_, i) => i) }];
   const yTrue = o.yTrue;

@@ -2,7 +2,17 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { decodeDataset } from "../../js/core/columns";
 import { DEFAULT_OVERLAY } from "../../js/core/overlay";
 import { thumbGrid } from "../../js/core/thumbs";
-import { classCohort, classesPresent, classMask, type ImageArrays, type ImageMeta, mapSlice, methodMaps, methodsOf, panelOptions } from "../../js/image/data";
+import {
+  classCohort,
+  classesPresent,
+  classMask,
+  type ImageArrays,
+  type ImageMeta,
+  mapSlice,
+  methodMaps,
+  methodsOf,
+  panelOptions,
+} from "../../js/image/data";
 import { displaySize, renderImage } from "../../js/image/view";
 import { FakeModel, type TestColumn, wire, wireColumns } from "./fixtures";
 
@@ -185,7 +195,11 @@ describe("renderImage", () => {
     expect(Array.from(classSelect.options).map((o) => o.textContent)).toEqual(["all classes", "cat", "<b>dog</b>"]);
     classSelect.value = "1";
     classSelect.dispatchEvent(new Event("change"));
-    expect(q(root, "image-thumb").map((b) => Number(b.dataset.index)).sort()).toEqual([1, 2, 3]);
+    expect(
+      q(root, "image-thumb")
+        .map((b) => Number(b.dataset.index))
+        .sort(),
+    ).toEqual([1, 2, 3]);
     expect(q(root, "image-count")[0].textContent).toBe("3 of 4 images");
     const options = Array.from((q(root, "cohort-select")[0] as HTMLSelectElement).options);
     expect(options.map((o) => [o.dataset.testid, o.dataset.cohort, o.dataset.rows])).toEqual([["cohort-size", "All data", "4"]]);

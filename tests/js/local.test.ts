@@ -169,7 +169,7 @@ describe("the local chart view", () => {
       kinds: ["category", "numeric"],
       categories: { [EVIL]: [EVIL, "x"] },
       feature: (i, j) => (j ? i : 0),
-      value: (i, j) => (j ? 0.1 : 1),
+      value: (_, j) => (j ? 0.1 : 1),
     });
     const store = new Store(data, { selected: [0] });
     const view = createLocalChart(store);

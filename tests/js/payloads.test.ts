@@ -72,7 +72,8 @@ function decode(state: State): Decoded {
   if (state.kind === "tabular") return { kind: "tabular", data: new TabularData(state.meta as TabularMeta, state.arrays as TabularArrays) };
   if (state.kind === "text") return { kind: "text", data: new TextData(state.meta as TextMeta, state.arrays as TextArrays) };
   if (state.kind === "image") return { kind: "image", data: new ImageData(state.meta as ImageMeta, state.arrays as ImageArrays) };
-  if (state.kind === "detection") return { kind: "detection", data: new DetectionData(state.meta as DetectionMeta, state.arrays as DetectionArrays) };
+  if (state.kind === "detection")
+    return { kind: "detection", data: new DetectionData(state.meta as DetectionMeta, state.arrays as DetectionArrays) };
   throw new Error(`unknown kind ${state.kind}`);
 }
 

@@ -6,7 +6,12 @@ import { renderText } from "../../js/text/view";
 import { FakeModel, textColumns, wire } from "./fixtures";
 
 // two texts, two outputs: "an excellent film" / "the film"
-function payload(docs = [["an", "excellent", "film"], ["the", "film"]]): { meta: TextMeta; arrays: TextArrays } {
+function payload(
+  docs = [
+    ["an", "excellent", "film"],
+    ["the", "film"],
+  ],
+): { meta: TextMeta; arrays: TextArrays } {
   const texts = ["an excellent film", "the film"];
   const spans = [0, 2, 3, 12, 13, 17, 0, 3, 4, 8];
   const v1 = [0, 0.8, 0.1, -0.05, -0.3];

@@ -187,7 +187,7 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
       ...yt.map((v) => h("span", { cls: "rw-dep-tick", text: fmt(v), attrs: { style: `top:${MARGIN.top + ys(v)}px` } })),
     );
     grid.replaceChildren(
-      ...yt.map((v) => h("span", { cls: "rw-dep-gridline" + (v === 0 ? " rw-dep-zero" : ""), attrs: { style: `top:${ys(v)}px` } })),
+      ...yt.map((v) => h("span", { cls: `rw-dep-gridline${v === 0 ? " rw-dep-zero" : ""}`, attrs: { style: `top:${ys(v)}px` } })),
     );
     const kind = data.kinds[j];
     let xt: { v: number; label: string }[];

@@ -2,8 +2,7 @@
 // editing, the row count of the draft updates as you type and each invalid filter says why
 // (validateFilter's words). A text explanation's `tokens` column offers contains / not contains with
 // a word box. Its logic (ops, starting values, problems, names) is in cohortEditorLogic.ts.
-//
-// Over 400 lines: one view, the list and the form that edits one cohort, sharing the draft's state.
+// The value inputs of a filter are in filterInputs.ts.
 
 import {
   ColumnHints,
@@ -12,23 +11,20 @@ import {
   copyName,
   filterProblem,
   firstOp,
-  LIST_OPS,
   nameProblem,
   nextCohortName,
   OP_LABELS,
   opsFor,
-  parseNumber,
   sizeText,
 } from "./cohortEditorLogic";
 import { markCohortSize } from "./cohortSize";
-import { type Cohort, copyCohort, countRows, evaluateCohort, type Filter, type Op, type Scalar } from "./cohorts";
-import { fmt, h, option } from "./dom";
+import { type Cohort, copyCohort, countRows, evaluateCohort, type Filter, type Op } from "./cohorts";
+import { h, option } from "./dom";
+import { fillValue } from "./filterInputs";
 import type { CoreState, Store } from "./store";
 import type { View } from "./view";
 
 const COUNT_DELAY = 100; // ms: the live count waits this long after the last keystroke
-
-let datalistIds = 0;
 
 export interface CohortEditorOptions {
   /** Words the token suggestions leave out (a text explanation's stop-words). */
@@ -222,136 +218,6 @@ export function createCohortEditor<S extends CoreState>(store: Store<S>, options
     sel.value = f.op;
   };
 
-  const numberInput = (value: Scalar | undefined, label: string, onInput: (v: number | null) => void) => {
-    const input = h("input", { cls: "rw-ce-number", attrs: { type: "number", step: "any", "aria-label": label } });
-    input.value = typeof value === "number" ? String(value) : "";
-    input.addEventListener("input", () => {
-      onInput(input.value.trim() === "" ? null : (parseNumber(input.value) as number));
-    });
-    return input;
-  };
-
-  /** The value input(s) fitting the column's kind and the op. */
-  const fillValue = (cell: HTMLElement, f: Filter) => {
-    const col = columns.get(f.column);
-    const list = LIST_OPS.includes(f.op);
-    cell.replaceChildren();
-    if (col?.kind === "number") {
-      if (f.op === "between") {
-        const [lo, hi] = Array.isArray(f.value) ? f.value : [null, null];
-        const range: (number | null)[] = [typeof lo === "number" ? lo : null, typeof hi === "number" ? hi : null];
-        const lower = numberInput(lo, "From", (v) => {
-          range[0] = v;
-          f.value = [...range];
-          changed();
-        });
-        const upper = numberInput(hi, "To", (v) => {
-          range[1] = v;
-          f.value = [...range];
-          changed();
-        });
-        lower.dataset.testid = "filter-value";
-        upper.dataset.testid = "filter-value-hi";
-        cell.append(lower, h("span", { cls: "rw-ce-and", text: "and" }), upper);
-      } else if (list) {
-        const input = h("input", {
-          cls: "rw-ce-list-input",
-          testid: "filter-value",
-          attrs: { type: "text", placeholder: "numbers, comma-separated", "aria-label": "Values" },
-        });
-        input.value = Array.isArray(f.value) ? f.value.join(", ") : "";
-        input.addEventListener("input", () => {
-          f.value = input.value
-            .split(",")
-            .filter((t) => t.trim() !== "")
-            .map(parseNumber);
-          changed();
-        });
-        cell.append(input);
-      } else {
-        const input = numberInput(Array.isArray(f.value) ? undefined : f.value, "Value", (v) => {
-          f.value = v;
-          changed();
-        });
-        input.dataset.testid = "filter-value";
-        cell.append(input);
-      }
-      const s = hints.statsOf(f.column);
-      cell.append(h("span", { cls: "rw-ce-hint", text: s ? `range ${fmt(s.min, 4)} to ${fmt(s.max, 4)}` : "no values" }));
-      return;
-    }
-    if (col?.kind === "tokens") {
-      const listId = `rw-ce-words-${++datalistIds}`;
-      const words = h("datalist", { attrs: { id: listId } });
-      words.append(...hints.wordsOf(f.column).map((w) => option(w, w)));
-      const input = h("input", {
-        cls: "rw-ce-list-input rw-ce-token-input",
-        testid: "filter-value",
-        attrs: { type: "text", list: listId, placeholder: "a word, e.g. boring", "aria-label": "Word", spellcheck: "false" },
-      });
-      input.value = typeof f.value === "string" ? f.value : JSON.stringify(f.value);
-      input.addEventListener("input", () => {
-        f.value = input.value.trim();
-        changed();
-      });
-      cell.append(input, words, h("span", { cls: "rw-ce-hint", text: "whole word, any case" }));
-      return;
-    }
-    if (col?.kind === "category" || col?.kind === "bool") {
-      const choices: { label: string; value: Scalar }[] =
-        col.kind === "bool"
-          ? [
-              { label: "true", value: true },
-              { label: "false", value: false },
-            ]
-          : col.categories.map((c) => ({ label: c, value: c }));
-      const same = (a: Scalar, b: Scalar) => (col.kind === "bool" ? a === b : a !== null && b !== null && String(a) === String(b));
-      // Values the data does not have (from Python, say) stay visible so they can be seen and removed.
-      const current = Array.isArray(f.value) ? f.value : [f.value];
-      for (const v of current) {
-        if (!choices.some((c) => same(c.value, v))) choices.push({ label: `${String(v)} (not in the data)`, value: v });
-      }
-      if (list) {
-        const box = h("div", { cls: "rw-ce-checks", testid: "filter-value", attrs: { role: "group", "aria-label": "Values" } });
-        const checks = choices.map((c) => {
-          const input = h("input", { attrs: { type: "checkbox" } });
-          input.checked = current.some((v) => same(c.value, v));
-          input.addEventListener("change", () => {
-            f.value = choices.filter((_, k) => checks[k].checked).map((x) => x.value);
-            changed();
-          });
-          box.appendChild(h("label", { cls: "rw-ce-check" }, [input, h("span", { text: c.label })]));
-          return input;
-        });
-        if (!choices.length) box.appendChild(h("span", { cls: "rw-ce-hint", text: "no values" }));
-        cell.append(box);
-      } else {
-        const sel = h("select", { cls: "rw-ce-choice", testid: "filter-value", attrs: { "aria-label": "Value" } });
-        sel.replaceChildren(...choices.map((c, k) => option(String(k), c.label, same(c.value, f.value as Scalar))));
-        const k = choices.findIndex((c) => same(c.value, f.value as Scalar));
-        sel.value = String(Math.max(0, k));
-        sel.addEventListener("change", () => {
-          f.value = choices[Number(sel.value)].value;
-          changed();
-        });
-        cell.append(sel);
-      }
-      return;
-    }
-    // A column the data does not have: show the value as JSON so nothing is hidden.
-    const input = h("input", { cls: "rw-ce-list-input", testid: "filter-value", attrs: { type: "text", "aria-label": "Value" } });
-    input.value = JSON.stringify(f.value);
-    input.addEventListener("input", () => {
-      try {
-        f.value = JSON.parse(input.value);
-      } catch {
-        f.value = input.value;
-      }
-      changed();
-    });
-    cell.append(input);
-  };
-
   const filterRow = (e: Editing, f: Filter): FilterRow => {
     const colSel = columnSelect(f);
     const opSel = h("select", { cls: "rw-ce-op", testid: "filter-op", attrs: { "aria-label": "Operator" } });
@@ -369,21 +235,21 @@ export function createCohortEditor<S extends CoreState>(store: Store<S>, options
       error,
     ]);
     fillOps(opSel, f);
-    fillValue(valueCell, f);
+    fillValue(valueCell, f, columns.get(f.column), hints, changed);
 
     colSel.addEventListener("change", () => {
       f.column = colSel.value;
       if (!opsFor(columns.get(f.column)).includes(f.op)) f.op = firstOp(columns.get(f.column));
       f.value = hints.defaultValue(f.column, f.op);
       fillOps(opSel, f);
-      fillValue(valueCell, f);
+      fillValue(valueCell, f, columns.get(f.column), hints, changed);
       changed();
     });
     opSel.addEventListener("change", () => {
       const to = opSel.value as Op;
       f.value = hints.coerceValue(f, to);
       f.op = to;
-      fillValue(valueCell, f);
+      fillValue(valueCell, f, columns.get(f.column), hints, changed);
       changed();
     });
     removeButton.addEventListener("click", () => {

@@ -94,10 +94,10 @@ def _explain(args) -> int:
 
 def _demo(args) -> int:
     from rai_widget import ExplanationDashboard
-    from rai_widget.demos import DEMOS, demo_module
+    from rai_widget.demos import ALIASES, DEMOS, demo_module
 
     out = Path(args.out)
-    names = args.only or list(DEMOS)
+    names = list(dict.fromkeys(ALIASES.get(n, n) for n in args.only)) if args.only else list(DEMOS)
     written, skipped = [], []
     for name in names:
         print(f"\n=== {name} demo ===")
@@ -118,13 +118,14 @@ def _demo(args) -> int:
     note = f"; skipped: {', '.join(skipped)}" if skipped else ""
     print(f"\n{len(written)} report(s) written to {out.resolve()}{note}")
     print("Interactive tour: from a clone of the repository, `jupyter lab notebooks/` "
-          "(tabular.ipynb, text.ipynb, vision.ipynb, detection.ipynb).")
+          "(tabular.ipynb, text.ipynb, image.ipynb, detection.ipynb).")
     if args.only and skipped:
         return MISSING_DEPENDENCY
     return OK
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from rai_widget.demos import ALIASES, DEMOS
     parser = argparse.ArgumentParser(
         prog="rai-widget",
         description="Explain machine-learning models: global and local feature attributions, cohorts, reports.",
@@ -132,13 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser(
-        "demo", help="run the demos (tabular, text, vision, detection) on bundled data and write their reports",
+        "demo", help="run the demos (tabular, text, image, detection) on bundled data and write their reports",
         description="Explain real models on data that ships in packages (nothing is downloaded) and write one "
                     "offline HTML report per demo. Demos whose optional packages are missing are skipped with "
                     "the pip command that adds them.")
     demo.add_argument("--out", default="rai-widget-demo", help="folder for the outputs (default: %(default)s)")
-    demo.add_argument("--only", nargs="+", choices=["tabular", "text", "vision", "detection"],
-                      help="run only these demos")
+    demo.add_argument("--only", nargs="+", choices=[*DEMOS, *ALIASES],
+                      help="run only these demos (vision is the image demo's earlier name)")
     demo.set_defaults(func=_demo)
 
     ex = sub.add_parser(

@@ -103,3 +103,18 @@ def test_demo_skips_a_demo_whose_packages_are_missing_and_says_how_to_add_them(h
     assert '\n  to run it: pip install "rai-widget[demo-full]"' in printed  # the error did not say how
     assert "1 report(s) written" in printed and "skipped: text" in printed
     assert (out / "hmda_report.html").exists()
+
+
+def test_demo_accepts_the_image_demos_earlier_name(monkeypatch, capsys, tmp_path):
+    from rai_widget import demos
+
+    asked = []
+
+    def missing(name):
+        asked.append(name)
+        raise ImportError(f"the {name} demo is not installed here")
+
+    monkeypatch.setattr(demos, "demo_module", missing)
+    assert main(["demo", "--out", str(tmp_path), "--only", "vision", "image"]) == 3
+    assert asked == ["image"]  # "vision" is the image demo, run once
+    assert "=== image demo ===" in capsys.readouterr().out

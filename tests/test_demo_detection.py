@@ -12,6 +12,8 @@ from rai_widget.demos import detection as demo
 
 torch = pytest.importorskip("torch")
 
+pytestmark = pytest.mark.slow  # real models: the full suite runs it, the edit loop does not
+
 
 @pytest.fixture(scope="module", autouse=True)
 def one_thread():

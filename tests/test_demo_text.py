@@ -18,6 +18,8 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 import rai_widget as rw  # noqa: E402
+
+pytestmark = pytest.mark.slow  # real models: the full suite runs it, the edit loop does not
 from rai_widget.demos import text as demo  # noqa: E402
 
 torch.set_num_threads(1)  # faster than 2 when other tests share the 2 cores

@@ -4,10 +4,10 @@ import re
 
 import numpy as np
 import pytest
+from wire_columns import columns, floats, labels
 
 import rai_widget as rw
 from rai_widget._payload._wire import wire_to_array
-from wire_columns import columns, floats, labels
 
 
 def bag_of_words(texts):

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
+from wire_columns import columns, floats, labels
 
 import rai_widget as rw
 from rai_widget._payload._wire import array_to_wire, wire_to_array
-from wire_columns import columns, floats, labels
 
 
 @pytest.mark.parametrize("dtype, wire_dtype", [(np.float64, "float32"), (np.int64, "int32"),

@@ -6,11 +6,11 @@ import re
 import numpy as np
 import pytest
 from PIL import Image
+from wire_columns import columns, floats, labels
 
 import rai_widget as rw
 from rai_widget._payload._images import MAX_MAP_SIDE, downsample_map, encode_image
 from rai_widget._payload._wire import wire_to_array
-from wire_columns import columns, floats, labels
 from rai_widget.explanations import DetectionExplanation, ImageExplanation
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import importlib
 
 # In the order `rai-widget demo` runs them.
-DEMOS = ("tabular", "text", "vision", "detection")
+DEMOS = ("tabular", "text", "image", "detection")
+# Earlier names of demos, still accepted by `rai-widget demo --only`.
+ALIASES = {"vision": "image"}
 
 
 def demo_module(name: str):

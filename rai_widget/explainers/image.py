@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
+from rai_widget.explainers._image_data import as_images, baseline_image, default_preprocess, to_image_size
 from rai_widget.explainers._malloc import reuse_large_buffers
 from rai_widget.explanations import ImageExplanation
 
@@ -40,7 +41,6 @@ METHODS: dict[str, dict] = {
 }
 BATCHED_METHODS = ("guided_backprop", "gradcam", "guided_gradcam")  # one backward pass: batched across images
 COMMON_PARAMS = {"batch_size": 4}  # images per forward pass (model outputs, SHAP's masked images)
-BLUR_SIGMA = 1 / 16  # "blur" baselines: Gaussian with sigma = this share of the longer side
 
 
 def _check_method(method: str) -> str:
@@ -54,68 +54,6 @@ def _check_method(method: str) -> str:
 def _is_torch_module(model) -> bool:
     torch = sys.modules.get("torch")
     return torch is not None and isinstance(model, torch.nn.Module)
-
-
-def _default_preprocess(image: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(image.transpose(2, 0, 1), dtype=np.float32) / 255.0
-
-
-def _to_uint8(image, i: int) -> np.ndarray:
-    if hasattr(image, "convert") and hasattr(image, "mode"):  # PIL
-        image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
-    arr = np.asarray(image)
-    if arr.ndim == 2:
-        arr = arr[:, :, None]
-    if arr.ndim != 3:
-        raise ValueError(f"image {i} has shape {arr.shape}; expected (H, W, C) or (H, W).")
-    if arr.shape[2] not in (1, 3, 4) and arr.shape[0] in (1, 3):
-        raise ValueError(f"image {i} has shape {arr.shape}, which looks channels-first; pass (H, W, C) images "
-                         f"(np.transpose(images, (0, 2, 3, 1)) for a batch).")
-    if arr.dtype == np.uint8:
-        return arr
-    if arr.dtype.kind == "f":
-        if arr.min() < 0 or arr.max() > 1:
-            raise ValueError(f"float image {i} has values in [{arr.min():.3g}, {arr.max():.3g}]; float images "
-                             f"must be in [0, 1] (pass uint8 for 0..255, and normalise in `preprocess`).")
-        return np.round(arr * 255).astype(np.uint8)
-    if arr.dtype.kind in "iu" and arr.min() >= 0 and arr.max() <= 255:
-        return arr.astype(np.uint8)
-    raise ValueError(f"image {i} has dtype {arr.dtype}; pass uint8 (0..255) or float (0..1) images.")
-
-
-def _as_images(images) -> list[np.ndarray]:
-    """A list of (H, W, C) uint8 images from a batch array, one image, or a list (PIL or arrays)."""
-    if isinstance(images, np.ndarray):
-        single = images.ndim == 2 or (images.ndim == 3 and images.shape[-1] in (3, 4))
-        images = [images] if single else list(images)  # (N, H, W) is a stack of gray images
-    elif not isinstance(images, (list, tuple)):
-        images = [images]
-    if len(images) == 0:
-        raise ValueError("no images to explain.")
-    return [_to_uint8(im, i) for i, im in enumerate(images)]
-
-
-def _blur(image: np.ndarray) -> np.ndarray:
-    from scipy.ndimage import gaussian_filter
-
-    sigma = max(image.shape[:2]) * BLUR_SIGMA
-    return gaussian_filter(image.astype(np.float32), sigma=(sigma, sigma, 0))
-
-
-def _baseline_image(baseline, image: np.ndarray) -> np.ndarray:
-    """A baseline in pixel space, (H, W, C) float: 'black', 'white', 'blur' or a user array."""
-    if isinstance(baseline, str):
-        if baseline == "black":
-            return np.zeros(image.shape, np.float32)
-        if baseline == "white":
-            return np.full(image.shape, 255, np.float32)
-        if baseline == "blur":
-            return _blur(image)
-        raise ValueError(f"baseline must be 'black', 'white', 'blur' or an (H, W, C) image, not {baseline!r}.")
-    arr = np.asarray(baseline)
-    if arr.shape != image.shape:
-        raise ValueError(f"the baseline image has shape {arr.shape}, the image {image.shape}; they must match.")
-    return arr.astype(np.float32) if arr.dtype == np.uint8 else (arr * 255).astype(np.float32)
 
 
 def _conv_names(model) -> list[str]:
@@ -239,7 +177,7 @@ class ImageExplainer:
             model.eval()
         self.layer = _resolve_layer(model, target_layer) if self.method in ("gradcam", "guided_gradcam") else None
         self.classes = list(classes) if classes is not None else None
-        self.preprocess = preprocess or _default_preprocess
+        self.preprocess = preprocess or default_preprocess
         self.multilabel = bool(multilabel)
 
     # --- the model ------------------------------------------------------------------------------
@@ -256,7 +194,7 @@ class ImageExplainer:
 
             first = next((m for m in self.model.modules() if isinstance(m, torch.nn.Conv2d)), None)
             if first is not None and x.shape[0] != first.in_channels:
-                what = "the images have" if self.preprocess is _default_preprocess else "preprocess returns"
+                what = "the images have" if self.preprocess is default_preprocess else "preprocess returns"
                 raise ValueError(f"{what} {x.shape[0]} channel(s) but the model's first Conv2d expects "
                                  f"{first.in_channels}; convert the images (e.g. PIL's .convert('RGB'), "
                                  f"np.repeat(gray, 3, axis=-1), or drop an alpha channel).")
@@ -378,7 +316,7 @@ class ImageExplainer:
             from captum.attr import IntegratedGradients
 
             names = [p["baseline"]] if self.method == "integrated_gradients" else list(p["baselines"])
-            base = torch.stack([self._model_input(_baseline_image(b, image).round().clip(0, 255).astype(np.uint8))
+            base = torch.stack([self._model_input(baseline_image(b, image).round().clip(0, 255).astype(np.uint8))
                                 for b in names]).to(xs.device)
             nb = len(base)
             inputs = xs.repeat(nb, 1, 1, 1)
@@ -445,7 +383,7 @@ class ImageExplainer:
             imgs = np.clip(np.round(batch), 0, 255).astype(np.uint8)
             return self._scores([self._model_input(im) for im in imgs], expect=self._k, fast=fast)
 
-        masker = shap.maskers.Image(_baseline_image(self.params["baseline"], image), image.shape)
+        masker = shap.maskers.Image(baseline_image(self.params["baseline"], image), image.shape)
         explainer = shap.PartitionExplainer(f, masker)
         sv = explainer(image[None].astype(np.float32), max_evals=int(self.params["max_evals"]),
                        batch_size=int(self.params["batch_size"]), outputs=np.asarray(targets), silent=True)
@@ -466,7 +404,7 @@ class ImageExplainer:
         Returns an ImageExplanation: ``attributions[i]`` is (H_i, W_i) with one target per image,
         or (t_i, H_i, W_i) when any image was given a list of targets (or multilabel defaults).
         """
-        originals = _as_images(images)
+        originals = as_images(images)
         inputs = [self._model_input(im) for im in originals]
         batched = self.method in BATCHED_METHODS
         self._k = len(self.classes) if self.classes is not None else None
@@ -497,7 +435,7 @@ class ImageExplainer:
                     maps.setdefault(i, []).append(a[j])
                     row_scores[i] = out[j] if row_scores[i] is None else row_scores[i]
             for i, image in enumerate(originals):
-                attributions[i] = _to_image_size(np.stack(maps[i]).astype(np.float64), image.shape[:2])
+                attributions[i] = to_image_size(np.stack(maps[i]).astype(np.float64), image.shape[:2])
             if scores is None:
                 scores = np.stack(row_scores)
                 if self._k is not None and scores.shape[1] != self._k:
@@ -511,7 +449,7 @@ class ImageExplainer:
                 for i, (image, x, ts) in enumerate(tqdm(work, total=len(originals), desc=self.method,
                                                         disable=len(originals) < 2, leave=False)):
                     a = np.asarray(self._attribute(image, x, ts), dtype=np.float64)
-                    attributions[i] = _to_image_size(a, image.shape[:2])
+                    attributions[i] = to_image_size(a, image.shape[:2])
         names = self.classes if self.classes is not None else list(range(scores.shape[1]))
         probabilities, units = self._probabilities(scores)
         if self.multilabel:
@@ -536,23 +474,3 @@ class ImageExplainer:
             images=originals, attributions=attributions, targets=target_arr, method=self.method, params=params,
             output_names=names, task=task, units=units, y_pred=y_pred, model_output=scores,
             probabilities=probabilities, y_true=y_true)
-
-
-def _resize_matrix(n_out: int, n_in: int) -> np.ndarray:
-    """(n_out, n_in) linear-interpolation weights (pixel centres), each input pixel's weights summing to 1."""
-    pos = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
-    lo = np.floor(pos).astype(int)
-    hi = np.minimum(lo + 1, n_in - 1)
-    r = np.zeros((n_out, n_in))
-    np.add.at(r, (np.arange(n_out), lo), 1 - (pos - lo))
-    np.add.at(r, (np.arange(n_out), hi), pos - lo)
-    mass = r.sum(0, keepdims=True)
-    return r / np.where(mass > 0, mass, 1)
-
-
-def _to_image_size(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """(t, h, w) maps resized (bilinear) to (t, H, W) so that each map keeps its sum (mass-preserving)."""
-    if a.shape[1:] == tuple(size):
-        return a
-    ry, rx = _resize_matrix(size[0], a.shape[1]), _resize_matrix(size[1], a.shape[2])
-    return ry @ a @ rx.T  # two matrix products: einsum's three-operand contraction took ~3,000x longer

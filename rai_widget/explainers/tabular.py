@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm.auto import tqdm
 
+from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.explainers import _treeshap
 from rai_widget.explainers._model import ModelAdapter
 from rai_widget.explainers._tabular_data import TabularSchema
-from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.explanations import TabularExplanation
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from rai_widget.explainers import _text_tokens
 from rai_widget._warnings import RaiWidgetWarning
+from rai_widget.explainers import _text_tokens
 from rai_widget.explanations import TextExplanation
 
 _PROBE = ["a short probe sentence"]

@@ -71,9 +71,9 @@ class DetectionExplanation(Explanation):
         keep = None if output is None else str(self.output_names[self.output_index(output)])
         rows = [(i, j) for i, labels in enumerate(self.y_pred) for j, label in enumerate(labels)
                 if keep is None or str(label) == keep]
-        h, w = np.shape(self.images[0])[:2]
-        values = np.stack([self.saliency[i][j] for i, j in rows]) if rows else np.zeros((0, h, w), np.float32)
-        data = np.stack([np.asarray(self.images[i]) for i, _ in rows]) if rows else np.zeros((0, *np.shape(self.images[0])))
+        shape = np.shape(self.images[0])
+        values = np.stack([self.saliency[i][j] for i, j in rows]) if rows else np.zeros((0, *shape[:2]), np.float32)
+        data = np.stack([np.asarray(self.images[i]) for i, _ in rows]) if rows else np.zeros((0, *shape), np.uint8)
         return shap.Explanation(values=values, base_values=np.zeros(len(rows)), data=data,
                                 output_names=[str(self.y_pred[i][j]) for i, j in rows])
 

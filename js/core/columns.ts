@@ -44,7 +44,7 @@ export interface Dataset {
   readonly outputNames: string[];
   readonly task: string;
   readonly units: string;
-  /** The name of the cohort of every row ("All data"), as the kernel names it. */
+  /** The name of the cohort of every row, as the kernel names it (meta.all_data). */
   readonly allData: string;
 }
 

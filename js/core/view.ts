@@ -1,10 +1,8 @@
 // A view owns one element and redraws when the store says which state keys changed.
-import type { CoreState, Store } from "./store";
+import type { CoreState } from "./store";
 
 export interface View<S extends CoreState = CoreState> {
   el: HTMLElement;
   update(changed: ReadonlySet<keyof S>): void;
   destroy?(): void;
 }
-
-export type ViewFactory<S extends CoreState, T extends Store<S> = Store<S>> = (store: T) => View<S>;

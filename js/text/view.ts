@@ -1,8 +1,8 @@
 // The text view: document list, the selected document as a token heatmap, its top tokens, and a
 // token chart over the active cohort. Cohorts, the active cohort and the selected document go
-// through the same Store (and widget traits) as the tabular dashboard; the cohort editor is reused.
+// through the core Store and its sync with the widget traits; the cohort picker and editor are core's.
 //
-// "Contains" is the cohort op `{"column": "tokens", "op": "contains", "value": word}` (cohorts.ts, the
+// "Contains" is the cohort op `{"column": "tokens", "op": "contains", "value": word}` (core/cohorts.ts, the
 // same in Python): the header box applies it live on top of the active cohort, and "Save as cohort"
 // turns it into a real cohort (active cohort's filters + the word) that Python reads back.
 

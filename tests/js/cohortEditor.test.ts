@@ -37,7 +37,7 @@ const OLD: Cohort = { name: "old", combine: "all", filters: [{ column: "age", op
 function setup(cohorts: Cohort[] = [ALL, OLD], active?: string) {
   const store = new Store(data().dataset, { cohorts, active });
   const view = createCohortEditor(store);
-  store.subscribe((changed) => view.update(changed)); // what dashboard.ts does for every view
+  store.subscribe((changed) => view.update(changed)); // what core/sync.ts passes on to every view
   document.body.replaceChildren(view.el);
   const q = <T extends Element = HTMLElement>(testid: string, root: ParentNode = view.el) =>
     root.querySelector(`[data-testid="${testid}"]`) as T | null;

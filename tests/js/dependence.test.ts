@@ -47,7 +47,7 @@ function fakeCanvas(): FakeCtx {
   return rec;
 }
 
-/** Wire a view to its store as dashboard.ts does. */
+/** Wire a view to its store as tabular/dashboard.ts does. */
 function mount<V extends { update(c: Set<never>): void }>(store: Store, view: V): V {
   store.subscribe((changed) => view.update(changed as Set<never>));
   return view;

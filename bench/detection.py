@@ -125,9 +125,7 @@ def one_mask_at_a_time(detector, image, num_masks, mask_res, keep_prob, random_s
         for t in range(len(targets)):
             weight = max(
                 (
-                    iou(targets.boxes[t], found.boxes[j])
-                    * found.scores[j]
-                    * same_class(t, found, j)
+                    iou(targets.boxes[t], found.boxes[j]) * found.scores[j] * same_class(t, found, j)
                     for j in range(len(found))
                 ),
                 default=0.0,
@@ -213,8 +211,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=128, help="image side in pixels")
     parser.add_argument("--masks", type=int, default=1000)
-    parser.add_argument("--batch-size", type=lambda v: v if v == "auto" else int(v), default=32,
-                        help="masked images per detector call, or auto (default: %(default)s)")
+    parser.add_argument(
+        "--batch-size",
+        type=lambda v: v if v == "auto" else int(v),
+        default=32,
+        help="masked images per detector call, or auto (default: %(default)s)",
+    )
     parser.add_argument(
         "--detector",
         choices=["overhead", "trained"],
@@ -270,8 +272,9 @@ def main():
     print(f"detections: {len(targets['scores'])}; {args.masks} masks at {mask_res}, keep_prob {keep_prob}")
 
     def ours(det):
-        explainer = rw.DetectionExplainer(det, num_masks=args.masks, mask_res=mask_res, batch_size=B,
-                                          keep_prob=keep_prob, progress=False)
+        explainer = rw.DetectionExplainer(
+            det, num_masks=args.masks, mask_res=mask_res, batch_size=B, keep_prob=keep_prob, progress=False
+        )
         return lambda: explainer.explain([image]).saliency[0]
 
     def plain(det):
@@ -279,20 +282,26 @@ def main():
 
     timed_ours, timed_plain = Timed(detector), Timed(detector)
     (ours_s, our_map, det_ours), (plain_s, plain_map, det_plain) = best_of(
-        args.repeat, (ours(timed_ours), timed_ours), (plain(timed_plain), timed_plain))
+        args.repeat, (ours(timed_ours), timed_ours), (plain(timed_plain), timed_plain)
+    )
     free = lambda imgs: [targets] * len(imgs)  # noqa: E731  (a detector that costs nothing)
     (own_s, _, _), (own_plain_s, _, _) = best_of(args.repeat, (ours(free), None), (plain(free), None))
 
     ratio = plain_s / ours_s
     chosen = f", settled on {max(set(timed_ours.sizes), key=timed_ours.sizes.count)}" if B == "auto" else ""
-    print(f"rw.DetectionExplainer (batch_size={B}{chosen}): {ours_s:.2f} s per image ({det_ours:.2f} s in the "
-          "detector)")
+    print(
+        f"rw.DetectionExplainer (batch_size={B}{chosen}): {ours_s:.2f} s per image ({det_ours:.2f} s in the detector)"
+    )
     print(f"one mask at a time (same masks, same math):  {plain_s:.2f} s per image ({det_plain:.2f} s in the detector)")
     print(f"speed-up: {ratio:.1f}x (target >= {TARGET_SPEEDUP}x) {'OK' if ratio >= TARGET_SPEEDUP else 'BELOW TARGET'}")
-    print(f"  ceiling with this detector (its time one at a time / batched, D-RISE's own work free): "
-          f"{det_plain / det_ours:.1f}x")
-    print(f"  D-RISE's own work alone (masks, masking, affinities, sums; a free detector): ours {own_s:.3f} s, "
-          f"one at a time {own_plain_s:.3f} s ({own_plain_s / own_s:.1f}x)")
+    print(
+        f"  ceiling with this detector (its time one at a time / batched, D-RISE's own work free): "
+        f"{det_plain / det_ours:.1f}x"
+    )
+    print(
+        f"  D-RISE's own work alone (masks, masking, affinities, sums; a free detector): ours {own_s:.3f} s, "
+        f"one at a time {own_plain_s:.3f} s ({own_plain_s / own_s:.1f}x)"
+    )
     diff = np.abs(our_map - plain_map).max()
     print(f"max |difference| between the maps: {diff:.2e} (map values up to {our_map.max():.3f})")
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")

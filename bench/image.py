@@ -196,8 +196,11 @@ def main():
         for _ in range(args.repeat):  # alternate the sides; keep each side's fastest run
             exp, t = timed(lambda ex=ex: ex.explain(images, targets=targets))
             ours_t = min(ours_t, t)
-            refs, t = timed(lambda method=method: [
-                reference(method, model, xs[i : i + 1], targets[i], image, args) for i, image in enumerate(images)])
+            refs, t = timed(
+                lambda method=method: [
+                    reference(method, model, xs[i : i + 1], targets[i], image, args) for i, image in enumerate(images)
+                ]
+            )
             ref_t = min(ref_t, t)
         rels, corrs = [], []
         for i, ref in enumerate(refs):
@@ -228,14 +231,26 @@ def main():
 
             m64 = copy.deepcopy(model).double()
             for i, image in enumerate(images):
-                exact = ca.IntegratedGradients(m64).attribute(
-                    xs[i : i + 1].double(), baselines=preprocess(np.zeros_like(image))[None].double(),
-                    target=targets[i], n_steps=args.n_steps, internal_batch_size=1,
-                ).detach().sum(1)[0].numpy()
+                exact = (
+                    ca.IntegratedGradients(m64)
+                    .attribute(
+                        xs[i : i + 1].double(),
+                        baselines=preprocess(np.zeros_like(image))[None].double(),
+                        target=targets[i],
+                        n_steps=args.n_steps,
+                        internal_batch_size=1,
+                    )
+                    .detach()
+                    .sum(1)[0]
+                    .numpy()
+                )
                 ours_err, _ = agreement(exp.attributions[i], exact)
                 ref_err, _ = agreement(refs[i], exact)
-                print(f"{'  vs float64 IG':22} ours {ours_err:.1e}, reference {ref_err:.1e}  (max|diff|/max, "
-                      f"{args.images[i]})", flush=True)
+                print(
+                    f"{'  vs float64 IG':22} ours {ours_err:.1e}, reference {ref_err:.1e}  (max|diff|/max, "
+                    f"{args.images[i]})",
+                    flush=True,
+                )
                 row.setdefault("float64_rel_diff", []).append({"ours": ours_err, "reference": ref_err})
             del m64
         if method == "xrai":
@@ -279,9 +294,23 @@ def main():
             def naive_same_rule(i, image):
                 x = xs[i : i + 1]
                 base = [preprocess(np.zeros_like(image))[None], preprocess(np.full_like(image, 255))[None]]
-                a = np.mean([ca.IntegratedGradients(model).attribute(
-                    x, b, target=targets[i], n_steps=args.n_steps, internal_batch_size=1,
-                ).detach()[0].permute(1, 2, 0).numpy() for b in base], axis=0)
+                a = np.mean(
+                    [
+                        ca.IntegratedGradients(model)
+                        .attribute(
+                            x,
+                            b,
+                            target=targets[i],
+                            n_steps=args.n_steps,
+                            internal_batch_size=1,
+                        )
+                        .detach()[0]
+                        .permute(1, 2, 0)
+                        .numpy()
+                        for b in base
+                    ],
+                    axis=0,
+                )
                 return pair_xrai(model, x, targets[i], image, args.n_steps, base_attribution=a)[0]
 
             same_rule, t_ref = timed(lambda: [naive_same_rule(i, image) for i, image in enumerate(images)])
@@ -293,8 +322,7 @@ def main():
                 f"{rel:14.2e} {corr:7.4f}   (PAIR's XRAI on captum's naive IG at our rule)",
                 flush=True,
             )
-            row["same_rule"] = {"ref_s": ref_s, "speedup": ref_s / row["ours_s"], "max_rel_diff": rel,
-                                "min_corr": corr}
+            row["same_rule"] = {"ref_s": ref_s, "speedup": ref_s / row["ours_s"], "max_rel_diff": rel, "min_corr": corr}
     os.makedirs(os.path.join(BENCH, "results"), exist_ok=True)
     with open(os.path.join(BENCH, "results", "image.json"), "w") as fh:
         json.dump(

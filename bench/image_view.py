@@ -28,8 +28,16 @@ sys.path.insert(0, os.path.dirname(BENCH))
 
 import rai_widget as rw  # noqa: E402
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 NEXT_PAGE = """() => new Promise(res => { const t0 = performance.now();
   const grid = document.querySelectorAll('.rw-grid-section')[0];
@@ -56,16 +64,28 @@ def explanation(n: int, side: int) -> rw.ImageExplanation:
     from skimage.transform import resize
 
     rng = np.random.default_rng(0)
-    photos = [(resize(getattr(data, k)(), (side, side), anti_aliasing=True) * 255).astype(np.uint8)
-              for k in ("astronaut", "chelsea", "coffee", "rocket")]
+    photos = [
+        (resize(getattr(data, k)(), (side, side), anti_aliasing=True) * 255).astype(np.uint8)
+        for k in ("astronaut", "chelsea", "coffee", "rocket")
+    ]
     images = np.stack([np.roll(photos[i % 4], i, axis=1) for i in range(n)])
     maps = ndimage.gaussian_filter(rng.standard_normal((n, side, side)).astype(np.float32), sigma=(0, 8, 8))
     classes = ["cat", "cup", "person"]
     probs = rng.dirichlet(np.ones(3), n)
     return rw.ImageExplanation(
-        images=images, attributions=maps, targets=probs.argmax(1), method="integrated_gradients", params={},
-        output_names=classes, task="classification", units="logit", y_pred=np.array(classes)[probs.argmax(1)],
-        model_output=np.log(probs), probabilities=probs, y_true=np.array(classes)[np.arange(n) % 3])
+        images=images,
+        attributions=maps,
+        targets=probs.argmax(1),
+        method="integrated_gradients",
+        params={},
+        output_names=classes,
+        task="classification",
+        units="logit",
+        y_pred=np.array(classes)[probs.argmax(1)],
+        model_output=np.log(probs),
+        probabilities=probs,
+        y_true=np.array(classes)[np.arange(n) % 3],
+    )
 
 
 def main() -> None:
@@ -83,8 +103,10 @@ def main() -> None:
     exp.save_html(path)
     raw = exp.images.nbytes + sum(np.asarray(a, np.float32).nbytes for a in exp.attributions)
     size = os.path.getsize(path)
-    print(f"{'save_html':44} {time.perf_counter() - t:8.2f} s   {size / 1e6:.0f} MB "
-          f"({size / raw:.2f}x the {raw / 1e6:.0f} MB of raw uint8 images + float32 maps)")
+    print(
+        f"{'save_html':44} {time.perf_counter() - t:8.2f} s   {size / 1e6:.0f} MB "
+        f"({size / raw:.2f}x the {raw / 1e6:.0f} MB of raw uint8 images + float32 maps)"
+    )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1100, "height": 900})
@@ -96,8 +118,11 @@ def main() -> None:
         picks = [page.evaluate(PICK, 3 * k) for k in range(args.repeat)]
         page.locator('[data-testid="overlay-scale"]').select_option("shared")
         signs = [page.evaluate(SIGN, s) for s in ["absolute", "positive", "signed", "negative", "absolute"]]
-        for name, ms in [("thumbnail page switch", pages), ("click a thumbnail -> overlay drawn", picks),
-                         (f"shared scale: change sign ({args.images} maps)", signs)]:
+        for name, ms in [
+            ("thumbnail page switch", pages),
+            ("click a thumbnail -> overlay drawn", picks),
+            (f"shared scale: change sign ({args.images} maps)", signs),
+        ]:
             print(f"{name:44} {statistics.median(ms):8.1f} ms median, {max(ms):.1f} ms max")
         browser.close()
 

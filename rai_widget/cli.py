@@ -39,8 +39,10 @@ def _load_model(path: str):
     p = Path(path)
     if not p.exists():
         raise CommandError(f"model file not found: {p}", BAD_INPUT)
-    print(f"warning: loading {p.name} unpickles it, which runs code from the file: only load models you trust.",
-          file=sys.stderr)
+    print(
+        f"warning: loading {p.name} unpickles it, which runs code from the file: only load models you trust.",
+        file=sys.stderr,
+    )
     try:
         import joblib
 
@@ -48,7 +50,9 @@ def _load_model(path: str):
     except Exception as err:
         raise CommandError(
             f"could not load the model from {p}: {type(err).__name__}: {err}. Save it with joblib.dump(model, path) "
-            "in an environment with the same library versions.", BAD_MODEL) from err
+            "in an environment with the same library versions.",
+            BAD_MODEL,
+        ) from err
 
 
 def _explain(args) -> int:
@@ -59,7 +63,8 @@ def _explain(args) -> int:
     if args.target not in data.columns:
         raise CommandError(
             f"target column {args.target!r} is not in {Path(args.data).name}; its columns are: {list(data.columns)}",
-            BAD_INPUT)
+            BAD_INPUT,
+        )
     y = data.pop(args.target)
     if args.rows and len(data) > args.rows:
         data, y = data.iloc[: args.rows], y.iloc[: args.rows]
@@ -106,7 +111,7 @@ def _demo(args) -> int:
             exp = module.run_demo(out, echo=print)
         except ImportError as err:
             extra = getattr(err, "extra", None) or {"tabular": "demo"}.get(name, "demo-full")
-            hint = "" if "pip install" in str(err) else f"\n  to run it: pip install \"rai-widget[{extra}]\""
+            hint = "" if "pip install" in str(err) else f'\n  to run it: pip install "rai-widget[{extra}]"'
             print(f"skipped: {err}{hint}")
             skipped.append(name)
             continue
@@ -117,8 +122,10 @@ def _demo(args) -> int:
         written.append(report)
     note = f"; skipped: {', '.join(skipped)}" if skipped else ""
     print(f"\n{len(written)} report(s) written to {out.resolve()}{note}")
-    print("Interactive tour: from a clone of the repository, `jupyter lab notebooks/` "
-          "(tabular.ipynb, text.ipynb, image.ipynb, detection.ipynb).")
+    print(
+        "Interactive tour: from a clone of the repository, `jupyter lab notebooks/` "
+        "(tabular.ipynb, text.ipynb, image.ipynb, detection.ipynb)."
+    )
     if args.only and skipped:
         return MISSING_DEPENDENCY
     return OK
@@ -126,6 +133,7 @@ def _demo(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from rai_widget.demos import ALIASES, DEMOS
+
     parser = argparse.ArgumentParser(
         prog="rai-widget",
         description="Explain machine-learning models: global and local feature attributions, cohorts, reports.",
@@ -133,20 +141,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser(
-        "demo", help="run the demos (tabular, text, image, detection) on bundled data and write their reports",
+        "demo",
+        help="run the demos (tabular, text, image, detection) on bundled data and write their reports",
         description="Explain real models on data that ships in packages (nothing is downloaded) and write one "
-                    "offline HTML report per demo. Demos whose optional packages are missing are skipped with "
-                    "the pip command that adds them.")
+        "offline HTML report per demo. Demos whose optional packages are missing are skipped with "
+        "the pip command that adds them.",
+    )
     demo.add_argument("--out", default="rai-widget-demo", help="folder for the outputs (default: %(default)s)")
-    demo.add_argument("--only", nargs="+", choices=[*DEMOS, *ALIASES],
-                      help="run only these demos (vision is the image demo's earlier name)")
+    demo.add_argument(
+        "--only",
+        nargs="+",
+        choices=[*DEMOS, *ALIASES],
+        help="run only these demos (vision is the image demo's earlier name)",
+    )
     demo.set_defaults(func=_demo)
 
     ex = sub.add_parser(
         "explain",
         help="explain a saved model on a CSV/Parquet file and write an HTML report",
         description="Explain a saved scikit-learn-compatible model (joblib/pickle) on a data file: prints the "
-                    "surrogate's fidelity and the top features, and writes a self-contained HTML report.",
+        "surrogate's fidelity and the top features, and writes a self-contained HTML report.",
     )
     ex.add_argument("model", help="model file written by joblib.dump (or pickle)")
     ex.add_argument("data", help="rows to explain: .csv or .parquet, including the target column")

@@ -102,8 +102,10 @@ class Filter:
                 raise ValueError(f"'{self.op}' needs a list of values, got {_fmt(v)}")
         elif self.op in _TOKEN_OPS:
             if not isinstance(v, str) or not v or _WHITESPACE.search(v):
-                raise ValueError(f"'{self.op}' needs one token, a word without spaces, got {_fmt(v)}; "
-                                 "for several words use one filter per word")
+                raise ValueError(
+                    f"'{self.op}' needs one token, a word without spaces, got {_fmt(v)}; "
+                    "for several words use one filter per word"
+                )
         elif isinstance(v, list):
             raise ValueError(f"'{self.op}' needs a single value, not a list")
 
@@ -194,8 +196,9 @@ def _check(f: Filter, columns: CohortColumns) -> Column:
             raise ValueError(f"column '{f.column}' holds each text's tokens: use contains or not contains")
         return col
     if f.op in _TOKEN_OPS:
-        raise ValueError(f"'{f.op}' works on the tokens column of a text explanation; column '{f.column}' is "
-                         f"{_LABELS[kind]}")
+        raise ValueError(
+            f"'{f.op}' works on the tokens column of a text explanation; column '{f.column}' is {_LABELS[kind]}"
+        )
     values = f.value if isinstance(f.value, list) else [f.value]
     if kind == "number":
         bad = [v for v in values if not _is_number(v)]

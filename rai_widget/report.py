@@ -88,9 +88,22 @@ _PAGE = """<!doctype html>
 # Nothing may leave the page: no fetches, no remote images or fonts; only the inlined code runs.
 _CSP = "default-src 'none'; script-src 'unsafe-inline' blob:; style-src 'unsafe-inline'; img-src data: blob:"
 
-_SYNCED_ONLY = ("_model_module", "_model_name", "_view_module", "_view_name", "_model_module_version",
-                "_view_module_version", "_view_count", "_esm", "_css", "_dom_classes", "layout", "tabbable",
-                "tooltip", "_anywidget_id")
+_SYNCED_ONLY = (
+    "_model_module",
+    "_model_name",
+    "_view_module",
+    "_view_name",
+    "_model_module_version",
+    "_view_module_version",
+    "_view_count",
+    "_esm",
+    "_css",
+    "_dom_classes",
+    "layout",
+    "tabbable",
+    "tooltip",
+    "_anywidget_id",
+)
 
 
 def _encode_state(value):
@@ -130,9 +143,7 @@ def save_html(widget, path, title: str | None = None) -> Path:
     page = _PAGE.format(
         csp=_CSP,
         title=html.escape(title or "rai-widget report"),
-        note=html.escape(
-            f"rai-widget report: {widget!r}. Interactive and offline; changes made here are not saved."
-        ),
+        note=html.escape(f"rai-widget report: {widget!r}. Interactive and offline; changes made here are not saved."),
         state=_script_safe_json(widget_state(widget)),
         bundle=_b64(bundle.read_text(encoding="utf-8")),
         css=_b64(css_file.read_text(encoding="utf-8") if css_file.exists() else ""),

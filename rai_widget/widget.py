@@ -48,7 +48,8 @@ class ExplanationDashboard(anywidget.AnyWidget):
     meta = traitlets.Dict().tag(sync=True)
     arrays = traitlets.Dict().tag(sync=True)
     cohorts = traitlets.List(traitlets.Instance(Cohort)).tag(
-        sync=True, to_json=_cohorts_to_json, from_json=_cohorts_from_json)
+        sync=True, to_json=_cohorts_to_json, from_json=_cohorts_from_json
+    )
     active_cohort = traitlets.Unicode(ALL_DATA).tag(sync=True)
     selected_rows = traitlets.List(traitlets.Int()).tag(sync=True)
 

@@ -16,6 +16,11 @@ def square_detector(images):
             boxes.append([xs.start, ys.start, xs.stop, ys.stop])
             scores.append(gray[regions == k].mean() / 255)
             labels.append(int(xs.stop > img.shape[1] // 2))
-        out.append({"boxes": np.array(boxes, dtype=float).reshape(-1, 4), "scores": np.array(scores),
-                    "labels": np.array(labels, dtype=int)})
+        out.append(
+            {
+                "boxes": np.array(boxes, dtype=float).reshape(-1, 4),
+                "scores": np.array(scores),
+                "labels": np.array(labels, dtype=int),
+            }
+        )
     return out

@@ -54,27 +54,43 @@ def saved_model(tmp_path):
 
 def test_explain_prints_fidelity_and_top_features_and_writes_a_report(saved_model, capsys):
     folder, frame, model = saved_model
-    code = main(["explain", str(folder / "model.joblib"), str(folder / "data.csv"), "--target", "diagnosis",
-                 "--out", str(folder / "report.html"), "--quiet", "--top", "3"])
+    code = main(
+        [
+            "explain",
+            str(folder / "model.joblib"),
+            str(folder / "data.csv"),
+            "--target",
+            "diagnosis",
+            "--out",
+            str(folder / "report.html"),
+            "--quiet",
+            "--top",
+            "3",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "unpickles it" in err
     assert "surrogate fidelity on 569 rows: R^2" in out
     exp = rw.MimicExplainer(model, frame.drop(columns="diagnosis")).explain(
-        frame.drop(columns="diagnosis"), y_true=frame["diagnosis"])
+        frame.drop(columns="diagnosis"), y_true=frame["diagnosis"]
+    )
     top = exp.global_importance(output="predicted").index[0]
     assert f"\n  {top}" in out
     html = (folder / "report.html").read_text()
     assert html.startswith("<!doctype html>") and "default-src 'none'" in html
 
 
-@pytest.mark.parametrize("args, code, message", [
-    (["missing.joblib", "data.csv", "--target", "diagnosis"], 4, "model file not found"),
-    (["model.joblib", "missing.csv", "--target", "diagnosis"], 4, "data file not found"),
-    (["model.joblib", "data.csv", "--target", "label"], 4, "target column 'label' is not in data.csv"),
-    (["garbage.joblib", "data.csv", "--target", "diagnosis"], 5, "could not load the model"),
-    (["model.joblib", "data.txt.json", "--target", "diagnosis"], 4, "use a .csv or .parquet file"),
-])
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["missing.joblib", "data.csv", "--target", "diagnosis"], 4, "model file not found"),
+        (["model.joblib", "missing.csv", "--target", "diagnosis"], 4, "data file not found"),
+        (["model.joblib", "data.csv", "--target", "label"], 4, "target column 'label' is not in data.csv"),
+        (["garbage.joblib", "data.csv", "--target", "diagnosis"], 5, "could not load the model"),
+        (["model.joblib", "data.txt.json", "--target", "diagnosis"], 4, "use a .csv or .parquet file"),
+    ],
+)
 def test_explain_errors_say_what_is_wrong_with_meaningful_exit_codes(saved_model, capsys, args, code, message):
     folder, _, _ = saved_model
     (folder / "garbage.joblib").write_bytes(b"not a model")

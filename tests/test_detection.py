@@ -43,6 +43,7 @@ def three_squares():
 
 # --- ground truth ---------------------------------------------------------------------------------
 
+
 def test_each_square_saliency_peaks_inside_its_own_square(three_squares):
     exp = three_squares
     dets, maps = exp.detections[0], exp.saliency[0]
@@ -71,13 +72,19 @@ def test_saliency_is_normalised_by_the_expected_mask_total(three_squares):
 
 def test_weights_match_a_one_detection_at_a_time_computation():
     rng = np.random.default_rng(3)
-    target = parse_detections({"boxes": [[0, 0, 10, 10], [20, 20, 40, 30]], "scores": [0.9, 0.8],
-                               "labels": [0, 1]})
+    target = parse_detections({"boxes": [[0, 0, 10, 10], [20, 20, 40, 30]], "scores": [0.9, 0.8], "labels": [0, 1]})
     found = []
     for m in (0, 1, 3, 5):
         xy = rng.uniform(0, 30, (m, 2))
-        found.append(parse_detections({"boxes": np.c_[xy, xy + rng.uniform(1, 15, (m, 2))],
-                                       "scores": rng.uniform(0, 1, m), "labels": rng.integers(0, 2, m)}))
+        found.append(
+            parse_detections(
+                {
+                    "boxes": np.c_[xy, xy + rng.uniform(1, 15, (m, 2))],
+                    "scores": rng.uniform(0, 1, m),
+                    "labels": rng.integers(0, 2, m),
+                }
+            )
+        )
 
     def iou(a, b):
         iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
@@ -88,17 +95,26 @@ def test_weights_match_a_one_detection_at_a_time_computation():
     expected = np.zeros((2, len(found)))
     for t in range(2):
         for i, d in enumerate(found):
-            sims = [iou(target.boxes[t], d.boxes[j]) * d.scores[j] * float(target.labels[t] == d.labels[j])
-                    for j in range(len(d))]
+            sims = [
+                iou(target.boxes[t], d.boxes[j]) * d.scores[j] * float(target.labels[t] == d.labels[j])
+                for j in range(len(d))
+            ]
             expected[t, i] = max(sims, default=0.0)
     np.testing.assert_allclose(mask_weights(target, found), expected, atol=1e-12)
 
 
 def test_class_scores_give_cosine_similarity():
-    target = parse_detections({"boxes": [[0, 0, 10, 10]], "scores": [1.0], "labels": [0],
-                               "class_scores": [[0.6, 0.8, 0.0]]})
-    found = parse_detections({"boxes": [[0, 0, 10, 10], [0, 0, 10, 20]], "scores": [0.5, 1.0], "labels": [2, 2],
-                              "class_scores": [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]})
+    target = parse_detections(
+        {"boxes": [[0, 0, 10, 10]], "scores": [1.0], "labels": [0], "class_scores": [[0.6, 0.8, 0.0]]}
+    )
+    found = parse_detections(
+        {
+            "boxes": [[0, 0, 10, 10], [0, 0, 10, 20]],
+            "scores": [0.5, 1.0],
+            "labels": [2, 2],
+            "class_scores": [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]],
+        }
+    )
     # cosines 0.8 and 0.6; IoU 1 and 0.5; scores 0.5 and 1: 0.4 vs 0.3 (labels differ, so one-hot would give 0)
     np.testing.assert_allclose(mask_weights(target, [found]), [[0.4]])
 
@@ -111,8 +127,9 @@ def test_masks_are_rise_masks():
     assert abs(masks.mean() - 0.3) < 0.01  # bilinear interpolation keeps E[M] = keep_prob at every pixel
     assert np.abs(masks.mean(axis=0) - 0.3).max() < 0.06
     assert (masks < 0.01).mean() > 0.2 and (masks > 0.99).mean() > 0.02  # binary cells, smooth edges between
-    np.testing.assert_allclose(box_iou(np.array([[0.0, 0, 2, 2]]), np.array([[1.0, 1, 3, 3], [5, 5, 5, 5]])),
-                               [[1 / 7, 0.0]])
+    np.testing.assert_allclose(
+        box_iou(np.array([[0.0, 0, 2, 2]]), np.array([[1.0, 1, 3, 3], [5, 5, 5, 5]])), [[1 / 7, 0.0]]
+    )
 
 
 @pytest.mark.parametrize("channels", [1, 3, 4])
@@ -128,11 +145,16 @@ def test_masked_images_are_the_rounded_products(channels):
 
 
 def test_weights_of_masked_images_without_detections_are_zero_and_negative_affinities_stay():
-    target = parse_detections({"boxes": [[0, 0, 10, 10]], "scores": [1.0], "labels": [0],
-                               "class_scores": [[1.0, 0.0]]})
+    target = parse_detections({"boxes": [[0, 0, 10, 10]], "scores": [1.0], "labels": [0], "class_scores": [[1.0, 0.0]]})
     empty = parse_detections({"boxes": np.zeros((0, 4)), "scores": [], "labels": [], "class_scores": np.zeros((0, 2))})
-    opposite = parse_detections({"boxes": [[0, 0, 10, 10], [0, 0, 5, 10]], "scores": [1.0, 1.0], "labels": [1, 1],
-                                 "class_scores": [[-1.0, 0.0], [-1.0, 0.0]]})
+    opposite = parse_detections(
+        {
+            "boxes": [[0, 0, 10, 10], [0, 0, 5, 10]],
+            "scores": [1.0, 1.0],
+            "labels": [1, 1],
+            "class_scores": [[-1.0, 0.0], [-1.0, 0.0]],
+        }
+    )
     # the best match of an all-negative image is its largest (least negative) affinity, -0.5, not 0
     np.testing.assert_allclose(mask_weights(target, [empty, opposite, empty]), [[0.0, -0.5, 0.0]])
 
@@ -170,11 +192,14 @@ class FakeClock:
         return self.now
 
 
-@pytest.mark.parametrize("cost, expected", [
-    (lambda n: 5.0 + 0.1 * n, 64),  # a fixed cost per call (GPU, served model): the largest batch wins
-    (lambda n: 0.5 * n * n, 1),  # time per image grows with the batch (a CPU model out of cache): one at a time
-    (lambda n: n * (1.0 + 4.0 / n + (n / 8.0) ** 2), 4),  # a sweet spot: 2.25 per image at 4, 2.5 at 8
-])
+@pytest.mark.parametrize(
+    "cost, expected",
+    [
+        (lambda n: 5.0 + 0.1 * n, 64),  # a fixed cost per call (GPU, served model): the largest batch wins
+        (lambda n: 0.5 * n * n, 1),  # time per image grows with the batch (a CPU model out of cache): one at a time
+        (lambda n: n * (1.0 + 4.0 / n + (n / 8.0) ** 2), 4),  # a sweet spot: 2.25 per image at 4, 2.5 at 8
+    ],
+)
 def test_auto_batch_size_settles_where_the_detector_is_fastest_per_image(monkeypatch, cost, expected):
     clock = FakeClock()
     monkeypatch.setattr(drise, "_clock", clock)
@@ -227,7 +252,8 @@ def test_batches_bound_the_detector_calls_and_an_image_does_not_depend_on_its_ne
 
 def test_explanation_fields(three_squares):
     exp = rw.DetectionExplainer(square_detector, classes=["left", "right"], num_masks=50).explain(
-        np.stack([scene(), scene(squares=[SQUARES[0]])]))
+        np.stack([scene(), scene(squares=[SQUARES[0]])])
+    )
     assert exp.task == "detection" and exp.units == "saliency" and exp.y_true is None
     assert exp.output_names == ["left", "right"]
     assert exp.images.shape == (2, 64, 64, 3) and exp.images.dtype == np.uint8
@@ -248,21 +274,32 @@ def test_explanation_fields(three_squares):
 
 # --- detector output adapters -----------------------------------------------------------------------
 
+
 def _as_yolo(images):
     return [np.c_[d["boxes"], d["scores"], d["labels"]] for d in square_detector(images)]
 
 
 def _as_records(images):
-    return [[{"box": list(b), "score": s, "label": int(lab)} for b, s, lab in
-             zip(d["boxes"], d["scores"], d["labels"], strict=True)] for d in square_detector(images)]
+    return [
+        [
+            {"box": list(b), "score": s, "label": int(lab)}
+            for b, s, lab in zip(d["boxes"], d["scores"], d["labels"], strict=True)
+        ]
+        for d in square_detector(images)
+    ]
 
 
 def _as_torchvision(images):
     import torch
 
-    return [{"boxes": torch.tensor(d["boxes"], dtype=torch.float32, requires_grad=True),
-             "scores": torch.tensor(d["scores"], dtype=torch.float32), "labels": torch.tensor(d["labels"])}
-            for d in square_detector(images)]
+    return [
+        {
+            "boxes": torch.tensor(d["boxes"], dtype=torch.float32, requires_grad=True),
+            "scores": torch.tensor(d["scores"], dtype=torch.float32),
+            "labels": torch.tensor(d["labels"]),
+        }
+        for d in square_detector(images)
+    ]
 
 
 def _as_torch_yolo(images):
@@ -272,8 +309,10 @@ def _as_torch_yolo(images):
 
 
 def _as_ultralytics(images):
-    return [types.SimpleNamespace(boxes=types.SimpleNamespace(xyxy=d["boxes"], conf=d["scores"], cls=d["labels"]))
-            for d in square_detector(images)]
+    return [
+        types.SimpleNamespace(boxes=types.SimpleNamespace(xyxy=d["boxes"], conf=d["scores"], cls=d["labels"]))
+        for d in square_detector(images)
+    ]
 
 
 @pytest.mark.parametrize("adapter", [_as_yolo, _as_records, _as_torchvision, _as_torch_yolo, _as_ultralytics])
@@ -290,22 +329,34 @@ def test_detector_output_adapters_agree(adapter, three_squares):
 
 # --- bad input ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("output, message", [
-    ({"scores": [1.0], "labels": [0]},
-     r"detector output for image 0 has no 'boxes' key; got keys \['labels', 'scores'\]"),
-    ({"boxes": np.zeros((3, 5)), "scores": np.ones(3), "labels": np.zeros(3)},
-     r"boxes must be \(m, 4\) xyxy; got \(3, 5\)"),
-    ({"boxes": np.zeros((3, 4)), "scores": np.ones(2), "labels": np.zeros(3)},
-     r"scores must be \(3,\), one per box; got \(2,\)"),
-    ({"boxes": np.zeros((2, 4)), "scores": np.ones(2), "labels": np.zeros((2, 1))}, r"labels must be \(2,\)"),
-    ({"boxes": [[5, 0, 1, 4]], "scores": [1.0], "labels": [0]}, r"box 0 is \[5.0, 0.0, 1.0, 4.0\].*xyxy"),
-    ({"boxes": [[0, 0, np.nan, 4]], "scores": [1.0], "labels": [0]}, "must be finite"),
-    ({"boxes": np.zeros((1, 4)), "scores": [1.0], "labels": [0], "class_scores": [1.0]},
-     r"class_scores must be \(1, k\)"),
-    ([{"box": [0, 0, 1, 1], "label": 0}], "detection 0 has no 'score' key"),
-    (np.zeros((2, 5)), r"an \(m, 6\) array .*; got ndarray of shape \(2, 5\)"),
-    ("boxes", "must be a dict with 'boxes'"),
-])
+
+@pytest.mark.parametrize(
+    "output, message",
+    [
+        (
+            {"scores": [1.0], "labels": [0]},
+            r"detector output for image 0 has no 'boxes' key; got keys \['labels', 'scores'\]",
+        ),
+        (
+            {"boxes": np.zeros((3, 5)), "scores": np.ones(3), "labels": np.zeros(3)},
+            r"boxes must be \(m, 4\) xyxy; got \(3, 5\)",
+        ),
+        (
+            {"boxes": np.zeros((3, 4)), "scores": np.ones(2), "labels": np.zeros(3)},
+            r"scores must be \(3,\), one per box; got \(2,\)",
+        ),
+        ({"boxes": np.zeros((2, 4)), "scores": np.ones(2), "labels": np.zeros((2, 1))}, r"labels must be \(2,\)"),
+        ({"boxes": [[5, 0, 1, 4]], "scores": [1.0], "labels": [0]}, r"box 0 is \[5.0, 0.0, 1.0, 4.0\].*xyxy"),
+        ({"boxes": [[0, 0, np.nan, 4]], "scores": [1.0], "labels": [0]}, "must be finite"),
+        (
+            {"boxes": np.zeros((1, 4)), "scores": [1.0], "labels": [0], "class_scores": [1.0]},
+            r"class_scores must be \(1, k\)",
+        ),
+        ([{"box": [0, 0, 1, 1], "label": 0}], "detection 0 has no 'score' key"),
+        (np.zeros((2, 5)), r"an \(m, 6\) array .*; got ndarray of shape \(2, 5\)"),
+        ("boxes", "must be a dict with 'boxes'"),
+    ],
+)
 def test_malformed_detector_output_names_what_is_wrong(output, message):
     with pytest.raises(ValueError, match=message):
         explain([scene()], detector=lambda imgs: [output] * len(imgs), num_masks=10)
@@ -329,16 +380,27 @@ def test_malformed_output_on_masked_images_is_reported():
         explain([scene()], detector=flaky, num_masks=10)
 
 
-@pytest.mark.parametrize("images, error, message", [
-    (np.zeros((64, 64, 3), np.uint8), ValueError, r"got an array of shape \(64, 64, 3\). For one image pass \[image\]"),
-    ([np.zeros((3, 64, 64), np.uint8)], ValueError, r"image 0 must be \(H, W, C\) .*HWC, not CHW.*\(3, 64, 64\)"),
-    ([np.zeros((64, 64), np.uint8)], ValueError, r"image 0 must be \(H, W, C\)"),
-    ([scene(), np.full((8, 8, 3), 0.5)], ValueError, r"image 1 must be uint8.*\[0.5, 0.5\].*\* 255"),
-    ([np.full((8, 8, 3), 300)], ValueError, r"image 0 must be uint8 \(0-255\); got int64 with values in \[300, 300\]"),
-    ([np.zeros((8, 8, 3), bool)], ValueError, "got dtype bool"),
-    ([], ValueError, "images is empty"),
-    ("image.png", TypeError, "images must be an"),
-])
+@pytest.mark.parametrize(
+    "images, error, message",
+    [
+        (
+            np.zeros((64, 64, 3), np.uint8),
+            ValueError,
+            r"got an array of shape \(64, 64, 3\). For one image pass \[image\]",
+        ),
+        ([np.zeros((3, 64, 64), np.uint8)], ValueError, r"image 0 must be \(H, W, C\) .*HWC, not CHW.*\(3, 64, 64\)"),
+        ([np.zeros((64, 64), np.uint8)], ValueError, r"image 0 must be \(H, W, C\)"),
+        ([scene(), np.full((8, 8, 3), 0.5)], ValueError, r"image 1 must be uint8.*\[0.5, 0.5\].*\* 255"),
+        (
+            [np.full((8, 8, 3), 300)],
+            ValueError,
+            r"image 0 must be uint8 \(0-255\); got int64 with values in \[300, 300\]",
+        ),
+        ([np.zeros((8, 8, 3), bool)], ValueError, "got dtype bool"),
+        ([], ValueError, "images is empty"),
+        ("image.png", TypeError, "images must be an"),
+    ],
+)
 def test_bad_images_are_rejected_clearly(images, error, message):
     with pytest.raises(error, match=message):
         explain(images, num_masks=10)
@@ -349,13 +411,16 @@ def test_integral_non_uint8_images_are_accepted_losslessly(three_squares):
     np.testing.assert_array_equal(exp.saliency[0], three_squares.saliency[0])
 
 
-@pytest.mark.parametrize("kw, message", [
-    ({"num_masks": 0}, "num_masks must be a positive integer"),
-    ({"batch_size": 0}, "batch_size must be a positive integer or 'auto'"),
-    ({"batch_size": "fast"}, "batch_size must be a positive integer or 'auto'; got 'fast'"),
-    ({"mask_res": (8, 0)}, r"mask_res must be \(rows, cols\)"),
-    ({"keep_prob": 1.0}, "keep_prob must be between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"num_masks": 0}, "num_masks must be a positive integer"),
+        ({"batch_size": 0}, "batch_size must be a positive integer or 'auto'"),
+        ({"batch_size": "fast"}, "batch_size must be a positive integer or 'auto'; got 'fast'"),
+        ({"mask_res": (8, 0)}, r"mask_res must be \(rows, cols\)"),
+        ({"keep_prob": 1.0}, "keep_prob must be between 0 and 1"),
+    ],
+)
 def test_bad_parameters(kw, message):
     with pytest.raises(ValueError, match=message):
         rw.DetectionExplainer(square_detector, **kw)
@@ -384,12 +449,14 @@ def test_masks_that_remove_every_detection_give_zero_weight():
 
 # --- persistence and side effects ------------------------------------------------------------------
 
+
 def test_save_load_round_trip(tmp_path):
     blank = np.zeros((40, 50, 3), np.uint8)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         exp = rw.DetectionExplainer(square_detector, classes=["left", "right"], num_masks=30).explain(
-            [scene(), blank, scene((48, 80), [(50, 5, 70, 25)])])
+            [scene(), blank, scene((48, 80), [(50, 5, 70, 25)])]
+        )
     path = exp.save(tmp_path / "det")
     assert path.name == "det.npz"
     back = rw.load(path)

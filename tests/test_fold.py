@@ -205,6 +205,7 @@ def test_a_model_that_views_its_input_gets_contiguous_batches(images, method):
         import captum.attr
 
         ref = captum.attr.IntegratedGradients(model).attribute(batch(images), target=2, n_steps=8).sum(1)
-        np.testing.assert_allclose(exp.attributions, ref.detach().numpy(), rtol=1e-4,
-                                   atol=1e-6 * float(ref.abs().max()))
+        np.testing.assert_allclose(
+            exp.attributions, ref.detach().numpy(), rtol=1e-4, atol=1e-6 * float(ref.abs().max())
+        )
     assert np.abs(exp.attributions).max() > 0

@@ -21,9 +21,13 @@ GRADIENT_METHODS = ["integrated_gradients", "guided_backprop", "gradcam", "guide
 def tiny_cnn(k=4, seed=0, channels=3):
     torch.manual_seed(seed)
     return torch.nn.Sequential(
-        torch.nn.Conv2d(channels, 8, 3, padding=1), torch.nn.ReLU(),
-        torch.nn.Conv2d(8, 8, 3, padding=1), torch.nn.ReLU(),
-        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, k),
+        torch.nn.Conv2d(channels, 8, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(8, 8, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(8, k),
     ).eval()
 
 
@@ -87,8 +91,11 @@ def test_integrated_gradients_completeness(images):
 @pytest.mark.parametrize("method", ["integrated_gradients", "guided_backprop", "gradcam", "guided_gradcam"])
 def test_agrees_with_captum(images, method):
     model = tiny_cnn()
-    exp = rw.ImageExplainer(model, method, n_steps=20, classes=list("abcd")).explain(images, targets="c") \
-        if method == "integrated_gradients" else rw.ImageExplainer(model, method).explain(images, targets=2)
+    exp = (
+        rw.ImageExplainer(model, method, n_steps=20, classes=list("abcd")).explain(images, targets="c")
+        if method == "integrated_gradients"
+        else rw.ImageExplainer(model, method).explain(images, targets=2)
+    )
     x = model_input(images)
     layer = model[2]
     if method == "integrated_gradients":
@@ -109,9 +116,13 @@ def test_agrees_with_captum(images, method):
 def relu6_cnn(seed=0):
     torch.manual_seed(seed)
     return torch.nn.Sequential(
-        torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU6(),
-        torch.nn.Conv2d(8, 8, 3, padding=1), torch.nn.ReLU6(),
-        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, 4),
+        torch.nn.Conv2d(3, 8, 3, padding=1),
+        torch.nn.ReLU6(),
+        torch.nn.Conv2d(8, 8, 3, padding=1),
+        torch.nn.ReLU6(),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(8, 4),
     ).eval()
 
 
@@ -168,8 +179,13 @@ def test_xrai_regions_cover_image_and_rank_like_ig(images):
     x = model_input(images[:1])
     target = int(ig.targets[0])
     base = [torch.zeros_like(x), torch.ones_like(x)]
-    attr = np.mean([captum_attr.IntegratedGradients(model).attribute(x, b, target=target, n_steps=20)
-                    .detach().numpy()[0] for b in base], axis=0).max(0)
+    attr = np.mean(
+        [
+            captum_attr.IntegratedGradients(model).attribute(x, b, target=target, n_steps=20).detach().numpy()[0]
+            for b in base
+        ],
+        axis=0,
+    ).max(0)
     masks = segment_masks(images[0])
     for algorithm in ("full", "fast"):
         out, ranks = xrai(attr, masks, algorithm)
@@ -193,7 +209,8 @@ def test_shap_for_a_numpy_callable(images):
         return e / e.sum(1, keepdims=True)
 
     exp = rw.ImageExplainer(f, "shap", classes=["no", "yes"], max_evals=200, baseline="black").explain(
-        images, y_true=[0, 1, 1])
+        images, y_true=[0, 1, 1]
+    )
     assert exp.units == "probability" and exp.attributions.shape == (3, 32, 32)
     np.testing.assert_allclose(exp.probabilities, exp.model_output)
     assert np.abs(exp.attributions[:, :, 16:]).max() < 1e-9 < np.abs(exp.attributions[:, :, :16]).max()
@@ -236,9 +253,11 @@ def test_pil_images_of_different_sizes():
         return torch.as_tensor(np.asarray(Image.fromarray(im).resize((16, 16)), np.float32) / 255).permute(2, 0, 1)
 
     for method in ("integrated_gradients", "gradcam"):
-        exp = rw.ImageExplainer(model, method, preprocess=preprocess, n_steps=100)\
-            .explain(pil) if method == "integrated_gradients" else rw.ImageExplainer(
-                model, method, preprocess=preprocess).explain(pil)
+        exp = (
+            rw.ImageExplainer(model, method, preprocess=preprocess, n_steps=100).explain(pil)
+            if method == "integrated_gradients"
+            else rw.ImageExplainer(model, method, preprocess=preprocess).explain(pil)
+        )
         assert [a.shape for a in exp.attributions] == [(20, 30), (40, 24)]
         assert [im.shape for im in exp.images] == [(20, 30, 3), (40, 24, 3)]
     # resizing keeps IG's sum: f(x) - f(black), at each image's own resolution
@@ -292,7 +311,8 @@ def test_errors(images):
         rw.ImageExplainer(torch.nn.Sequential(model, torch.nn.Unflatten(1, (4, 1))), "gradcam").explain(images[:2])
     with pytest.raises(ValueError, match=r"must return an \(N, k\) array.*shape \(\d, 4, 1\)"):
         rw.ImageExplainer(torch.nn.Sequential(model, torch.nn.Unflatten(1, (4, 1))), "guided_backprop").explain(
-            images[:2], targets=0)  # targets given: the outputs come from the attribution's own pass
+            images[:2], targets=0
+        )  # targets given: the outputs come from the attribution's own pass
     for targets in (None, 1):
         with pytest.raises(ValueError, match=r"returns 4 scores per image but 3 classes"):
             rw.ImageExplainer(model, "gradcam", classes=["a", "b", "c"]).explain(images, targets=targets)

@@ -55,19 +55,37 @@ def fixture(case: Case) -> dict:
     checks: dict = {"cohorts": [{"cohort": c.to_json(), "rows": np.flatnonzero(c.mask(exp)).tolist()} for c in cohorts]}
     if exp.kind == "tabular":
         checks["importance"] = [
-            {"cohort": c.name, "output": _output_json(o),
-             "values": [_round(v) for v in exp.global_importance(cohort=c, output=o)[exp.feature_names]]}
-            for c in cohorts for o in case.outputs]
+            {
+                "cohort": c.name,
+                "output": _output_json(o),
+                "values": [_round(v) for v in exp.global_importance(cohort=c, output=o)[exp.feature_names]],
+            }
+            for c in cohorts
+            for o in case.outputs
+        ]
     if exp.kind == "text":
         checks["tokens"] = []
         for c in cohorts:
             for output, stop in case.outputs:
-                table = exp.global_importance(cohort=c, output=output, stop_words=dash.meta["stop_words"] if stop
-                                              else None).head(10)
-                checks["tokens"].append({
-                    "cohort": c.name, "output": output, "stop_words": stop,
-                    "table": [{"token": r.token, "mean": _round(r.mean), "mean_abs": _round(r.mean_abs),
-                               "count": int(r.count)} for r in table.itertuples()]})
+                table = exp.global_importance(
+                    cohort=c, output=output, stop_words=dash.meta["stop_words"] if stop else None
+                ).head(10)
+                checks["tokens"].append(
+                    {
+                        "cohort": c.name,
+                        "output": output,
+                        "stop_words": stop,
+                        "table": [
+                            {
+                                "token": r.token,
+                                "mean": _round(r.mean),
+                                "mean_abs": _round(r.mean_abs),
+                                "count": int(r.count),
+                            }
+                            for r in table.itertuples()
+                        ],
+                    }
+                )
     return {"name": case.name, "kind": exp.kind, "state": widget_state(dash), "checks": checks}
 
 
@@ -86,7 +104,8 @@ def test_fixture_is_what_the_code_writes(case):
     assert path.read_text(encoding="utf-8") == text, (
         f"{path.name} differs from the payload the code writes now. If the change is meant, rewrite the "
         f"fixtures (RW_WRITE_PAYLOADS=1 python -m pytest {Path(__file__).name}), check that vitest still passes "
-        "and commit them.")
+        "and commit them."
+    )
 
 
 def test_no_stale_fixtures():
@@ -111,8 +130,9 @@ def _columns_from_wire(arrays: dict, n: int) -> _columns.CohortColumns:
         elif kind == "bool":
             out[w["name"]] = _columns.BoolColumn(wire_to_array(w["values"]), role)
         else:
-            out[w["name"]] = _columns.TokensColumn(wire_to_array(w["offsets"]).astype(np.int64), tuple(w["tokens"]),
-                                                   role)
+            out[w["name"]] = _columns.TokensColumn(
+                wire_to_array(w["offsets"]).astype(np.int64), tuple(w["tokens"]), role
+            )
     return _columns.CohortColumns(out, n)
 
 

@@ -41,24 +41,34 @@ def mixed():
     """A frame with numeric, bool, category and string columns and missing values."""
     n = 1500
     rng = np.random.default_rng(1)
-    df = pd.DataFrame({
-        "age": rng.integers(18, 80, n).astype(float),
-        "income": rng.lognormal(10, 0.5, n),
-        "owner": rng.random(n) < 0.4,
-        "region": pd.Categorical(rng.choice(["north", "south", "east"], n)),
-        "job": rng.choice(["clerk", "engineer", "artist", "nurse"], n).astype(object),
-    })
+    df = pd.DataFrame(
+        {
+            "age": rng.integers(18, 80, n).astype(float),
+            "income": rng.lognormal(10, 0.5, n),
+            "owner": rng.random(n) < 0.4,
+            "region": pd.Categorical(rng.choice(["north", "south", "east"], n)),
+            "job": rng.choice(["clerk", "engineer", "artist", "nurse"], n).astype(object),
+        }
+    )
     df.loc[rng.random(n) < 0.1, "income"] = np.nan
     df.loc[rng.random(n) < 0.05, "job"] = None
-    score = 0.04 * (df["age"] - 45) + 0.8 * df["owner"] + (df["job"] == "engineer") * 1.2 \
-        - (df["region"] == "south") * 0.9 + np.log(df["income"].fillna(20000)) * 0.3 - 3
+    score = (
+        0.04 * (df["age"] - 45)
+        + 0.8 * df["owner"]
+        + (df["job"] == "engineer") * 1.2
+        - (df["region"] == "south") * 0.9
+        + np.log(df["income"].fillna(20000)) * 0.3
+        - 3
+    )
     y = np.where(rng.random(n) < 1 / (1 + np.exp(-score)), "approved", "denied")
     cat_cols = ["region", "job", "owner"]
-    pre = ColumnTransformer([
-        ("cat", OneHotEncoder(handle_unknown="ignore"), cat_cols),
-        ("num", make_pipeline(StandardScaler()), ["age"]),
-        ("inc", "passthrough", ["income"]),
-    ])
+    pre = ColumnTransformer(
+        [
+            ("cat", OneHotEncoder(handle_unknown="ignore"), cat_cols),
+            ("num", make_pipeline(StandardScaler()), ["age"]),
+            ("inc", "passthrough", ["income"]),
+        ]
+    )
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     model = make_pipeline(pre, HistGradientBoostingClassifier(max_iter=60, random_state=0))
@@ -68,11 +78,13 @@ def mixed():
 
 
 def _assert_additive(exp):
-    np.testing.assert_allclose(exp.base_values[None, :] + exp.values.sum(axis=1), exp.surrogate_output,
-                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        exp.base_values[None, :] + exp.values.sum(axis=1), exp.surrogate_output, rtol=0, atol=1e-9
+    )
 
 
 # --- ground truth ------------------------------------------------------------------------------
+
 
 def test_import_is_quick_lightgbm_and_sklearn_load_on_first_fit():
     import subprocess
@@ -155,8 +167,9 @@ def test_agreement_with_shap_on_missing_values_and_categories(mixed):
     booster = ex.surrogates[0]
     cats = ex.schema.categorical_indices()
     assert cats, "string and categorical columns must reach LightGBM as categories"
-    assert any(n.get("decision_type") == "==" for t in booster.dump_model()["tree_info"]
-               for n in _nodes(t["tree_structure"])), "expected categorical splits in the surrogate"
+    assert any(
+        n.get("decision_type") == "==" for t in booster.dump_model()["tree_info"] for n in _nodes(t["tree_structure"])
+    ), "expected categorical splits in the surrogate"
     reference = shap.TreeExplainer(booster).shap_values(encoded)
     np.testing.assert_allclose(exp.values[:, :, 1], reference, atol=1e-9)
     np.testing.assert_allclose(exp.surrogate_output[:, 1], booster.predict(encoded), atol=1e-9)
@@ -177,8 +190,9 @@ def test_multiclass_string_labels(iris):
     assert exp.values.shape == (150, 4, 3)
     _assert_additive(exp)
     for k, booster in enumerate(ex.surrogates):
-        np.testing.assert_allclose(exp.values[:, :, k], shap.TreeExplainer(booster).shap_values(X.to_numpy()),
-                                   atol=1e-9)
+        np.testing.assert_allclose(
+            exp.values[:, :, k], shap.TreeExplainer(booster).shap_values(X.to_numpy()), atol=1e-9
+        )
     assert set(exp.y_pred) <= set(exp.output_names)
     assert (exp.y_pred == model.predict(X)).all()
     assert exp.fidelity["agreement"] > 0.95
@@ -240,8 +254,7 @@ def test_mixed_frame_pipeline_with_string_labels(mixed):
     assert ((exp.y_true == exp.y_pred).mean()) > 0.5
     assert exp.fidelity["r2"] > 0.9
     kinds = dict(zip(exp.feature_names, exp.feature_kinds, strict=True))
-    assert kinds == {"age": "numeric", "income": "numeric", "owner": "bool", "region": "category",
-                     "job": "category"}
+    assert kinds == {"age": "numeric", "income": "numeric", "owner": "bool", "region": "category", "job": "category"}
     cols = exp.cohort_columns()
     assert {"age", "job", "index", "y_true", "y_pred", "correct", "confidence"} <= set(cols.columns)
     cohort = rw.Cohort("engineers", [rw.Filter("job", "==", "engineer")])
@@ -262,11 +275,13 @@ def test_unseen_category_warns_and_is_treated_as_missing(mixed):
 
 # --- fidelity ----------------------------------------------------------------------------------
 
+
 def test_poor_fidelity_warns_with_numbers(cancer):
     X, y, model = cancer
     with pytest.warns(rw.FidelityWarning, match=r"R\^2 0\.\d+ < 0\.8"):
-        exp = rw.MimicExplainer(model, X, surrogate_params={"n_estimators": 1, "num_leaves": 2,
-                                                            "learning_rate": 0.05}).explain(X)
+        exp = rw.MimicExplainer(
+            model, X, surrogate_params={"n_estimators": 1, "num_leaves": 2, "learning_rate": 0.05}
+        ).explain(X)
     assert exp.fidelity["r2"] < 0.8
 
 
@@ -279,17 +294,15 @@ def test_good_fidelity_does_not_warn(cancer):
 
 def test_deterministic_under_random_state(cancer):
     X, y, model = cancer
-    a = rw.MimicExplainer(model, X, random_state=3,
-                          surrogate_params={"subsample": 0.7, "subsample_freq": 1}).explain(X)
-    b = rw.MimicExplainer(model, X, random_state=3,
-                          surrogate_params={"subsample": 0.7, "subsample_freq": 1}).explain(X)
-    c = rw.MimicExplainer(model, X, random_state=4,
-                          surrogate_params={"subsample": 0.7, "subsample_freq": 1}).explain(X)
+    a = rw.MimicExplainer(model, X, random_state=3, surrogate_params={"subsample": 0.7, "subsample_freq": 1}).explain(X)
+    b = rw.MimicExplainer(model, X, random_state=3, surrogate_params={"subsample": 0.7, "subsample_freq": 1}).explain(X)
+    c = rw.MimicExplainer(model, X, random_state=4, surrogate_params={"subsample": 0.7, "subsample_freq": 1}).explain(X)
     np.testing.assert_array_equal(a.values, b.values)
     assert not np.array_equal(a.values, c.values)
 
 
 # --- results API -------------------------------------------------------------------------------
+
 
 def test_global_importance_options(iris):
     X, y, model = iris
@@ -302,8 +315,9 @@ def test_global_importance_options(iris):
     pd.testing.assert_series_equal(by_name, by_index)
     setosa_rows = np.asarray(y == "setosa")
     sub = exp.global_importance(cohort=setosa_rows, output=0)
-    np.testing.assert_allclose(sub.sort_index(), np.abs(exp.values[setosa_rows, :, 0]).mean(0)[
-        np.argsort(exp.feature_names)])
+    np.testing.assert_allclose(
+        sub.sort_index(), np.abs(exp.values[setosa_rows, :, 0]).mean(0)[np.argsort(exp.feature_names)]
+    )
     assert "log-odds" in avg.name
     with pytest.raises(ValueError, match="unknown output 'rose'"):
         exp.global_importance(output="rose")
@@ -366,6 +380,7 @@ def test_progress_bar_for_many_rows_and_off_switch(capsys):
 
 
 # --- bad input ---------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def small_frame_model():

@@ -23,19 +23,28 @@ from rai_widget.explainers.text import TextModelError  # noqa: E402
 
 torch.set_num_threads(1)
 
-WORDS = ("the a movie film was is great excellent terrible bad good plot acting and but not very boring "
-         "fun to watch play ##ing ##ed ##s").split()
-TEXTS = ["the movie was great but the acting was terrible", "a very boring film , not fun to watch !",
-         "playing good"]
+WORDS = (
+    "the a movie film was is great excellent terrible bad good plot acting and but not very boring "
+    "fun to watch play ##ing ##ed ##s"
+).split()
+TEXTS = ["the movie was great but the acting was terrible", "a very boring film , not fun to watch !", "playing good"]
 
 
 def tiny_bert(num_labels=2, problem_type=None, max_length=64):
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "!", ",", "."] + WORDS
     tok = transformers.BertTokenizer(vocab={w: i for i, w in enumerate(vocab)}, model_max_length=max_length)
     torch.manual_seed(0)
-    cfg = transformers.BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                  intermediate_size=64, max_position_embeddings=64, num_labels=num_labels,
-                                  problem_type=problem_type, initializer_range=0.5)
+    cfg = transformers.BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        num_labels=num_labels,
+        problem_type=problem_type,
+        initializer_range=0.5,
+    )
     return transformers.BertForSequenceClassification(cfg).eval(), tok
 
 
@@ -79,6 +88,7 @@ def assert_additive(e, atol=1e-4):
 
 # --- known answers -------------------------------------------------------------------------------
 
+
 def test_bag_of_words_attributes_only_to_excellent():
     texts = ["an excellent film with a dull plot", "the plot was dull", "excellent acting , excellent music"]
     e = rw.TextExplainer(bag_of_words, classes=["neg", "pos"]).explain(texts, y_true=["pos", "neg", "pos"])
@@ -117,6 +127,7 @@ def test_global_importance_token_table_with_stop_words():
 
 # --- transformers models -------------------------------------------------------------------------
 
+
 def test_pipeline_additivity_and_probability_space(exp, pipe):
     assert exp.units == "probability" and exp.task == "classification"
     assert exp.output_names == ["LABEL_0", "LABEL_1"]
@@ -148,8 +159,7 @@ def test_subwords_merged_and_special_tokens_dropped(exp, reference):
     np.testing.assert_allclose(exp.values[2][0], ref[1] + ref[2], atol=1e-4)
     assert not any(t in ("[CLS]", "[SEP]", "") for toks in exp.tokens for t in toks)
     # the special tokens' values live in the base value, so additivity holds on the shown tokens
-    np.testing.assert_allclose(exp.base_values[2], np.asarray(reference.base_values[2]) + ref[0] + ref[-1],
-                               atol=1e-4)
+    np.testing.assert_allclose(exp.base_values[2], np.asarray(reference.base_values[2]) + ref[0] + ref[-1], atol=1e-4)
     # unknown words stay words; punctuation is its own token
     assert exp.tokens[1] == ["a", "very", "boring", "film", ",", "not", "fun", "to", "watch", "!"]
 
@@ -239,6 +249,7 @@ def test_to_shap(exp):
 
 
 # --- bad input -----------------------------------------------------------------------------------
+
 
 def test_bad_texts_have_clear_messages():
     ex = rw.TextExplainer(bag_of_words)

@@ -39,7 +39,7 @@ def test_text_payload_layout(exp):
     assert offsets.dtype == np.int32 and offsets.tolist() == [0, 7, 11, 16]
     values = wire_to_array(arrays["values"])
     assert values.dtype == np.float32 and values.shape == (16, 2)
-    np.testing.assert_allclose(values[offsets[2]:offsets[3]], exp.values[2], atol=1e-6)
+    np.testing.assert_allclose(values[offsets[2] : offsets[3]], exp.values[2], atol=1e-6)
     spans = wire_to_array(arrays["spans"])
     assert spans.dtype == np.int32 and spans.shape == (16, 2)
     s, e = spans[1]
@@ -58,8 +58,10 @@ def test_text_payload_layout(exp):
 
 
 def test_text_cohorts_on_length_and_correct(exp):
-    cohorts = [rw.Cohort("long", [rw.Filter("length", ">", 5)]),
-               rw.Cohort("wrong", [rw.Filter("correct", "==", False)])]
+    cohorts = [
+        rw.Cohort("long", [rw.Filter("length", ">", 5)]),
+        rw.Cohort("wrong", [rw.Filter("correct", "==", False)]),
+    ]
     dash = rw.ExplanationDashboard(exp, cohorts=cohorts)
     assert [c.name for c in dash.cohorts] == ["All data", "long", "wrong"]
     assert dash.cohort_rows("long").tolist() == [True, False, False]
@@ -69,11 +71,12 @@ def test_text_cohorts_on_length_and_correct(exp):
 
 
 def test_text_cohorts_on_contained_tokens(exp):
-    """"contains" matches whole tokens ignoring case, and combines with the other columns."""
+    """ "contains" matches whole tokens ignoring case, and combines with the other columns."""
     dull = rw.Cohort("dull", [rw.Filter("tokens", "contains", "DULL")])
     no_excellent = rw.Cohort("no excellent", [rw.Filter("tokens", "not contains", "excellent")])
-    dull_and_wrong = rw.Cohort("dull and wrong", [rw.Filter("tokens", "contains", "dull"),
-                                                  rw.Filter("correct", "==", False)])
+    dull_and_wrong = rw.Cohort(
+        "dull and wrong", [rw.Filter("tokens", "contains", "dull"), rw.Filter("correct", "==", False)]
+    )
     dash = rw.ExplanationDashboard(exp, cohorts=[dull, no_excellent, dull_and_wrong])
     assert dash.cohort_rows("dull").tolist() == [True, True, False]
     assert dash.cohort_rows("no excellent").tolist() == [False, True, False]
@@ -84,11 +87,16 @@ def test_text_cohorts_on_contained_tokens(exp):
     assert set(table["token"]) == {w.lower() for i in (0, 1) for w in exp.tokens[i]}
 
 
-@pytest.mark.parametrize("flt, message", [
-    (rw.Filter("y_pred", "contains", "pos"), "'contains' works on the tokens column of a text explanation; "
-                                             "column 'y_pred' is categorical"),
-    (rw.Filter("tokens", "==", "dull"), "column 'tokens' holds each text's tokens: use contains or not contains"),
-])
+@pytest.mark.parametrize(
+    "flt, message",
+    [
+        (
+            rw.Filter("y_pred", "contains", "pos"),
+            "'contains' works on the tokens column of a text explanation; column 'y_pred' is categorical",
+        ),
+        (rw.Filter("tokens", "==", "dull"), "column 'tokens' holds each text's tokens: use contains or not contains"),
+    ],
+)
 def test_misused_contains_fails_when_the_dashboard_is_made(exp, flt, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         rw.ExplanationDashboard(exp, cohorts=[rw.Cohort("c", [flt])])

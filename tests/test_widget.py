@@ -10,8 +10,9 @@ import rai_widget as rw
 from rai_widget._payload._wire import array_to_wire, wire_to_array
 
 
-@pytest.mark.parametrize("dtype, wire_dtype", [(np.float64, "float32"), (np.int64, "int32"),
-                                               (np.float32, "float32"), (np.bool_, "bool")])
+@pytest.mark.parametrize(
+    "dtype, wire_dtype", [(np.float64, "float32"), (np.int64, "int32"), (np.float32, "float32"), (np.bool_, "bool")]
+)
 def test_wire_round_trip_narrows_dtypes(dtype, wire_dtype):
     a = (np.arange(12).reshape(3, 4) % 3).astype(dtype)
     wire = array_to_wire(a)
@@ -81,9 +82,14 @@ def test_cohorts_sync_as_json_and_come_back_as_cohort_objects():
     assert [c.name for c in dash.cohorts] == ["All data", "long petals"]
     assert dash.get_state()["cohorts"][1] == petals.to_json()
     # what the browser sends back
-    dash.set_state({"cohorts": [c.to_json() for c in dash.cohorts] + [
-        {"name": "setosa", "combine": "all", "filters": [{"column": "y_true", "op": "==", "value": "setosa"}]}],
-        "active_cohort": "setosa", "selected_rows": [3, 7]})
+    dash.set_state(
+        {
+            "cohorts": [c.to_json() for c in dash.cohorts]
+            + [{"name": "setosa", "combine": "all", "filters": [{"column": "y_true", "op": "==", "value": "setosa"}]}],
+            "active_cohort": "setosa",
+            "selected_rows": [3, 7],
+        }
+    )
     assert isinstance(dash.cohorts[2], rw.Cohort) and dash.cohorts[2].filters[0].value == "setosa"
     assert dash.active_cohort == "setosa" and dash.selected_rows == [3, 7]
     assert len(dash.cohort_rows()) == 50

@@ -30,10 +30,20 @@ def image_explanation(n=5, size=(20, 30), multi=False, method="integrated_gradie
     if method in ("gradcam", "xrai"):
         attributions = np.abs(attributions)  # unsigned methods
     targets = np.stack([pred, (pred + 1) % 3], 1) if multi else pred
-    return ImageExplanation(images=images, attributions=attributions, targets=targets, method=method,
-                            params=params or {}, output_names=names, task="classification", units="logit",
-                            y_pred=np.array(names)[pred], model_output=np.log(probs), probabilities=probs,
-                            y_true=np.array(names)[[0, 1, 2, 0, 1][:n]])
+    return ImageExplanation(
+        images=images,
+        attributions=attributions,
+        targets=targets,
+        method=method,
+        params=params or {},
+        output_names=names,
+        task="classification",
+        units="logit",
+        y_pred=np.array(names)[pred],
+        model_output=np.log(probs),
+        probabilities=probs,
+        y_true=np.array(names)[[0, 1, 2, 0, 1][:n]],
+    )
 
 
 def test_image_payload_pngs_maps_and_labels():
@@ -72,9 +82,18 @@ def test_image_payload_several_targets_and_sizes():
     # images of different sizes
     rng = np.random.default_rng(1)
     ims = [rng.integers(0, 256, s + (3,), dtype=np.uint8) for s in [(10, 12), (600, 300)]]
-    exp2 = ImageExplanation(images=ims, attributions=[np.ones(im.shape[:2]) for im in ims], targets=[0, 0],
-                            method="gradcam", params={}, output_names=["a", "b"], task="classification",
-                            units="logit", y_pred=np.array(["a", "a"]), model_output=np.zeros((2, 2)))
+    exp2 = ImageExplanation(
+        images=ims,
+        attributions=[np.ones(im.shape[:2]) for im in ims],
+        targets=[0, 0],
+        method="gradcam",
+        params={},
+        output_names=["a", "b"],
+        task="classification",
+        units="logit",
+        y_pred=np.array(["a", "a"]),
+        model_output=np.zeros((2, 2)),
+    )
     dash2 = rw.ExplanationDashboard(exp2)
     assert dash2.meta["sizes"] == [[10, 12], [600, 300]]
     assert dash2.meta["map_sizes"] == [[10, 12], [200, 100]]  # long side <= 256, block-averaged
@@ -119,10 +138,20 @@ def test_label_columns_keep_only_classes_some_image_has():
     pred, true = np.array([7, 999, 7]), np.array([7, 3, 500])
     probs = np.full((3, 1000), 1e-4)
     probs[np.arange(3), pred] = 0.9
-    exp = ImageExplanation(images=np.zeros((3, 8, 8, 3), np.uint8), attributions=np.ones((3, 8, 8)), targets=pred,
-                           method="gradcam", params={}, output_names=names, task="classification", units="logit",
-                           y_pred=np.array(names)[pred], model_output=np.log(probs), probabilities=probs,
-                           y_true=np.array(names)[true])
+    exp = ImageExplanation(
+        images=np.zeros((3, 8, 8, 3), np.uint8),
+        attributions=np.ones((3, 8, 8)),
+        targets=pred,
+        method="gradcam",
+        params={},
+        output_names=names,
+        task="classification",
+        units="logit",
+        y_pred=np.array(names)[pred],
+        model_output=np.log(probs),
+        probabilities=probs,
+        y_true=np.array(names)[true],
+    )
     dash = rw.ExplanationDashboard(exp)
     for key, want in (("y_pred", pred), ("y_true", true)):
         col = columns(dash.arrays)[key]
@@ -137,8 +166,10 @@ def test_two_runs_of_one_method_are_told_apart_by_their_parameters():
     a = image_explanation(params={"n_steps": 16, "baseline": "black"})
     b = image_explanation(seed=1, params={"n_steps": 64, "baseline": "black"})
     dash = rw.ExplanationDashboard((a, b))
-    assert [m["label"] for m in dash.meta["methods"]] == ["Integrated Gradients (n_steps=16)",
-                                                         "Integrated Gradients (n_steps=64)"]
+    assert [m["label"] for m in dash.meta["methods"]] == [
+        "Integrated Gradients (n_steps=16)",
+        "Integrated Gradients (n_steps=64)",
+    ]
 
 
 def test_several_targets_per_image_side_by_side():
@@ -150,9 +181,20 @@ def test_several_targets_per_image_side_by_side():
 
 
 def _changed(exp, **changes):
-    fields = dict(images=exp.images, attributions=exp.attributions, targets=exp.targets, method="gradcam",
-                  params={}, output_names=exp.output_names, task=exp.task, units=exp.units, y_pred=exp.y_pred,
-                  model_output=exp.model_output, probabilities=exp.probabilities, y_true=exp.y_true)
+    fields = dict(
+        images=exp.images,
+        attributions=exp.attributions,
+        targets=exp.targets,
+        method="gradcam",
+        params={},
+        output_names=exp.output_names,
+        task=exp.task,
+        units=exp.units,
+        y_pred=exp.y_pred,
+        model_output=exp.model_output,
+        probabilities=exp.probabilities,
+        y_true=exp.y_true,
+    )
     return ImageExplanation(**{**fields, **changes})
 
 
@@ -161,8 +203,10 @@ def test_side_by_side_needs_the_same_images_targets_and_predictions(tmp_path):
     other_images = ig.images.copy()
     other_images[3, 0, 0] += 1
     cases = [
-        (_changed(ig, images=other_images),
-         "image 3 differs between explanation 0 (integrated_gradients) and explanation 1 (gradcam)"),
+        (
+            _changed(ig, images=other_images),
+            "image 3 differs between explanation 0 (integrated_gradients) and explanation 1 (gradcam)",
+        ),
         (_changed(ig, targets=(ig.targets + 1) % 3), "image 0 was explained for outputs"),
         (_changed(ig, y_pred=np.roll(ig.y_pred, 1)), "come from different models"),
         (_changed(ig, y_true=None), "true labels (y_true) of explanation 1 (gradcam) differ"),
@@ -174,8 +218,7 @@ def test_side_by_side_needs_the_same_images_targets_and_predictions(tmp_path):
             rw.ExplanationDashboard([ig, other])
     with pytest.raises(ValueError, match="empty list"):
         rw.ExplanationDashboard([])
-    tab = rw.MimicExplainer(lambda X: X[:, 0], np.random.default_rng(0).normal(size=(50, 2))).explain(
-        np.zeros((5, 2)))
+    tab = rw.MimicExplainer(lambda X: X[:, 0], np.random.default_rng(0).normal(size=(50, 2))).explain(np.zeros((5, 2)))
     with pytest.raises(TypeError, match="item 1 is a TabularExplanation"):
         rw.ExplanationDashboard([ig, tab])
     # the offline report carries every method
@@ -212,16 +255,21 @@ def test_raw_fallback_without_pillow(monkeypatch):
 def test_detection_payload():
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (2, 16, 24, 3), dtype=np.uint8)
-    dets = [[{"box": [1, 2, 10, 12], "label": "<i>box</i>", "score": 0.9}, {"box": [5, 5, 8, 8], "label": 3,
-                                                                             "score": 0.2}], []]
+    dets = [
+        [{"box": [1, 2, 10, 12], "label": "<i>box</i>", "score": 0.9}, {"box": [5, 5, 8, 8], "label": 3, "score": 0.2}],
+        [],
+    ]
     sal = [rng.random((2, 16, 24)).astype(np.float32), np.zeros((0, 16, 24), np.float32)]
-    exp = DetectionExplanation(images=images, detections=dets, saliency=sal, output_names=["<i>box</i>", 3],
-                               model_output=np.zeros((2, 2)))
+    exp = DetectionExplanation(
+        images=images, detections=dets, saliency=sal, output_names=["<i>box</i>", 3], model_output=np.zeros((2, 2))
+    )
     dash = rw.ExplanationDashboard(exp)
     meta, arrays = dash.meta, dash.arrays
     assert dash.kind == "detection" and meta["n_rows"] == 2
-    assert meta["detections"][0] == [{"box": [1.0, 2.0, 10.0, 12.0], "label": "<i>box</i>", "score": 0.9},
-                                     {"box": [5.0, 5.0, 8.0, 8.0], "label": "3", "score": 0.2}]
+    assert meta["detections"][0] == [
+        {"box": [1.0, 2.0, 10.0, 12.0], "label": "<i>box</i>", "score": 0.9},
+        {"box": [5.0, 5.0, 8.0, 8.0], "label": "3", "score": 0.2},
+    ]
     assert meta["detections"][1] == [] and meta["sizes"] == [[16, 24]] * 2
     np.testing.assert_array_equal(_png(arrays["images"][0]), images[0])
     np.testing.assert_array_equal(wire_to_array(arrays["saliency"][0]), sal[0])
@@ -235,9 +283,17 @@ def test_detection_payload():
 
 @pytest.mark.parametrize("kind", ["image", "detection"])
 def test_media_report_is_one_file(tmp_path, kind):
-    exp = image_explanation() if kind == "image" else DetectionExplanation(
-        images=np.zeros((1, 8, 8, 3), np.uint8), detections=[[{"box": [0, 0, 4, 4], "label": "a", "score": 1.0}]],
-        saliency=[np.ones((1, 8, 8))], output_names=["a"], model_output=np.ones((1, 1)))
+    exp = (
+        image_explanation()
+        if kind == "image"
+        else DetectionExplanation(
+            images=np.zeros((1, 8, 8, 3), np.uint8),
+            detections=[[{"box": [0, 0, 4, 4], "label": "a", "score": 1.0}]],
+            saliency=[np.ones((1, 8, 8))],
+            output_names=["a"],
+            model_output=np.ones((1, 1)),
+        )
+    )
     path = exp.save_html(tmp_path / "r.html")
     text = path.read_text()
     assert '"__b64__"' in text and "<b>bird" not in text

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-_NARROW = {np.dtype(np.float64): np.float32, np.dtype(np.int64): np.int32, np.dtype(np.uint64): np.uint32,
-           np.dtype(np.bool_): np.uint8}
+_NARROW = {
+    np.dtype(np.float64): np.float32,
+    np.dtype(np.int64): np.int32,
+    np.dtype(np.uint64): np.uint32,
+    np.dtype(np.bool_): np.uint8,
+}
 
 
 def array_to_wire(arr) -> dict:

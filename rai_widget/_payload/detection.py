@@ -15,8 +15,12 @@ def payload(exps: list[DetectionExplanation], spec: CohortColumns) -> tuple[dict
     (exp,) = exps
     detections, sizes, map_sizes, maps = [], [], [], []
     for i in range(len(exp)):
-        detections.append([{"box": [float(v) for v in d["box"]], "label": str(d["label"]),
-                            "score": float(d["score"])} for d in exp.detections[i]])
+        detections.append(
+            [
+                {"box": [float(v) for v in d["box"]], "label": str(d["label"]), "score": float(d["score"])}
+                for d in exp.detections[i]
+            ]
+        )
         h, w = np.shape(exp.images[i])[:2]
         small = downsample_map(np.asarray(exp.saliency[i], dtype=np.float32).reshape(-1, h, w))
         sizes.append([int(h), int(w)])
@@ -24,7 +28,10 @@ def payload(exps: list[DetectionExplanation], spec: CohortColumns) -> tuple[dict
         maps.append(array_to_wire(small))
     meta = {
         **common_meta(exp),
-        "detections": detections, "sizes": sizes, "map_sizes": map_sizes, "max_map_side": MAX_MAP_SIDE,
+        "detections": detections,
+        "sizes": sizes,
+        "map_sizes": map_sizes,
+        "max_map_side": MAX_MAP_SIDE,
         "image_format": image_format(),
     }
     arrays = {"columns": columns_to_wire(spec), **images_and_thumbs(exp.images), "saliency": maps}

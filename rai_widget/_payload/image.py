@@ -15,8 +15,14 @@ from rai_widget.explanations import ImageExplanation
 from rai_widget.explanations._columns import CohortColumns
 from rai_widget.explanations.image import targets_of
 
-METHOD_NAMES = {"integrated_gradients": "Integrated Gradients", "guided_backprop": "Guided Backprop",
-                "gradcam": "Grad-CAM", "guided_gradcam": "Guided Grad-CAM", "xrai": "XRAI", "shap": "SHAP"}
+METHOD_NAMES = {
+    "integrated_gradients": "Integrated Gradients",
+    "guided_backprop": "Guided Backprop",
+    "gradcam": "Grad-CAM",
+    "guided_gradcam": "Guided Grad-CAM",
+    "xrai": "XRAI",
+    "shap": "SHAP",
+}
 
 
 def method_labels(exps: list[ImageExplanation]) -> list[str]:
@@ -48,12 +54,20 @@ def payload(exps: list[ImageExplanation], spec: CohortColumns) -> tuple[dict, di
         map_sizes.append(list(small.shape[-2:]))
         maps.append(array_to_wire(small))
     signed = [bool(any(np.asarray(e.attributions[i]).min() < 0 for i in range(n))) for e in exps]
-    methods = [{"method": e.method, "label": label, "signed": s, "params": json_params(e.params)}
-               for e, label, s in zip(exps, method_labels(exps), signed, strict=True)]
+    methods = [
+        {"method": e.method, "label": label, "signed": s, "params": json_params(e.params)}
+        for e, label, s in zip(exps, method_labels(exps), signed, strict=True)
+    ]
     meta = {
         **common_meta(exp),
-        "method": exp.method, "methods": methods, "targets": targets, "sizes": sizes, "map_sizes": map_sizes,
-        "max_map_side": MAX_MAP_SIDE, "signed": any(signed), "image_format": image_format(),
+        "method": exp.method,
+        "methods": methods,
+        "targets": targets,
+        "sizes": sizes,
+        "map_sizes": map_sizes,
+        "max_map_side": MAX_MAP_SIDE,
+        "signed": any(signed),
+        "image_format": image_format(),
     }
     arrays: dict = {"columns": columns_to_wire(spec), **images_and_thumbs(exp.images), "attributions": maps}
     if exp.probabilities is not None:

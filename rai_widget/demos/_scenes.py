@@ -75,7 +75,7 @@ def make_scene(rng: np.random.Generator, size: int = SCENE_SIZE, max_objects: in
     def line():
         (x0, y0), (x1, y1) = rng.uniform(0, size, (2, 2))
         length = max(math.hypot(x1 - x0, y1 - y0), 1e-6)
-        t = np.clip(((xx - x0) * (x1 - x0) + (yy - y0) * (y1 - y0)) / length ** 2, 0, 1)
+        t = np.clip(((xx - x0) * (x1 - x0) + (yy - y0) * (y1 - y0)) / length**2, 0, 1)
         paint(np.hypot(xx - x0 - t * (x1 - x0), yy - y0 - t * (y1 - y0)) <= rng.uniform(0.6, 1.3), _colour(rng, base))
 
     for _ in range(rng.integers(0, 4)):  # lines and dots behind everything
@@ -129,6 +129,7 @@ def make_scenes(n: int, seed: int = EVAL_SEED, size: int = SCENE_SIZE) -> list[S
 
 # --- scoring (numpy only) ------------------------------------------------------------------------------------
 
+
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     from rai_widget.explainers.detection import box_iou
 
@@ -169,7 +170,13 @@ def evaluate(detector, scenes: list[Scene], iou: float = 0.5) -> dict:
         name: {"precision": float(tp[k] / max(tp[k] + fp[k], 1)), "recall": float(tp[k] / max(n_true[k], 1))}
         for k, name in enumerate(CLASSES)
     }
-    return {"precision": float(tp.sum() / max(tp.sum() + fp.sum(), 1)),
-            "recall": float(tp.sum() / max(n_true.sum(), 1)), "iou": iou, "scenes": len(scenes),
-            "objects": int(n_true.sum()), "true_positives": int(tp.sum()), "false_positives": int(fp.sum()),
-            "per_class": per_class}
+    return {
+        "precision": float(tp.sum() / max(tp.sum() + fp.sum(), 1)),
+        "recall": float(tp.sum() / max(n_true.sum(), 1)),
+        "iou": iou,
+        "scenes": len(scenes),
+        "objects": int(n_true.sum()),
+        "true_positives": int(tp.sum()),
+        "false_positives": int(fp.sum()),
+        "per_class": per_class,
+    }

@@ -24,8 +24,10 @@ def _torch():
     try:
         import torch
     except ImportError:
-        err = ImportError('The detection demo trains and runs a small torch CNN: pip install "rai-widget[demo-full]" '
-                          '(or any torch >= 2.2).')
+        err = ImportError(
+            'The detection demo trains and runs a small torch CNN: pip install "rai-widget[demo-full]" '
+            "(or any torch >= 2.2)."
+        )
         err.extra = EXTRA
         raise err from None
     return torch
@@ -41,8 +43,11 @@ def build_net():
     nn = _torch().nn
     layers: list = []
     for cin, cout, stride, dilation in LAYERS:
-        layers += [nn.Conv2d(cin, cout, 3, stride, padding=dilation, dilation=dilation, bias=False),
-                   nn.BatchNorm2d(cout), nn.ReLU()]
+        layers += [
+            nn.Conv2d(cin, cout, 3, stride, padding=dilation, dilation=dilation, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(),
+        ]
     head = nn.Conv2d(LAYERS[-1][1], HEAD, 1)
     nn.init.constant_(head.bias[: len(CLASSES)], -4.0)  # start with "nothing here" (CenterNet's prior)
     return nn.Sequential(*layers, head)
@@ -97,19 +102,23 @@ class ShapeDetector:
         best = heat.max(axis=0)
         padded = np.pad(best, 1, constant_values=-1)
         gh, gw = best.shape
-        local_max = np.max([padded[dy:dy + gh, dx:dx + gw] for dy in range(3) for dx in range(3)], axis=0)
+        local_max = np.max([padded[dy : dy + gh, dx : dx + gw] for dy in range(3) for dx in range(3)], axis=0)
         ys, xs = np.nonzero((best >= local_max) & (best >= self.score_threshold))
         order = np.argsort(-best[ys, xs], kind="stable")[: self.max_detections * 2]
         ys, xs = ys[order], xs[order]
-        wh = np.exp(np.clip(raw[k:k + 2, ys, xs], -3, 4)) * STRIDE
+        wh = np.exp(np.clip(raw[k : k + 2, ys, xs], -3, 4)) * STRIDE
         cx = (xs + raw[k + 2, ys, xs]) * STRIDE
         cy = (ys + raw[k + 3, ys, xs]) * STRIDE
         boxes = np.stack([cx - wh[0] / 2, cy - wh[1] / 2, cx + wh[0] / 2, cy + wh[1] / 2], axis=1)
         boxes = np.clip(boxes, 0, [size[1], size[0], size[1], size[0]])
         keep = _nms(boxes, 0.5)[: self.max_detections]
         ys, xs, boxes = ys[keep], xs[keep], boxes[keep]
-        return {"boxes": boxes, "scores": best[ys, xs].astype(np.float64), "labels": heat[:, ys, xs].argmax(axis=0),
-                "class_scores": heat[:, ys, xs].T.astype(np.float64)}
+        return {
+            "boxes": boxes,
+            "scores": best[ys, xs].astype(np.float64),
+            "labels": heat[:, ys, xs].argmax(axis=0),
+            "class_scores": heat[:, ys, xs].T.astype(np.float64),
+        }
 
 
 def _nms(boxes: np.ndarray, iou: float) -> list[int]:
@@ -124,6 +133,7 @@ def _nms(boxes: np.ndarray, iou: float) -> list[int]:
 
 # --- training ------------------------------------------------------------------------------------------------
 
+
 def _targets(scenes: list[Scene], grid: int) -> tuple[np.ndarray, ...]:
     """CenterNet targets: per-class Gaussian heatmaps peaking at 1 on each object's centre cell, and at those
     cells the log box size and the centre's offset within the cell."""
@@ -137,7 +147,7 @@ def _targets(scenes: list[Scene], grid: int) -> tuple[np.ndarray, ...]:
             cx, cy, w, h = (x0 + x1) / 2 / STRIDE, (y0 + y1) / 2 / STRIDE, (x1 - x0) / STRIDE, (y1 - y0) / STRIDE
             ix, iy = min(int(cx), grid - 1), min(int(cy), grid - 1)
             sigma = max(0.6, (w + h) / 12)
-            g = np.exp(-((gx - ix) ** 2 + (gy - iy) ** 2) / (2 * sigma ** 2))
+            g = np.exp(-((gx - ix) ** 2 + (gy - iy) ** 2) / (2 * sigma**2))
             heat[i, label] = np.maximum(heat[i, label], g)
             reg[i, :, iy, ix] = (math.log(w), math.log(h), cx - ix, cy - iy)
             where[i, iy, ix] = True
@@ -149,10 +159,14 @@ def _loss(torch, out, heat, reg, where):
     p = torch.sigmoid(out[:, :k]).clamp(1e-4, 1 - 1e-4)
     pos = heat == 1
     # CenterNet's focal loss: peaks pulled to 1, the rest pushed to 0 less hard near a peak
-    focal = torch.where(pos, (1 - p) ** 2 * torch.log(p), (1 - heat) ** 4 * p ** 2 * torch.log(1 - p))
+    focal = torch.where(pos, (1 - p) ** 2 * torch.log(p), (1 - heat) ** 4 * p**2 * torch.log(1 - p))
     n = pos.sum().clamp(min=1)
-    box = torch.nn.functional.l1_loss(out[:, k:].permute(0, 2, 3, 1)[where], reg.permute(0, 2, 3, 1)[where],
-                                      reduction="sum") / n
+    box = (
+        torch.nn.functional.l1_loss(
+            out[:, k:].permute(0, 2, 3, 1)[where], reg.permute(0, 2, 3, 1)[where], reduction="sum"
+        )
+        / n
+    )
     return -focal.sum() / n + box
 
 
@@ -162,8 +176,16 @@ def _bar(total, desc, show):
     return tqdm(total=total, desc=desc, unit="step", disable=not show)
 
 
-def train_detector(out: Path | str = WEIGHTS, steps: int = 800, batch_size: int = 32, lr: float = 4e-3,
-                   seed: int = 0, eval_scenes: int = 300, progress: bool = True, echo=print) -> dict:
+def train_detector(
+    out: Path | str = WEIGHTS,
+    steps: int = 800,
+    batch_size: int = 32,
+    lr: float = 4e-3,
+    seed: int = 0,
+    eval_scenes: int = 300,
+    progress: bool = True,
+    echo=print,
+) -> dict:
     """Train the detector on fresh synthetic scenes and write its weights (plus its measured accuracy) to `out`.
 
     Deterministic: scenes of step s come from seed (seed, s); torch's seed is fixed and training runs on one
@@ -199,11 +221,14 @@ def train_detector(out: Path | str = WEIGHTS, steps: int = 800, batch_size: int 
         seconds = time.perf_counter() - start
         net.eval()
         metrics = evaluate(ShapeDetector(net), make_scenes(eval_scenes, EVAL_SEED))
-        metrics.update(train_seconds=round(seconds, 1), steps=steps, batch_size=batch_size, seed=seed,
-                       torch=torch.__version__)
+        metrics.update(
+            train_seconds=round(seconds, 1), steps=steps, batch_size=batch_size, seed=seed, torch=torch.__version__
+        )
         save_detector(net, out, metrics)
-        echo(f"trained in {seconds:.0f} s; on {eval_scenes} fresh scenes: precision {metrics['precision']:.3f}, "
-             f"recall {metrics['recall']:.3f} at IoU >= 0.5; weights: {out}")
+        echo(
+            f"trained in {seconds:.0f} s; on {eval_scenes} fresh scenes: precision {metrics['precision']:.3f}, "
+            f"recall {metrics['recall']:.3f} at IoU >= 0.5; weights: {out}"
+        )
         return metrics
     finally:
         torch.set_num_threads(threads)
@@ -214,10 +239,12 @@ def save_detector(net, path: Path | str, metrics: dict) -> Path:
     JSON text: an .npz that loads without pickle."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {name: t.detach().numpy().astype(np.float32) for name, t in net.state_dict().items()
-              if not name.endswith("num_batches_tracked")}
-    meta = {"classes": list(CLASSES), "scene_size": SCENE_SIZE, "stride": STRIDE, "layers": LAYERS,
-            "metrics": metrics}
+    arrays = {
+        name: t.detach().numpy().astype(np.float32)
+        for name, t in net.state_dict().items()
+        if not name.endswith("num_batches_tracked")
+    }
+    meta = {"classes": list(CLASSES), "scene_size": SCENE_SIZE, "stride": STRIDE, "layers": LAYERS, "metrics": metrics}
     np.savez_compressed(path, __meta__=np.array(json.dumps(meta, default=float)), **arrays)
     return path
 

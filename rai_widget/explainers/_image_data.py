@@ -25,14 +25,18 @@ def to_uint8(image, i: int) -> np.ndarray:
     if arr.ndim != 3:
         raise ValueError(f"image {i} has shape {arr.shape}; expected (H, W, C) or (H, W).")
     if arr.shape[2] not in (1, 3, 4) and arr.shape[0] in (1, 3):
-        raise ValueError(f"image {i} has shape {arr.shape}, which looks channels-first; pass (H, W, C) images "
-                         f"(np.transpose(images, (0, 2, 3, 1)) for a batch).")
+        raise ValueError(
+            f"image {i} has shape {arr.shape}, which looks channels-first; pass (H, W, C) images "
+            f"(np.transpose(images, (0, 2, 3, 1)) for a batch)."
+        )
     if arr.dtype == np.uint8:
         return arr
     if arr.dtype.kind == "f":
         if arr.min() < 0 or arr.max() > 1:
-            raise ValueError(f"float image {i} has values in [{arr.min():.3g}, {arr.max():.3g}]; float images "
-                             f"must be in [0, 1] (pass uint8 for 0..255, and normalise in `preprocess`).")
+            raise ValueError(
+                f"float image {i} has values in [{arr.min():.3g}, {arr.max():.3g}]; float images "
+                f"must be in [0, 1] (pass uint8 for 0..255, and normalise in `preprocess`)."
+            )
         return np.round(arr * 255).astype(np.uint8)
     if arr.dtype.kind in "iu" and arr.min() >= 0 and arr.max() <= 255:
         return arr.astype(np.uint8)

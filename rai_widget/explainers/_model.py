@@ -124,12 +124,12 @@ class ModelAdapter:
             )
         return np.clip(out, 0.0, 1.0)
 
+
 def _looks_like_probabilities(out: np.ndarray) -> bool:
     """A callable's output is read as class probabilities when it is (n, k>=2), in [0, 1], rows summing to 1."""
     if out.ndim != 2 or out.shape[1] < 2 or out.dtype.kind not in "fiu":
         return False
     out = out.astype(np.float64)
     return bool(
-        np.all(np.isfinite(out)) and out.min() >= 0 and out.max() <= 1
-        and np.allclose(out.sum(axis=1), 1.0, atol=1e-5)
+        np.all(np.isfinite(out)) and out.min() >= 0 and out.max() <= 1 and np.allclose(out.sum(axis=1), 1.0, atol=1e-5)
     )

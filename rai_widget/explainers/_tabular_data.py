@@ -70,8 +70,9 @@ class TabularSchema:
     is_frame: bool = True
 
     @classmethod
-    def from_training_data(cls, X_train, features: Sequence[str] | None = None,
-                           categorical_features: Sequence | None = None) -> tuple[TabularSchema, pd.DataFrame]:
+    def from_training_data(
+        cls, X_train, features: Sequence[str] | None = None, categorical_features: Sequence | None = None
+    ) -> tuple[TabularSchema, pd.DataFrame]:
         X_train = _as_2d(X_train, "X_train")
         if isinstance(X_train, pd.DataFrame):
             columns = list(X_train.columns)
@@ -144,9 +145,7 @@ class TabularSchema:
                     f"columns ({len(self.feature_names)}: {self.feature_names[:5]}...)."
                 )
             if X.shape[1] != len(self.feature_names):
-                raise ValueError(
-                    f"{what} has {X.shape[1]} columns but X_train had {len(self.feature_names)}."
-                )
+                raise ValueError(f"{what} has {X.shape[1]} columns but X_train had {len(self.feature_names)}.")
             frame = pd.DataFrame(X, columns=self.feature_names).infer_objects()
         if len(frame) == 0:
             raise ValueError(f"{what} has no rows to explain.")

@@ -126,12 +126,13 @@ def truncate(tokenizer, text: str, max_length: int) -> tuple[str, bool]:
     full = tokenizer(text)["input_ids"]
     if len(full) <= max_length:
         return text, False
-    enc = tokenizer(text, truncation=True, max_length=max_length, return_offsets_mapping=True,
-                    return_special_tokens_mask=True)
+    enc = tokenizer(
+        text, truncation=True, max_length=max_length, return_offsets_mapping=True, return_special_tokens_mask=True
+    )
     special = enc["special_tokens_mask"]
     kept = [o for o, s in zip(enc["offset_mapping"], special, strict=True) if not s and o[1] > o[0]]
     if not kept:
         return "", True
     if getattr(tokenizer, "truncation_side", "right") == "left":
-        return text[kept[0][0]:], True
+        return text[kept[0][0] :], True
     return text[: kept[-1][1]], True

@@ -90,8 +90,9 @@ def pack_lightgbm(booster) -> PackedTrees | None:
             local = local_nodes
             local_nodes += 1
             nodes["feature"].append(int(node["split_feature"]))
-            nodes["missing"].append({"None": _MISSING_NONE, "Zero": _MISSING_ZERO, "NaN": _MISSING_NAN}[
-                node.get("missing_type", "None")])
+            nodes["missing"].append(
+                {"None": _MISSING_NONE, "Zero": _MISSING_ZERO, "NaN": _MISSING_NAN}[node.get("missing_type", "None")]
+            )
             nodes["default_left"].append(bool(node.get("default_left", False)))
             if node["decision_type"] == "==":
                 cats = [int(c) for c in str(node["threshold"]).split("||")]
@@ -239,10 +240,30 @@ def _goes_left(x, kind, missing, default_left, threshold, cat_values, cat_start,
 
 
 @numba.njit(parallel=True, cache=True)
-def _shap_kernel(X, out, tree_node_start, node_feature, node_threshold, node_kind, node_missing,
-                 node_default_left, node_cat_start, node_cat_end, cat_values, tree_leaf_start,
-                 path_start, path_node, path_left, path_slot, feat_start, leaf_features, table_start,
-                 tables, max_nodes, block):
+def _shap_kernel(
+    X,
+    out,
+    tree_node_start,
+    node_feature,
+    node_threshold,
+    node_kind,
+    node_missing,
+    node_default_left,
+    node_cat_start,
+    node_cat_end,
+    cat_values,
+    tree_leaf_start,
+    path_start,
+    path_node,
+    path_left,
+    path_slot,
+    feat_start,
+    leaf_features,
+    table_start,
+    tables,
+    max_nodes,
+    block,
+):
     n, n_features = X.shape[0], out.shape[1]
     n_trees = tree_node_start.shape[0] - 1
     n_blocks = (n + block - 1) // block
@@ -259,9 +280,16 @@ def _shap_kernel(X, out, tree_node_start, node_feature, node_threshold, node_kin
             for k in range(n0, tree_node_start[t + 1]):
                 f = node_feature[k]
                 for r in range(m):
-                    left[k - n0, r] = _goes_left(X[r0 + r, f], node_kind[k], node_missing[k],
-                                                 node_default_left[k], node_threshold[k], cat_values,
-                                                 node_cat_start[k], node_cat_end[k])
+                    left[k - n0, r] = _goes_left(
+                        X[r0 + r, f],
+                        node_kind[k],
+                        node_missing[k],
+                        node_default_left[k],
+                        node_threshold[k],
+                        cat_values,
+                        node_cat_start[k],
+                        node_cat_end[k],
+                    )
             for leaf in range(tree_leaf_start[t], tree_leaf_start[t + 1]):
                 f0 = feat_start[leaf]
                 d = feat_start[leaf + 1] - f0
@@ -292,8 +320,28 @@ def shap_values(booster, packed: PackedTrees | None, X: np.ndarray) -> tuple[np.
         return contrib[:, :-1], float(contrib[0, -1]) if len(contrib) else 0.0
     out = np.zeros((X.shape[0], packed.n_features))
     p = packed
-    _shap_kernel(X, out, p.tree_node_start, p.node_feature, p.node_threshold, p.node_kind, p.node_missing,
-                 p.node_default_left, p.node_cat_start, p.node_cat_end, p.cat_values, p.tree_leaf_start,
-                 p.path_start, p.path_node, p.path_left, p.path_slot, p.feat_start, p.leaf_features,
-                 p.table_start, p.tables, p.max_nodes, 256)
+    _shap_kernel(
+        X,
+        out,
+        p.tree_node_start,
+        p.node_feature,
+        p.node_threshold,
+        p.node_kind,
+        p.node_missing,
+        p.node_default_left,
+        p.node_cat_start,
+        p.node_cat_end,
+        p.cat_values,
+        p.tree_leaf_start,
+        p.path_start,
+        p.path_node,
+        p.path_left,
+        p.path_slot,
+        p.feat_start,
+        p.leaf_features,
+        p.table_start,
+        p.tables,
+        p.max_nodes,
+        256,
+    )
     return out, p.expected_value

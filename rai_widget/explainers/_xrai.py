@@ -23,8 +23,13 @@ DILATION_RADIUS = 5
 MIN_PIXEL_DIFF = 50
 
 
-def segment_masks(image: np.ndarray, scales=SCALES, sigma: float = SIGMA, min_size: int = MIN_SEGMENT_SIZE,
-                  dilation_radius: int = DILATION_RADIUS) -> np.ndarray:
+def segment_masks(
+    image: np.ndarray,
+    scales=SCALES,
+    sigma: float = SIGMA,
+    min_size: int = MIN_SEGMENT_SIZE,
+    dilation_radius: int = DILATION_RADIUS,
+) -> np.ndarray:
     """(m, H, W) boolean masks: Felzenszwalb segments of an (H, W, C) image at each scale, dilated."""
     from scipy import ndimage
     from skimage.morphology import disk
@@ -68,8 +73,9 @@ def _finish(attr: np.ndarray, out: np.ndarray, trace: list) -> tuple[np.ndarray,
     return out, ranks
 
 
-def xrai(attr: np.ndarray, masks: np.ndarray, algorithm: str = "full",
-         min_pixel_diff: int = MIN_PIXEL_DIFF) -> tuple[np.ndarray, np.ndarray]:
+def xrai(
+    attr: np.ndarray, masks: np.ndarray, algorithm: str = "full", min_pixel_diff: int = MIN_PIXEL_DIFF
+) -> tuple[np.ndarray, np.ndarray]:
     """XRAI map (H, W) and region ranks (H, W; 1 = most important) from a pixel attribution (H, W).
 
     Example

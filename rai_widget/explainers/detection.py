@@ -35,6 +35,7 @@ _clock = time.perf_counter  # replaced by a fake clock in tests
 
 # --- images ---------------------------------------------------------------------------------------
 
+
 def _check_images(images) -> list[np.ndarray]:
     """A list of HxWxC uint8 arrays (C in 1, 3, 4), or a clear error."""
     if isinstance(images, np.ndarray):
@@ -45,16 +46,18 @@ def _check_images(images) -> list[np.ndarray]:
             )
         images = list(images)
     elif not isinstance(images, (list, tuple)):
-        raise TypeError(f"images must be an (n, H, W, C) uint8 array or a list of (H, W, C) arrays, "
-                        f"not {type(images)}.")
+        raise TypeError(
+            f"images must be an (n, H, W, C) uint8 array or a list of (H, W, C) arrays, not {type(images)}."
+        )
     if len(images) == 0:
         raise ValueError("images is empty: pass at least one image.")
     out = []
     for i, img in enumerate(images):
         arr = np.asarray(img)
         if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4):
-            raise ValueError(f"image {i} must be (H, W, C) with C in 1, 3 or 4 channels (HWC, not CHW); "
-                             f"got shape {arr.shape}.")
+            raise ValueError(
+                f"image {i} must be (H, W, C) with C in 1, 3 or 4 channels (HWC, not CHW); got shape {arr.shape}."
+            )
         if min(arr.shape[:2]) < 1:
             raise ValueError(f"image {i} is empty: shape {arr.shape}.")
         if arr.dtype != np.uint8:
@@ -62,16 +65,21 @@ def _check_images(images) -> list[np.ndarray]:
                 raise ValueError(f"image {i} must be uint8 (0-255); got dtype {arr.dtype}.")
             lo, hi = float(np.min(arr)), float(np.max(arr))
             if lo < 0 or hi > 255 or not np.array_equal(arr, np.round(arr)):
-                hint = " It looks like floats in [0, 1]: pass (image * 255).round().astype(np.uint8)." \
-                    if lo >= 0 and hi <= 1 else ""
-                raise ValueError(f"image {i} must be uint8 (0-255); got {arr.dtype} with values in "
-                                 f"[{lo:g}, {hi:g}].{hint}")
+                hint = (
+                    " It looks like floats in [0, 1]: pass (image * 255).round().astype(np.uint8)."
+                    if lo >= 0 and hi <= 1
+                    else ""
+                )
+                raise ValueError(
+                    f"image {i} must be uint8 (0-255); got {arr.dtype} with values in [{lo:g}, {hi:g}].{hint}"
+                )
             arr = arr.astype(np.uint8)  # integral values in 0..255: lossless
         out.append(arr)
     return out
 
 
 # --- detector outputs ---------------------------------------------------------------------------
+
 
 @dataclass
 class Detections:
@@ -117,19 +125,24 @@ def parse_detections(output, where: str = "detector output") -> Detections:
         for j, d in enumerate(output):
             missing = [key for key in ("box", "score", "label") if key not in d]
             if missing:
-                raise ValueError(f"{where}: detection {j} has no {missing[0]!r} key; got keys {sorted(d)}. "
-                                 "Each detection needs 'box' [x0, y0, x1, y1], 'score' and 'label'.")
+                raise ValueError(
+                    f"{where}: detection {j} has no {missing[0]!r} key; got keys {sorted(d)}. "
+                    "Each detection needs 'box' [x0, y0, x1, y1], 'score' and 'label'."
+                )
         output = {
             "boxes": np.array([_to_numpy(d["box"]) for d in output], dtype=np.float64).reshape(-1, 4)
-            if output else np.zeros((0, 4)),
+            if output
+            else np.zeros((0, 4)),
             "scores": [float(_to_numpy(d["score"])) for d in output],
             "labels": [_to_numpy(d["label"]).item() for d in output],
         }
     if isinstance(output, dict):
         for key in ("boxes", "scores", "labels"):
             if key not in output:
-                raise ValueError(f"{where} has no {key!r} key; got keys {sorted(map(str, output))}. Expected "
-                                 "{'boxes': (m, 4) xyxy, 'scores': (m,), 'labels': (m,)}.")
+                raise ValueError(
+                    f"{where} has no {key!r} key; got keys {sorted(map(str, output))}. Expected "
+                    "{'boxes': (m, 4) xyxy, 'scores': (m,), 'labels': (m,)}."
+                )
         boxes = _to_numpy(output["boxes"]).astype(np.float64)
         scores = _to_numpy(output["scores"]).astype(np.float64)
         labels = _to_numpy(output["labels"])
@@ -138,8 +151,10 @@ def parse_detections(output, where: str = "detector output") -> Detections:
     else:
         arr = _to_numpy(output)
         if arr.dtype.kind not in "iuf" or arr.ndim != 2 or arr.shape[1] != 6:
-            raise ValueError(f"{where} must be a dict with 'boxes', 'scores', 'labels', a list of detection dicts, "
-                             f"or an (m, 6) array [x0, y0, x1, y1, score, label]; got {_describe(output)}.")
+            raise ValueError(
+                f"{where} must be a dict with 'boxes', 'scores', 'labels', a list of detection dicts, "
+                f"or an (m, 6) array [x0, y0, x1, y1, score, label]; got {_describe(output)}."
+            )
         arr = arr.astype(np.float64)
         boxes, scores, labels, class_scores = arr[:, :4], arr[:, 4], arr[:, 5], None
     if boxes.size == 0 and boxes.ndim < 2:
@@ -157,8 +172,10 @@ def parse_detections(output, where: str = "detector output") -> Detections:
         raise ValueError(f"{where}: boxes and scores must be finite numbers (found NaN or inf).")
     if np.any(boxes[:, 2] < boxes[:, 0]) or np.any(boxes[:, 3] < boxes[:, 1]):
         j = int(np.flatnonzero((boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1]))[0])
-        raise ValueError(f"{where}: box {j} is {boxes[j].tolist()}, but boxes must be xyxy with x1 >= x0 and "
-                         "y1 >= y0 (convert xywh or cxcywh boxes to xyxy).")
+        raise ValueError(
+            f"{where}: box {j} is {boxes[j].tolist()}, but boxes must be xyxy with x1 >= x0 and "
+            "y1 >= y0 (convert xywh or cxcywh boxes to xyxy)."
+        )
     return Detections(boxes, scores, _labels(labels), class_scores)
 
 
@@ -173,12 +190,15 @@ def run_detector(detector: Callable, images: list[np.ndarray], where: str) -> li
     if isinstance(outputs, dict) or not hasattr(outputs, "__len__"):
         raise ValueError(f"the detector must return a list with one output per image; got {_describe(outputs)}.")
     if len(outputs) != len(images):
-        raise ValueError(f"the detector returned {len(outputs)} outputs for {len(images)} images ({where}); "
-                         "it must return one output per image.")
+        raise ValueError(
+            f"the detector returned {len(outputs)} outputs for {len(images)} images ({where}); "
+            "it must return one output per image."
+        )
     return [parse_detections(out, f"detector output for {where} {j}") for j, out in enumerate(outputs)]
 
 
 # --- masks ----------------------------------------------------------------------------------------
+
 
 def _bilinear_matrix(n_in: int, n_out: int) -> np.ndarray:
     """(n_out, n_in) matrix resizing a length-n_in signal to n_out samples, linear, half-pixel centres."""
@@ -238,6 +258,7 @@ def apply_masks(image: np.ndarray, masks: np.ndarray) -> np.ndarray:
 
 # --- affinity -------------------------------------------------------------------------------------
 
+
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(len(a), len(b)) IoU of xyxy boxes."""
     x0 = np.maximum(a[:, None, 0], b[None, :, 0])
@@ -261,8 +282,10 @@ def class_similarity(target: Detections, found: Detections) -> np.ndarray:
     labels (1 for the same label, 0 otherwise)."""
     if target.class_scores is not None and found.class_scores is not None:
         if target.class_scores.shape[1] != found.class_scores.shape[1]:
-            raise ValueError(f"class_scores changed width from {target.class_scores.shape[1]} to "
-                             f"{found.class_scores.shape[1]} between calls of the detector.")
+            raise ValueError(
+                f"class_scores changed width from {target.class_scores.shape[1]} to "
+                f"{found.class_scores.shape[1]} between calls of the detector."
+            )
         return _unit_rows(target.class_scores) @ _unit_rows(found.class_scores).T
     if target.labels.dtype.kind != found.labels.dtype.kind:
         return np.zeros((len(target), len(found)))
@@ -278,10 +301,10 @@ def mask_weights(target: Detections, found: list[Detections]) -> np.ndarray:
         merged = Detections(
             np.concatenate([d.boxes for d in found]),
             np.concatenate([d.scores for d in found]),
-            np.concatenate([d.labels for d in found]) if len({d.labels.dtype.kind for d in found if len(d)}) <= 1
+            np.concatenate([d.labels for d in found])
+            if len({d.labels.dtype.kind for d in found if len(d)}) <= 1
             else np.array([str(v) for d in found for v in d.labels.tolist()]),
-            np.concatenate([d.class_scores for d in found])
-            if all(d.class_scores is not None for d in found) else None,
+            np.concatenate([d.class_scores for d in found]) if all(d.class_scores is not None for d in found) else None,
         )
         sim = box_iou(target.boxes, merged.boxes) * merged.scores[None, :] * class_similarity(target, merged)
         # detections are concatenated image after image: a segmented max per masked image (reduceat is ~80x
@@ -293,6 +316,7 @@ def mask_weights(target: Detections, found: list[Detections]) -> np.ndarray:
 
 
 # --- batch sizes ----------------------------------------------------------------------------------
+
 
 class BatchSizer:
     """Batch sizes for ``batch_size="auto"``: start at 1 and double while the detector's time per image drops,
@@ -334,6 +358,7 @@ class BatchSizer:
 
 # --- the explainer --------------------------------------------------------------------------------
 
+
 class DetectionExplainer:
     """D-RISE saliency maps for any object detector: one map per detection, at image resolution.
 
@@ -370,9 +395,17 @@ class DetectionExplainer:
     >>> exp.detections[0][0], exp.saliency[0].shape                  # {'box':..., 'label':..., 'score':...}, (m, H, W)
     """
 
-    def __init__(self, detector: Callable, classes: Sequence | None = None, num_masks: int = 1000,
-                 mask_res: tuple[int, int] | int = (16, 16), batch_size: int | str = 32, random_state: int = 0,
-                 keep_prob: float = 0.5, progress: bool | None = None):
+    def __init__(
+        self,
+        detector: Callable,
+        classes: Sequence | None = None,
+        num_masks: int = 1000,
+        mask_res: tuple[int, int] | int = (16, 16),
+        batch_size: int | str = 32,
+        random_state: int = 0,
+        keep_prob: float = 0.5,
+        progress: bool | None = None,
+    ):
         if not callable(detector):
             raise TypeError(f"detector must be a callable f(list of images) -> list of outputs, not {type(detector)}.")
         mask_res = (mask_res, mask_res) if isinstance(mask_res, (int, np.integer)) else tuple(mask_res)
@@ -399,11 +432,10 @@ class DetectionExplainer:
         step = AUTO_MAX_BATCH if self.batch_size == "auto" else self.batch_size
         found: list[Detections] = []
         for start in range(0, len(images), step):
-            found += run_detector(self.detector, images[start:start + step], "image")
+            found += run_detector(self.detector, images[start : start + step], "image")
         return found
 
-    def saliency(self, image: np.ndarray, target: Detections, bar=None, sizer: BatchSizer | None = None
-                 ) -> np.ndarray:
+    def saliency(self, image: np.ndarray, target: Detections, bar=None, sizer: BatchSizer | None = None) -> np.ndarray:
         """(t, H, W) float32 D-RISE maps of one image's target detections. With ``batch_size="auto"``, `sizer`
         carries the batch size found so far (explain shares one between its images)."""
         H, W = image.shape[:2]
@@ -442,8 +474,12 @@ class DetectionExplainer:
         with tqdm(total=len(images) * self.num_masks, disable=not show, desc="D-RISE", unit="mask") as bar:
             for i, (image, target) in enumerate(zip(images, targets, strict=True)):
                 if len(target) == 0:
-                    warnings.warn(f"the detector found nothing in image {i}: it has no detections to explain "
-                                  "(an empty saliency array).", RaiWidgetWarning, stacklevel=2)
+                    warnings.warn(
+                        f"the detector found nothing in image {i}: it has no detections to explain "
+                        "(an empty saliency array).",
+                        RaiWidgetWarning,
+                        stacklevel=2,
+                    )
                     saliency.append(np.zeros((0, *image.shape[:2]), dtype=np.float32))
                     bar.update(self.num_masks)
                     continue
@@ -457,8 +493,14 @@ class DetectionExplainer:
 
     def _explanation(self, images, targets, saliency) -> DetectionExplanation:
         detections = [
-            [{"box": [float(v) for v in d.boxes[j]], "label": self._label_name(d.labels[j].item()),
-              "score": float(d.scores[j])} for j in range(len(d))]
+            [
+                {
+                    "box": [float(v) for v in d.boxes[j]],
+                    "label": self._label_name(d.labels[j].item()),
+                    "score": float(d.scores[j]),
+                }
+                for j in range(len(d))
+            ]
             for d in targets
         ]
         if self.classes is not None:
@@ -480,6 +522,10 @@ class DetectionExplainer:
             saliency=saliency,
             output_names=output_names,
             model_output=model_output,
-            params={"num_masks": self.num_masks, "mask_res": list(self.mask_res), "keep_prob": self.keep_prob,
-                    "random_state": self.random_state},
+            params={
+                "num_masks": self.num_masks,
+                "mask_res": list(self.mask_res),
+                "keep_prob": self.keep_prob,
+                "random_state": self.random_state,
+            },
         )

@@ -28,15 +28,30 @@ from rai_widget.explanations import ImageExplanation
 
 # Each method's parameters and their defaults; anything else is an error that lists these.
 METHODS: dict[str, dict] = {
-    "integrated_gradients": {"baseline": "black", "n_steps": 50, "internal_batch_size": 6,
-                             "integration": "gausslegendre", "fold_batchnorm": True},
+    "integrated_gradients": {
+        "baseline": "black",
+        "n_steps": 50,
+        "internal_batch_size": 6,
+        "integration": "gausslegendre",
+        "fold_batchnorm": True,
+    },
     "guided_backprop": {},
     "gradcam": {"relu_attributions": True, "interpolate_mode": "bilinear"},
     "guided_gradcam": {"interpolate_mode": "nearest"},
     # XRAI as in PAIR's reference: IG from a black and a white baseline, averaged, max over channels.
-    "xrai": {"baselines": ("black", "white"), "n_steps": 50, "internal_batch_size": 6, "algorithm": "full",
-             "integration": "gausslegendre", "fold_batchnorm": True, "scales": (50, 100, 150, 250, 500, 1200),
-             "sigma": 0.8, "min_size": 150, "dilation_radius": 5, "min_pixel_diff": 50},
+    "xrai": {
+        "baselines": ("black", "white"),
+        "n_steps": 50,
+        "internal_batch_size": 6,
+        "algorithm": "full",
+        "integration": "gausslegendre",
+        "fold_batchnorm": True,
+        "scales": (50, 100, 150, 250, 500, 1200),
+        "sigma": 0.8,
+        "min_size": 150,
+        "dilation_radius": 5,
+        "min_pixel_diff": 50,
+    },
     "shap": {"baseline": "blur", "max_evals": 500, "fold_batchnorm": True},
 }
 BATCHED_METHODS = ("guided_backprop", "gradcam", "guided_gradcam")  # one backward pass: batched across images
@@ -155,14 +170,23 @@ class ImageExplainer:
     >>> rw.ImageExplainer(model, "gradcam").explain(images, targets=[[0, 3]] * len(images))
     """
 
-    def __init__(self, model, method: str = "integrated_gradients", classes: Sequence | None = None,
-                 target_layer=None, preprocess: Callable | None = None, multilabel: bool = False, **params):
+    def __init__(
+        self,
+        model,
+        method: str = "integrated_gradients",
+        classes: Sequence | None = None,
+        target_layer=None,
+        preprocess: Callable | None = None,
+        multilabel: bool = False,
+        **params,
+    ):
         self.method = _check_method(method)
         allowed = {**METHODS[self.method], **COMMON_PARAMS}
         unknown = sorted(set(params) - set(allowed))
         if unknown:
-            raise ValueError(f"unknown parameter(s) {unknown} for method {self.method!r}; "
-                             f"its parameters: {sorted(allowed)}.")
+            raise ValueError(
+                f"unknown parameter(s) {unknown} for method {self.method!r}; its parameters: {sorted(allowed)}."
+            )
         self.params = {**allowed, **params}
         if self.method == "xrai" and self.params["algorithm"] not in ("full", "fast"):
             raise ValueError(f"XRAI algorithm must be 'full' or 'fast', not {self.params['algorithm']!r}.")
@@ -171,8 +195,10 @@ class ImageExplainer:
         if not callable(model):
             raise TypeError(f"model must be a torch.nn.Module or a callable, not {type(model).__name__}.")
         if self.method != "shap" and not self.is_torch:
-            raise TypeError(f"method {self.method!r} needs gradients: model must be a torch.nn.Module "
-                            f"(got {type(model).__name__}). method='shap' works with any callable.")
+            raise TypeError(
+                f"method {self.method!r} needs gradients: model must be a torch.nn.Module "
+                f"(got {type(model).__name__}). method='shap' works with any callable."
+            )
         if self.is_torch:
             model.eval()
         self.layer = _resolve_layer(model, target_layer) if self.method in ("gradcam", "guided_gradcam") else None
@@ -195,9 +221,11 @@ class ImageExplainer:
             first = next((m for m in self.model.modules() if isinstance(m, torch.nn.Conv2d)), None)
             if first is not None and x.shape[0] != first.in_channels:
                 what = "the images have" if self.preprocess is default_preprocess else "preprocess returns"
-                raise ValueError(f"{what} {x.shape[0]} channel(s) but the model's first Conv2d expects "
-                                 f"{first.in_channels}; convert the images (e.g. PIL's .convert('RGB'), "
-                                 f"np.repeat(gray, 3, axis=-1), or drop an alpha channel).")
+                raise ValueError(
+                    f"{what} {x.shape[0]} channel(s) but the model's first Conv2d expects "
+                    f"{first.in_channels}; convert the images (e.g. PIL's .convert('RGB'), "
+                    f"np.repeat(gray, 3, axis=-1), or drop an alpha channel)."
+                )
         return x
 
     def _device(self):
@@ -213,7 +241,8 @@ class ImageExplainer:
         from rai_widget.explainers._fold import folded_twin
 
         state = [self.model.training, tuple(example.shape[1:])] + [
-            (id(t), t._version) for t in (*self.model.parameters(), *self.model.buffers())]
+            (id(t), t._version) for t in (*self.model.parameters(), *self.model.buffers())
+        ]
         if getattr(self, "_fast_state", None) != state:
             with torch.no_grad():
                 model = folded_twin(self.model, example) if self.params.get("fold_batchnorm") else self.model
@@ -238,7 +267,7 @@ class ImageExplainer:
             by_shape.setdefault(tuple(x.shape), []).append(i)
         for idx in by_shape.values():
             for s in range(0, len(idx), bs):
-                chunk = idx[s:s + bs]
+                chunk = idx[s : s + bs]
                 if self.is_torch:
                     import torch
 
@@ -253,8 +282,10 @@ class ImageExplainer:
                 y = np.asarray(y, dtype=np.float64) if not isinstance(y, (tuple, dict)) else None
                 if y is None or y.ndim != 2 or y.shape[0] != len(chunk):
                     got = "a tuple or dict" if y is None else f"shape {y.shape}"
-                    raise ValueError(f"the model must return an (N, k) array of scores for a batch of N images; "
-                                     f"for N={len(chunk)} it returned {got}.")
+                    raise ValueError(
+                        f"the model must return an (N, k) array of scores for a batch of N images; "
+                        f"for N={len(chunk)} it returned {got}."
+                    )
                 for j, i in enumerate(chunk):
                     out[i] = y[j]
         scores = np.stack(out)
@@ -284,8 +315,9 @@ class ImageExplainer:
                 return j
         raise ValueError(f"unknown target {t!r}; outputs: {names[:20]}{' ...' if len(names) > 20 else ''}.")
 
-    def _targets(self, targets, n: int, probabilities: np.ndarray | None,
-                 names: list | None) -> tuple[list[list[int]], bool]:
+    def _targets(
+        self, targets, n: int, probabilities: np.ndarray | None, names: list | None
+    ) -> tuple[list[list[int]], bool]:
         if targets is None:
             if not self.multilabel:
                 return [[int(j)] for j in probabilities.argmax(1)], False
@@ -295,8 +327,10 @@ class ImageExplainer:
             targets = [targets] * n
         targets = list(targets)
         if len(targets) != n:
-            raise ValueError(f"targets has {len(targets)} entries for {n} images; give one target (or a list "
-                             f"of targets) per image, or one target for all.")
+            raise ValueError(
+                f"targets has {len(targets)} entries for {n} images; give one target (or a list "
+                f"of targets) per image, or one target for all."
+            )
         multi = any(isinstance(t, (list, tuple, np.ndarray)) for t in targets)
         per_image = [list(t) if isinstance(t, (list, tuple, np.ndarray)) else [t] for t in targets]
         if any(len(t) == 0 for t in per_image):
@@ -316,8 +350,9 @@ class ImageExplainer:
             from captum.attr import IntegratedGradients
 
             names = [p["baseline"]] if self.method == "integrated_gradients" else list(p["baselines"])
-            base = torch.stack([self._model_input(baseline_image(b, image).round().clip(0, 255).astype(np.uint8))
-                                for b in names]).to(xs.device)
+            base = torch.stack(
+                [self._model_input(baseline_image(b, image).round().clip(0, 255).astype(np.uint8)) for b in names]
+            ).to(xs.device)
             nb = len(base)
             inputs = xs.repeat(nb, 1, 1, 1)
             baselines = base.repeat_interleave(t, dim=0)
@@ -328,8 +363,13 @@ class ImageExplainer:
                 inputs, baselines = (v.contiguous(memory_format=torch.channels_last) for v in (inputs, baselines))
             with _FrozenParams(self.model):
                 a = IntegratedGradients(model).attribute(
-                    inputs, baselines=baselines, target=targets * nb, n_steps=int(p["n_steps"]),
-                    internal_batch_size=batch, method=p["integration"])
+                    inputs,
+                    baselines=baselines,
+                    target=targets * nb,
+                    n_steps=int(p["n_steps"]),
+                    internal_batch_size=batch,
+                    method=p["integration"],
+                )
             a = a.detach().reshape(nb, t, *x.shape).mean(0).cpu().numpy()
             if self.method == "integrated_gradients":
                 return a.sum(1)
@@ -355,7 +395,8 @@ class ImageExplainer:
                     a = _guided_backprop(self.model).attribute(xs, target=targets).sum(1)
                 elif self.method == "gradcam":
                     a = ca.LayerGradCam(self.model, self.layer).attribute(
-                        xs, target=targets, relu_attributions=bool(p["relu_attributions"]))
+                        xs, target=targets, relu_attributions=bool(p["relu_attributions"])
+                    )
                     a = ca.LayerAttribution.interpolate(a, tuple(xs.shape[2:]), interpolate_mode=p["interpolate_mode"])
                     a = a.sum(1)
                 else:
@@ -385,8 +426,13 @@ class ImageExplainer:
 
         masker = shap.maskers.Image(baseline_image(self.params["baseline"], image), image.shape)
         explainer = shap.PartitionExplainer(f, masker)
-        sv = explainer(image[None].astype(np.float32), max_evals=int(self.params["max_evals"]),
-                       batch_size=int(self.params["batch_size"]), outputs=np.asarray(targets), silent=True)
+        sv = explainer(
+            image[None].astype(np.float32),
+            max_evals=int(self.params["max_evals"]),
+            batch_size=int(self.params["batch_size"]),
+            outputs=np.asarray(targets),
+            silent=True,
+        )
         values = np.asarray(sv.values)[0]  # (H, W, C, t)
         return np.moveaxis(values.sum(2), -1, 0)
 
@@ -425,7 +471,7 @@ class ImageExplainer:
             for r in rows:
                 by_shape.setdefault(tuple(inputs[r[0]].shape), []).append(r)
             bs = int(self.params["batch_size"])
-            chunks = [g[s:s + bs] for g in by_shape.values() for s in range(0, len(g), bs)]
+            chunks = [g[s : s + bs] for g in by_shape.values() for s in range(0, len(g), bs)]
             maps: dict = {}
             for chunk in tqdm(chunks, desc=self.method, disable=len(chunks) < 2, leave=False):
                 import torch
@@ -439,15 +485,17 @@ class ImageExplainer:
             if scores is None:
                 scores = np.stack(row_scores)
                 if self._k is not None and scores.shape[1] != self._k:
-                    raise ValueError(f"the model returns {scores.shape[1]} scores per image but {self._k} "
-                                     f"classes were given.")
+                    raise ValueError(
+                        f"the model returns {scores.shape[1]} scores per image but {self._k} classes were given."
+                    )
                 if max(max(ts) for ts in per_image) >= scores.shape[1]:
                     raise ValueError(f"a target is out of range: the model has {scores.shape[1]} outputs.")
         else:
             work = zip(originals, inputs, per_image, strict=True)
             with reuse_large_buffers():  # many batched passes per image: keep their buffers between passes
-                for i, (image, x, ts) in enumerate(tqdm(work, total=len(originals), desc=self.method,
-                                                        disable=len(originals) < 2, leave=False)):
+                for i, (image, x, ts) in enumerate(
+                    tqdm(work, total=len(originals), desc=self.method, disable=len(originals) < 2, leave=False)
+                ):
                     a = np.asarray(self._attribute(image, x, ts), dtype=np.float64)
                     attributions[i] = to_image_size(a, image.shape[:2])
         names = self.classes if self.classes is not None else list(range(scores.shape[1]))
@@ -471,6 +519,16 @@ class ImageExplainer:
         if self.method in ("gradcam", "guided_gradcam"):
             params["target_layer"] = next((n for n, m in self.model.named_modules() if m is self.layer), "")
         return ImageExplanation(
-            images=originals, attributions=attributions, targets=target_arr, method=self.method, params=params,
-            output_names=names, task=task, units=units, y_pred=y_pred, model_output=scores,
-            probabilities=probabilities, y_true=y_true)
+            images=originals,
+            attributions=attributions,
+            targets=target_arr,
+            method=self.method,
+            params=params,
+            output_names=names,
+            task=task,
+            units=units,
+            y_pred=y_pred,
+            model_output=scores,
+            probabilities=probabilities,
+            y_true=y_true,
+        )

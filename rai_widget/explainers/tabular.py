@@ -104,9 +104,17 @@ class MimicExplainer:
     >>> exp.fidelity, exp.global_importance().head()
     """
 
-    def __init__(self, model, X_train, task: str = "auto", classes: Sequence | None = None,
-                 features: Sequence[str] | None = None, categorical_features: Sequence | None = None,
-                 surrogate_params: dict | None = None, random_state: int = 0):
+    def __init__(
+        self,
+        model,
+        X_train,
+        task: str = "auto",
+        classes: Sequence | None = None,
+        features: Sequence[str] | None = None,
+        categorical_features: Sequence | None = None,
+        surrogate_params: dict | None = None,
+        random_state: int = 0,
+    ):
         self.schema, train_frame = TabularSchema.from_training_data(X_train, features, categorical_features)
         self.model = model
         self._adapter = ModelAdapter(model, task, classes)
@@ -130,8 +138,11 @@ class MimicExplainer:
     def output_names(self) -> list:
         if self.task == "classification":
             return [c.item() if isinstance(c, np.generic) else c for c in self.classes]
-        return list(self.classes) if self.classes is not None and len(self.classes) == self._n_outputs \
+        return (
+            list(self.classes)
+            if self.classes is not None and len(self.classes) == self._n_outputs
             else (["output"] if self._n_outputs == 1 else [f"output_{i}" for i in range(self._n_outputs)])
+        )
 
     @property
     def units(self) -> str:
@@ -159,8 +170,9 @@ class MimicExplainer:
         if "force_row_wise" not in params:
             params.setdefault("force_col_wise", True)  # deterministic=True wants one of the two fixed
         cats = self.schema.categorical_indices()
-        data = lgb.Dataset(encoded, target, categorical_feature=cats or "auto", free_raw_data=True,
-                           params={"verbosity": -1})
+        data = lgb.Dataset(
+            encoded, target, categorical_feature=cats or "auto", free_raw_data=True, params={"verbosity": -1}
+        )
         try:
             return lgb.train(params, data, num_boost_round=rounds)
         except lgb.basic.LightGBMError as err:
@@ -177,16 +189,13 @@ class MimicExplainer:
         y_true = self._check_y_true(y_true, n)
         scores = self._adapter.scores(X, n)
         if scores.shape[1] != self._n_outputs:
-            raise ValueError(
-                f"the model returned {scores.shape[1]} outputs on X but {self._n_outputs} on X_train."
-            )
+            raise ValueError(f"the model returned {scores.shape[1]} outputs on X but {self._n_outputs} on X_train.")
         encoded = self.schema.encode(frame, "X")
 
         show = n >= PROGRESS_MIN_ROWS if progress is None else bool(progress)
         chunks = [slice(s, min(n, s + CHUNK_ROWS)) for s in range(0, n, CHUNK_ROWS)]
         per_surrogate = []
-        with tqdm(total=n * len(self.surrogates), disable=not show, unit="row",
-                  desc="Explaining rows") as bar:
+        with tqdm(total=n * len(self.surrogates), disable=not show, unit="row", desc="Explaining rows") as bar:
             for booster, packed in zip(self.surrogates, self._packed, strict=True):
                 parts, expected = [], 0.0
                 for sl in chunks:
@@ -234,7 +243,7 @@ class MimicExplainer:
         values = np.empty((n, f, k))
         base = np.empty(k)
         if self.task == "classification" and k == 2:
-            (vals, expected), = per_surrogate
+            ((vals, expected),) = per_surrogate
             values[:, :, 1], base[1] = vals, expected
             values[:, :, 0], base[0] = -vals, -expected
         else:

@@ -67,8 +67,13 @@ class _TransformersScorer:
         device = next(self.model.parameters()).device
         for i in range(0, len(todo), self.batch_size):
             chunk = todo[i : i + self.batch_size]
-            enc = self.tokenizer(chunk, padding=True, truncation=self.max_length is not None,
-                                 max_length=self.max_length, return_tensors="pt").to(device)
+            enc = self.tokenizer(
+                chunk,
+                padding=True,
+                truncation=self.max_length is not None,
+                max_length=self.max_length,
+                return_tensors="pt",
+            ).to(device)
             with torch.inference_mode():
                 logits = self.model(**enc).logits.float()
             if self.activation == "softmax":
@@ -97,11 +102,15 @@ class _CallableScorer:
             out = np.asarray(self.fn(chunk), dtype=np.float64)
             if out.ndim != 2 or out.shape[0] != len(chunk) or (self.k is not None and out.shape[1] != self.k):
                 want = f"({len(chunk)}, {self.k if self.k else 'n_classes'})"
-                hint = " For a binary model returning p(class 1), return np.column_stack([1 - p, p])." \
-                    if out.ndim == 1 else ""
+                hint = (
+                    " For a binary model returning p(class 1), return np.column_stack([1 - p, p])."
+                    if out.ndim == 1
+                    else ""
+                )
                 raise TextModelError(
                     f"the model returned an array of shape {out.shape} for {len(chunk)} texts; it must return "
-                    f"{want} scores, one row per text and one column per class.{hint}")
+                    f"{want} scores, one row per text and one column per class.{hint}"
+                )
             if not np.isfinite(out).all():
                 raise TextModelError("the model returned NaN or infinite scores; it must return finite numbers.")
             self.k = out.shape[1]
@@ -146,9 +155,20 @@ class TextExplainer:
     >>> exp.global_importance(stop_words="english").head()
     """
 
-    def __init__(self, model, classes: Sequence | None = None, multilabel: bool = False, max_evals: int = 500,
-                 batch_size: int = 64, threshold: float = 0.5, *, tokenizer=None, max_length: int | None = None,
-                 mask_token: str | None = None, exact: bool = True):
+    def __init__(
+        self,
+        model,
+        classes: Sequence | None = None,
+        multilabel: bool = False,
+        max_evals: int = 500,
+        batch_size: int = 64,
+        threshold: float = 0.5,
+        *,
+        tokenizer=None,
+        max_length: int | None = None,
+        mask_token: str | None = None,
+        exact: bool = True,
+    ):
         if not isinstance(max_evals, (int, np.integer)) or max_evals < 3:
             raise ValueError(f"max_evals must be an integer >= 3, got {max_evals!r}.")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 2:
@@ -165,11 +185,15 @@ class TextExplainer:
             self._init_pipeline(model, max_length)
         elif _is_torch_module(model) or tokenizer is not None:
             if tokenizer is None:
-                raise TypeError("a transformers model needs its tokenizer: TextExplainer((model, tokenizer)) "
-                                "or TextExplainer(model, tokenizer=tokenizer).")
+                raise TypeError(
+                    "a transformers model needs its tokenizer: TextExplainer((model, tokenizer)) "
+                    "or TextExplainer(model, tokenizer=tokenizer)."
+                )
             if not hasattr(model, "config"):
-                raise TypeError(f"{type(model).__name__} is not a transformers model; pass a callable "
-                                "f(list[str]) -> (n, k) scores instead.")
+                raise TypeError(
+                    f"{type(model).__name__} is not a transformers model; pass a callable "
+                    "f(list[str]) -> (n, k) scores instead."
+                )
             problem = getattr(model.config, "problem_type", None)
             self.multilabel = self.multilabel or problem == "multi_label_classification"
             self._init_transformers(model, tokenizer, max_length)
@@ -178,12 +202,16 @@ class TextExplainer:
             self.max_length = None
             self.output_names = None if classes is None else list(classes)
         else:
-            raise TypeError(f"model must be a transformers pipeline, a (model, tokenizer) pair or a callable "
-                            f"f(list[str]) -> (n, k) scores; got {type(model).__name__}.")
+            raise TypeError(
+                f"model must be a transformers pipeline, a (model, tokenizer) pair or a callable "
+                f"f(list[str]) -> (n, k) scores; got {type(model).__name__}."
+            )
         if classes is not None:
             if self.output_names is not None and len(classes) != len(self.output_names):
-                raise ValueError(f"classes has {len(classes)} names but the model has {len(self.output_names)} "
-                                 f"outputs ({self.output_names}).")
+                raise ValueError(
+                    f"classes has {len(classes)} names but the model has {len(self.output_names)} "
+                    f"outputs ({self.output_names})."
+                )
             self.output_names = list(classes)
 
     # --- model set-up ---------------------------------------------------------------------------
@@ -204,8 +232,10 @@ class TextExplainer:
             sigmoid = config.problem_type == "multi_label_classification" or config.num_labels == 1
             function = "sigmoid" if sigmoid else "softmax"
         if config.problem_type == "regression" or function == "none":
-            raise TextModelError("this pipeline returns raw regression scores; TextExplainer explains classifiers. "
-                                 "Pass a callable f(list[str]) -> (n, k) instead.")
+            raise TextModelError(
+                "this pipeline returns raw regression scores; TextExplainer explains classifiers. "
+                "Pass a callable f(list[str]) -> (n, k) instead."
+            )
         self.multilabel = self.multilabel or function == "sigmoid"
         self._init_transformers(pipe.model, pipe.tokenizer, max_length)
         # The pipeline must score every class: check it, and that our scorer reproduces it.
@@ -213,7 +243,8 @@ class TextExplainer:
         if isinstance(answer, dict) or len(answer) != config.num_labels:
             raise TextModelError(
                 "the pipeline returns only its top label, but every class needs a score. Create it with "
-                "top_k=None: pipeline('text-classification', model=..., tokenizer=..., top_k=None).")
+                "top_k=None: pipeline('text-classification', model=..., tokenizer=..., top_k=None)."
+            )
         if self.activation == function:
             expected = np.zeros(config.num_labels)
             for d in answer:
@@ -244,9 +275,13 @@ class TextExplainer:
             for i, text in enumerate(texts):
                 kept[i], truncated[i] = _text_tokens.truncate(self.tokenizer, text, self.max_length)
             if truncated.any():
-                warnings.warn(f"{int(truncated.sum())} of {len(texts)} texts are longer than the model's "
-                              f"{self.max_length} tokens and were truncated as the model truncates them: only the "
-                              "part it reads is explained (see exp.truncated).", RaiWidgetWarning, stacklevel=2)
+                warnings.warn(
+                    f"{int(truncated.sum())} of {len(texts)} texts are longer than the model's "
+                    f"{self.max_length} tokens and were truncated as the model truncates them: only the "
+                    "part it reads is explained (see exp.truncated).",
+                    RaiWidgetWarning,
+                    stacklevel=2,
+                )
         self.scorer.cache.clear()
         model_output = self.scorer(kept)
         k = model_output.shape[1]
@@ -287,21 +322,35 @@ class TextExplainer:
         task = "multilabel" if self.multilabel else "classification"
         in_unit_interval = bool(((model_output >= 0) & (model_output <= 1)).all())
         is_proba = self.tokenizer is not None or (
-            in_unit_interval and (self.multilabel or np.allclose(model_output.sum(axis=1), 1, atol=1e-6)))
+            in_unit_interval and (self.multilabel or np.allclose(model_output.sum(axis=1), 1, atol=1e-6))
+        )
         names = np.asarray(self.output_names)
         if self.multilabel:
             y_pred = model_output >= self.threshold
         else:
             y_pred = names[np.argmax(model_output, axis=1)]
         return TextExplanation(
-            texts=list(texts), tokens=tokens, offsets=offsets, values=values, base_values=base_values,
-            model_output=model_output, probabilities=model_output.copy() if is_proba else None,
-            output_names=list(self.output_names), task=task, units="probability" if is_proba else "output",
-            y_pred=y_pred, y_true=_check_y_true(y_true, len(texts), list(self.output_names), self.multilabel),
-            truncated=truncated, threshold=self.threshold if self.multilabel else None,
-            params={"max_evals": self.max_evals, "batch_size": self.batch_size, "max_length": self.max_length,
-                    "exact": self.exact,
-                    "masker": "tokenizer" if self.tokenizer is not None else f"words ({_text_tokens.WORD_PATTERN})"},
+            texts=list(texts),
+            tokens=tokens,
+            offsets=offsets,
+            values=values,
+            base_values=base_values,
+            model_output=model_output,
+            probabilities=model_output.copy() if is_proba else None,
+            output_names=list(self.output_names),
+            task=task,
+            units="probability" if is_proba else "output",
+            y_pred=y_pred,
+            y_true=_check_y_true(y_true, len(texts), list(self.output_names), self.multilabel),
+            truncated=truncated,
+            threshold=self.threshold if self.multilabel else None,
+            params={
+                "max_evals": self.max_evals,
+                "batch_size": self.batch_size,
+                "max_length": self.max_length,
+                "exact": self.exact,
+                "masker": "tokenizer" if self.tokenizer is not None else f"words ({_text_tokens.WORD_PATTERN})",
+            },
         )
 
 
@@ -316,11 +365,15 @@ def _check_texts(texts) -> list[str]:
         raise ValueError("texts is empty: pass at least one string, e.g. explain(['a great film']).")
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            raise TypeError(f"texts[{i}] is a {type(t).__name__}, not a string: convert it, e.g. "
-                            "[str(t) for t in texts], or drop it.")
+            raise TypeError(
+                f"texts[{i}] is a {type(t).__name__}, not a string: convert it, e.g. "
+                "[str(t) for t in texts], or drop it."
+            )
         if not t.strip():
-            raise ValueError(f"texts[{i}] is empty: there is nothing to attribute; drop empty texts before "
-                             "explaining, e.g. [t for t in texts if t.strip()].")
+            raise ValueError(
+                f"texts[{i}] is empty: there is nothing to attribute; drop empty texts before "
+                "explaining, e.g. [t for t in texts if t.strip()]."
+            )
     return texts
 
 
@@ -336,8 +389,10 @@ def _check_y_true(y_true, n: int, names: list, multilabel: bool):
         else:
             arr = np.asarray(y_true)
             if arr.shape != (n, len(names)):
-                raise ValueError(f"multi-label y_true must be an ({n}, {len(names)}) 0/1 array or one list of "
-                                 f"label names per text, got shape {arr.shape}.")
+                raise ValueError(
+                    f"multi-label y_true must be an ({n}, {len(names)}) 0/1 array or one list of "
+                    f"label names per text, got shape {arr.shape}."
+                )
             arr = arr.astype(bool)
         return arr
     arr = np.asarray(y_true)

@@ -210,8 +210,9 @@ def _texts(values) -> list[str | None]:
     return [None if _is_missing(v) else str(v) for v in np.asarray(values, dtype=object).tolist()]
 
 
-def category(values: Sequence, categories: Sequence[str] = (), role: str = SPECIAL,
-             keep: set[str] | None = None) -> CategoryColumn:
+def category(
+    values: Sequence, categories: Sequence[str] = (), role: str = SPECIAL, keep: set[str] | None = None
+) -> CategoryColumn:
     """Values as codes into `categories` (strings, in that order), followed by any other value seen
     (sorted). `keep`, when given, keeps only those categories (and the values seen). None / NaN are missing."""
     texts = _texts(values)
@@ -262,8 +263,9 @@ def equal(a, b) -> np.ndarray:
     return np.array([x == y for x, y in zip(a.tolist(), b.tolist(), strict=True)], dtype=bool)
 
 
-def outcome_columns(*, n: int, task: str, output_names: Sequence, y_pred, y_true=None, probabilities=None,
-                    present_only: bool = False) -> dict[str, Column]:
+def outcome_columns(
+    *, n: int, task: str, output_names: Sequence, y_pred, y_true=None, probabilities=None, present_only: bool = False
+) -> dict[str, Column]:
     """The special columns every kind with predictions has: index, y_true, y_pred, and correct plus
     confidence (classification; confidence only for single-label) or error (regression).
     present_only: the label columns keep only the classes y_true or y_pred has (shared by both)."""

@@ -26,8 +26,17 @@ class DetectionExplanation(Explanation):
 
     kind = "detection"
 
-    def __init__(self, *, images, detections: list, saliency: list, output_names: list,
-                 model_output: np.ndarray, params: dict | None = None, y_true=None):
+    def __init__(
+        self,
+        *,
+        images,
+        detections: list,
+        saliency: list,
+        output_names: list,
+        model_output: np.ndarray,
+        params: dict | None = None,
+        y_true=None,
+    ):
         images = [np.asarray(im) for im in images]
         self.images = np.stack(images) if len({im.shape for im in images}) == 1 else images
         self.detections = [[dict(d) for d in dets] for dets in detections]
@@ -46,8 +55,10 @@ class DetectionExplanation(Explanation):
     def __repr__(self) -> str:
         sizes = {tuple(np.shape(im)[:2]) for im in self.images}
         size = f"{sizes.pop()}" if len(sizes) == 1 else f"{len(sizes)} sizes"
-        return (f"DetectionExplanation({len(self)} images {size}, {sum(map(len, self.detections))} detections, "
-                f"classes={self.output_names}, params={self.params})")
+        return (
+            f"DetectionExplanation({len(self)} images {size}, {sum(map(len, self.detections))} detections, "
+            f"classes={self.output_names}, params={self.params})"
+        )
 
     def column_spec(self) -> CohortColumns:
         """index, y_pred (the detected labels joined by ", "), detections (how many), confidence (the best score)."""
@@ -69,13 +80,21 @@ class DetectionExplanation(Explanation):
         if len({np.shape(im) for im in self.images}) > 1:
             raise ValueError("to_shap() needs images of one size (these differ).")
         keep = None if output is None else str(self.output_names[self.output_index(output)])
-        rows = [(i, j) for i, labels in enumerate(self.y_pred) for j, label in enumerate(labels)
-                if keep is None or str(label) == keep]
+        rows = [
+            (i, j)
+            for i, labels in enumerate(self.y_pred)
+            for j, label in enumerate(labels)
+            if keep is None or str(label) == keep
+        ]
         shape = np.shape(self.images[0])
         values = np.stack([self.saliency[i][j] for i, j in rows]) if rows else np.zeros((0, *shape[:2]), np.float32)
         data = np.stack([np.asarray(self.images[i]) for i, _ in rows]) if rows else np.zeros((0, *shape), np.uint8)
-        return shap.Explanation(values=values, base_values=np.zeros(len(rows)), data=data,
-                                output_names=[str(self.y_pred[i][j]) for i, j in rows])
+        return shap.Explanation(
+            values=values,
+            base_values=np.zeros(len(rows)),
+            data=data,
+            output_names=[str(self.y_pred[i][j]) for i, j in rows],
+        )
 
     def _to_arrays(self):
         arrays: dict[str, np.ndarray] = {"model_output": self.model_output}
@@ -92,12 +111,22 @@ class DetectionExplanation(Explanation):
     def _from_arrays(cls, meta, arrays):
         n = meta["n"]
         detections = [
-            [{"box": box, "label": label, "score": score} for box, label, score in zip(
-                arrays[f"boxes_{i}"].tolist(), arrays[f"labels_{i}"].tolist(), arrays[f"scores_{i}"].tolist(),
-                strict=True)]
+            [
+                {"box": box, "label": label, "score": score}
+                for box, label, score in zip(
+                    arrays[f"boxes_{i}"].tolist(),
+                    arrays[f"labels_{i}"].tolist(),
+                    arrays[f"scores_{i}"].tolist(),
+                    strict=True,
+                )
+            ]
             for i in range(n)
         ]
-        return cls(images=[arrays[f"image_{i}"] for i in range(n)], detections=detections,
-                   saliency=[arrays[f"saliency_{i}"] for i in range(n)], output_names=meta["output_names"],
-                   model_output=arrays["model_output"], params=meta["params"])
-
+        return cls(
+            images=[arrays[f"image_{i}"] for i in range(n)],
+            detections=detections,
+            saliency=[arrays[f"saliency_{i}"] for i in range(n)],
+            output_names=meta["output_names"],
+            model_output=arrays["model_output"],
+            params=meta["params"],
+        )

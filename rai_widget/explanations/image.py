@@ -32,9 +32,22 @@ class ImageExplanation(Explanation):
 
     kind = "image"
 
-    def __init__(self, *, images, attributions, targets, method: str, params: dict, output_names: list,
-                 task: str, units: str, y_pred: np.ndarray, model_output: np.ndarray,
-                 probabilities: np.ndarray | None = None, y_true: np.ndarray | None = None):
+    def __init__(
+        self,
+        *,
+        images,
+        attributions,
+        targets,
+        method: str,
+        params: dict,
+        output_names: list,
+        task: str,
+        units: str,
+        y_pred: np.ndarray,
+        model_output: np.ndarray,
+        probabilities: np.ndarray | None = None,
+        y_true: np.ndarray | None = None,
+    ):
         self.images = _stack_if_same([np.asarray(im) for im in images])
         self.attributions = _stack_if_same([np.asarray(a) for a in attributions])
         self.targets = _stack_if_same([np.asarray(t) for t in targets])
@@ -54,8 +67,10 @@ class ImageExplanation(Explanation):
     def __repr__(self) -> str:
         sizes = {tuple(np.shape(im)[:2]) for im in self.images}
         size = f"{sizes.pop()}" if len(sizes) == 1 else f"{len(sizes)} sizes"
-        return (f"ImageExplanation({len(self)} images {size}, method={self.method!r}, task={self.task!r}, "
-                f"outputs={len(self.output_names)}, units={self.units!r})")
+        return (
+            f"ImageExplanation({len(self)} images {size}, method={self.method!r}, task={self.task!r}, "
+            f"outputs={len(self.output_names)}, units={self.units!r})"
+        )
 
     @property
     def multi_target(self) -> bool:
@@ -71,15 +86,23 @@ class ImageExplanation(Explanation):
             return np.asarray(a[0])
         k = self.output_index(output)
         if k not in ts:
-            raise ValueError(f"image {i} was explained for {[self.output_names[t] for t in ts]}, "
-                             f"not {self.output_names[k]!r}.")
+            raise ValueError(
+                f"image {i} was explained for {[self.output_names[t] for t in ts]}, not {self.output_names[k]!r}."
+            )
         return np.asarray(a[int(np.flatnonzero(ts == k)[0])])
 
     def column_spec(self) -> CohortColumns:
         """index, y_true, y_pred, correct, confidence (single-label). Label columns keep only the classes
         some image has: 1,000 ImageNet classes would fill the cohort editor's lists."""
-        cols = C.outcome_columns(n=len(self), task=self.task, output_names=self.output_names, y_pred=self.y_pred,
-                                 y_true=self.y_true, probabilities=self.probabilities, present_only=True)
+        cols = C.outcome_columns(
+            n=len(self),
+            task=self.task,
+            output_names=self.output_names,
+            y_pred=self.y_pred,
+            y_true=self.y_true,
+            probabilities=self.probabilities,
+            present_only=True,
+        )
         return CohortColumns(cols, len(self))
 
     def to_shap(self, output=None):
@@ -105,19 +128,33 @@ class ImageExplanation(Explanation):
             arrays["y_true"] = label_array(self.y_true)
         if self.probabilities is not None:
             arrays["probabilities"] = self.probabilities
-        meta = {"n": len(self), "method": self.method, "params": self.params, "task": self.task,
-                "units": self.units, "output_names": [jsonable(o) for o in self.output_names]}
+        meta = {
+            "n": len(self),
+            "method": self.method,
+            "params": self.params,
+            "task": self.task,
+            "units": self.units,
+            "output_names": [jsonable(o) for o in self.output_names],
+        }
         return meta, arrays
 
     @classmethod
     def _from_arrays(cls, meta, arrays):
         n = meta["n"]
-        return cls(images=[arrays[f"image_{i}"] for i in range(n)],
-                   attributions=[arrays[f"attributions_{i}"] for i in range(n)],
-                   targets=[arrays[f"targets_{i}"] for i in range(n)], method=meta["method"],
-                   params=meta["params"], output_names=meta["output_names"], task=meta["task"],
-                   units=meta["units"], y_pred=arrays["y_pred"], model_output=arrays["model_output"],
-                   probabilities=arrays.get("probabilities"), y_true=arrays.get("y_true"))
+        return cls(
+            images=[arrays[f"image_{i}"] for i in range(n)],
+            attributions=[arrays[f"attributions_{i}"] for i in range(n)],
+            targets=[arrays[f"targets_{i}"] for i in range(n)],
+            method=meta["method"],
+            params=meta["params"],
+            output_names=meta["output_names"],
+            task=meta["task"],
+            units=meta["units"],
+            y_pred=arrays["y_pred"],
+            model_output=arrays["model_output"],
+            probabilities=arrays.get("probabilities"),
+            y_true=arrays.get("y_true"),
+        )
 
 
 def targets_of(exp, i: int) -> list[int]:
@@ -132,13 +169,17 @@ def comparable_images(explanations) -> list:
     """
     exps = list(explanations)
     if not exps:
-        raise ValueError("ExplanationDashboard got an empty list: pass an explanation, or a list of "
-                         "ImageExplanations of the same images (one per method).")
+        raise ValueError(
+            "ExplanationDashboard got an empty list: pass an explanation, or a list of "
+            "ImageExplanations of the same images (one per method)."
+        )
     for j, e in enumerate(exps):
         if getattr(e, "kind", None) != "image":
-            raise TypeError(f"a list of explanations shows several attribution methods side by side, so every "
-                            f"item must be an ImageExplanation; item {j} is a {type(e).__name__}. Pass a single "
-                            f"explanation on its own.")
+            raise TypeError(
+                f"a list of explanations shows several attribution methods side by side, so every "
+                f"item must be an ImageExplanation; item {j} is a {type(e).__name__}. Pass a single "
+                f"explanation on its own."
+            )
 
     def name(j):
         return f"explanation {j} ({exps[j].method})"
@@ -146,28 +187,42 @@ def comparable_images(explanations) -> list:
     first = exps[0]
     for j, e in enumerate(exps[1:], start=1):
         if len(e) != len(first):
-            raise ValueError(f"{name(j)} explains {len(e)} images but {name(0)} explains {len(first)}: "
-                             f"explain the same images with each method.")
+            raise ValueError(
+                f"{name(j)} explains {len(e)} images but {name(0)} explains {len(first)}: "
+                f"explain the same images with each method."
+            )
         if [str(o) for o in e.output_names] != [str(o) for o in first.output_names]:
-            raise ValueError(f"{name(j)} has outputs {e.output_names[:5]}... but {name(0)} has "
-                             f"{first.output_names[:5]}...: use the same classes for each method.")
+            raise ValueError(
+                f"{name(j)} has outputs {e.output_names[:5]}... but {name(0)} has "
+                f"{first.output_names[:5]}...: use the same classes for each method."
+            )
         if e.task != first.task:
             raise ValueError(f"{name(j)} is a {e.task!r} explanation but {name(0)} is {first.task!r}.")
         for i in range(len(first)):
             a, b = np.asarray(first.images[i]), np.asarray(e.images[i])
             if a.shape != b.shape or not np.array_equal(a, b):
-                raise ValueError(f"image {i} differs between {name(0)} and {name(j)}: explain the same images, "
-                                 f"in the same order, with each method.")
+                raise ValueError(
+                    f"image {i} differs between {name(0)} and {name(j)}: explain the same images, "
+                    f"in the same order, with each method."
+                )
             if targets_of(first, i) != targets_of(e, i):
-                raise ValueError(f"image {i} was explained for outputs {targets_of(first, i)} by {name(0)} but "
-                                 f"{targets_of(e, i)} by {name(j)}: pass the same targets= to every explain().")
+                raise ValueError(
+                    f"image {i} was explained for outputs {targets_of(first, i)} by {name(0)} but "
+                    f"{targets_of(e, i)} by {name(j)}: pass the same targets= to every explain()."
+                )
         if (first.y_true is None) != (e.y_true is None) or (
-                first.y_true is not None and not np.array_equal(np.asarray(first.y_true), np.asarray(e.y_true))):
-            raise ValueError(f"the true labels (y_true) of {name(j)} differ from those of {name(0)}: pass the "
-                             f"same y_true= to every explain().")
+            first.y_true is not None and not np.array_equal(np.asarray(first.y_true), np.asarray(e.y_true))
+        ):
+            raise ValueError(
+                f"the true labels (y_true) of {name(j)} differ from those of {name(0)}: pass the "
+                f"same y_true= to every explain()."
+            )
         same_pred = np.asarray(first.y_pred).shape == np.asarray(e.y_pred).shape and np.array_equal(
-            np.asarray(first.y_pred), np.asarray(e.y_pred))
+            np.asarray(first.y_pred), np.asarray(e.y_pred)
+        )
         if not same_pred:
-            raise ValueError(f"the predictions of {name(j)} differ from those of {name(0)}: the explanations come "
-                             f"from different models. Side by side compares methods on one model.")
+            raise ValueError(
+                f"the predictions of {name(j)} differ from those of {name(0)}: the explanations come "
+                f"from different models. Side by side compares methods on one model."
+            )
     return exps

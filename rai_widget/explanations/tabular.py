@@ -34,11 +34,24 @@ class TabularExplanation(Explanation):
 
     kind = "tabular"
 
-    def __init__(self, *, data: pd.DataFrame, feature_names: list[str], feature_kinds: list[str],
-                 values: np.ndarray, base_values: np.ndarray, surrogate_output: np.ndarray,
-                 model_output: np.ndarray, output_names: list, task: str, units: str,
-                 y_pred: np.ndarray, y_true: np.ndarray | None = None,
-                 probabilities: np.ndarray | None = None, fidelity: dict | None = None):
+    def __init__(
+        self,
+        *,
+        data: pd.DataFrame,
+        feature_names: list[str],
+        feature_kinds: list[str],
+        values: np.ndarray,
+        base_values: np.ndarray,
+        surrogate_output: np.ndarray,
+        model_output: np.ndarray,
+        output_names: list,
+        task: str,
+        units: str,
+        y_pred: np.ndarray,
+        y_true: np.ndarray | None = None,
+        probabilities: np.ndarray | None = None,
+        fidelity: dict | None = None,
+    ):
         self.data = data
         self.feature_names = list(feature_names)
         self.feature_kinds = list(feature_kinds)
@@ -91,8 +104,11 @@ class TabularExplanation(Explanation):
     def local_importance(self, row: int, output=None) -> pd.Series:
         """One row's values for an output (default: its predicted class), sorted by |value|."""
         k = self.predicted_index()[row] if output is None else self.output_index(output)
-        series = pd.Series(self.values[row, :, k], index=pd.Index(self.feature_names, name="feature"),
-                           name=f"value for {self.output_names[k]} ({self.units})")
+        series = pd.Series(
+            self.values[row, :, k],
+            index=pd.Index(self.feature_names, name="feature"),
+            name=f"value for {self.output_names[k]} ({self.units})",
+        )
         return series.iloc[np.argsort(-np.abs(series.to_numpy()), kind="stable")]
 
     def column_spec(self) -> CohortColumns:
@@ -106,8 +122,14 @@ class TabularExplanation(Explanation):
                 cols[name] = C.boolean(s, C.FEATURE)
             else:
                 cols[name] = C.NumberColumn(pd.to_numeric(s).to_numpy(dtype=np.float64, na_value=np.nan), C.FEATURE)
-        special = C.outcome_columns(n=len(self), task=self.task, output_names=self.output_names, y_pred=self.y_pred,
-                                    y_true=self.y_true, probabilities=self.probabilities)
+        special = C.outcome_columns(
+            n=len(self),
+            task=self.task,
+            output_names=self.output_names,
+            y_pred=self.y_pred,
+            y_true=self.y_true,
+            probabilities=self.probabilities,
+        )
         for name, col in special.items():
             cols.setdefault(name, col)  # a feature of the same name wins
         return CohortColumns(cols, len(self))
@@ -184,8 +206,11 @@ class TabularExplanation(Explanation):
             if col["kind"] == "category":
                 data[name] = pd.Categorical.from_codes(raw, categories=col["levels"])
             elif col["kind"] == "bool":
-                data[name] = pd.array([None if np.isnan(v) else bool(v) for v in raw], dtype="boolean") \
-                    if np.isnan(raw).any() else raw.astype(bool)
+                data[name] = (
+                    pd.array([None if np.isnan(v) else bool(v) for v in raw], dtype="boolean")
+                    if np.isnan(raw).any()
+                    else raw.astype(bool)
+                )
             else:
                 data[name] = raw
         return cls(
@@ -204,4 +229,3 @@ class TabularExplanation(Explanation):
             probabilities=arrays.get("probabilities"),
             fidelity=meta.get("fidelity"),
         )
-

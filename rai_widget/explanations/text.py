@@ -38,11 +38,25 @@ class TextExplanation(Explanation):
 
     kind = "text"
 
-    def __init__(self, *, texts: list[str], tokens: list[list[str]], offsets: list[np.ndarray],
-                 values: list[np.ndarray], base_values: np.ndarray, model_output: np.ndarray, output_names: list,
-                 task: str, units: str, y_pred: np.ndarray, y_true: np.ndarray | None = None,
-                 probabilities: np.ndarray | None = None, truncated: np.ndarray | None = None,
-                 threshold: float | None = None, params: dict | None = None):
+    def __init__(
+        self,
+        *,
+        texts: list[str],
+        tokens: list[list[str]],
+        offsets: list[np.ndarray],
+        values: list[np.ndarray],
+        base_values: np.ndarray,
+        model_output: np.ndarray,
+        output_names: list,
+        task: str,
+        units: str,
+        y_pred: np.ndarray,
+        y_true: np.ndarray | None = None,
+        probabilities: np.ndarray | None = None,
+        truncated: np.ndarray | None = None,
+        threshold: float | None = None,
+        params: dict | None = None,
+    ):
         self.texts = list(texts)
         self.tokens = [list(t) for t in tokens]
         self.offsets = offsets
@@ -60,8 +74,10 @@ class TextExplanation(Explanation):
         self.params = params or {}
 
     def __repr__(self) -> str:
-        return (f"TextExplanation({len(self)} texts, {sum(map(len, self.tokens))} tokens, task={self.task!r}, "
-                f"outputs={self.output_names}, units={self.units!r}, truncated={int(self.truncated.sum())})")
+        return (
+            f"TextExplanation({len(self)} texts, {sum(map(len, self.tokens))} tokens, task={self.task!r}, "
+            f"outputs={self.output_names}, units={self.units!r}, truncated={int(self.truncated.sum())})"
+        )
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -95,17 +111,23 @@ class TextExplanation(Explanation):
                 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as stop_words
             table = table[~table["token"].isin({str(w).lower() for w in stop_words})]
         table = table.assign(abs_value=table["value"].abs())
-        out = table.groupby("token", sort=False).agg(mean=("value", "mean"), mean_abs=("abs_value", "mean"),
-                                                      count=("value", "size"))
+        out = table.groupby("token", sort=False).agg(
+            mean=("value", "mean"), mean_abs=("abs_value", "mean"), count=("value", "size")
+        )
         out = out.sort_values("mean_abs", ascending=False, kind="stable").reset_index()
         out.attrs["units"] = self.units
         return out
 
     def column_spec(self) -> CohortColumns:
         """index, y_true, y_pred, correct, confidence (single-label) or error, length, truncated, tokens."""
-        cols = C.outcome_columns(n=len(self), task=self.task, output_names=self.output_names, y_pred=self.y_pred,
-                                 y_true=self.y_true,
-                                 probabilities=self.probabilities if self.task == "classification" else None)
+        cols = C.outcome_columns(
+            n=len(self),
+            task=self.task,
+            output_names=self.output_names,
+            y_pred=self.y_pred,
+            y_true=self.y_true,
+            probabilities=self.probabilities if self.task == "classification" else None,
+        )
         cols["length"] = C.number([len(t) for t in self.tokens])
         cols["truncated"] = C.boolean(self.truncated)
         cols["tokens"] = C.tokens(self.tokens)  # each text's words, for the "contains" op
@@ -143,22 +165,34 @@ class TextExplanation(Explanation):
             arrays["y_true"] = label_array(self.y_true)
         if self.probabilities is not None:
             arrays["probabilities"] = self.probabilities
-        meta = {"output_names": [jsonable(o) for o in self.output_names], "task": self.task, "units": self.units,
-                "threshold": self.threshold, "params": self.params}
+        meta = {
+            "output_names": [jsonable(o) for o in self.output_names],
+            "task": self.task,
+            "units": self.units,
+            "threshold": self.threshold,
+            "params": self.params,
+        }
         return meta, arrays
 
     @classmethod
     def _from_arrays(cls, meta, arrays):
         o = arrays["token_offsets"]
         parts = range(len(o) - 1)
-        tokens = [[str(w) for w in arrays["tokens"][o[i]:o[i + 1]]] for i in parts]
+        tokens = [[str(w) for w in arrays["tokens"][o[i] : o[i + 1]]] for i in parts]
         return cls(
-            texts=[str(t) for t in arrays["texts"]], tokens=tokens,
-            offsets=[arrays["spans"][o[i]:o[i + 1]] for i in parts],
-            values=[arrays["values"][o[i]:o[i + 1]] for i in parts],
-            base_values=arrays["base_values"], model_output=arrays["model_output"],
-            output_names=meta["output_names"], task=meta["task"], units=meta["units"],
-            y_pred=arrays["y_pred"], y_true=arrays.get("y_true"), probabilities=arrays.get("probabilities"),
-            truncated=arrays["truncated"], threshold=meta.get("threshold"), params=meta.get("params"),
+            texts=[str(t) for t in arrays["texts"]],
+            tokens=tokens,
+            offsets=[arrays["spans"][o[i] : o[i + 1]] for i in parts],
+            values=[arrays["values"][o[i] : o[i + 1]] for i in parts],
+            base_values=arrays["base_values"],
+            model_output=arrays["model_output"],
+            output_names=meta["output_names"],
+            task=meta["task"],
+            units=meta["units"],
+            y_pred=arrays["y_pred"],
+            y_true=arrays.get("y_true"),
+            probabilities=arrays.get("probabilities"),
+            truncated=arrays["truncated"],
+            threshold=meta.get("threshold"),
+            params=meta.get("params"),
         )
-

@@ -341,9 +341,7 @@ class NotebookDriver:
         try:
             return self.server.open_notebooks[id(page)]
         except KeyError:
-            raise AssertionError(
-                "no notebook open in this page: call run_notebook(page, cells) first"
-            ) from None
+            raise AssertionError("no notebook open in this page: call run_notebook(page, cells) first") from None
 
     def _state(self, page, path: str) -> dict | None:
         return page.evaluate(_JS_STATE, path)

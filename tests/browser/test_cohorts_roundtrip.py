@@ -77,7 +77,8 @@ def test_cohort_built_in_the_ui_reaches_the_kernel(
     page = lab_page
     output = open_dashboard(page, run_notebook, cell_locator)
     expected = kernel_json(
-        run_cell, page,
+        run_cell,
+        page,
         "[rw.Cohort('x', [rw.Filter('age', '>', 45), rw.Filter('region', 'in', ['north', 'east'])]).count(exp),"
         " rw.Cohort('x', [rw.Filter('age', '>', 45)]).count(exp)]",
     )
@@ -160,7 +161,8 @@ def test_cohort_set_from_python_reaches_the_ui(lab_page, run_notebook, run_cell,
     output = open_dashboard(page, run_notebook, cell_locator)
     editor = open_cohorts_tab(output)
     count = kernel_json(
-        run_cell, page,
+        run_cell,
+        page,
         "(dash.__setattr__('cohorts', dash.cohorts + [rw.Cohort('under 30', [rw.Filter('age', '<', 30),"
         " rw.Filter('correct', '==', True)])]), dash.cohorts[-1].count(exp))[1]",
     )
@@ -178,7 +180,9 @@ def test_cohort_set_from_python_reaches_the_ui(lab_page, run_notebook, run_cell,
     row.get_by_test_id("filter-value").fill("25")
     editor.get_by_test_id("cohort-save").click()
     cohorts = wait_for_kernel(
-        run_cell, page, "[c.to_json() for c in dash.cohorts]",
+        run_cell,
+        page,
+        "[c.to_json() for c in dash.cohorts]",
         lambda cs: len(cs) == 2 and cs[1]["filters"][0]["value"] == 25,
     )
     assert cohorts[1] == {

@@ -22,9 +22,7 @@ def test_ipywidget_renders_and_cells_read_back(lab_page, run_notebook, run_cell,
 
 
 def test_dark_theme_switch(lab_page, run_notebook, set_theme, cell_locator, screenshot):
-    run_notebook(
-        lab_page, ["import ipywidgets\nipywidgets.IntSlider(value=3, description='dark')"], theme="dark"
-    )
+    run_notebook(lab_page, ["import ipywidgets\nipywidgets.IntSlider(value=3, description='dark')"], theme="dark")
     lab_page.locator(".jupyter-widgets.widget-slider").first.wait_for()
     assert lab_page.evaluate("() => document.body.dataset.jpThemeLight") == "false"
     screenshot(lab_page, "infra_slider_dark", cell_locator(lab_page, 0))

@@ -20,8 +20,14 @@ SQUARES = [(6, 6, 20, 20), (38, 8, 54, 22), (14, 38, 30, 56)]
 def tiny_cnn(k=3):
     torch.manual_seed(0)
     return torch.nn.Sequential(
-        torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(8, 8, 3, padding=1), torch.nn.ReLU(),
-        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, k)).eval()
+        torch.nn.Conv2d(3, 8, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(8, 8, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(8, k),
+    ).eval()
 
 
 def scene(values=(230, 200, 150)):
@@ -48,8 +54,9 @@ def image_report(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def detection_report(tmp_path_factory):
-    exp = rw.DetectionExplainer(square_detector, classes=["left", "right"], num_masks=300, mask_res=(6, 6)
-                                ).explain([scene(), scene((240, 140, 180))])
+    exp = rw.DetectionExplainer(square_detector, classes=["left", "right"], num_masks=300, mask_res=(6, 6)).explain(
+        [scene(), scene((240, 140, 180))]
+    )
     path = exp.save_html(tmp_path_factory.mktemp("det") / "detection.html")
     return exp, path
 
@@ -68,8 +75,11 @@ def _open(browser, path, scheme="light"):
 def _wait_drawn(page, selector, prefix):
     """Until the canvas says it drew (dataset.drawn starts with prefix). A function, not a string: the
     report's CSP forbids eval."""
-    page.wait_for_function("([sel, p]) => (document.querySelector(sel)?.dataset.drawn ?? null)?.startsWith(p)",
-                           arg=[selector, prefix], timeout=10_000)
+    page.wait_for_function(
+        "([sel, p]) => (document.querySelector(sel)?.dataset.drawn ?? null)?.startsWith(p)",
+        arg=[selector, prefix],
+        timeout=10_000,
+    )
 
 
 CANVAS_STATS = """(sel) => {
@@ -222,8 +232,10 @@ METHODS = {"integrated_gradients": "Integrated Gradients", "gradcam": "Grad-CAM"
 def compare_report(tmp_path_factory, image_report):
     exp, _ = image_report
     model, classes = tiny_cnn(), exp.output_names
-    exps = [exp] + [rw.ImageExplainer(model, m, classes=classes).explain(exp.images, y_true=exp.y_true)
-                    for m in ("gradcam", "guided_backprop")]
+    exps = [exp] + [
+        rw.ImageExplainer(model, m, classes=classes).explain(exp.images, y_true=exp.y_true)
+        for m in ("gradcam", "guided_backprop")
+    ]
     dash = rw.ExplanationDashboard(exps)
     return exps, dash.save_html(tmp_path_factory.mktemp("cmp") / "compare.html")
 
@@ -383,8 +395,11 @@ def test_image_view_cohort_editor_reaches_the_kernel(lab_page, run_notebook, run
     shown = sorted(int(t.get_attribute("data-index")) for t in thumbs.all())
     assert shown == [k for k, m in enumerate(expected) if m]
     # and a cohort set from Python becomes the view's
-    run_cell(page, "dash.cohorts = dash.cohorts + [rw.Cohort('first three', [rw.Filter('index', '<', 3)])]\n"
-                   "dash.active_cohort = 'first three'")
+    run_cell(
+        page,
+        "dash.cohorts = dash.cohorts + [rw.Cohort('first three', [rw.Filter('index', '<', 3)])]\n"
+        "dash.active_cohort = 'first three'",
+    )
     expect(view.get_by_test_id("image-count")).to_have_text("3 of 10 images")
     assert not page.rw_dialogs and not [e for e in page.rw_errors if "pageerror" in e], page.rw_errors
     screenshot(page, "image_view_lab", view)
@@ -440,8 +455,11 @@ def test_detection_view_cohort_editor_reaches_the_kernel(lab_page, run_notebook,
     expect(view.get_by_test_id("image-count")).to_have_text("3 of 5 images")
     assert sorted(int(t.get_attribute("data-index")) for t in thumbs.all()) == [0, 2, 4]
 
-    run_cell(page, "dash.cohorts = dash.cohorts + [rw.Cohort('first two', [rw.Filter('index', '<', 2)])]\n"
-                   "dash.active_cohort = 'first two'")
+    run_cell(
+        page,
+        "dash.cohorts = dash.cohorts + [rw.Cohort('first two', [rw.Filter('index', '<', 2)])]\n"
+        "dash.active_cohort = 'first two'",
+    )
     expect(view.get_by_test_id("image-count")).to_have_text("2 of 5 images")
     assert not page.rw_dialogs and not [e for e in page.rw_errors if "pageerror" in e], page.rw_errors
 
@@ -453,8 +471,9 @@ def test_three_hundred_images_page_through_the_grid(browser, tmp_path):
     rng = np.random.default_rng(1)
     images = (rng.random((300, 24, 24, 3)) * 255).astype(np.uint8)
     classes = ["cat", "dog", "fox"]
-    exp = rw.ImageExplainer(tiny_cnn(), "gradcam", classes=classes).explain(images, y_true=np.array(classes)[
-        np.arange(300) % 3])
+    exp = rw.ImageExplainer(tiny_cnn(), "gradcam", classes=classes).explain(
+        images, y_true=np.array(classes)[np.arange(300) % 3]
+    )
     n_wrong = int((exp.y_pred != exp.y_true).sum())
     assert 40 < n_wrong < 260  # both sections span several pages
     path = exp.save_html(tmp_path / "many.html")
@@ -470,8 +489,11 @@ def test_three_hundred_images_page_through_the_grid(browser, tmp_path):
     assert thumbs.count() == 40
     first_page = thumbs.evaluate_all("els => els.map(e => e.dataset.index)")
     # thumbnails are decoded images, not placeholders
-    page.wait_for_function("() => Array.from(document.querySelectorAll('.rw-grid-section img'))"
-                           ".filter(i => i.complete && i.naturalWidth > 0).length >= 40", timeout=10_000)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.rw-grid-section img'))"
+        ".filter(i => i.complete && i.naturalWidth > 0).length >= 40",
+        timeout=10_000,
+    )
     wrong.locator(".rw-pager button", has_text="next").click()
     assert wrong.locator(".rw-pager .rw-muted").inner_text() == f"page 2 of {pages}"
     second_page = thumbs.evaluate_all("els => els.map(e => e.dataset.index)")

@@ -17,8 +17,13 @@ EVIL_CLASS = "<img src=x onerror=alert(2)>"
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     rng = np.random.default_rng(0)
-    X = pd.DataFrame({"age": rng.integers(20, 70, 400).astype(float), "income": rng.normal(50, 10, 400),
-                      "city": rng.choice(["Oslo", "Lima", EVIL], 400)})
+    X = pd.DataFrame(
+        {
+            "age": rng.integers(20, 70, 400).astype(float),
+            "income": rng.normal(50, 10, 400),
+            "city": rng.choice(["Oslo", "Lima", EVIL], 400),
+        }
+    )
     y = np.where((X["age"] > 45) ^ (X["city"] == "Lima"), "approve", "deny")
     model = RandomForestClassifier(n_estimators=30, random_state=0).fit(pd.get_dummies(X), y)
 

@@ -105,8 +105,16 @@ def test_text_heatmap_class_switch_and_no_html(browser, report):
     page.close()
 
 
-WEIGHTS = {"excellent": 2.0, "great": 1.3, "good": 0.7, "fine": 0.3, "not": -0.6, "dull": -0.9, "boring": -1.4,
-           "terrible": -2.2}
+WEIGHTS = {
+    "excellent": 2.0,
+    "great": 1.3,
+    "good": 0.7,
+    "fine": 0.3,
+    "not": -0.6,
+    "dull": -0.9,
+    "boring": -1.4,
+    "terrible": -2.2,
+}
 REVIEWS = [
     "A great cast and an excellent script, but the middle hour is dull and a little boring.",
     "Not good: terrible pacing, boring dialogue, and a fine score that cannot save it.",
@@ -124,7 +132,8 @@ def graded(texts):
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_text_view_screenshots(browser, tmp_path, scheme):
     exp = rw.TextExplainer(graded, classes=["negative", "positive"]).explain(
-        REVIEWS, y_true=["negative", "negative", "positive"])
+        REVIEWS, y_true=["negative", "negative", "positive"]
+    )
     path = exp.save_html(tmp_path / "graded.html")
     page, dialogs, errors = open_report(browser, path, scheme=scheme)
     alphas = [t[5] for t in token_colors(page)]
@@ -217,8 +226,11 @@ def test_contains_token_cohorts_from_the_editor_and_the_shortcut_reach_the_kerne
     set_theme(page, "light")
     output.get_by_test_id("contains-save").click()
     name2 = 'mentions dull + contains "excellent"'
-    want2 = {"name": name2, "combine": "all",
-             "filters": [dull, {"column": "tokens", "op": "contains", "value": "excellent"}]}
+    want2 = {
+        "name": name2,
+        "combine": "all",
+        "filters": [dull, {"column": "tokens", "op": "contains", "value": "excellent"}],
+    }
     cohorts = wait_for_kernel(run_cell, page, "[c.to_json() for c in dash.cohorts]", lambda cs: want2 in cs)
     assert cohorts[-1] == want2
     assert kernel_json(run_cell, page, "dash.active_cohort") == name2

@@ -33,9 +33,7 @@ def _bar_label(bar) -> str:
     return bar.evaluate("el => el.closest('.rw-bar-group').querySelector('.rw-bar-label').textContent").strip()
 
 
-def test_dashboard_renders_light_and_dark(
-    lab_page, run_notebook, run_cell, cell_locator, set_theme, screenshot
-):
+def test_dashboard_renders_light_and_dark(lab_page, run_notebook, run_cell, cell_locator, set_theme, screenshot):
     page = lab_page
     run_notebook(page, BREAST_CANCER)
 

@@ -16,12 +16,17 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from rai_widget._warnings import RaiWidgetWarning
+from rai_widget.explainers._detections import (  # noqa: F401  (parse_detections is part of this module's API)
+    Detections,
+    check_images,
+    parse_detections,
+    run_detector,
+)
 from rai_widget.explanations import DetectionExplanation
 
 # Show a progress bar by default from this many detector evaluations (masks x images) on.
@@ -31,170 +36,6 @@ PROGRESS_MIN_EVALS = 5_000
 AUTO_MAX_BATCH = 64
 AUTO_MAX_BYTES = 256 * 2**20
 _clock = time.perf_counter  # replaced by a fake clock in tests
-
-
-# --- images ---------------------------------------------------------------------------------------
-
-
-def _check_images(images) -> list[np.ndarray]:
-    """A list of HxWxC uint8 arrays (C in 1, 3, 4), or a clear error."""
-    if isinstance(images, np.ndarray):
-        if images.ndim != 4:
-            raise ValueError(
-                f"images must be an (n, H, W, C) uint8 array or a list of (H, W, C) arrays; got an array of shape "
-                f"{images.shape}. For one image pass [image] or image[None]."
-            )
-        images = list(images)
-    elif not isinstance(images, (list, tuple)):
-        raise TypeError(
-            f"images must be an (n, H, W, C) uint8 array or a list of (H, W, C) arrays, not {type(images)}."
-        )
-    if len(images) == 0:
-        raise ValueError("images is empty: pass at least one image.")
-    out = []
-    for i, img in enumerate(images):
-        arr = np.asarray(img)
-        if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4):
-            raise ValueError(
-                f"image {i} must be (H, W, C) with C in 1, 3 or 4 channels (HWC, not CHW); got shape {arr.shape}."
-            )
-        if min(arr.shape[:2]) < 1:
-            raise ValueError(f"image {i} is empty: shape {arr.shape}.")
-        if arr.dtype != np.uint8:
-            if arr.dtype.kind not in "iuf":
-                raise ValueError(f"image {i} must be uint8 (0-255); got dtype {arr.dtype}.")
-            lo, hi = float(np.min(arr)), float(np.max(arr))
-            if lo < 0 or hi > 255 or not np.array_equal(arr, np.round(arr)):
-                hint = (
-                    " It looks like floats in [0, 1]: pass (image * 255).round().astype(np.uint8)."
-                    if lo >= 0 and hi <= 1
-                    else ""
-                )
-                raise ValueError(
-                    f"image {i} must be uint8 (0-255); got {arr.dtype} with values in [{lo:g}, {hi:g}].{hint}"
-                )
-            arr = arr.astype(np.uint8)  # integral values in 0..255: lossless
-        out.append(arr)
-    return out
-
-
-# --- detector outputs ---------------------------------------------------------------------------
-
-
-@dataclass
-class Detections:
-    """One image's detections as arrays: boxes (m, 4) xyxy, scores (m,), labels (m,), class_scores (m, k)."""
-
-    boxes: np.ndarray
-    scores: np.ndarray
-    labels: np.ndarray
-    class_scores: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.scores)
-
-
-def _to_numpy(value) -> np.ndarray:
-    if hasattr(value, "detach"):  # a torch tensor, without importing torch
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-def _labels(values: np.ndarray) -> np.ndarray:
-    """Integral numbers as int64 (YOLO arrays carry labels as floats), anything else as strings."""
-    if values.dtype.kind in "iub":
-        return values.astype(np.int64)
-    if values.dtype.kind == "f" and np.all(np.isfinite(values)) and np.array_equal(values, np.round(values)):
-        return values.astype(np.int64)
-    return np.array([str(v) for v in values.tolist()], dtype=str)
-
-
-def parse_detections(output, where: str = "detector output") -> Detections:
-    """One image's detector output -> Detections; raises ValueError naming what is wrong.
-
-    Accepted forms: a dict {"boxes": (m, 4) xyxy, "scores": (m,), "labels": (m,)} with an optional
-    "class_scores": (m, k), of numpy arrays, lists or torch tensors (torchvision's detectors); a list
-    of {"box", "score", "label"} dicts (rai-widget's own form); an (m, 6) array or tensor of rows
-    [x0, y0, x1, y1, score, label] (YOLO style); or an object with ``.boxes.xyxy / .conf / .cls``
-    (ultralytics' Results).
-    """
-    if hasattr(output, "boxes") and hasattr(output.boxes, "xyxy"):  # ultralytics Results
-        b = output.boxes
-        output = {"boxes": b.xyxy, "scores": b.conf, "labels": b.cls}
-    if isinstance(output, (list, tuple)) and all(isinstance(d, dict) for d in output):
-        for j, d in enumerate(output):
-            missing = [key for key in ("box", "score", "label") if key not in d]
-            if missing:
-                raise ValueError(
-                    f"{where}: detection {j} has no {missing[0]!r} key; got keys {sorted(d)}. "
-                    "Each detection needs 'box' [x0, y0, x1, y1], 'score' and 'label'."
-                )
-        output = {
-            "boxes": np.array([_to_numpy(d["box"]) for d in output], dtype=np.float64).reshape(-1, 4)
-            if output
-            else np.zeros((0, 4)),
-            "scores": [float(_to_numpy(d["score"])) for d in output],
-            "labels": [_to_numpy(d["label"]).item() for d in output],
-        }
-    if isinstance(output, dict):
-        for key in ("boxes", "scores", "labels"):
-            if key not in output:
-                raise ValueError(
-                    f"{where} has no {key!r} key; got keys {sorted(map(str, output))}. Expected "
-                    "{'boxes': (m, 4) xyxy, 'scores': (m,), 'labels': (m,)}."
-                )
-        boxes = _to_numpy(output["boxes"]).astype(np.float64)
-        scores = _to_numpy(output["scores"]).astype(np.float64)
-        labels = _to_numpy(output["labels"])
-        class_scores = output.get("class_scores")
-        class_scores = None if class_scores is None else _to_numpy(class_scores).astype(np.float64)
-    else:
-        arr = _to_numpy(output)
-        if arr.dtype.kind not in "iuf" or arr.ndim != 2 or arr.shape[1] != 6:
-            raise ValueError(
-                f"{where} must be a dict with 'boxes', 'scores', 'labels', a list of detection dicts, "
-                f"or an (m, 6) array [x0, y0, x1, y1, score, label]; got {_describe(output)}."
-            )
-        arr = arr.astype(np.float64)
-        boxes, scores, labels, class_scores = arr[:, :4], arr[:, 4], arr[:, 5], None
-    if boxes.size == 0 and boxes.ndim < 2:
-        boxes = boxes.reshape(0, 4)
-    if boxes.ndim != 2 or boxes.shape[1] != 4:
-        raise ValueError(f"{where}: boxes must be (m, 4) xyxy; got {boxes.shape}.")
-    m = len(boxes)
-    if scores.shape != (m,):
-        raise ValueError(f"{where}: scores must be ({m},), one per box; got {scores.shape}.")
-    if labels.shape != (m,):
-        raise ValueError(f"{where}: labels must be ({m},), one per box; got {labels.shape}.")
-    if class_scores is not None and (class_scores.ndim != 2 or len(class_scores) != m):
-        raise ValueError(f"{where}: class_scores must be ({m}, k), one row per box; got {class_scores.shape}.")
-    if not (np.all(np.isfinite(boxes)) and np.all(np.isfinite(scores))):
-        raise ValueError(f"{where}: boxes and scores must be finite numbers (found NaN or inf).")
-    if np.any(boxes[:, 2] < boxes[:, 0]) or np.any(boxes[:, 3] < boxes[:, 1]):
-        j = int(np.flatnonzero((boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1]))[0])
-        raise ValueError(
-            f"{where}: box {j} is {boxes[j].tolist()}, but boxes must be xyxy with x1 >= x0 and "
-            "y1 >= y0 (convert xywh or cxcywh boxes to xyxy)."
-        )
-    return Detections(boxes, scores, _labels(labels), class_scores)
-
-
-def _describe(value) -> str:
-    shape = getattr(value, "shape", None)
-    return f"{type(value).__name__} of shape {tuple(shape)}" if shape is not None else type(value).__name__
-
-
-def run_detector(detector: Callable, images: list[np.ndarray], where: str) -> list[Detections]:
-    """Call the detector on a list of images; one Detections per image."""
-    outputs = detector(images)
-    if isinstance(outputs, dict) or not hasattr(outputs, "__len__"):
-        raise ValueError(f"the detector must return a list with one output per image; got {_describe(outputs)}.")
-    if len(outputs) != len(images):
-        raise ValueError(
-            f"the detector returned {len(outputs)} outputs for {len(images)} images ({where}); "
-            "it must return one output per image."
-        )
-    return [parse_detections(out, f"detector output for {where} {j}") for j, out in enumerate(outputs)]
 
 
 # --- masks ----------------------------------------------------------------------------------------
@@ -428,7 +269,7 @@ class DetectionExplainer:
 
     def detect(self, images) -> list[Detections]:
         """The detector's output on unmasked images, parsed and checked."""
-        images = _check_images(images)
+        images = check_images(images)
         step = AUTO_MAX_BATCH if self.batch_size == "auto" else self.batch_size
         found: list[Detections] = []
         for start in range(0, len(images), step):
@@ -466,7 +307,7 @@ class DetectionExplainer:
 
         images : an (n, H, W, C) uint8 array or a list of (H, W, C) uint8 arrays (sizes may differ).
         """
-        images = _check_images(images)
+        images = check_images(images)
         targets = self.detect(images)
         show = len(images) * self.num_masks >= PROGRESS_MIN_EVALS if self.progress is None else bool(self.progress)
         saliency = []

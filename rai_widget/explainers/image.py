@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from rai_widget.explainers._image_data import as_images, baseline_image, default_preprocess, to_image_size
 from rai_widget.explainers._malloc import reuse_large_buffers
+from rai_widget.explainers._torch_model import FrozenParams, guided_backprop, resolve_layer
 from rai_widget.explanations import ImageExplanation
 
 # Each method's parameters and their defaults; anything else is an error that lists these.
@@ -71,68 +72,9 @@ def _is_torch_module(model) -> bool:
     return torch is not None and isinstance(model, torch.nn.Module)
 
 
-def _conv_names(model) -> list[str]:
-    import torch
-
-    return [name for name, m in model.named_modules() if isinstance(m, torch.nn.Conv2d)]
-
-
-def _resolve_layer(model, target_layer):
-    """The module Grad-CAM attributes to: a name, a module, or None for the last Conv2d."""
-    import torch
-
-    if isinstance(target_layer, torch.nn.Module):
-        return target_layer
-    convs = _conv_names(model)
-    if target_layer is None:
-        if not convs:
-            raise ValueError("the model has no torch.nn.Conv2d layer; pass target_layer= (a name or a module).")
-        return model.get_submodule(convs[-1])
-    names = [name for name, _ in model.named_modules() if name]
-    if target_layer in names:
-        return model.get_submodule(target_layer)
-    close = difflib.get_close_matches(str(target_layer), names, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    shown = ", ".join(repr(c) for c in convs[-5:]) or "(none)"
-    raise ValueError(f"the model has no layer named {target_layer!r}.{hint} Its last Conv2d layers: {shown}.")
-
-
 def _softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
-
-
-def _guided_backprop(model):
-    """captum's GuidedBackprop, extended from nn.ReLU to the other ReLU modules (ReLU6 in MobileNet- and
-    EfficientNet-Lite-style models), which captum leaves with plain gradients."""
-    import torch
-    from captum.attr import GuidedBackprop
-    from captum.attr._core import guided_backprop_deconvnet as captum_gb
-
-    class ReluFamilyGuidedBackprop(GuidedBackprop):
-        def _register_hooks(self, module):
-            if isinstance(module, torch.nn.ReLU6):
-                # captum's own hook registration (it also copes with in-place activations)
-                self.backward_hooks.extend(captum_gb._register_backward_hook(module, self._backward_hook, self))
-            else:
-                super()._register_hooks(module)
-
-    return ReluFamilyGuidedBackprop(model)
-
-
-class _FrozenParams:
-    """Within the block, parameters need no gradient: backward computes input gradients only."""
-
-    def __init__(self, model):
-        self.params = [p for p in model.parameters() if p.requires_grad]
-
-    def __enter__(self):
-        for p in self.params:
-            p.requires_grad_(False)
-
-    def __exit__(self, *exc):
-        for p in self.params:
-            p.requires_grad_(True)
 
 
 class ImageExplainer:
@@ -201,7 +143,7 @@ class ImageExplainer:
             )
         if self.is_torch:
             model.eval()
-        self.layer = _resolve_layer(model, target_layer) if self.method in ("gradcam", "guided_gradcam") else None
+        self.layer = resolve_layer(model, target_layer) if self.method in ("gradcam", "guided_gradcam") else None
         self.classes = list(classes) if classes is not None else None
         self.preprocess = preprocess or default_preprocess
         self.multilabel = bool(multilabel)
@@ -361,7 +303,7 @@ class ImageExplainer:
             if channels_last:
                 # NHWC: measured on EfficientNet-Lite0, 0.65 s instead of 1.2 s per 224 px image at 50 steps
                 inputs, baselines = (v.contiguous(memory_format=torch.channels_last) for v in (inputs, baselines))
-            with _FrozenParams(self.model):
+            with FrozenParams(self.model):
                 a = IntegratedGradients(model).attribute(
                     inputs,
                     baselines=baselines,
@@ -388,11 +330,11 @@ class ImageExplainer:
         p, outputs = self.params, []
         hook = self.model.register_forward_hook(lambda module, args, out: outputs.append(out))
         try:
-            with _FrozenParams(self.model), warnings.catch_warnings():
+            with FrozenParams(self.model), warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Setting backward hooks on ReLU")
                 xs = xs.to(self._device()).requires_grad_(True)
                 if self.method == "guided_backprop":
-                    a = _guided_backprop(self.model).attribute(xs, target=targets).sum(1)
+                    a = guided_backprop(self.model).attribute(xs, target=targets).sum(1)
                 elif self.method == "gradcam":
                     a = ca.LayerGradCam(self.model, self.layer).attribute(
                         xs, target=targets, relu_attributions=bool(p["relu_attributions"])
@@ -401,7 +343,7 @@ class ImageExplainer:
                     a = a.sum(1)
                 else:
                     method = ca.GuidedGradCam(self.model, self.layer)
-                    method.guided_backprop = _guided_backprop(self.model)
+                    method.guided_backprop = guided_backprop(self.model)
                     a = method.attribute(xs, target=targets, interpolate_mode=p["interpolate_mode"]).sum(1)
         except Exception as err:
             k = self._scores([xs[0].detach()]).shape[1]  # a clear error when the model's output is the problem

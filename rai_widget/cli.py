@@ -99,7 +99,7 @@ def _explain(args) -> int:
 
 def _demo(args) -> int:
     from rai_widget import ExplanationDashboard
-    from rai_widget.demos import ALIASES, DEMOS, demo_module
+    from rai_widget.demos import ALIASES, DEMOS, MissingExtraError, demo_module
 
     out = Path(args.out)
     names = list(dict.fromkeys(ALIASES.get(n, n) for n in args.only)) if args.only else list(DEMOS)
@@ -110,7 +110,7 @@ def _demo(args) -> int:
             module = demo_module(name)
             exp = module.run_demo(out, echo=print)
         except ImportError as err:
-            extra = getattr(err, "extra", None) or {"tabular": "demo"}.get(name, "demo-full")
+            extra = err.extra if isinstance(err, MissingExtraError) else {"tabular": "demo"}.get(name, "demo-full")
             hint = "" if "pip install" in str(err) else f'\n  to run it: pip install "rai-widget[{extra}]"'
             print(f"skipped: {err}{hint}")
             skipped.append(name)

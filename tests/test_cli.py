@@ -121,6 +121,17 @@ def test_demo_skips_a_demo_whose_packages_are_missing_and_says_how_to_add_them(h
     assert (out / "hmda_report.html").exists()
 
 
+def test_demo_skipped_for_a_missing_extra_names_the_extra_the_demo_gives(capsys, monkeypatch, tmp_path):
+    from rai_widget import demos
+
+    def missing(name):
+        raise demos.MissingExtraError(f"the {name} demo needs a package", "special")
+
+    monkeypatch.setattr(demos, "demo_module", missing)
+    assert main(["demo", "--out", str(tmp_path), "--only", "image"]) == 3
+    assert '\n  to run it: pip install "rai-widget[special]"' in capsys.readouterr().out
+
+
 def test_demo_accepts_the_image_demos_earlier_name(monkeypatch, capsys, tmp_path):
     from rai_widget import demos
 

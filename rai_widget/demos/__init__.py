@@ -18,6 +18,14 @@ DEMOS = ("tabular", "text", "image", "detection")
 ALIASES = {"vision": "image"}
 
 
+class MissingExtraError(ImportError):
+    """A package a demo needs is missing; `extra` is the pip extra that installs it (`rai-widget demo`'s hint)."""
+
+    def __init__(self, message: str, extra: str):
+        super().__init__(message)
+        self.extra = extra
+
+
 def demo_module(name: str):
     """The demo module for `name` (one of DEMOS)."""
     if name not in DEMOS:

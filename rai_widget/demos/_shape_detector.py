@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rai_widget.demos import MissingExtraError
 from rai_widget.demos._scenes import CLASSES, EVAL_SEED, SCENE_SIZE, Scene, _iou, evaluate, make_scene, make_scenes
 
 EXTRA = "demo-full"
@@ -24,12 +25,11 @@ def _torch():
     try:
         import torch
     except ImportError:
-        err = ImportError(
+        raise MissingExtraError(
             'The detection demo trains and runs a small torch CNN: pip install "rai-widget[demo-full]" '
-            "(or any torch >= 2.2)."
-        )
-        err.extra = EXTRA
-        raise err from None
+            "(or any torch >= 2.2).",
+            EXTRA,
+        ) from None
     return torch
 
 

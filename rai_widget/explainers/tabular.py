@@ -20,6 +20,7 @@ from rai_widget.explainers import _treeshap
 from rai_widget.explainers._model import ModelAdapter
 from rai_widget.explainers._tabular_data import TabularSchema
 from rai_widget.explanations import TabularExplanation
+from rai_widget.explanations.tabular import surrogate_fidelity
 
 if TYPE_CHECKING:
     import lightgbm as lgb
@@ -69,14 +70,6 @@ def warn_if_poor_fidelity(fidelity: dict, floors: dict = FIDELITY_FLOORS) -> Non
             FidelityWarning,
             stacklevel=3,
         )
-
-
-def _r2(target: np.ndarray, pred: np.ndarray) -> float:
-    ss_tot = float(((target - target.mean()) ** 2).sum())
-    ss_res = float(((target - pred) ** 2).sum())
-    if ss_tot == 0.0:
-        return 1.0 if ss_res == 0.0 else float("nan")
-    return 1.0 - ss_res / ss_tot
 
 
 class MimicExplainer:
@@ -218,7 +211,7 @@ class MimicExplainer:
             y_pred = scores[:, 0] if scores.shape[1] == 1 else scores
             probabilities = None
 
-        fidelity = self._fidelity(model_output, surrogate_output, scores)
+        fidelity = surrogate_fidelity(model_output, surrogate_output, self.task, self.output_names)
         warn_if_poor_fidelity(fidelity)
         return TabularExplanation(
             data=frame,
@@ -250,16 +243,6 @@ class MimicExplainer:
             for m, (vals, expected) in enumerate(per_surrogate):
                 values[:, :, m], base[m] = vals, expected
         return values, base
-
-    def _fidelity(self, model_output, surrogate_output, scores) -> dict:
-        cols = [1] if self.task == "classification" and model_output.shape[1] == 2 else range(model_output.shape[1])
-        per_output = {str(self.output_names[c]): _r2(model_output[:, c], surrogate_output[:, c]) for c in cols}
-        fidelity = {"r2": float(np.mean(list(per_output.values())))}
-        if self.task == "classification":
-            fidelity["agreement"] = float(np.mean(np.argmax(surrogate_output, 1) == np.argmax(scores, 1)))
-        fidelity["r2_per_output"] = per_output
-        fidelity["rows"] = int(len(model_output))
-        return fidelity
 
     def _check_y_true(self, y_true, n: int):
         if y_true is None:

@@ -25,6 +25,34 @@ def _as_numbers(col: Column) -> np.ndarray:
     return np.asarray(col.values, dtype=np.float64)
 
 
+def _r2(target: np.ndarray, pred: np.ndarray) -> float:
+    if len(target) == 0:
+        return float("nan")
+    ss_tot = float(((target - target.mean()) ** 2).sum())
+    ss_res = float(((target - pred) ** 2).sum())
+    if ss_tot == 0.0:
+        return 1.0 if ss_res == 0.0 else float("nan")
+    return 1.0 - ss_res / ss_tot
+
+
+def surrogate_fidelity(model_output: np.ndarray, surrogate_output: np.ndarray, task: str, output_names) -> dict:
+    """How well the surrogate replicates the model on some rows: `r2_per_output`, the R^2 of its outputs
+    against the model's (binary classification: class 1 only, class 0 mirrors it), `r2` their mean, and for
+    classification `agreement`, the share of rows where both predict the same class; `rows`. NaN when
+    undefined (no rows; a constant model output the surrogate misses). The view computes the same per cohort
+    (js/tabular/stats.ts, cohortFidelity); the payload fixtures check that both agree."""
+    n, k = model_output.shape
+    outputs = [1] if task == "classification" and k == 2 else range(k)
+    per_output = {str(output_names[c]): _r2(model_output[:, c], surrogate_output[:, c]) for c in outputs}
+    fidelity: dict = {"r2": float(np.mean(list(per_output.values())))}
+    if task == "classification":
+        same = np.argmax(surrogate_output, axis=1) == np.argmax(model_output, axis=1)
+        fidelity["agreement"] = float(same.mean()) if n else float("nan")
+    fidelity["r2_per_output"] = per_output
+    fidelity["rows"] = int(n)
+    return fidelity
+
+
 class TabularExplanation(Explanation):
     """Local feature attributions for tabular rows (from MimicExplainer).
 
@@ -100,6 +128,12 @@ class TabularExplanation(Explanation):
             label = f"mean |value| for {self.output_names[k]}"
         series = pd.Series(imp, index=pd.Index(self.feature_names, name="feature"), name=f"{label} ({self.units})")
         return series.sort_values(ascending=False, kind="stable")
+
+    def cohort_fidelity(self, cohort=None) -> dict:
+        """The surrogate's fidelity on a cohort's rows (an rw.Cohort, a mask or row indices; None: every
+        row), as the view's fidelity badge shows it: see `surrogate_fidelity`."""
+        mask = self.cohort_mask(cohort)
+        return surrogate_fidelity(self.model_output[mask], self.surrogate_output[mask], self.task, self.output_names)
 
     def local_importance(self, row: int, output=None) -> pd.Series:
         """One row's values for an output (default: its predicted class), sorted by |value|."""

@@ -9,7 +9,7 @@ import { type DetectionArrays, DetectionData, type DetectionMeta } from "../../j
 import { type ImageArrays, ImageData, type ImageMeta } from "../../js/image/data";
 import widget from "../../js/index";
 import { type TabularArrays, TabularData, type TabularMeta } from "../../js/tabular/data";
-import { meanAbsImportance, type OutputChoice } from "../../js/tabular/stats";
+import { cohortFidelity, meanAbsImportance, type OutputChoice } from "../../js/tabular/stats";
 import { type TextArrays, TextData, type TextMeta, type TextOutput } from "../../js/text/data";
 import { aggregateTokens } from "../../js/text/tokens";
 import { FakeModel } from "./fixtures";
@@ -30,6 +30,7 @@ interface Fixture {
   checks: {
     cohorts: { cohort: Cohort; rows: number[] }[];
     importance?: { cohort: string; output: OutputChoice; values: number[] }[];
+    fidelity?: { cohort: string; rows: number; r2: number | null; agreement: number | null }[];
     tokens?: {
       cohort: string;
       output: TextOutput;
@@ -112,6 +113,26 @@ describe.each(fixtures)("%s", (_, f) => {
     const data = dataset();
     for (const { cohort, rows } of f.checks.cohorts) {
       expect(rowsOf(evaluateCohort(cohort, data.columns, data.n)), cohort.name).toEqual(rows);
+    }
+  });
+
+  it("matches Python's surrogate fidelity per cohort (tabular), as the header's badge shows it", () => {
+    const decoded = decode(stateOf(f));
+    if (decoded.kind !== "tabular") {
+      expect(f.checks.fidelity).toBeUndefined();
+      return;
+    }
+    const { data } = decoded;
+    expect(f.checks.fidelity?.length).toBe(f.checks.cohorts.length);
+    for (const check of f.checks.fidelity ?? []) {
+      const fid = cohortFidelity(data, evaluateCohort(cohortNamed(f, check.cohort), data.dataset.columns, data.n));
+      expect(fid.rows, check.cohort).toBe(check.rows);
+      // null in the fixture is Python's NaN (JSON has none): undefined, e.g. a cohort with no rows
+      if (check.r2 === null) expect(fid.r2, check.cohort).toBeNaN();
+      else expectClose(fid.r2, check.r2, `${check.cohort} r2`);
+      if (data.meta.task !== "classification") expect(fid.agreement, check.cohort).toBeNull();
+      else if (check.agreement === null) expect(fid.agreement, check.cohort).toBeNaN();
+      else expectClose(fid.agreement ?? Number.NaN, check.agreement, `${check.cohort} agreement`);
     }
   });
 

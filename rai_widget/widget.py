@@ -10,13 +10,14 @@ offline HTML report rebuild the view without a kernel.
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Sequence
 
 import anywidget
 import traitlets
 
 from rai_widget._payload import payload
 from rai_widget.cohorts import ALL_DATA, Cohort
-from rai_widget.explanations import Explanation, TabularExplanation
+from rai_widget.explanations import Explanation, ImageExplanation, TabularExplanation
 from rai_widget.explanations._columns import CohortColumns
 
 _STATIC = pathlib.Path(__file__).parent / "static"
@@ -53,14 +54,14 @@ class ExplanationDashboard(anywidget.AnyWidget):
     active_cohort = traitlets.Unicode(ALL_DATA).tag(sync=True)
     selected_rows = traitlets.List(traitlets.Int()).tag(sync=True)
 
-    def __init__(self, explanation: Explanation | list, cohorts=None, **kwargs):
-        explanations = [explanation]
+    def __init__(self, explanation: Explanation | Sequence[ImageExplanation], cohorts=None, **kwargs):
+        methods: list[Explanation] | None = None
         if isinstance(explanation, (list, tuple)):
             # Several image explanations (one per method) of the same images: drawn side by side.
             from rai_widget.explanations.image import comparable_images
 
-            explanations = comparable_images(explanation)
-            explanation = explanations[0]
+            methods = list(comparable_images(explanation))
+            explanation = methods[0]
         if not isinstance(explanation, Explanation):
             raise TypeError(
                 f"ExplanationDashboard needs an explanation (e.g. from MimicExplainer(...).explain(X)), "
@@ -72,12 +73,12 @@ class ExplanationDashboard(anywidget.AnyWidget):
                 "package, or in a source checkout run `npm install && npm run build`."
             )
         self.explanation = explanation
-        self.explanations = explanations
+        self.explanations = [explanation] if methods is None else methods
         super().__init__(**kwargs)
         spec = explanation.column_spec()  # computed once: the payload ships it, cohorts are evaluated on it
         self._columns = spec
         self.kind = explanation.kind
-        self.meta, self.arrays = payload(explanations, spec)
+        self.meta, self.arrays = payload(self.explanations, spec)
         self.cohorts = self._initial_cohorts(cohorts or [], spec)
         if self.active_cohort not in {c.name for c in self.cohorts}:
             self.active_cohort = self.cohorts[0].name

@@ -211,7 +211,7 @@ def _texts(values) -> list[str | None]:
 
 
 def category(
-    values: Sequence, categories: Sequence[str] = (), role: str = SPECIAL, keep: set[str] | None = None
+    values: Sequence | np.ndarray, categories: Sequence[str] = (), role: str = SPECIAL, keep: set[str] | None = None
 ) -> CategoryColumn:
     """Values as codes into `categories` (strings, in that order), followed by any other value seen
     (sorted). `keep`, when given, keeps only those categories (and the values seen). None / NaN are missing."""

@@ -39,7 +39,9 @@ def save(exp: Explanation, path) -> Path:
     for name, arr in arrays.items():
         if np.asarray(arr).dtype == object:
             raise TypeError(f"internal error: array {name!r} would need pickle")
-    np.savez_compressed(path, __meta__=np.array(json.dumps(meta, default=jsonable)), **arrays)
+    # numpy's stub (>= 2.1) matches **arrays against savez_compressed's allow_pickle: bool; our array names
+    # are never "allow_pickle", and numpy < 2.1 (we support 1.24+) has no such parameter to pass by name
+    np.savez_compressed(path, __meta__=np.array(json.dumps(meta, default=jsonable)), **arrays)  # type: ignore[arg-type]
     return path
 
 

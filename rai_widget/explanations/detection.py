@@ -63,7 +63,7 @@ class DetectionExplanation(Explanation):
     def column_spec(self) -> CohortColumns:
         """index, y_pred (the detected labels joined by ", "), detections (how many), confidence (the best score)."""
         joined = [", ".join(str(v) for v in labels) for labels in self.y_pred]
-        cols = {
+        cols: dict[str, C.Column] = {
             "index": C.number(np.arange(len(self))),
             "y_pred": C.category(joined, sorted(set(joined))),
             "detections": C.number([len(dets) for dets in self.detections]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from rai_widget.explanations import _columns as C
@@ -161,25 +163,27 @@ def targets_of(exp, i: int) -> list[int]:
     return [int(t) for t in np.atleast_1d(np.asarray(exp.targets[i]))]
 
 
-def comparable_images(explanations) -> list:
+def comparable_images(explanations: Iterable[object]) -> list[ImageExplanation]:
     """The explanations, checked to be ImageExplanations of the same images, targets and predictions.
 
     Several methods on one set of images go side by side in one dashboard; anything that would make
     the panels disagree about what they show is an error that names the first difference.
     """
-    exps = list(explanations)
-    if not exps:
+    items = list(explanations)
+    if not items:
         raise ValueError(
             "ExplanationDashboard got an empty list: pass an explanation, or a list of "
             "ImageExplanations of the same images (one per method)."
         )
-    for j, e in enumerate(exps):
-        if getattr(e, "kind", None) != "image":
+    exps: list[ImageExplanation] = []
+    for j, e in enumerate(items):
+        if not isinstance(e, ImageExplanation):
             raise TypeError(
                 f"a list of explanations shows several attribution methods side by side, so every "
                 f"item must be an ImageExplanation; item {j} is a {type(e).__name__}. Pass a single "
                 f"explanation on its own."
             )
+        exps.append(e)
 
     def name(j):
         return f"explanation {j} ({exps[j].method})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -92,7 +94,9 @@ class TextExplanation(Explanation):
             return self.predicted_index()
         return np.full(len(self), self.output_index(output))
 
-    def global_importance(self, cohort=None, output=None, stop_words=None) -> pd.DataFrame:
+    def global_importance(
+        self, cohort=None, output=None, stop_words: str | Iterable[str] | None = None
+    ) -> pd.DataFrame:
         """Token table over a cohort's texts: mean value, mean |value| and count per token, by mean |value|.
 
         Tokens are grouped case-insensitively. output: None or "predicted" uses each text's predicted
@@ -108,7 +112,9 @@ class TextExplanation(Explanation):
             if isinstance(stop_words, str):
                 if stop_words != "english":
                     raise ValueError(f"stop_words must be None, 'english' or a collection of words: {stop_words!r}.")
-                from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as stop_words
+                from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+                stop_words = ENGLISH_STOP_WORDS
             table = table[~table["token"].isin({str(w).lower() for w in stop_words})]
         table = table.assign(abs_value=table["value"].abs())
         out = table.groupby("token", sort=False).agg(
@@ -137,7 +143,8 @@ class TextExplanation(Explanation):
         """A shap.Explanation over texts: values (n, t_i, k), or (n, t_i) for one output (name or index)."""
         import shap
 
-        values, base, names = self.values, self.base_values, self.output_names
+        names: list | None = self.output_names
+        values, base = self.values, self.base_values
         if output is not None:
             k = self.output_index(output)
             values, base, names = [v[:, k] for v in values], base[:, k], None

@@ -52,9 +52,11 @@ def _conv_call(node: fx.Node, modules: dict) -> dict | None:
             v = call[name]
             if v is None and name == "bias":
                 continue
-            if not (isinstance(v, fx.Node) and v.op == "get_attr"):
+            if not (isinstance(v, fx.Node) and v.op == "get_attr" and isinstance(v.target, str)):
                 return None
-            call[name] = _fetch(node.graph.owning_module, v.target)
+            root = node.graph.owning_module
+            assert root is not None, "a traced graph belongs to its GraphModule"
+            call[name] = _fetch(root, v.target)
         if any(isinstance(call[k], fx.Node) for k in _CONV_ARGS[3:]):
             return None
         return call
@@ -80,7 +82,13 @@ def _fold(gm: fx.GraphModule) -> int:
     graph, folded = gm.graph, 0
     for node in list(graph.nodes):
         bn = modules.get(node.target) if node.op == "call_module" else None
-        if not isinstance(bn, nn.BatchNorm2d) or bn.training or bn.running_mean is None or len(node.args) != 1:
+        if (
+            not isinstance(bn, nn.BatchNorm2d)
+            or bn.training
+            or bn.running_mean is None
+            or bn.running_var is None
+            or len(node.args) != 1
+        ):
             continue
         producer = node.args[0]
         call = _conv_call(producer, modules) if isinstance(producer, fx.Node) else None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
@@ -71,7 +72,10 @@ def pack_lightgbm(booster) -> PackedTrees | None:
     """Flatten a single-output LightGBM booster; None when its trees are too deep for tables."""
     dump = booster.dump_model()
     n_features = int(dump["max_feature_idx"]) + 1
-    nodes = {k: [] for k in ("feature", "threshold", "kind", "missing", "default_left", "cat_start", "cat_end")}
+    # per internal node: ints, a float threshold and a bool, each list made an array of its own dtype below
+    nodes: dict[str, list[float]] = {
+        k: [] for k in ("feature", "threshold", "kind", "missing", "default_left", "cat_start", "cat_end")
+    }
     cat_values: list[int] = []
     tree_node_start, tree_leaf_start = [0], [0]
     leaves: list[tuple[float, list[tuple[int, int, int]], list[int], list[float]]] = []
@@ -81,7 +85,7 @@ def pack_lightgbm(booster) -> PackedTrees | None:
         local_nodes = 0
         root = tree["tree_structure"]
         # iterative DFS carrying the path as (local node, went_left, feature, cover fraction)
-        stack = [(root, [])]
+        stack: list[tuple[dict[str, Any], list[tuple[int, int, int, float]]]] = [(root, [])]
         while stack:
             node, path = stack.pop()
             if "leaf_value" in node:
@@ -127,8 +131,8 @@ def pack_lightgbm(booster) -> PackedTrees | None:
     feat_start, leaf_features, table_start = [0], [], [0]
     tables = []
     expected = 0.0
-    for value, path, feats, fracs in leaves:
-        for local, left, slot in path:
+    for value, records, feats, fracs in leaves:
+        for local, left, slot in records:
             path_node.append(local)
             path_left.append(left)
             path_slot.append(slot)
@@ -172,11 +176,13 @@ def pack_lightgbm(booster) -> PackedTrees | None:
     )
 
 
-def _leaf_record(value, path):
+def _leaf_record(
+    value: float, path: list[tuple[int, int, int, float]]
+) -> tuple[float, list[tuple[int, int, int]], list[int], list[float]]:
     """Merge a leaf's path by feature: slots in order of first use, cover fractions multiplied."""
     slots: dict[int, int] = {}
     fracs: list[float] = []
-    records = []
+    records: list[tuple[int, int, int]] = []
     for local, left, feature, frac in path:
         if feature not in slots:
             slots[feature] = len(slots)

@@ -41,7 +41,7 @@ def segment_masks(
     lo, hi = im.min(), im.max()
     im = (im - lo) / (hi - lo) * 2.0 - 1.0 if hi > lo else np.zeros_like(im)
     im = resize(im, SEGMENT_SIZE, order=3, mode="constant", preserve_range=True, anti_aliasing=True)
-    masks = []
+    masks: list[np.ndarray] = []
     for scale in scales:
         seg = felzenszwalb(im, scale=scale, sigma=sigma, min_size=min_size)
         seg = resize(seg, shape, order=0, preserve_range=True, mode="constant", anti_aliasing=False).astype(int)

@@ -16,6 +16,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -242,16 +243,16 @@ class DetectionExplainer:
         classes: Sequence | None = None,
         num_masks: int = 1000,
         mask_res: tuple[int, int] | int = (16, 16),
-        batch_size: int | str = 32,
+        batch_size: int | Literal["auto"] = 32,
         random_state: int = 0,
         keep_prob: float = 0.5,
         progress: bool | None = None,
     ):
         if not callable(detector):
             raise TypeError(f"detector must be a callable f(list of images) -> list of outputs, not {type(detector)}.")
-        mask_res = (mask_res, mask_res) if isinstance(mask_res, (int, np.integer)) else tuple(mask_res)
-        if len(mask_res) != 2 or not all(isinstance(r, (int, np.integer)) and r >= 1 for r in mask_res):
-            raise ValueError(f"mask_res must be (rows, cols) of positive integers; got {mask_res}.")
+        res = (mask_res, mask_res) if isinstance(mask_res, (int, np.integer)) else tuple(mask_res)
+        if len(res) != 2 or not all(isinstance(r, (int, np.integer)) and r >= 1 for r in res):
+            raise ValueError(f"mask_res must be (rows, cols) of positive integers; got {res}.")
         if not isinstance(num_masks, (int, np.integer)) or num_masks < 1:
             raise ValueError(f"num_masks must be a positive integer; got {num_masks!r}.")
         if batch_size != "auto" and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
@@ -261,7 +262,7 @@ class DetectionExplainer:
         self.detector = detector
         self.classes = None if classes is None else list(classes)
         self.num_masks = int(num_masks)
-        self.mask_res = (int(mask_res[0]), int(mask_res[1]))
+        self.mask_res = (int(res[0]), int(res[1]))
         self.batch_size = batch_size if batch_size == "auto" else int(batch_size)
         self.random_state = random_state
         self.keep_prob = float(keep_prob)
@@ -282,18 +283,21 @@ class DetectionExplainer:
         H, W = image.shape[:2]
         sampler = MaskSampler((H, W), self.mask_res, self.keep_prob, self.random_state)
         total = np.zeros((len(target), H * W))
-        if self.batch_size == "auto" and sizer is None:
-            sizer = BatchSizer()
+        # the batch size: fixed, or found as the run goes by a BatchSizer
+        batches: int | BatchSizer = (
+            sizer if sizer is not None else (BatchSizer() if self.batch_size == "auto" else self.batch_size)
+        )
         cap = max(1, AUTO_MAX_BYTES // (H * W * (8 + image.shape[2])))  # float32 masks + products + uint8 copies
         done = 0
         while done < self.num_masks:
-            count = min(self.batch_size if sizer is None else min(sizer.size, cap), self.num_masks - done)
+            batch = batches if isinstance(batches, int) else min(batches.size, cap)
+            count = min(batch, self.num_masks - done)
             masks = sampler.sample(count)
             masked = list(apply_masks(image, masks))
             start = _clock()
             found = run_detector(self.detector, masked, "masked image")
-            if sizer is not None:
-                sizer.record(count, _clock() - start)
+            if isinstance(batches, BatchSizer):
+                batches.record(count, _clock() - start)
             done += count
             weights = mask_weights(target, found).astype(np.float32)
             total += weights @ masks.reshape(count, -1)

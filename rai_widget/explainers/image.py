@@ -261,6 +261,7 @@ class ImageExplainer:
         self, targets, n: int, probabilities: np.ndarray | None, names: list | None
     ) -> tuple[list[list[int]], bool]:
         if targets is None:
+            assert probabilities is not None, "the predicted classes are the default targets: explain() passes them"
             if not self.multilabel:
                 return [[int(j)] for j in probabilities.argmax(1)], False
             picked = [np.flatnonzero(p > 0.5).tolist() or [int(p.argmax())] for p in probabilities]
@@ -433,6 +434,7 @@ class ImageExplainer:
                 if max(max(ts) for ts in per_image) >= scores.shape[1]:
                     raise ValueError(f"a target is out of range: the model has {scores.shape[1]} outputs.")
         else:
+            assert scores is not None, "only batched methods given targets take the scores from their own pass"
             work = zip(originals, inputs, per_image, strict=True)
             with reuse_large_buffers():  # many batched passes per image: keep their buffers between passes
                 for i, (image, x, ts) in enumerate(
@@ -452,6 +454,7 @@ class ImageExplainer:
                 raise ValueError(f"y_true has {len(y_true)} labels for {len(originals)} images.")
             if not self.multilabel and y_true.dtype.kind in "iu" and not all(isinstance(n, int) for n in names):
                 y_true = np.array([names[int(j)] for j in y_true])
+        target_arr: list[int] | list[np.ndarray]
         if not multi:
             attributions = [a[0] for a in attributions]
             target_arr = [ts[0] for ts in per_image]

@@ -155,6 +155,12 @@ class TextExplainer:
     >>> exp.global_importance(stop_words="english").head()
     """
 
+    tokenizer: Callable | None  # the model's tokenizer; None for a plain callable, masked word by word
+    max_length: int | None
+    output_names: list | None  # None until the first explain() for a callable without classes=
+    scorer: _TransformersScorer | _CallableScorer
+    activation: str  # transformers models: "softmax" or "sigmoid"
+
     def __init__(
         self,
         model,
@@ -308,16 +314,21 @@ class TextExplainer:
             group, spans = _text_tokens.word_groups(tokenizer, text)
             if len(group) != len(piece_values):
                 raise RuntimeError(f"internal error: {len(group)} pieces vs {len(piece_values)} SHAP values")
-            words = np.zeros((len(spans), k))
-            np.add.at(words, group[group >= 0], piece_values[group >= 0])
+            word_values = np.zeros((len(spans), k))
+            np.add.at(word_values, group[group >= 0], piece_values[group >= 0])
             base_values[i] += piece_values[group < 0].sum(axis=0)  # special tokens: part of the base
-            values.append(words)
-            if spans and isinstance(spans[0], str):
-                tokens.append(list(spans))
-                offsets.append(np.full((len(spans), 2), -1, dtype=np.int64))
-            else:
-                tokens.append([text[a:b] for a, b in spans])
-                offsets.append(np.asarray(spans, dtype=np.int64).reshape(-1, 2))
+            values.append(word_values)
+            # spans are (start, end) characters, or the words' texts when the tokenizer gives no offsets
+            words, word_offsets = [], []
+            for span in spans:
+                if isinstance(span, str):
+                    words.append(span)
+                    word_offsets.append((-1, -1))
+                else:
+                    words.append(text[span[0] : span[1]])
+                    word_offsets.append(span)
+            tokens.append(words)
+            offsets.append(np.asarray(word_offsets, dtype=np.int64).reshape(-1, 2))
 
         task = "multilabel" if self.multilabel else "classification"
         in_unit_interval = bool(((model_output >= 0) & (model_output <= 1)).all())

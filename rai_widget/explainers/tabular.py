@@ -130,6 +130,7 @@ class MimicExplainer:
     @property
     def output_names(self) -> list:
         if self.task == "classification":
+            assert self.classes is not None, "the adapter names the classes on the first probabilities it checks"
             return [c.item() if isinstance(c, np.generic) else c for c in self.classes]
         return (
             list(self.classes)

@@ -182,7 +182,7 @@ class TabularExplanation(Explanation):
 
         base = np.tile(self.base_values, (len(self), 1))
         values = self.values
-        output_names = self.output_names
+        output_names: list | None = self.output_names
         if output is not None:
             k = self.output_index(output)
             values, base, output_names = values[:, :, k], base[:, k], None

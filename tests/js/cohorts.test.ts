@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { type Cohort, countRows, evaluateCohort, uniqueName, validateCohort, validateFilter } from "../../js/core/cohorts";
 import type { ColumnValues } from "../../js/core/columns";
-import cases from "../cohort_cases.json";
+// As text, then JSON.parse: an imported .json becomes an object literal, where a "__proto__" key would set
+// the prototype instead of naming a column (one of the shared cases).
+import casesText from "../cohort_cases.json?raw";
 
 type JsonColumn =
   | { kind: "number" | "category" | "bool"; values: (number | string | boolean | null)[] }
@@ -12,8 +14,8 @@ interface Table {
   errors: { name: string; cohort: Cohort; error: string }[];
 }
 
-// JSON infers `op: string`; the cases are checked against the real types by running them.
-const table = cases as unknown as Table;
+// The cases are checked against the real types by running them.
+const table = JSON.parse(casesText) as Table;
 
 /** The shared JSON columns in the form the widget sends them. */
 function toColumn(c: JsonColumn): ColumnValues {

@@ -2,3 +2,9 @@
 interface ImportMeta {
   glob<T = unknown>(pattern: string, options: { eager: true; import?: string }): Record<string, T>;
 }
+
+// Vite's ?raw imports: the file's text.
+declare module "*?raw" {
+  const text: string;
+  export default text;
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh clone: installs what the tests need, builds the front end,
-# then runs the TypeScript checks, vitest, and pytest (Python API, notebooks, real-browser tests).
-# Extra arguments go to pytest, e.g. `bash scripts/test.sh -k mimic`.
+# The whole test suite, from a fresh clone: installs what the tests need, builds the front end, then
+# runs the lint, format and type checks of both sides, vitest, and pytest (Python API, notebooks,
+# real-browser tests). Extra arguments go to pytest, e.g. `bash scripts/test.sh -m "not slow"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -10,11 +10,18 @@ echo "== installing: Debian chromium (browser tests), npm packages, the package 
 bash scripts/install_browser.sh
 npm ci --no-audit --no-fund
 npm run build
-# torch is pinned to 2.13.0 in the dev extra: a CPU build of it lies on these machines' disk.
-"$PYTHON" -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+# torch==2.13.0: the CPU build that lies on these machines' disk (an unpinned torch pulls a multi-GB
+# CUDA build). The pin lives here, not in a published extra.
+"$PYTHON" -m pip install --quiet --disable-pip-version-check "torch==2.13.0" -e ".[dev]"
 
-echo "== front end: typecheck and unit tests"
-npx tsc --noEmit
+echo "== lint, format and type checks"
+"$PYTHON" -m ruff check .
+"$PYTHON" -m ruff format --check .
+"$PYTHON" -m mypy
+npm run lint
+npm run typecheck
+
+echo "== front end: unit tests"
 npx vitest run
 
 echo "== python: API, notebooks and browser tests"

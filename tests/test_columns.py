@@ -1,6 +1,7 @@
 """The column spec: one definition of the cohort columns per kind, the same in the kernel and on the wire."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -113,3 +114,16 @@ def test_labels_pick_their_kind_from_the_classes():
     assert col.kind == "category" and col.categories == ("a", "b", "x")
     assert _columns.equal(np.array([1, 2]), np.array([1.0, 3.0])).tolist() == [True, False]
     assert _columns.equal(np.array(["1", "2"]), np.array([1, 2])).tolist() == [False, False]
+
+
+SAVED_V1 = Path(__file__).parent / "saved_v1"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_files_saved_before_the_column_spec_load_with_the_same_columns(case):
+    """tests/saved_v1/ holds the cases as rai-widget 0.1.0 at 704e16e saved them (format 1, before the
+    explanations package): they load, with the columns and cohort rows of the same case built today."""
+    old, new = rw.load(SAVED_V1 / f"{case.name}.npz"), case.build()
+    assert list(old.column_spec()) == list(new.column_spec())
+    for cohort in case.cohorts:
+        np.testing.assert_array_equal(cohort.mask(old), cohort.mask(new), err_msg=cohort.name)

@@ -29,6 +29,32 @@ def label_array(values) -> np.ndarray:
     return arr
 
 
+def outcome_to_arrays(exp: Explanation) -> tuple[dict, dict]:
+    """What every kind with predictions saves alike: meta (output names, task, units) and arrays
+    (model_output, y_pred, and y_true and probabilities when there are any)."""
+    meta = {"output_names": [jsonable(o) for o in exp.output_names], "task": exp.task, "units": exp.units}
+    arrays = {"model_output": exp.model_output, "y_pred": label_array(exp.y_pred)}
+    if exp.y_true is not None:
+        arrays["y_true"] = label_array(exp.y_true)
+    probabilities = getattr(exp, "probabilities", None)
+    if probabilities is not None:
+        arrays["probabilities"] = probabilities
+    return meta, arrays
+
+
+def outcome_from_arrays(meta: dict, arrays: dict) -> dict:
+    """The constructor's keywords for what `outcome_to_arrays` saved."""
+    return {
+        "output_names": meta["output_names"],
+        "task": meta["task"],
+        "units": meta["units"],
+        "model_output": arrays["model_output"],
+        "y_pred": arrays["y_pred"],
+        "y_true": arrays.get("y_true"),
+        "probabilities": arrays.get("probabilities"),
+    }
+
+
 def save(exp: Explanation, path) -> Path:
     """Write `exp` to `path` (".npz" is added when missing); returns the path written."""
     path = Path(path)

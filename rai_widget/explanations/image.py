@@ -9,7 +9,7 @@ import numpy as np
 from rai_widget.explanations import _columns as C
 from rai_widget.explanations._base import Explanation
 from rai_widget.explanations._columns import CohortColumns
-from rai_widget.explanations._format import jsonable, label_array
+from rai_widget.explanations._format import outcome_from_arrays, outcome_to_arrays
 
 
 def _stack_if_same(items: list):
@@ -121,24 +121,12 @@ class ImageExplanation(Explanation):
         return shap.Explanation(values=maps, data=self.images, output_names=None)
 
     def _to_arrays(self):
-        arrays: dict[str, np.ndarray] = {"model_output": self.model_output, "y_pred": label_array(self.y_pred)}
+        meta, arrays = outcome_to_arrays(self)
         for i in range(len(self)):
             arrays[f"image_{i}"] = np.asarray(self.images[i])
             arrays[f"attributions_{i}"] = np.asarray(self.attributions[i])
             arrays[f"targets_{i}"] = np.asarray(self.targets[i])
-        if self.y_true is not None:
-            arrays["y_true"] = label_array(self.y_true)
-        if self.probabilities is not None:
-            arrays["probabilities"] = self.probabilities
-        meta = {
-            "n": len(self),
-            "method": self.method,
-            "params": self.params,
-            "task": self.task,
-            "units": self.units,
-            "output_names": [jsonable(o) for o in self.output_names],
-        }
-        return meta, arrays
+        return {**meta, "n": len(self), "method": self.method, "params": self.params}, arrays
 
     @classmethod
     def _from_arrays(cls, meta, arrays):
@@ -149,13 +137,7 @@ class ImageExplanation(Explanation):
             targets=[arrays[f"targets_{i}"] for i in range(n)],
             method=meta["method"],
             params=meta["params"],
-            output_names=meta["output_names"],
-            task=meta["task"],
-            units=meta["units"],
-            y_pred=arrays["y_pred"],
-            model_output=arrays["model_output"],
-            probabilities=arrays.get("probabilities"),
-            y_true=arrays.get("y_true"),
+            **outcome_from_arrays(meta, arrays),
         )
 
 

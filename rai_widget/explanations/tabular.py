@@ -8,7 +8,7 @@ import pandas as pd
 from rai_widget.explanations import _columns as C
 from rai_widget.explanations._base import Explanation
 from rai_widget.explanations._columns import CohortColumns, Column
-from rai_widget.explanations._format import jsonable, label_array
+from rai_widget.explanations._format import outcome_from_arrays, outcome_to_arrays
 
 
 def _as_numbers(col: Column) -> np.ndarray:
@@ -196,17 +196,8 @@ class TabularExplanation(Explanation):
         )
 
     def _to_arrays(self):
-        arrays: dict[str, np.ndarray] = {
-            "values": self.values,
-            "base_values": self.base_values,
-            "surrogate_output": self.surrogate_output,
-            "model_output": self.model_output,
-            "y_pred": label_array(self.y_pred),
-        }
-        if self.y_true is not None:
-            arrays["y_true"] = label_array(self.y_true)
-        if self.probabilities is not None:
-            arrays["probabilities"] = self.probabilities
+        meta, arrays = outcome_to_arrays(self)
+        arrays |= {"values": self.values, "base_values": self.base_values, "surrogate_output": self.surrogate_output}
         columns_meta = []
         spec = self.column_spec()
         for j, (name, kind) in enumerate(zip(self.feature_names, self.feature_kinds, strict=True)):
@@ -221,12 +212,9 @@ class TabularExplanation(Explanation):
                 arr = self.data[self.data.columns[j]].to_numpy()
                 arrays[f"data_{j}"] = arr if arr.dtype.kind in "iuf" else _as_numbers(col)
                 columns_meta.append({"kind": kind})
-        meta = {
+        meta |= {
             "feature_names": self.feature_names,
             "feature_kinds": self.feature_kinds,
-            "output_names": [jsonable(o) for o in self.output_names],
-            "task": self.task,
-            "units": self.units,
             "fidelity": self.fidelity,
             "columns": columns_meta,
         }
@@ -254,12 +242,6 @@ class TabularExplanation(Explanation):
             values=arrays["values"],
             base_values=arrays["base_values"],
             surrogate_output=arrays["surrogate_output"],
-            model_output=arrays["model_output"],
-            output_names=meta["output_names"],
-            task=meta["task"],
-            units=meta["units"],
-            y_pred=arrays["y_pred"],
-            y_true=arrays.get("y_true"),
-            probabilities=arrays.get("probabilities"),
             fidelity=meta.get("fidelity"),
+            **outcome_from_arrays(meta, arrays),
         )

@@ -10,7 +10,7 @@ import pandas as pd
 from rai_widget.explanations import _columns as C
 from rai_widget.explanations._base import Explanation
 from rai_widget.explanations._columns import CohortColumns
-from rai_widget.explanations._format import jsonable, label_array
+from rai_widget.explanations._format import outcome_from_arrays, outcome_to_arrays
 
 # What the view's "hide stop-words" hides: scikit-learn's English stop words and punctuation tokens.
 PUNCTUATION = tuple(",.!?;:'\"-()")
@@ -157,29 +157,17 @@ class TextExplanation(Explanation):
     def _to_arrays(self):
         lengths = np.array([len(t) for t in self.tokens], dtype=np.int64)
         k = len(self.output_names)
-        arrays: dict[str, np.ndarray] = {
+        meta, arrays = outcome_to_arrays(self)
+        arrays |= {
             "texts": np.array(self.texts, dtype=str),
             "token_offsets": np.concatenate([[0], np.cumsum(lengths)]),  # text i's tokens: [o[i], o[i+1])
             "tokens": np.array([w for t in self.tokens for w in t] or [""], dtype=str)[: lengths.sum()],
             "spans": np.concatenate([np.asarray(o, dtype=np.int64).reshape(-1, 2) for o in self.offsets]),
             "values": np.concatenate([np.asarray(v, dtype=np.float64).reshape(-1, k) for v in self.values]),
             "base_values": self.base_values,
-            "model_output": self.model_output,
-            "y_pred": label_array(self.y_pred),
             "truncated": self.truncated,
         }
-        if self.y_true is not None:
-            arrays["y_true"] = label_array(self.y_true)
-        if self.probabilities is not None:
-            arrays["probabilities"] = self.probabilities
-        meta = {
-            "output_names": [jsonable(o) for o in self.output_names],
-            "task": self.task,
-            "units": self.units,
-            "threshold": self.threshold,
-            "params": self.params,
-        }
-        return meta, arrays
+        return {**meta, "threshold": self.threshold, "params": self.params}, arrays
 
     @classmethod
     def _from_arrays(cls, meta, arrays):
@@ -192,14 +180,8 @@ class TextExplanation(Explanation):
             offsets=[arrays["spans"][o[i] : o[i + 1]] for i in parts],
             values=[arrays["values"][o[i] : o[i + 1]] for i in parts],
             base_values=arrays["base_values"],
-            model_output=arrays["model_output"],
-            output_names=meta["output_names"],
-            task=meta["task"],
-            units=meta["units"],
-            y_pred=arrays["y_pred"],
-            y_true=arrays.get("y_true"),
-            probabilities=arrays.get("probabilities"),
             truncated=arrays["truncated"],
             threshold=meta.get("threshold"),
             params=meta.get("params"),
+            **outcome_from_arrays(meta, arrays),
         )

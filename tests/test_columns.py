@@ -127,3 +127,27 @@ def test_files_saved_before_the_column_spec_load_with_the_same_columns(case):
     assert list(old.column_spec()) == list(new.column_spec())
     for cohort in case.cohorts:
         np.testing.assert_array_equal(cohort.mask(old), cohort.mask(new), err_msg=cohort.name)
+
+
+def test_every_kind_converts_to_shap_for_all_outputs_or_one():
+    """to_shap(output=None) on every kind: all outputs, or one output by name or index."""
+    for case in CASES:
+        exp = case.build()
+        everything = exp.to_shap()
+        if exp.kind == "image":  # each image was explained for its own predicted class
+            with pytest.raises(ValueError, match=re.escape("image 0 was explained for ['class 3'], not 'class 7'")):
+                exp.to_shap(output="class 7")
+            exp.targets = np.full(len(exp), 7)
+            first = exp.to_shap(output="class 7")
+            np.testing.assert_array_equal(first.values, exp.attributions)
+            continue
+        first = exp.to_shap(output=exp.output_names[0])
+        if exp.kind == "detection":  # one row per detection; one class's detections
+            assert len(everything.values) == sum(map(len, exp.detections))
+            assert first.output_names == ["cat"] * sum(d["label"] == "cat" for dets in exp.detections for d in dets)
+            continue
+        assert len(everything.values) == len(first.values) > 0
+        if exp.kind == "tabular":
+            np.testing.assert_array_equal(first.values, exp.values[:, :, 0])
+        if exp.kind == "text":
+            np.testing.assert_array_equal(first.values[1], exp.values[1][:, 0])

@@ -1,5 +1,6 @@
 """rai-widget: model interpretability rendered inline in Jupyter."""
 
+from rai_widget._errors import ExplanationFileError, ModelPredictError
 from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.cohorts import Cohort, Filter
 from rai_widget.explainers.detection import DetectionExplainer
@@ -24,11 +25,13 @@ __all__ = [
     "DetectionExplanation",
     "Explanation",
     "ExplanationDashboard",
+    "ExplanationFileError",
     "FidelityWarning",
     "Filter",
     "ImageExplainer",
     "ImageExplanation",
     "MimicExplainer",
+    "ModelPredictError",
     "RaiWidgetWarning",
     "TabularExplanation",
     "TextExplainer",

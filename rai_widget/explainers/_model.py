@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from rai_widget._errors import ModelPredictError
+
+__all__ = ["ModelAdapter", "ModelPredictError"]
+
 TASKS = ("classification", "regression")
-
-
-class ModelPredictError(RuntimeError):
-    """The user's model raised while predicting; the original error is chained as __cause__."""
 
 
 def _is_lightgbm_booster(model) -> bool:

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from rai_widget._checks import check_classes, shown
 from rai_widget.explanations._columns import CohortColumns
 
 
@@ -16,6 +17,7 @@ class Explanation:
     `column_spec()` and implement the save format's array round trip (`_to_arrays` / `_from_arrays`)."""
 
     kind: ClassVar[str] = ""
+    tasks: ClassVar[tuple[str, ...]] = ()  # the tasks this kind can hold
     _registry: ClassVar[dict[str, type[Explanation]]] = {}
 
     output_names: list
@@ -32,6 +34,34 @@ class Explanation:
 
     def __len__(self) -> int:
         return len(self.model_output)
+
+    # --- consistency ------------------------------------------------------------------------
+    def _validate(self) -> None:
+        """Check that the fields make one consistent explanation, or raise ValueError / TypeError naming
+        the field. Every subclass calls it at the end of __init__ (adding its own checks), so what
+        explain() returns and what rw.load() reads pass the same checks: no path gives a half-valid object."""
+        check_classes(self.output_names, "output_names")
+        if self.task not in self.tasks:
+            raise ValueError(f"task is {self.task!r}; a {type(self).__name__} has one of {', '.join(self.tasks)}.")
+        n = len(self)
+        out = np.asarray(self.model_output)
+        if out.ndim != 2 or out.shape != (n, len(self.output_names)):
+            raise ValueError(
+                f"model_output has shape {out.shape}, not ({n}, {len(self.output_names)}): one row per explained "
+                f"item and one column per output name."
+            )
+        if out.dtype.kind not in "biuf":
+            raise TypeError(f"model_output holds {out.dtype}, not numbers.")
+        bad = np.flatnonzero(~np.isfinite(out).all(axis=1))
+        if len(bad):
+            raise ValueError(
+                f"model_output has NaN or infinite values in rows {shown(bad)}: the model returned scores that "
+                "cannot be explained."
+            )
+        for name in ("y_pred", "y_true"):
+            labels = getattr(self, name)
+            if labels is not None and len(labels) != n:
+                raise ValueError(f"{name} has {len(labels)} values for {n} explained items.")
 
     # --- outputs and rows -------------------------------------------------------------------
     def output_index(self, output) -> int:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from rai_widget._errors import ExplanationFileError
 
 if TYPE_CHECKING:
     from rai_widget.explanations._base import Explanation
@@ -71,30 +74,63 @@ def save(exp: Explanation, path) -> Path:
     return path
 
 
+def _damaged(path: Path, why: str) -> ExplanationFileError:
+    return ExplanationFileError(f"{path} is not a file written by rai_widget's exp.save(), or it is damaged: {why}")
+
+
+def _read(path: Path) -> dict[str, np.ndarray]:
+    """Every array of the archive. The file is opened here, so no error leaves its handle open."""
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
+            if not hasattr(npz, "files"):
+                raise _damaged(path, "it holds one array, not the .npz archive of arrays exp.save() writes")
+            return {k: npz[k] for k in npz.files}
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no saved explanation at {path}") from None
+    except IsADirectoryError:
+        raise _damaged(path, "it is a folder") from None
+    except ExplanationFileError:
+        raise
+    except ValueError as err:
+        if "pickle" in str(err):  # numpy's message suggests allow_pickle=True: never, for a file from elsewhere
+            raise _damaged(path, "it is not an .npz archive (it would need pickle to read)") from None
+        raise _damaged(path, str(err)) from err
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as err:
+        raise _damaged(path, f"{type(err).__name__}: {err}") from err
+
+
 def load(path) -> Explanation:
-    """Load any explanation written by `exp.save(path)`."""
+    """Load any explanation written by `exp.save(path)`. A file that is not one, or a damaged or
+    inconsistent one, raises rw.ExplanationFileError (a ValueError) saying so; the loaded explanation
+    passes the same checks as one that explain() returns."""
     from rai_widget.explanations._base import Explanation
 
     path = Path(path)
     if not path.exists() and path.with_name(path.name + ".npz").exists():
         path = path.with_name(path.name + ".npz")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except FileNotFoundError:
-        raise FileNotFoundError(f"no saved explanation at {path}") from None
-    except (ValueError, OSError) as err:
-        raise ValueError(f"{path} is not a file written by rai_widget's exp.save(): {err}") from err
+    arrays = _read(path)
     if "__meta__" not in arrays:
-        raise ValueError(f"{path} is not a file written by rai_widget's exp.save() (no header).")
-    meta = json.loads(str(arrays.pop("__meta__")))
-    if meta.get("format") != "rai-widget":
-        raise ValueError(f"{path} is not a file written by rai_widget's exp.save().")
-    if meta.get("version", 0) > FORMAT_VERSION:
-        raise ValueError(
-            f"{path} was written by a newer rai-widget (format {meta['version']}); upgrade rai-widget to read it."
+        raise _damaged(path, "it has no header")
+    try:
+        meta = json.loads(str(arrays.pop("__meta__")))
+    except (ValueError, TypeError) as err:
+        raise _damaged(path, f"its header is not JSON ({err})") from None
+    if not isinstance(meta, dict) or meta.get("format") != "rai-widget":
+        raise _damaged(path, "its header does not say format 'rai-widget'")
+    version = meta.get("version", 0)
+    if not isinstance(version, int):
+        raise _damaged(path, f"its format version is {version!r}, not a number")
+    if version > FORMAT_VERSION:
+        raise ExplanationFileError(
+            f"{path} was written by a newer rai-widget (format {version}); upgrade rai-widget to read it."
         )
-    cls = Explanation._registry.get(meta.get("kind", ""))
+    cls = Explanation._registry.get(str(meta.get("kind", "")))
     if cls is None:
-        raise ValueError(f"{path} holds an explanation of unknown kind {meta.get('kind')!r}.")
-    return cls._from_arrays(meta, arrays)
+        raise _damaged(path, f"it holds an explanation of unknown kind {meta.get('kind')!r}")
+    try:
+        return cls._from_arrays(meta, arrays)
+    except ExplanationFileError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
+        what = f"missing {err}" if isinstance(err, KeyError) else str(err)
+        raise _damaged(path, what) from err

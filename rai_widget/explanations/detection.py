@@ -25,6 +25,7 @@ class DetectionExplanation(Explanation):
     """
 
     kind = "detection"
+    tasks = ("detection",)
 
     def __init__(
         self,
@@ -48,6 +49,7 @@ class DetectionExplanation(Explanation):
         self.units = "saliency"
         self.y_true = y_true
         self.y_pred = [[d["label"] for d in dets] for dets in self.detections]
+        self._validate()
 
     def __len__(self) -> int:
         return len(self.images)

@@ -33,6 +33,7 @@ class ImageExplanation(Explanation):
     """
 
     kind = "image"
+    tasks = ("classification", "multilabel")
 
     def __init__(
         self,
@@ -62,6 +63,7 @@ class ImageExplanation(Explanation):
         self.model_output = np.asarray(model_output)
         self.probabilities = probabilities
         self.y_true = None if y_true is None else np.asarray(y_true)
+        self._validate()
 
     def __len__(self) -> int:
         return len(self.images)

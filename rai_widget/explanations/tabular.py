@@ -61,6 +61,7 @@ class TabularExplanation(Explanation):
     """
 
     kind = "tabular"
+    tasks = ("classification", "regression")
 
     def __init__(
         self,
@@ -94,6 +95,7 @@ class TabularExplanation(Explanation):
         self.y_true = y_true
         self.probabilities = probabilities
         self.fidelity = fidelity or {}
+        self._validate()
 
     def __repr__(self) -> str:
         n, f, k = self.values.shape

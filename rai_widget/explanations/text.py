@@ -39,6 +39,7 @@ class TextExplanation(Explanation):
     """
 
     kind = "text"
+    tasks = ("classification", "multilabel", "regression")
 
     def __init__(
         self,
@@ -74,6 +75,7 @@ class TextExplanation(Explanation):
         self.truncated = np.zeros(len(texts), dtype=bool) if truncated is None else np.asarray(truncated, dtype=bool)
         self.threshold = threshold
         self.params = params or {}
+        self._validate()
 
     def __repr__(self) -> str:
         return (

@@ -6,6 +6,7 @@ values as Python prints them (``0``, ``'no'``), not as numpy's reprs (``np.int64
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,3 +56,33 @@ def check_classes(classes: Sequence | None, argument: str = "classes") -> list |
             "must be distinct, also as text (1 and '1' read the same in a cohort filter)."
         )
     return names
+
+
+def check_int(value: Any, argument: str, low: int, hint: str = "") -> int:
+    """An integer >= `low` (not a bool, not a float such as 10.0): TypeError / ValueError naming `argument`."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{argument} must be an integer >= {low}, not {shown(value)}{hint}.")
+    if value < low:
+        raise ValueError(f"{argument} must be an integer >= {low}, got {shown(value)}{hint}.")
+    return int(value)
+
+
+def check_flag(value: Any, argument: str) -> bool:
+    """True or False (numpy's bool too); anything else, even 0 / 1 or "yes", is a TypeError naming `argument`."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{argument} must be True or False, not {shown(value)}.")
+    return bool(value)
+
+
+def check_fraction(value: Any, argument: str, meaning: str) -> float:
+    """A number strictly between 0 and 1 (e.g. a probability threshold); `meaning` says what it is, for messages."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"{argument} must be a number between 0 and 1 ({meaning}), not {shown(value)}; e.g. {argument}=0.5."
+        )
+    v = float(value)
+    if not (math.isfinite(v) and 0 < v < 1):
+        raise ValueError(
+            f"{argument} must be between 0 and 1, exclusive ({meaning}), got {shown(value)}; e.g. {argument}=0.5."
+        )
+    return v

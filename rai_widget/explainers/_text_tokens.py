@@ -117,22 +117,69 @@ def word_groups(tokenizer, text: str) -> tuple[np.ndarray, list[tuple[int, int]]
     return group, spans
 
 
-def truncate(tokenizer, text: str, max_length: int) -> tuple[str, bool]:
-    """`text` cut to what the model sees at `max_length` tokens (specials included), and whether it was cut.
+def truncate(tokenizer, text: str, max_length: int) -> tuple[str, bool, int]:
+    """`text` cut to what the model sees at `max_length` tokens (specials included), whether it was cut,
+    and where the kept part starts in `text` (not 0 when the tokenizer truncates on the left).
 
     Cuts where the tokenizer's own truncation (``truncation=True``, its ``truncation_side``) cuts,
     so the explained text gives the model exactly the tokens it would have read.
     """
     full = tokenizer(text)["input_ids"]
     if len(full) <= max_length:
-        return text, False
+        return text, False, 0
     enc = tokenizer(
         text, truncation=True, max_length=max_length, return_offsets_mapping=True, return_special_tokens_mask=True
     )
     special = enc["special_tokens_mask"]
     kept = [o for o, s in zip(enc["offset_mapping"], special, strict=True) if not s and o[1] > o[0]]
     if not kept:
-        return "", True
+        return "", True, 0
     if getattr(tokenizer, "truncation_side", "right") == "left":
-        return text[kept[0][0] :], True
-    return text[: kept[-1][1]], True
+        return text[kept[0][0] :], True, int(kept[0][0])
+    return text[: kept[-1][1]], True, 0
+
+
+_WORD_MASKER: list[type] = []
+
+
+def word_masker(mask_token: str | None = None):
+    """shap's Text masker over `WordTokenizer`, except that a masked text keeps the text's own whitespace
+    and characters: masking nothing gives back the text itself (shap's collapses whitespace and strips
+    it, and numpy's string arrays drop trailing NUL characters), so base + sum(values) is exactly the
+    model's score of the text, whatever the model makes of whitespace. Masked words become `mask_token`
+    ("..."), one per run of masked words, as in shap."""
+    if not _WORD_MASKER:
+        import shap
+
+        class WordMasker(shap.maskers.Text):
+            def token_segments(self, s):  # WordTokenizer's offsets tile the text (shap's fails on no token)
+                enc = self.tokenizer(s, return_offsets_mapping=True)
+                return [s[a:b] for a, b in enc["offset_mapping"]], enc["input_ids"]
+
+            def _update_s_cache(self, s):
+                if self._s != s:  # type: ignore[has-type]
+                    self._s = s
+                    segments, ids = self.token_segments(s)
+                    self._tokenized_s = np.array(ids, dtype=object).reshape(-1)
+                    self._segments_s = np.array(segments, dtype=object).reshape(-1)
+
+            def __call__(self, mask, s):
+                mask = self._standardize_mask(mask, s)
+                self._update_s_cache(s)
+                parts, previous_masked = [], False
+                for keep, segment in zip(mask, self._segments_s, strict=True):
+                    if keep:
+                        parts.append(segment)
+                        previous_masked = False
+                        continue
+                    core = segment.strip()
+                    start = segment.index(core) if core else len(segment)
+                    lead, trail = segment[:start], segment[start + len(core) :]
+                    if not (self.collapse_mask_token and previous_masked):
+                        parts.append(lead + self.mask_token)
+                    parts.append(trail)
+                    previous_masked = True
+                return (np.array(["".join(parts)], dtype=object),)
+
+        _WORD_MASKER.append(WordMasker)
+    return _WORD_MASKER[0](WordTokenizer(), mask_token=mask_token)

@@ -6,16 +6,26 @@ own tokenizer (or word by word for a plain callable); the masked texts are score
 scorer: large batches, padding to the batch's longest input, torch.inference_mode, and a cache of
 identical masked texts. Pieces are then merged into the words people read.
 
+One validation boundary: the constructor checks every argument, explain() checks the texts, the
+model's scores and y_true before any SHAP work; the TextExplanation it returns checks itself
+(additivity included). Texts of fewer than two pieces, which SHAP's partition tree cannot split,
+are explained exactly (one piece: its value is output - base; none: the base is the output).
+
 torch and transformers are imported only when a transformers model is explained.
+
+This module runs past 500 lines on purpose: the checks of that boundary (the model's output, the
+texts, y_true in its single- and multi-label forms) sit beside the explainer that calls them.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from rai_widget._checks import check_classes, check_flag, check_fraction, check_int, plain, shown
+from rai_widget._errors import ModelPredictError
 from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.explainers import _text_tokens
 from rai_widget.explanations import TextExplanation
@@ -23,10 +33,15 @@ from rai_widget.explanations import TextExplanation
 _PROBE = ["a short probe sentence"]
 _SEED = 0  # Partition breaks ties between equal priorities at random; fixed for reproducible values
 SHAP_NODE_BATCH = 5  # shap.maskers.Text.default_batch_size: tree nodes Partition expands per step
+_RESIDUAL_TOL = 1e-6  # |output - base - sum(values)| above this is a residual (see _explain_text)
 
 
 class TextModelError(ValueError):
     """The model cannot be explained as given; the message says how to fix it."""
+
+
+class TextModelOutputError(TextModelError, ModelPredictError):
+    """The model returned something that cannot be read as scores (a ValueError, and an rw.ModelPredictError)."""
 
 
 def _is_pipeline(model) -> bool:
@@ -46,7 +61,29 @@ def _sensible_max_length(model, tokenizer) -> int | None:
     return int(positions) if positions else None
 
 
-class _TransformersScorer:
+def _which(texts: Sequence[str], limit: int = 3) -> str:
+    """A few texts of a batch, for a message."""
+    head = ", ".join(repr(t if len(t) <= 40 else t[:40] + "...") for t in texts[:limit])
+    return head + (f", ... ({len(texts)} in all)" if len(texts) > limit else "")
+
+
+class _Scorer:
+    """What both scorers share: a cache of scored texts, and a note of what is being scored (for messages)."""
+
+    def __init__(self, batch_size: int):
+        self.batch_size = batch_size
+        self.cache: dict[str, np.ndarray] = {}
+        self.forward_passes = 0
+        self.context = "the texts to explain"  # set by explain(): "masked variants of texts[3]", ...
+
+    def _failed(self, err: Exception, chunk: list[str]) -> ModelPredictError:
+        return ModelPredictError(
+            f"the model raised {type(err).__name__} while scoring {len(chunk)} texts ({self.context}: "
+            f"{_which(chunk)}): {err}. Check that the model accepts a list of strings and returns (n, k) scores."
+        )
+
+
+class _TransformersScorer(_Scorer):
     """(n, k) scores of a transformers classifier for a list of texts, computed fast.
 
     Distinct texts only (a cache keyed by the masked text), sorted by length so each batch pads
@@ -54,10 +91,9 @@ class _TransformersScorer:
     """
 
     def __init__(self, model, tokenizer, activation: str, max_length: int | None, batch_size: int):
+        super().__init__(batch_size)
         self.model, self.tokenizer = model.eval(), tokenizer
-        self.activation, self.max_length, self.batch_size = activation, max_length, batch_size
-        self.cache: dict[str, np.ndarray] = {}
-        self.forward_passes = 0
+        self.activation, self.max_length = activation, max_length
 
     def __call__(self, texts) -> np.ndarray:
         import torch
@@ -67,56 +103,113 @@ class _TransformersScorer:
         device = next(self.model.parameters()).device
         for i in range(0, len(todo), self.batch_size):
             chunk = todo[i : i + self.batch_size]
-            enc = self.tokenizer(
-                chunk,
-                padding=True,
-                truncation=self.max_length is not None,
-                max_length=self.max_length,
-                return_tensors="pt",
-            ).to(device)
-            with torch.inference_mode():
-                logits = self.model(**enc).logits.float()
+            try:
+                enc = self.tokenizer(
+                    chunk,
+                    padding=True,
+                    truncation=self.max_length is not None,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                ).to(device)
+                with torch.inference_mode():
+                    logits = self.model(**enc).logits.float()
+            except Exception as err:  # the user's model: report it as theirs, keep the original
+                raise self._failed(err, chunk) from err
             if self.activation == "softmax":
                 logits = torch.softmax(logits, dim=-1)
             elif self.activation == "sigmoid":
                 logits = torch.sigmoid(logits)
-            self.cache.update(zip(chunk, logits.cpu().numpy().astype(np.float64), strict=True))
+            scores = logits.cpu().numpy().astype(np.float64)
+            _check_finite(scores, chunk, self.context)
+            self.cache.update(zip(chunk, scores, strict=True))
             self.forward_passes += 1
         return np.stack([self.cache[t] for t in texts])
 
 
-class _CallableScorer:
-    """A plain f(list[str]) -> (n, k) callable, with the same cache and batching, and shape checks."""
+class _CallableScorer(_Scorer):
+    """A plain f(list[str]) -> (n, k) callable, with the same cache and batching, and checks of its output."""
 
     def __init__(self, fn: Callable, batch_size: int):
-        self.fn, self.batch_size = fn, batch_size
-        self.cache: dict[str, np.ndarray] = {}
+        super().__init__(batch_size)
+        self.fn = fn
         self.k: int | None = None
-        self.forward_passes = 0
 
     def __call__(self, texts) -> np.ndarray:
         texts = [str(t) for t in texts]
         todo = list(dict.fromkeys(t for t in texts if t not in self.cache))
         for i in range(0, len(todo), self.batch_size):
             chunk = todo[i : i + self.batch_size]
-            out = np.asarray(self.fn(chunk), dtype=np.float64)
-            if out.ndim != 2 or out.shape[0] != len(chunk) or (self.k is not None and out.shape[1] != self.k):
-                want = f"({len(chunk)}, {self.k if self.k else 'n_classes'})"
-                hint = (
-                    " For a binary model returning p(class 1), return np.column_stack([1 - p, p])."
-                    if out.ndim == 1
-                    else ""
-                )
-                raise TextModelError(
-                    f"the model returned an array of shape {out.shape} for {len(chunk)} texts; it must return "
-                    f"{want} scores, one row per text and one column per class.{hint}"
-                )
-            if not np.isfinite(out).all():
-                raise TextModelError("the model returned NaN or infinite scores; it must return finite numbers.")
-            self.k = out.shape[1]
-            self.cache.update(zip(chunk, out, strict=True))
+            try:
+                out = self.fn(chunk)
+            except Exception as err:  # the user's model: report it as theirs, keep the original
+                raise self._failed(err, chunk) from err
+            scores = _as_scores(out, chunk, self.k, self.context)
+            self.k = scores.shape[1]
+            self.cache.update(zip(chunk, scores, strict=True))
             self.forward_passes += 1
         return np.stack([self.cache[t] for t in texts])
+
+
+_RETURN = "the model must return an (n, k) array of scores for n texts: one row per text, one column per class"
+
+
+def _looks_like_pipeline(value) -> bool:
+    if isinstance(value, Mapping):
+        return True
+    return isinstance(value, (list, tuple)) and len(value) > 0 and isinstance(value[0], Mapping)
+
+
+def _as_scores(out, chunk: list[str], k: int | None, context: str) -> np.ndarray:
+    """A callable's output as (len(chunk), k) finite float scores, or TextModelOutputError saying what it returned."""
+    n = len(chunk)
+    if out is None:
+        raise TextModelOutputError(f"the model returned None for {n} texts; {_RETURN}.")
+    if hasattr(out, "detach") and hasattr(out, "cpu"):  # a torch tensor, perhaps on a GPU or needing grad
+        out = out.detach().cpu().numpy()
+    if isinstance(out, Mapping) or (isinstance(out, (list, tuple)) and out and _looks_like_pipeline(out[0])):
+        sample = out if isinstance(out, Mapping) else out[0] if isinstance(out[0], Mapping) else out[0][0]
+        keys = sorted(map(str, sample))
+        raise TextModelOutputError(
+            f"the model returned dicts (keys {keys}), as a transformers pipeline does, not scores. Pass the "
+            "pipeline itself, TextExplainer(pipeline('text-classification', ..., top_k=None)), or make the "
+            f"model return the scores: {_RETURN} (e.g. the pipeline's scores in a fixed class order)."
+        )
+    try:
+        arr = np.asarray(out)
+    except (ValueError, TypeError):  # ragged lists
+        raise TextModelOutputError(f"the model returned rows of different lengths; {_RETURN}.") from None
+    if arr.dtype.kind in "US" or (arr.dtype == object and any(isinstance(v, (str, bytes)) for v in arr.flat)):
+        first = next((v for v in arr.flat if isinstance(v, (str, bytes, np.str_))), "")
+        raise TextModelOutputError(
+            f"the model returned strings (e.g. {shown(first)}), not scores: a model that predicts labels cannot be "
+            f"explained by its labels. Return its class probabilities instead; {_RETURN}."
+        )
+    if arr.dtype.kind == "c":
+        raise TextModelOutputError(f"the model returned complex numbers; {_RETURN}.")
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TextModelOutputError(f"the model returned {arr.dtype} values, not numbers; {_RETURN}.") from None
+    arr = arr.astype(np.float64)
+    if arr.ndim != 2 or arr.shape[0] != n or arr.shape[1] == 0 or (k is not None and arr.shape[1] != k):
+        want = f"({n}, {k if k else 'n_classes'})"
+        hint = " For a binary model returning p(class 1), return np.column_stack([1 - p, p])." if arr.ndim == 1 else ""
+        raise TextModelOutputError(
+            f"the model returned an array of shape {arr.shape} for {n} texts; it must return "
+            f"{want} scores, one row per text and one column per class.{hint}"
+        )
+    _check_finite(arr, chunk, context)
+    return arr
+
+
+def _check_finite(scores: np.ndarray, chunk: list[str], context: str) -> None:
+    bad = np.flatnonzero(~np.isfinite(scores).all(axis=1))
+    if len(bad):
+        raise TextModelOutputError(
+            f"the model returned NaN or infinite scores for {len(bad)} of {len(chunk)} texts ({context}: "
+            f"{_which([chunk[i] for i in bad])}); it must return finite numbers."
+        )
 
 
 class TextExplainer:
@@ -129,14 +222,15 @@ class TextExplainer:
         ``f(list[str]) -> (n, k)`` scores (then texts are masked word by word).
     classes : output names (default: the model's ``id2label``, else 0..k-1).
     multilabel : independent labels (sigmoid scores, ``y_pred`` by `threshold`) instead of one
-        class (softmax). A transformers model configured as ``multi_label_classification`` is
-        multi-label whatever this says.
+        class (softmax). A transformers model configured as ``multi_label_classification``, or with
+        one output, is multi-label whatever this says.
     max_evals : model evaluations per text (SHAP's budget; 500 as in shap).
     batch_size : masked texts per forward pass.
-    threshold : score at or above which a label is predicted (multi-label).
+    threshold : probability at or above which a label is predicted (multi-label), in (0, 1).
     tokenizer : the tokenizer, when `model` is a bare transformers model.
     max_length : the model's input length in tokens (default: the tokenizer's ``model_max_length``).
-        Longer texts are cut as the tokenizer truncates them; ``exp.truncated`` says which.
+        Longer texts are cut as the tokenizer truncates them; ``exp.truncated`` says which. Only for
+        transformers models (a callable reads whole texts).
     mask_token : what replaces a masked piece (default: the tokenizer's mask token, or "..." for callables).
     exact : expand SHAP's partition tree in shap's own order (5 nodes, 10 masked texts, per step), so
         the values equal ``shap.Explainer(pipeline)``'s. False expands ``batch_size // 2`` nodes per
@@ -145,7 +239,8 @@ class TextExplainer:
         correlation 0.999 with shap's values there). Additivity holds either way.
 
     Transformers models are explained in probability space (softmax or sigmoid of the logits, the
-    scores a pipeline returns); a callable in the space of its own scores.
+    scores a pipeline returns); a callable in the space of its own scores. Empty texts and texts of
+    one word are explained too (no token, or one token worth output - base).
 
     Example
     -------
@@ -175,14 +270,20 @@ class TextExplainer:
         mask_token: str | None = None,
         exact: bool = True,
     ):
-        if not isinstance(max_evals, (int, np.integer)) or max_evals < 3:
-            raise ValueError(f"max_evals must be an integer >= 3, got {max_evals!r}.")
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 2:
-            raise ValueError(f"batch_size must be an integer >= 2, got {batch_size!r}.")
-        self.model, self.max_evals, self.batch_size = model, int(max_evals), int(batch_size)
-        self.threshold, self.multilabel, self.mask_token = float(threshold), bool(multilabel), mask_token
-        self.exact = bool(exact)
+        self.max_evals = check_int(max_evals, "max_evals", 3)
+        self.batch_size = check_int(batch_size, "batch_size", 2)
+        self.threshold = check_fraction(
+            threshold, "threshold", "the probability at or above which a label is predicted"
+        )
+        self.multilabel, self.exact = check_flag(multilabel, "multilabel"), check_flag(exact, "exact")
+        classes = check_classes(classes)
+        if max_length is not None:
+            max_length = check_int(max_length, "max_length", 1, " (the model's input length in tokens), or None")
+        if mask_token is not None and (not isinstance(mask_token, str) or not mask_token.strip()):
+            raise TypeError(f"mask_token must be a non-empty string (e.g. '...') or None, not {shown(mask_token)}.")
+        self.model, self.mask_token = model, mask_token
         self.tokenizer = None
+        self._names_from = "classes"
         if isinstance(model, tuple):
             if len(model) != 2:
                 raise TypeError("pass a transformers model and its tokenizer as model=(model, tokenizer).")
@@ -204,9 +305,14 @@ class TextExplainer:
             self.multilabel = self.multilabel or problem == "multi_label_classification"
             self._init_transformers(model, tokenizer, max_length)
         elif callable(model):
+            if max_length is not None:
+                raise ValueError(
+                    f"max_length={max_length} counts a transformers tokenizer's tokens, but the model is a plain "
+                    "callable, which reads whole texts: drop max_length, or shorten the texts before explaining."
+                )
             self.scorer = _CallableScorer(model, self.batch_size)
             self.max_length = None
-            self.output_names = None if classes is None else list(classes)
+            self.output_names = None
         else:
             raise TypeError(
                 f"model must be a transformers pipeline, a (model, tokenizer) pair or a callable "
@@ -216,18 +322,34 @@ class TextExplainer:
             if self.output_names is not None and len(classes) != len(self.output_names):
                 raise ValueError(
                     f"classes has {len(classes)} names but the model has {len(self.output_names)} "
-                    f"outputs ({self.output_names})."
+                    f"outputs ({shown(self.output_names)})."
                 )
-            self.output_names = list(classes)
+            self.output_names, self._names_from = list(classes), "classes"
 
     # --- model set-up ---------------------------------------------------------------------------
     def _init_transformers(self, model, tokenizer, max_length):
         self.tokenizer = tokenizer
-        self.max_length = max_length or _sensible_max_length(model, tokenizer)
+        longest = _sensible_max_length(model, tokenizer)
+        if max_length is not None:
+            specials = getattr(tokenizer, "num_special_tokens_to_add", lambda: 0)()
+            if max_length <= specials:
+                raise ValueError(
+                    f"max_length={max_length} leaves no room for text: the tokenizer adds {specials} special tokens. "
+                    f"Give max_length > {specials}, or None for the model's own limit ({longest})."
+                )
+            positions = getattr(model.config, "max_position_embeddings", None)
+            if positions and max_length > positions:
+                raise ValueError(
+                    f"max_length={max_length} is longer than the model reads ({positions} positions): give "
+                    f"max_length <= {positions}, or None for the tokenizer's limit."
+                )
+        self.max_length = max_length or longest
         num_labels = model.config.num_labels
-        self.activation = "sigmoid" if self.multilabel or num_labels == 1 else "softmax"
+        self.multilabel = self.multilabel or num_labels == 1  # one sigmoid output: one independent label
+        self.activation = "sigmoid" if self.multilabel else "softmax"
         id2label = getattr(model.config, "id2label", None) or {}
         self.output_names = [id2label.get(i, i) for i in range(num_labels)]
+        self._names_from = "model"
         self.scorer = _TransformersScorer(model, tokenizer, self.activation, self.max_length, self.batch_size)
 
     def _init_pipeline(self, pipe, max_length):
@@ -245,7 +367,10 @@ class TextExplainer:
         self.multilabel = self.multilabel or function == "sigmoid"
         self._init_transformers(pipe.model, pipe.tokenizer, max_length)
         # The pipeline must score every class: check it, and that our scorer reproduces it.
-        answer = pipe(list(_PROBE))[0]
+        try:
+            answer = pipe(list(_PROBE))[0]
+        except Exception as err:
+            raise ModelPredictError(f"the pipeline raised {type(err).__name__} on a probe sentence: {err}") from err
         if isinstance(answer, dict) or len(answer) != config.num_labels:
             raise TextModelError(
                 "the pipeline returns only its top label, but every class needs a score. Create it with "
@@ -261,25 +386,51 @@ class TextExplainer:
 
     # --- explaining -----------------------------------------------------------------------------
     def _masker(self):
-        import shap
-
         if self.tokenizer is not None:
+            import shap
+
             return shap.maskers.Text(self.tokenizer, mask_token=self.mask_token)
-        return shap.maskers.Text(_text_tokens.WordTokenizer(), mask_token=self.mask_token)
+        return _text_tokens.word_masker(self.mask_token)
+
+    def _outputs(self, model_output: np.ndarray) -> list:
+        """The output names for k scores per text (checked against what the model returned)."""
+        k = model_output.shape[1]
+        if self.output_names is None:
+            self.output_names, self._names_from = list(range(k)), "the first explain()"
+        elif len(self.output_names) != k:
+            origin = {"classes": "classes has", "model": "the model's config has"}.get(self._names_from)
+            raise ValueError(
+                f"{origin or 'an earlier explain() gave'} {len(self.output_names)} names ({shown(self.output_names)}) "
+                f"but the model returned {k} scores per text: give one class name per score column."
+            )
+        if k == 1 and not self.multilabel:
+            raise TextModelError(
+                "the model returned 1 score per text; a classifier needs one per class. For a binary model "
+                "returning p(class 1), return np.column_stack([1 - p, p]); for one independent label, pass "
+                "multilabel=True."
+            )
+        if self.multilabel and not ((model_output >= 0) & (model_output <= 1)).all():
+            raise TextModelError(
+                f"multilabel=True predicts a label when its score is >= threshold ({self.threshold}), so the model "
+                f"must return probabilities in [0, 1]; it returned scores from {plain(model_output.min()):.4g} to "
+                f"{plain(model_output.max()):.4g}. Return sigmoid(logits) instead."
+            )
+        return list(self.output_names)
 
     def explain(self, texts: Sequence[str], y_true=None) -> TextExplanation:
         """Attributions for each text: one value per displayed token and output.
 
-        y_true: the true class of each text (a name or index), or for multi-label an (n, k)
-        0/1 array or one list of label names per text.
+        y_true: the true class of each text (a name or, for named classes, an index), or for
+        multi-label an (n, k) 0/1 array or one list (or set) of label names per text.
         """
         import shap
 
         texts = _check_texts(texts)
         kept, truncated = list(texts), np.zeros(len(texts), dtype=bool)
+        shifts = np.zeros(len(texts), dtype=np.int64)  # where kept[i] starts in texts[i] (left truncation)
         if self.max_length is not None:
             for i, text in enumerate(texts):
-                kept[i], truncated[i] = _text_tokens.truncate(self.tokenizer, text, self.max_length)
+                kept[i], truncated[i], shifts[i] = _text_tokens.truncate(self.tokenizer, text, self.max_length)
             if truncated.any():
                 warnings.warn(
                     f"{int(truncated.sum())} of {len(texts)} texts are longer than the model's "
@@ -289,57 +440,47 @@ class TextExplainer:
                     stacklevel=2,
                 )
         self.scorer.cache.clear()
+        self.scorer.context = "the texts to explain"
         model_output = self.scorer(kept)
-        k = model_output.shape[1]
-        if self.output_names is None:
-            self.output_names = list(range(k))
-        elif len(self.output_names) != k:
-            raise ValueError(f"classes has {len(self.output_names)} names but the model returned {k} scores per text.")
+        names = self._outputs(model_output)
+        y_true = _check_y_true(y_true, len(texts), names, self.multilabel)
+        k = len(names)
 
         masker = self._masker()
-        explainer = shap.explainers.Partition(self.scorer, masker, output_names=[str(o) for o in self.output_names])
+        explainer = shap.explainers.Partition(self.scorer, masker, output_names=[str(o) for o in names])
+        nodes = SHAP_NODE_BATCH if self.exact else max(1, self.batch_size // 2)  # 2 masked texts per node
+        tokens, offsets, values, base_values, residual = [], [], [], np.zeros((len(texts), k)), []
         state = np.random.get_state()
         np.random.seed(_SEED)
         try:
-            nodes = SHAP_NODE_BATCH if self.exact else max(1, self.batch_size // 2)  # 2 masked texts per node
-            sv = explainer(kept, max_evals=self.max_evals, batch_size=nodes, silent=True)
+            for i, text in enumerate(kept):
+                self.scorer.context = f"masked variants of texts[{i}]"
+                words, spans, word_values, base_values[i], gap = self._explain_text(
+                    explainer, masker, text, model_output[i], nodes
+                )
+                if gap:
+                    residual.append(i)
+                tokens.append(words)
+                offsets.append(np.where(spans >= 0, spans + shifts[i], spans))
+                values.append(word_values)
         finally:
             np.random.set_state(state)
+        if residual:
+            warnings.warn(
+                f"the model scores texts {shown(residual)} differently once shap's masker has normalised their "
+                "whitespace; the difference is part of base_values, so base + sum(values) is still the output.",
+                RaiWidgetWarning,
+                stacklevel=2,
+            )
 
-        tokens, offsets, values = [], [], []
-        base_values = np.asarray(sv.base_values, dtype=np.float64).reshape(len(texts), k).copy()
-        tokenizer = masker.tokenizer
-        for i, text in enumerate(kept):
-            piece_values = np.asarray(sv.values[i], dtype=np.float64).reshape(-1, k)
-            group, spans = _text_tokens.word_groups(tokenizer, text)
-            if len(group) != len(piece_values):
-                raise RuntimeError(f"internal error: {len(group)} pieces vs {len(piece_values)} SHAP values")
-            word_values = np.zeros((len(spans), k))
-            np.add.at(word_values, group[group >= 0], piece_values[group >= 0])
-            base_values[i] += piece_values[group < 0].sum(axis=0)  # special tokens: part of the base
-            values.append(word_values)
-            # spans are (start, end) characters, or the words' texts when the tokenizer gives no offsets
-            words, word_offsets = [], []
-            for span in spans:
-                if isinstance(span, str):
-                    words.append(span)
-                    word_offsets.append((-1, -1))
-                else:
-                    words.append(text[span[0] : span[1]])
-                    word_offsets.append(span)
-            tokens.append(words)
-            offsets.append(np.asarray(word_offsets, dtype=np.int64).reshape(-1, 2))
-
-        task = "multilabel" if self.multilabel else "classification"
         in_unit_interval = bool(((model_output >= 0) & (model_output <= 1)).all())
         is_proba = self.tokenizer is not None or (
             in_unit_interval and (self.multilabel or np.allclose(model_output.sum(axis=1), 1, atol=1e-6))
         )
-        names = np.asarray(self.output_names)
         if self.multilabel:
             y_pred = model_output >= self.threshold
         else:
-            y_pred = names[np.argmax(model_output, axis=1)]
+            y_pred = np.asarray(names)[np.argmax(model_output, axis=1)]
         return TextExplanation(
             texts=list(texts),
             tokens=tokens,
@@ -348,11 +489,11 @@ class TextExplainer:
             base_values=base_values,
             model_output=model_output,
             probabilities=model_output.copy() if is_proba else None,
-            output_names=list(self.output_names),
-            task=task,
+            output_names=names,
+            task="multilabel" if self.multilabel else "classification",
             units="probability" if is_proba else "output",
             y_pred=y_pred,
-            y_true=_check_y_true(y_true, len(texts), list(self.output_names), self.multilabel),
+            y_true=y_true,
             truncated=truncated,
             threshold=self.threshold if self.multilabel else None,
             params={
@@ -364,54 +505,164 @@ class TextExplainer:
             },
         )
 
+    def _explain_text(self, explainer, masker, text: str, output: np.ndarray, nodes: int):
+        """One text: (words, spans (t, 2), word values (t, k), base value (k,), whether a residual was folded).
+
+        SHAP's partition tree needs two pieces or more; with fewer the Owen value is exact by hand:
+        no piece, nothing to attribute (base = output); one piece, its value is output - f(masked).
+        """
+        k = len(output)
+        group, spans = _text_tokens.word_groups(masker.tokenizer, text)
+        n_pieces = int(np.prod(masker.mask_shapes(text)[0]))
+        if len(group) != n_pieces:
+            raise RuntimeError(f"internal error: {len(group)} pieces vs {n_pieces} masker pieces")
+        if not spans:  # nothing people read as a word (empty, whitespace, only special tokens)
+            piece_values, base = np.zeros((n_pieces, k)), output.copy()
+        elif n_pieces < 2:
+            masked = str(masker(np.zeros(n_pieces, dtype=bool), text)[0][0])
+            base = self.scorer([masked])[0]
+            piece_values = (output - base).reshape(1, k)
+        else:
+            row = explainer.explain_row(
+                text, max_evals=self.max_evals, main_effects=False, error_bounds=False, batch_size=nodes,
+                outputs=None, silent=True,
+            )  # fmt: skip
+            piece_values = np.asarray(row["values"], dtype=np.float64).reshape(-1, k)
+            base = np.asarray(row["expected_values"], dtype=np.float64).reshape(k).copy()
+        word_values = np.zeros((len(spans), k))
+        np.add.at(word_values, group[group >= 0], piece_values[group >= 0])
+        base = base + piece_values[group < 0].sum(axis=0)  # special tokens: part of the base
+        # shap's tokenizer masker scores the text with its whitespace normalised; a model that reads
+        # whitespace differently leaves a residual, which belongs with what no token explains
+        gap = output - base - word_values.sum(axis=0)
+        folded = bool(np.abs(gap).max() > _RESIDUAL_TOL * max(1.0, float(np.abs(output).max())))
+        base = base + gap
+        # spans are (start, end) characters, or the words' texts when the tokenizer gives no offsets
+        words, word_offsets = [], []
+        for span in spans:
+            if isinstance(span, str):
+                words.append(span)
+                word_offsets.append((-1, -1))
+            else:
+                words.append(text[span[0] : span[1]])
+                word_offsets.append(span)
+        return words, np.asarray(word_offsets, dtype=np.int64).reshape(-1, 2), word_values, base, folded
+
 
 def _check_texts(texts) -> list[str]:
-    if isinstance(texts, str):
+    if isinstance(texts, (str, bytes)):
         raise TypeError("texts must be a list of strings; for one text use explain([text]).")
+    if texts is None or isinstance(texts, Mapping):
+        raise TypeError(f"texts must be a list of strings, not {type(texts).__name__}.")
     try:
         texts = list(texts)
     except TypeError:
-        raise TypeError(f"texts must be a list of strings, got {type(texts).__name__}.") from None
+        raise TypeError(f"texts must be a list of strings, not {type(texts).__name__}.") from None
     if not texts:
         raise ValueError("texts is empty: pass at least one string, e.g. explain(['a great film']).")
     for i, t in enumerate(texts):
+        if isinstance(t, bytes):
+            raise TypeError(f"texts[{i}] is bytes, not a string: decode it, e.g. [t.decode('utf-8') for t in texts].")
         if not isinstance(t, str):
             raise TypeError(
                 f"texts[{i}] is a {type(t).__name__}, not a string: convert it, e.g. "
                 "[str(t) for t in texts], or drop it."
             )
-        if not t.strip():
-            raise ValueError(
-                f"texts[{i}] is empty: there is nothing to attribute; drop empty texts before "
-                "explaining, e.g. [t for t in texts if t.strip()]."
-            )
-    return texts
+    return [str(t) for t in texts]
+
+
+def _label_key(v) -> str:
+    """A label as text, with integral floats as integers (1.0 is the class 1), for matching labels to names."""
+    v = plain(v)
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
 
 
 def _check_y_true(y_true, n: int, names: list, multilabel: bool):
+    """y_true as the explanation holds it: names (single-label) or an (n, k) boolean array (multi-label)."""
     if y_true is None:
         return None
+    if isinstance(y_true, (str, bytes, Mapping)) or not hasattr(y_true, "__len__"):
+        raise TypeError(f"y_true must hold one label per text ({n} texts), not {shown(y_true)}.")
+    if len(y_true) != n:
+        raise ValueError(f"y_true has {len(y_true)} labels for {n} texts: give one label per text.")
+    keys = {_label_key(v): i for i, v in enumerate(names)}
     if multilabel:
-        if len(y_true) and all(isinstance(r, (list, tuple, set)) for r in y_true):
-            unknown = {lab for r in y_true for lab in r} - set(names)
-            if unknown:
-                raise ValueError(f"y_true has labels {sorted(map(str, unknown))} that are not outputs {names}.")
-            arr = np.array([[name in r for name in names] for r in y_true], dtype=bool)
-        else:
-            arr = np.asarray(y_true)
-            if arr.shape != (n, len(names)):
-                raise ValueError(
-                    f"multi-label y_true must be an ({n}, {len(names)}) 0/1 array or one list of "
-                    f"label names per text, got shape {arr.shape}."
-                )
-            arr = arr.astype(bool)
-        return arr
-    arr = np.asarray(y_true)
-    if arr.shape != (n,):
-        raise ValueError(f"y_true needs one label per text ({n}), got shape {arr.shape}.")
-    known = {str(v) for v in names}
-    if {str(v) for v in arr} <= known:
-        return np.asarray(names)[[[str(v) for v in names].index(str(v)) for v in arr]]
-    if arr.dtype.kind in "iu" and ((arr >= 0) & (arr < len(names))).all():
+        return _multilabel_y_true(y_true, n, names, keys)
+    rows = list(y_true)
+    nested = [i for i, r in enumerate(rows) if isinstance(r, (list, tuple, set, frozenset, np.ndarray))]
+    if nested:
+        raise ValueError(
+            f"y_true[{nested[0]}] is {shown(rows[nested[0]])}, a list: a single-label explainer takes one label per "
+            "text. For several labels per text, pass multilabel=True to TextExplainer."
+        )
+    arr = np.asarray(rows)
+    if arr.dtype.kind in "iu" and not any(isinstance(c, (int, float)) and not isinstance(c, bool) for c in names):
+        bad = [v for v in arr if not 0 <= v < len(names)]
+        if bad:
+            raise ValueError(
+                f"y_true holds {shown(bad[0])}, which is not a class index (0 to {len(names) - 1}) of outputs "
+                f"{shown(names)}; give class names or indices."
+            )
         return np.asarray(names)[arr]  # class indices -> names
-    raise ValueError(f"y_true holds labels that are not outputs {names}: {sorted({str(v) for v in arr} - known)[:5]}.")
+    unknown = [v for v in rows if _label_key(v) not in keys]
+    if unknown:
+        odd = sorted({_label_key(v) for v in unknown})
+        raise ValueError(
+            f"y_true holds labels that are not outputs {shown(names)}: {shown(odd)}. Give each text's true class "
+            "by name (or classes=[...] to the explainer)."
+        )
+    return np.asarray(names)[[keys[_label_key(v)] for v in rows]]
+
+
+def _multilabel_y_true(y_true, n: int, names: list, keys: dict) -> np.ndarray:
+    k = len(names)
+    rows = list(y_true)  # a 2-D array gives arrays (indicator rows); lists of lists may be either
+    listed = [isinstance(r, (list, tuple, set, frozenset)) for r in rows]
+    if all(isinstance(r, (set, frozenset)) for r in rows) or (any(listed) and not all(listed)):
+        return _label_sets(rows, names, keys)  # sets are names; a mix of lists and others: say which row
+    if all(isinstance(r, (list, tuple, set, frozenset)) for r in rows):
+        flat = [v for r in rows for v in r]
+        indicator = all(len(r) == k and not isinstance(r, (set, frozenset)) for r in rows) and all(
+            isinstance(v, (bool, np.bool_)) or (isinstance(v, (int, np.integer)) and v in (0, 1)) for v in flat
+        )
+        all_bools = all(isinstance(v, (bool, np.bool_)) for v in flat)
+        name_like = all(_label_key(v) in keys for v in flat)
+        if indicator and name_like and flat and not all_bools:
+            raise ValueError(
+                f"y_true {shown(rows[:2])} is ambiguous: 0/1 indicator rows, or lists of the labels "
+                f"{shown(names)}? Pass np.asarray(y_true, dtype=bool) for indicator rows, or sets of names "
+                "({...}) for label names."
+            )
+        if not indicator:
+            return _label_sets(rows, names, keys)
+    try:
+        arr = np.asarray(y_true)
+    except ValueError:
+        arr = np.asarray(y_true, dtype=object)
+    if arr.shape != (n, k):
+        raise ValueError(
+            f"multi-label y_true must be an ({n}, {k}) 0/1 array (one column per output {shown(names)}) or one "
+            f"list of label names per text, got shape {arr.shape}."
+        )
+    if arr.dtype.kind not in "biuf" or not np.isin(arr, [0, 1]).all():
+        odd = next((v for v in arr.ravel().tolist() if v not in (0, 1)), None)
+        raise ValueError(f"multi-label y_true must hold 0/1 or True/False, not {shown(odd)}.")
+    return arr.astype(bool)
+
+
+def _label_sets(rows: list, names: list, keys: dict) -> np.ndarray:
+    for i, r in enumerate(rows):
+        if isinstance(r, str) or not isinstance(r, (list, tuple, set, frozenset)):
+            raise ValueError(
+                f"y_true[{i}] is {shown(r)}: give each text a list of label names, e.g. [{shown(names[0])}]."
+            )
+    unknown = sorted({_label_key(v) for r in rows for v in r} - set(keys))
+    if unknown:
+        raise ValueError(f"y_true has labels {shown(unknown)} that are not outputs {shown(names)}.")
+    arr = np.zeros((len(rows), len(names)), dtype=bool)
+    for i, r in enumerate(rows):
+        for v in r:
+            arr[i, keys[_label_key(v)]] = True
+    return arr

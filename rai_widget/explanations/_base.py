@@ -41,8 +41,10 @@ class Explanation:
         the field. Every subclass calls it at the end of __init__ (adding its own checks), so what
         explain() returns and what rw.load() reads pass the same checks: no path gives a half-valid object."""
         check_classes(self.output_names, "output_names")
-        if self.task not in self.tasks:
-            raise ValueError(f"task is {self.task!r}; a {type(self).__name__} has one of {', '.join(self.tasks)}.")
+        if not isinstance(self.task, str) or self.task not in self.tasks:
+            raise ValueError(f"task is {shown(self.task)}; a {type(self).__name__} has one of {', '.join(self.tasks)}.")
+        if not isinstance(self.units, str):
+            raise TypeError(f"units must be a string (e.g. 'probability'), not {shown(self.units)}.")
         n = len(self)
         out = np.asarray(self.model_output)
         if out.ndim != 2 or out.shape != (n, len(self.output_names)):
@@ -84,22 +86,42 @@ class Explanation:
         return np.zeros(len(self.model_output), dtype=np.int64)
 
     def cohort_mask(self, cohort) -> np.ndarray:
-        """Boolean row mask from a Cohort, a boolean array, row indices, or None (every row)."""
-        n = len(self.model_output)
+        """Boolean row mask from a Cohort (or its JSON dict), a boolean mask of one value per row, row
+        indices (in [0, n)), or None (every row)."""
+        n = len(self)
         if cohort is None:
             return np.ones(n, dtype=bool)
+        if isinstance(cohort, dict):
+            from rai_widget.cohorts import Cohort
+
+            cohort = Cohort.from_json(cohort)
         if hasattr(cohort, "mask"):
             return np.asarray(cohort.mask(self), dtype=bool)
+        if isinstance(cohort, (str, bytes)):
+            raise TypeError(
+                f"cohort={shown(cohort)}: pass an rw.Cohort (e.g. dash.cohort({shown(cohort)})), a boolean mask or "
+                "row indices."
+            )
         arr = np.asarray(cohort)
+        if arr.dtype == object and arr.size == 0 or (arr.dtype.kind == "f" and arr.size == 0):
+            arr = arr.astype(np.int64)  # [] : no rows
         if arr.dtype == bool:
             if arr.shape != (n,):
-                raise ValueError(f"a boolean cohort mask needs {n} values, got shape {arr.shape}.")
-            return arr
-        if arr.dtype.kind in "iu":
+                raise ValueError(
+                    f"cohort: a boolean mask needs one value per row ({n}), got shape {arr.shape}; or pass row indices."
+                )
+            return arr.copy()
+        if arr.dtype.kind in "iu" and arr.ndim <= 1:
+            bad = arr[(arr < 0) | (arr >= n)] if arr.ndim else (arr[None] if not 0 <= arr < n else arr[:0])
+            if len(bad):
+                raise ValueError(f"cohort: row indices must be in [0, {n}); got {shown(bad)}.")
             mask = np.zeros(n, dtype=bool)
             mask[arr] = True
             return mask
-        raise TypeError("cohort must be an rw.Cohort, a boolean mask or an array of row indices.")
+        raise TypeError(
+            f"cohort must be an rw.Cohort, a boolean mask of {n} values or a list of row indices, not "
+            f"{shown(cohort) if arr.size <= 10 else type(cohort).__name__}."
+        )
 
     # --- cohort columns ---------------------------------------------------------------------
     def column_spec(self) -> CohortColumns:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,8 @@ from rai_widget._errors import ExplanationFileError
 if TYPE_CHECKING:
     from rai_widget.explanations._base import Explanation
 
-FORMAT_VERSION = 1
+# 1: rai-widget 0.1.0. 2: texts and tokens as UTF-8 bytes (strings_to_arrays), so every character survives
+FORMAT_VERSION = 2
 
 
 def jsonable(value):
@@ -30,6 +30,29 @@ def label_array(values) -> np.ndarray:
     if arr.dtype == object:
         arr = np.array([str(v) for v in arr])
     return arr
+
+
+def strings_to_arrays(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Strings as (UTF-8 bytes as uint8, offsets (n + 1,) int64): string i is bytes[o[i]:o[i+1]]. Unlike a numpy
+    string array, which drops trailing NUL characters, this keeps every character (and needs no pickle)."""
+    encoded = [s.encode("utf-8", "surrogatepass") for s in strings]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(b) for b in encoded])
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), offsets
+
+
+def strings_from_arrays(data: np.ndarray, offsets: np.ndarray) -> list[str]:
+    """The strings `strings_to_arrays` wrote (ValueError when the arrays do not fit together)."""
+    data, offsets = np.asarray(data), np.asarray(offsets)
+    if data.dtype != np.uint8 or data.ndim != 1 or offsets.ndim != 1 or offsets.dtype.kind not in "iu":
+        raise ValueError("text arrays of the wrong type")
+    if len(offsets) == 0 or offsets[0] != 0 or offsets[-1] != len(data) or (np.diff(offsets) < 0).any():
+        raise ValueError("text offsets that do not cut the text bytes into strings")
+    raw = data.tobytes()
+    return [
+        raw[a:b].decode("utf-8", "surrogatepass")
+        for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)
+    ]
 
 
 def outcome_to_arrays(exp: Explanation) -> tuple[dict, dict]:
@@ -81,21 +104,23 @@ def _damaged(path: Path, why: str) -> ExplanationFileError:
 def _read(path: Path) -> dict[str, np.ndarray]:
     """Every array of the archive. The file is opened here, so no error leaves its handle open."""
     try:
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-            if not hasattr(npz, "files"):
+        with open(path, "rb") as fh:
+            loaded = np.load(fh, allow_pickle=False)
+            if not hasattr(loaded, "files"):
                 raise _damaged(path, "it holds one array, not the .npz archive of arrays exp.save() writes")
-            return {k: npz[k] for k in npz.files}
+            with loaded as npz:
+                return {k: npz[k] for k in npz.files}
     except FileNotFoundError:
         raise FileNotFoundError(f"no saved explanation at {path}") from None
     except IsADirectoryError:
         raise _damaged(path, "it is a folder") from None
-    except ExplanationFileError:
+    except (ExplanationFileError, PermissionError):
         raise
     except ValueError as err:
         if "pickle" in str(err):  # numpy's message suggests allow_pickle=True: never, for a file from elsewhere
-            raise _damaged(path, "it is not an .npz archive (it would need pickle to read)") from None
+            raise _damaged(path, "it is not an .npz archive of plain arrays (it would need pickle to read)") from None
         raise _damaged(path, str(err)) from err
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as err:
+    except Exception as err:  # BadZipFile, zlib.error, EOFError, OSError, KeyError...: reading failed midway
         raise _damaged(path, f"{type(err).__name__}: {err}") from err
 
 
@@ -117,9 +142,9 @@ def load(path) -> Explanation:
         raise _damaged(path, f"its header is not JSON ({err})") from None
     if not isinstance(meta, dict) or meta.get("format") != "rai-widget":
         raise _damaged(path, "its header does not say format 'rai-widget'")
-    version = meta.get("version", 0)
-    if not isinstance(version, int):
-        raise _damaged(path, f"its format version is {version!r}, not a number")
+    version = meta.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise _damaged(path, f"its format version is {version!r}, not a version number")
     if version > FORMAT_VERSION:
         raise ExplanationFileError(
             f"{path} was written by a newer rai-widget (format {version}); upgrade rai-widget to read it."
@@ -131,6 +156,6 @@ def load(path) -> Explanation:
         return cls._from_arrays(meta, arrays)
     except ExplanationFileError:
         raise
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
+    except (LookupError, TypeError, ValueError, AttributeError, ArithmeticError) as err:
         what = f"missing {err}" if isinstance(err, KeyError) else str(err)
         raise _damaged(path, what) from err

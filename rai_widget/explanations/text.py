@@ -7,10 +7,16 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from rai_widget._checks import shown
 from rai_widget.explanations import _columns as C
 from rai_widget.explanations._base import Explanation
 from rai_widget.explanations._columns import CohortColumns
-from rai_widget.explanations._format import outcome_from_arrays, outcome_to_arrays
+from rai_widget.explanations._format import (
+    outcome_from_arrays,
+    outcome_to_arrays,
+    strings_from_arrays,
+    strings_to_arrays,
+)
 
 # What the view's "hide stop-words" hides: scikit-learn's English stop words and punctuation tokens.
 PUNCTUATION = tuple(",.!?;:'\"-()")
@@ -61,21 +67,101 @@ class TextExplanation(Explanation):
         params: dict | None = None,
     ):
         self.texts = list(texts)
-        self.tokens = [list(t) for t in tokens]
-        self.offsets = offsets
-        self.values = values
-        self.base_values = base_values
-        self.model_output = model_output
+        self.tokens = [list(t) if isinstance(t, (list, tuple, np.ndarray)) else t for t in tokens]
+        self.offsets = [np.asarray(o) for o in offsets]
+        self.values = [np.asarray(v) for v in values]
+        self.base_values = np.asarray(base_values)
+        self.model_output = np.asarray(model_output)
         self.output_names = list(output_names)
         self.task = task
         self.units = units
         self.y_pred = y_pred
         self.y_true = y_true
         self.probabilities = probabilities
-        self.truncated = np.zeros(len(texts), dtype=bool) if truncated is None else np.asarray(truncated, dtype=bool)
+        self.truncated = np.zeros(len(texts), dtype=bool) if truncated is None else np.asarray(truncated)
         self.threshold = threshold
-        self.params = params or {}
+        self.params = {} if params is None else params
         self._validate()
+
+    def _validate(self) -> None:
+        """The outcome checks every explanation runs, then the text's own: per text, its tokens, their spans
+        (the very characters of the token, or -1 when unknown) and values (t_i, k) agree, base_values +
+        values.sum(0) == model_output, probabilities are (n, k) in [0, 1], multi-label labels are (n, k)
+        booleans. What explain() returns and what rw.load() reads pass the same checks."""
+        n = len(self.texts)
+        for name in ("tokens", "offsets", "values"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"{name} has {len(getattr(self, name))} entries for {n} texts: one per text.")
+        super()._validate()
+        k = len(self.output_names)
+        for i, (text, toks, spans, vals) in enumerate(
+            zip(self.texts, self.tokens, self.offsets, self.values, strict=True)
+        ):
+            if not isinstance(text, str):
+                raise TypeError(f"texts[{i}] is a {type(text).__name__}, not a string.")
+            if not isinstance(toks, list) or not all(isinstance(t, str) for t in toks):
+                raise TypeError(f"tokens[{i}] must be a list of strings (text {i}'s words).")
+            t = len(toks)
+            if spans.shape != (t, 2) or (t and spans.dtype.kind not in "iu"):
+                raise ValueError(f"offsets[{i}] has shape {spans.shape}, not ({t}, 2): a (start, end) per token.")
+            if vals.shape != (t, k) or (t and vals.dtype.kind not in "biuf"):
+                raise ValueError(f"values[{i}] has shape {vals.shape}, not ({t}, {k}): one value per token and output.")
+            if not np.isfinite(vals).all():
+                raise ValueError(f"values[{i}] has NaN or infinite values.")
+            for j, (a, b) in enumerate(spans.tolist()):
+                if (a, b) != (-1, -1) and not (0 <= a <= b <= len(text) and text[a:b] == toks[j]):
+                    raise ValueError(
+                        f"offsets[{i}][{j}] = {(a, b)} does not give token {shown(toks[j])} in texts[{i}]: a token's "
+                        "span is its characters in the text, or (-1, -1) when unknown."
+                    )
+        base = self.base_values
+        if base.shape != (n, k) or base.dtype.kind not in "biuf" or not np.isfinite(base).all():
+            raise ValueError(f"base_values must be finite numbers of shape ({n}, {k}), got shape {base.shape}.")
+        total = base + np.stack([v.sum(axis=0) for v in self.values]).reshape(n, k) if n else base
+        scale = np.maximum(1.0, np.abs(self.model_output).max(axis=1, initial=0))
+        off = np.abs(total - self.model_output).max(axis=1, initial=0) > 1e-5 * scale
+        if off.any():
+            raise ValueError(
+                f"base_values + values.sum(0) differs from model_output for texts {shown(np.flatnonzero(off))}: the "
+                "token values of a text must add up to its output."
+            )
+        p = self.probabilities
+        if p is not None:
+            p = self.probabilities = np.asarray(p)
+            if p.shape != (n, k) or p.dtype.kind not in "biuf" or not np.isfinite(p).all():
+                raise ValueError(f"probabilities must be finite numbers of shape ({n}, {k}), got shape {p.shape}.")
+            if (p < -1e-6).any() or (p > 1 + 1e-6).any():
+                raise ValueError("probabilities must lie in [0, 1].")
+            if self.task == "classification" and k > 1 and (np.abs(p.sum(axis=1) - 1) > 1e-3).any():
+                raise ValueError("probabilities of a single-label classification must sum to 1 per text.")
+        if self.task == "multilabel":
+            for name in ("y_pred", "y_true"):
+                labels = getattr(self, name)
+                if labels is not None and (np.asarray(labels).shape != (n, k) or np.asarray(labels).dtype != bool):
+                    raise ValueError(f"a multi-label {name} is an ({n}, {k}) boolean array (one column per output).")
+        elif self.task == "classification":
+            known = {str(o) for o in self.output_names}
+            for name in ("y_pred", "y_true"):
+                labels = getattr(self, name)
+                if labels is None:
+                    continue
+                if np.ndim(labels) != 1:
+                    raise ValueError(f"{name} must hold one label per text, got shape {np.shape(labels)}.")
+                unknown = sorted({str(v) for v in np.asarray(labels).tolist()} - known)
+                if unknown:
+                    raise ValueError(
+                        f"{name} holds labels {shown(unknown)} that are not outputs {shown(self.output_names)}."
+                    )
+        elif self.y_pred is not None and np.asarray(self.y_pred).dtype.kind not in "biuf":
+            raise ValueError("a regression y_pred holds numbers.")
+        if self.truncated.shape != (n,) or self.truncated.dtype.kind not in "bui":
+            raise ValueError(f"truncated must be {n} booleans (one per text), got shape {self.truncated.shape}.")
+        self.truncated = self.truncated.astype(bool)
+        th = self.threshold
+        if th is not None and (isinstance(th, bool) or not isinstance(th, (int, float)) or not 0 < th < 1):
+            raise ValueError(f"threshold must be None or a number in (0, 1), got {shown(th)}.")
+        if not isinstance(self.params, dict):
+            raise TypeError(f"params must be a dict, not {type(self.params).__name__}.")
 
     def __repr__(self) -> str:
         return (
@@ -160,10 +246,14 @@ class TextExplanation(Explanation):
         lengths = np.array([len(t) for t in self.tokens], dtype=np.int64)
         k = len(self.output_names)
         meta, arrays = outcome_to_arrays(self)
+        texts, text_offsets = strings_to_arrays(self.texts)
+        tokens, token_bytes = strings_to_arrays([w for t in self.tokens for w in t])
         arrays |= {
-            "texts": np.array(self.texts, dtype=str),
+            "texts_utf8": texts,  # text i: texts_utf8[text_bytes[i]:text_bytes[i+1]], UTF-8
+            "text_bytes": text_offsets,
             "token_offsets": np.concatenate([[0], np.cumsum(lengths)]),  # text i's tokens: [o[i], o[i+1])
-            "tokens": np.array([w for t in self.tokens for w in t] or [""], dtype=str)[: lengths.sum()],
+            "tokens_utf8": tokens,
+            "token_bytes": token_bytes,
             "spans": np.concatenate([np.asarray(o, dtype=np.int64).reshape(-1, 2) for o in self.offsets]),
             "values": np.concatenate([np.asarray(v, dtype=np.float64).reshape(-1, k) for v in self.values]),
             "base_values": self.base_values,
@@ -173,14 +263,29 @@ class TextExplanation(Explanation):
 
     @classmethod
     def _from_arrays(cls, meta, arrays):
-        o = arrays["token_offsets"]
+        o = np.asarray(arrays["token_offsets"])
+        if o.ndim != 1 or o.dtype.kind not in "iu" or len(o) == 0 or o[0] != 0 or (np.diff(o) < 0).any():
+            raise ValueError("token_offsets do not cut the tokens into texts")
+        if "texts_utf8" in arrays:  # format 2: every character kept
+            texts = strings_from_arrays(arrays["texts_utf8"], arrays["text_bytes"])
+            words = strings_from_arrays(arrays["tokens_utf8"], arrays["token_bytes"])
+        else:  # format 1: numpy string arrays
+            texts = [str(t) for t in arrays["texts"]]
+            words = [str(w) for w in arrays["tokens"]]
+        if o[-1] != len(words) or len(o) != len(texts) + 1:
+            raise ValueError(
+                f"token_offsets cover {o[-1]} tokens of {len(words)} for {len(o) - 1} of {len(texts)} texts"
+            )
+        spans, values = np.asarray(arrays["spans"]), np.asarray(arrays["values"])
+        if len(spans) != len(words) or len(values) != len(words):
+            raise ValueError(f"{len(spans)} spans and {len(values)} values for {len(words)} tokens")
         parts = range(len(o) - 1)
-        tokens = [[str(w) for w in arrays["tokens"][o[i] : o[i + 1]]] for i in parts]
+        tokens = [words[o[i] : o[i + 1]] for i in parts]
         return cls(
-            texts=[str(t) for t in arrays["texts"]],
+            texts=texts,
             tokens=tokens,
-            offsets=[arrays["spans"][o[i] : o[i + 1]] for i in parts],
-            values=[arrays["values"][o[i] : o[i + 1]] for i in parts],
+            offsets=[spans[o[i] : o[i + 1]] for i in parts],
+            values=[values[o[i] : o[i + 1]] for i in parts],
             base_values=arrays["base_values"],
             truncated=arrays["truncated"],
             threshold=meta.get("threshold"),

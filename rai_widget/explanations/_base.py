@@ -60,10 +60,27 @@ class Explanation:
                 f"model_output has NaN or infinite values in rows {shown(bad)}: the model returned scores that "
                 "cannot be explained."
             )
+        k = len(self.output_names)
         for name in ("y_pred", "y_true"):
             labels = getattr(self, name)
-            if labels is not None and len(labels) != n:
+            if labels is None:
+                continue
+            if len(labels) != n:
                 raise ValueError(f"{name} has {len(labels)} values for {n} explained items.")
+            if self.task not in ("classification", "regression", "multilabel"):
+                continue  # e.g. detection: one list of labels per image, checked by its kind
+            shape = np.shape(labels)
+            if self.task == "multilabel" and (shape != (n, k) or np.asarray(labels).dtype != bool):
+                raise ValueError(f"a multi-label {name} is an ({n}, {k}) boolean array (one column per output).")
+            if self.task in ("classification", "regression") and len(shape) != 1:
+                raise ValueError(f"{name} has shape {shape}: one label per explained item, ({n},).")
+        p = getattr(self, "probabilities", None)
+        if p is not None:
+            p = np.asarray(p)
+            if p.shape != (n, k) or p.dtype.kind not in "biuf" or not np.isfinite(p).all():
+                raise ValueError(f"probabilities must be finite numbers of shape ({n}, {k}), got shape {p.shape}.")
+            if (p < -1e-6).any() or (p > 1 + 1e-6).any():
+                raise ValueError("probabilities must lie in [0, 1].")
 
     # --- outputs and rows -------------------------------------------------------------------
     def output_index(self, output) -> int:

@@ -69,7 +69,11 @@ def outcome_to_arrays(exp: Explanation) -> tuple[dict, dict]:
 
 
 def outcome_from_arrays(meta: dict, arrays: dict) -> dict:
-    """The constructor's keywords for what `outcome_to_arrays` saved."""
+    """The constructor's keywords for what `outcome_to_arrays` saved (TypeError when the header's fields
+    are not of their types; the explanation checks the rest)."""
+    for key, kind in (("output_names", list), ("task", str), ("units", str)):
+        if not isinstance(meta[key], kind):
+            raise TypeError(f"its header's {key} is {type(meta[key]).__name__}, not {kind.__name__}")
     return {
         "output_names": meta["output_names"],
         "task": meta["task"],

@@ -125,28 +125,15 @@ class TextExplanation(Explanation):
                 f"base_values + values.sum(0) differs from model_output for texts {shown(np.flatnonzero(off))}: the "
                 "token values of a text must add up to its output."
             )
-        p = self.probabilities
-        if p is not None:
-            p = self.probabilities = np.asarray(p)
-            if p.shape != (n, k) or p.dtype.kind not in "biuf" or not np.isfinite(p).all():
-                raise ValueError(f"probabilities must be finite numbers of shape ({n}, {k}), got shape {p.shape}.")
-            if (p < -1e-6).any() or (p > 1 + 1e-6).any():
-                raise ValueError("probabilities must lie in [0, 1].")
-            if self.task == "classification" and k > 1 and (np.abs(p.sum(axis=1) - 1) > 1e-3).any():
-                raise ValueError("probabilities of a single-label classification must sum to 1 per text.")
-        if self.task == "multilabel":
-            for name in ("y_pred", "y_true"):
-                labels = getattr(self, name)
-                if labels is not None and (np.asarray(labels).shape != (n, k) or np.asarray(labels).dtype != bool):
-                    raise ValueError(f"a multi-label {name} is an ({n}, {k}) boolean array (one column per output).")
-        elif self.task == "classification":
+        p = self.probabilities  # (n, k) in [0, 1]: checked by the base
+        if p is not None and self.task == "classification" and k > 1 and (np.abs(p.sum(axis=1) - 1) > 1e-3).any():
+            raise ValueError("probabilities of a single-label classification must sum to 1 per text.")
+        if self.task == "classification":
             known = {str(o) for o in self.output_names}
             for name in ("y_pred", "y_true"):
                 labels = getattr(self, name)
                 if labels is None:
                     continue
-                if np.ndim(labels) != 1:
-                    raise ValueError(f"{name} must hold one label per text, got shape {np.shape(labels)}.")
                 unknown = sorted({str(v) for v in np.asarray(labels).tolist()} - known)
                 if unknown:
                     raise ValueError(
@@ -266,7 +253,7 @@ class TextExplanation(Explanation):
         o = np.asarray(arrays["token_offsets"])
         if o.ndim != 1 or o.dtype.kind not in "iu" or len(o) == 0 or o[0] != 0 or (np.diff(o) < 0).any():
             raise ValueError("token_offsets do not cut the tokens into texts")
-        if "texts_utf8" in arrays:  # format 2: every character kept
+        if meta["version"] >= 2:  # format 2: UTF-8, every character kept
             texts = strings_from_arrays(arrays["texts_utf8"], arrays["text_bytes"])
             words = strings_from_arrays(arrays["tokens_utf8"], arrays["token_bytes"])
         else:  # format 1: numpy string arrays

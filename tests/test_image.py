@@ -307,7 +307,7 @@ def test_errors(images):
         rw.ImageExplainer(model, "gradcam").explain(np.zeros((2, 32, 32, 4), np.uint8))
     with pytest.raises(ValueError, match=r"looks channels-first"):
         rw.ImageExplainer(model, "gradcam").explain(np.zeros((2, 3, 32, 32), np.uint8))
-    with pytest.raises(ValueError, match=r"must return an \(N, k\) array.*shape \(2, 4, 1\)"):
+    with pytest.raises(ValueError, match=r"must return an \(N, k\) array.*shape \(\d, 4, 1\)"):
         rw.ImageExplainer(torch.nn.Sequential(model, torch.nn.Unflatten(1, (4, 1))), "gradcam").explain(images[:2])
     with pytest.raises(ValueError, match=r"must return an \(N, k\) array.*shape \(\d, 4, 1\)"):
         rw.ImageExplainer(torch.nn.Sequential(model, torch.nn.Unflatten(1, (4, 1))), "guided_backprop").explain(
@@ -316,7 +316,7 @@ def test_errors(images):
     for targets in (None, 1):
         with pytest.raises(ValueError, match=r"returns 4 scores per image but 3 classes"):
             rw.ImageExplainer(model, "gradcam", classes=["a", "b", "c"]).explain(images, targets=targets)
-    with pytest.raises(ValueError, match=r"target is out of range: the model has 4 outputs"):
+    with pytest.raises(ValueError, match=r"target 7 is out of range: targets are output indices 0..3"):
         rw.ImageExplainer(model, "gradcam").explain(images, targets=7)
     with pytest.raises(TypeError, match=r"needs gradients.*method='shap' works with any callable"):
         rw.ImageExplainer(lambda x: x, "gradcam")

@@ -200,6 +200,10 @@ def _changed(exp, **changes):
 
 def test_side_by_side_needs_the_same_images_targets_and_predictions(tmp_path):
     ig = image_explanation()
+
+    def renamed(labels):  # the same classes under other names (labels must be output names)
+        return np.array(["a", "b", "c"])[[ig.output_names.index(v) for v in labels]]
+
     other_images = ig.images.copy()
     other_images[3, 0, 0] += 1
     cases = [
@@ -210,7 +214,10 @@ def test_side_by_side_needs_the_same_images_targets_and_predictions(tmp_path):
         (_changed(ig, targets=(ig.targets + 1) % 3), "image 0 was explained for outputs"),
         (_changed(ig, y_pred=np.roll(ig.y_pred, 1)), "come from different models"),
         (_changed(ig, y_true=None), "true labels (y_true) of explanation 1 (gradcam) differ"),
-        (_changed(ig, output_names=["a", "b", "c"], y_pred=ig.y_pred), "use the same classes"),
+        (
+            _changed(ig, output_names=["a", "b", "c"], y_pred=renamed(ig.y_pred), y_true=renamed(ig.y_true)),
+            "use the same classes",
+        ),
         (image_explanation(n=4, method="gradcam"), "explains 4 images but explanation 0"),
     ]
     for other, message in cases:
@@ -218,7 +225,8 @@ def test_side_by_side_needs_the_same_images_targets_and_predictions(tmp_path):
             rw.ExplanationDashboard([ig, other])
     with pytest.raises(ValueError, match="empty list"):
         rw.ExplanationDashboard([])
-    tab = rw.MimicExplainer(lambda X: X[:, 0], np.random.default_rng(0).normal(size=(50, 2))).explain(np.zeros((5, 2)))
+    X = np.random.default_rng(0).normal(size=(50, 2))
+    tab = rw.MimicExplainer(lambda X: X[:, 0], X).explain(X[:5])
     with pytest.raises(TypeError, match="item 1 is a TabularExplanation"):
         rw.ExplanationDashboard([ig, tab])
     # the offline report carries every method

@@ -18,13 +18,26 @@ import difflib
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from rai_widget.explainers._image_data import as_images, baseline_image, default_preprocess, to_image_size
+from rai_widget._checks import check_classes, shown
+from rai_widget._errors import ModelPredictError
+from rai_widget.explainers._image_data import (
+    as_images,
+    baseline_image,
+    check_baseline_sizes,
+    check_params,
+    default_preprocess,
+    jsonable_param,
+    target_indices,
+    to_image_size,
+    true_labels,
+)
 from rai_widget.explainers._malloc import reuse_large_buffers
-from rai_widget.explainers._torch_model import FrozenParams, guided_backprop, resolve_layer
+from rai_widget.explainers._torch_model import FrozenParams, guided_backprop, layer_name, resolve_layer
 from rai_widget.explanations import ImageExplanation
 
 # Each method's parameters and their defaults; anything else is an error that lists these.
@@ -59,10 +72,12 @@ BATCHED_METHODS = ("guided_backprop", "gradcam", "guided_gradcam")  # one backwa
 COMMON_PARAMS = {"batch_size": 4}  # images per forward pass (model outputs, SHAP's masked images)
 
 
-def _check_method(method: str) -> str:
-    if method in METHODS:
+def _check_method(method) -> str:
+    if isinstance(method, str) and method in METHODS:
         return method
-    close = difflib.get_close_matches(str(method), METHODS, n=1)
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string, one of {', '.join(METHODS)}; got {shown(method)}.")
+    close = difflib.get_close_matches(method, METHODS, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     raise ValueError(f"unknown method {method!r}.{hint} Valid methods: {', '.join(METHODS)}.")
 
@@ -70,6 +85,31 @@ def _check_method(method: str) -> str:
 def _is_torch_module(model) -> bool:
     torch = sys.modules.get("torch")
     return torch is not None and isinstance(model, torch.nn.Module)
+
+
+def _check_finite_scores(scores: np.ndarray, where: str | None = None) -> None:
+    bad = np.flatnonzero(~np.isfinite(scores).all(axis=1))
+    if len(bad):
+        raise ModelPredictError(
+            f"the model returned NaN or infinite scores for {where or f'images {shown(bad)}'}: there is nothing to "
+            "explain. Check those inputs and the model (and preprocess) on them."
+        )
+
+
+@contextmanager
+def _model_errors(what: str, ours: tuple[type[BaseException], ...] = ()):
+    """Within the block captum or shap run the user's model forward (and backward): anything it raises is a
+    ModelPredictError naming what was being computed, with the original error chained. `ours`: errors our own
+    callbacks raise with a clear message already (they pass as they are)."""
+    passing: tuple[type[BaseException], ...] = (ModelPredictError, *ours)
+    try:
+        yield
+    except passing:
+        raise
+    except Exception as err:  # noqa: BLE001  (the user's model inside captum / shap)
+        raise ModelPredictError(
+            f"computing the {what} failed: the model's forward or backward pass raised {type(err).__name__}: {err}"
+        ) from err
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -129,22 +169,27 @@ class ImageExplainer:
             raise ValueError(
                 f"unknown parameter(s) {unknown} for method {self.method!r}; its parameters: {sorted(allowed)}."
             )
-        self.params = {**allowed, **params}
-        if self.method == "xrai" and self.params["algorithm"] not in ("full", "fast"):
-            raise ValueError(f"XRAI algorithm must be 'full' or 'fast', not {self.params['algorithm']!r}.")
-        self.model = model
-        self.is_torch = _is_torch_module(model)
+        self.params = {**allowed, **check_params(params)}
         if not callable(model):
             raise TypeError(f"model must be a torch.nn.Module or a callable, not {type(model).__name__}.")
+        self.model = model
+        self.is_torch = _is_torch_module(model)
         if self.method != "shap" and not self.is_torch:
             raise TypeError(
                 f"method {self.method!r} needs gradients: model must be a torch.nn.Module "
                 f"(got {type(model).__name__}). method='shap' works with any callable."
             )
+        if preprocess is not None and not callable(preprocess):
+            raise TypeError(
+                f"preprocess must be a function f((H, W, C) uint8 image) -> (C, h, w) tensor or array, or None; "
+                f"got {type(preprocess).__name__}."
+            )
+        if not isinstance(multilabel, (bool, np.bool_)):
+            raise TypeError(f"multilabel must be True or False, not {shown(multilabel)}.")
+        self.classes = check_classes(classes)
         if self.is_torch:
             model.eval()
         self.layer = resolve_layer(model, target_layer) if self.method in ("gradcam", "guided_gradcam") else None
-        self.classes = list(classes) if classes is not None else None
         self.preprocess = preprocess or default_preprocess
         self.multilabel = bool(multilabel)
 
@@ -154,7 +199,16 @@ class ImageExplainer:
         if self.is_torch:
             import torch
 
-            x = torch.as_tensor(x, dtype=torch.float32)
+            try:
+                x = torch.as_tensor(x, dtype=torch.float32)
+            except (TypeError, ValueError, RuntimeError):
+                raise TypeError(
+                    f"preprocess must return one (C, h, w) float tensor or numpy array; it returned {type(x).__name__}."
+                ) from None
+        elif not isinstance(x, np.ndarray) or x.dtype.kind not in "biuf":
+            x = np.asarray(x)
+            if x.dtype.kind not in "biuf":
+                raise TypeError(f"preprocess must return one (C, h, w) numeric array; it returned {x.dtype} values.")
         if x.ndim != 3:
             raise ValueError(f"preprocess returned shape {tuple(x.shape)}; it must return one (C, h, w) image.")
         if self.is_torch:
@@ -199,9 +253,13 @@ class ImageExplainer:
             self._fast, self._fast_state = (model, channels_last), state
         return self._fast
 
-    def _scores(self, inputs: list, expect: int | None = None, fast: tuple | None = None) -> np.ndarray:
+    def _scores(
+        self, inputs: list, expect: int | None = None, fast: tuple | None = None, where: str | None = None
+    ) -> np.ndarray:
         """(n, k) float64 model outputs for model-space inputs, in batches of inputs of the same shape
-        (``fast``: ``_fast_model``'s (model, channels_last) to run them with, for SHAP's masked images)."""
+        (``fast``: ``_fast_model``'s (model, channels_last) to run them with, for SHAP's masked images; ``where``:
+        what the inputs are, for messages, default "images i, j, ..."). The model raising, or returning NaN or
+        infinite scores, is a ModelPredictError saying for which images."""
         bs = int(self.params["batch_size"])
         out: list = [None] * len(inputs)
         by_shape: dict = {}
@@ -210,18 +268,33 @@ class ImageExplainer:
         for idx in by_shape.values():
             for s in range(0, len(idx), bs):
                 chunk = idx[s : s + bs]
-                if self.is_torch:
-                    import torch
+                try:
+                    if self.is_torch:
+                        import torch
 
-                    xb = torch.stack([inputs[i] for i in chunk]).to(self._device())
-                    model, channels_last = fast or (self.model, False)
-                    xb = xb.contiguous(memory_format=torch.channels_last) if channels_last else xb
-                    with torch.inference_mode():
-                        y = model(xb)
-                    y = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else y
+                        xb = torch.stack([inputs[i] for i in chunk]).to(self._device())
+                        model, channels_last = fast or (self.model, False)
+                        xb = xb.contiguous(memory_format=torch.channels_last) if channels_last else xb
+                        with torch.inference_mode():
+                            y = model(xb)
+                        y = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else y
+                    else:
+                        y = self.model(np.stack([np.asarray(inputs[i]) for i in chunk]))
+                except Exception as err:  # noqa: BLE001  (the user's model: report it as theirs, keep the original)
+                    raise ModelPredictError(
+                        f"the model raised {type(err).__name__} on {where or f'images {shown(chunk)}'}: {err}. "
+                        "Check that it takes a float (N, C, h, w) batch of images as preprocess makes them."
+                    ) from err
+                if isinstance(y, (tuple, dict)):
+                    y = None
                 else:
-                    y = self.model(np.stack([np.asarray(inputs[i]) for i in chunk]))
-                y = np.asarray(y, dtype=np.float64) if not isinstance(y, (tuple, dict)) else None
+                    y = np.asarray(y)
+                    if y.dtype.kind not in "biuf":
+                        raise TypeError(
+                            f"the model must return numeric scores; for {where or f'images {shown(chunk)}'} it "
+                            f"returned {y.dtype} values."
+                        )
+                    y = y.astype(np.float64)
                 if y is None or y.ndim != 2 or y.shape[0] != len(chunk):
                     got = "a tuple or dict" if y is None else f"shape {y.shape}"
                     raise ValueError(
@@ -234,57 +307,49 @@ class ImageExplainer:
         k = expect if expect is not None else (len(self.classes) if self.classes is not None else None)
         if k is not None and scores.shape[1] != k:
             raise ValueError(f"the model returns {scores.shape[1]} scores per image but {k} classes were given.")
+        _check_finite_scores(scores, where)
+        return scores
+
+    def _probe(self, x) -> np.ndarray:
+        """(1, k) scores of one model input, before any long work: the number of outputs for targets given with a
+        batched method, and for Grad-CAM the check that target_layer's output is an (N, C, H, W) feature map."""
+        from rai_widget.explainers._torch_model import check_feature_map
+
+        seen: list = []
+        hook = self.layer.register_forward_hook(lambda m, a, out: seen.append(out)) if self.layer is not None else None
+        try:
+            scores = self._scores([x], where="image 0")
+        finally:
+            if hook is not None:
+                hook.remove()
+        if self.layer is not None:
+            check_feature_map(self.model, self.layer, seen)
         return scores
 
     def _probabilities(self, scores: np.ndarray) -> tuple[np.ndarray, str]:
         """Probabilities and the units of the scores: given probabilities are kept, logits are squashed."""
         in_unit = bool(((scores >= 0) & (scores <= 1)).all())
         if self.multilabel:
-            return (scores, "probability") if in_unit else (1 / (1 + np.exp(-scores)), "log-odds")
+            if in_unit:
+                return scores, "probability"
+            with np.errstate(over="ignore"):  # exp(-z) overflows to inf for very negative logits: probability 0
+                return 1 / (1 + np.exp(-scores)), "log-odds"
         if in_unit and np.allclose(scores.sum(1), 1, atol=1e-4):
             return scores, "probability"
         return _softmax(scores), "logit"
 
     # --- targets ----------------------------------------------------------------------------------
-    def _target_index(self, t, names: list | None) -> int:
-        k = len(names) if names is not None else np.inf
-        if isinstance(t, (int, np.integer)) and not isinstance(t, bool) and 0 <= t < k:
-            return int(t)
-        if names is None:
-            raise ValueError(f"unknown target {t!r}; without classes=, targets are output indices (0, 1, ...).")
-        for j, name in enumerate(names):
-            if name == t or str(name) == str(t):
-                return j
-        raise ValueError(f"unknown target {t!r}; outputs: {names[:20]}{' ...' if len(names) > 20 else ''}.")
-
-    def _targets(
-        self, targets, n: int, probabilities: np.ndarray | None, names: list | None
-    ) -> tuple[list[list[int]], bool]:
-        if targets is None:
-            assert probabilities is not None, "the predicted classes are the default targets: explain() passes them"
-            if not self.multilabel:
-                return [[int(j)] for j in probabilities.argmax(1)], False
-            picked = [np.flatnonzero(p > 0.5).tolist() or [int(p.argmax())] for p in probabilities]
-            return picked, True
-        if isinstance(targets, (str, int, np.integer)):
-            targets = [targets] * n
-        targets = list(targets)
-        if len(targets) != n:
-            raise ValueError(
-                f"targets has {len(targets)} entries for {n} images; give one target (or a list "
-                f"of targets) per image, or one target for all."
-            )
-        multi = any(isinstance(t, (list, tuple, np.ndarray)) for t in targets)
-        per_image = [list(t) if isinstance(t, (list, tuple, np.ndarray)) else [t] for t in targets]
-        if any(len(t) == 0 for t in per_image):
-            raise ValueError("every image needs at least one target.")
-        return [[self._target_index(t, names) for t in ts] for ts in per_image], multi
+    def _default_targets(self, probabilities: np.ndarray) -> tuple[list[list[int]], bool]:
+        """The predicted class; for multilabel each label with probability > 0.5, or the top one."""
+        if not self.multilabel:
+            return [[int(j)] for j in probabilities.argmax(1)], False
+        return [np.flatnonzero(p > 0.5).tolist() or [int(p.argmax())] for p in probabilities], True
 
     # --- attributions -------------------------------------------------------------------------------
-    def _attribute(self, image: np.ndarray, x, targets: list[int]) -> np.ndarray:
-        """(t, h, w) attributions in model space (or pixel space for shap) for one image."""
+    def _attribute(self, image: np.ndarray, x, targets: list[int], index: int) -> np.ndarray:
+        """(t, h, w) attributions in model space (or pixel space for shap) for one image (image `index`)."""
         if self.method == "shap":
-            return self._shap(image, targets)
+            return self._shap(image, targets, index)
         import torch
 
         p, t = self.params, len(targets)
@@ -304,7 +369,7 @@ class ImageExplainer:
             if channels_last:
                 # NHWC: measured on EfficientNet-Lite0, 0.65 s instead of 1.2 s per 224 px image at 50 steps
                 inputs, baselines = (v.contiguous(memory_format=torch.channels_last) for v in (inputs, baselines))
-            with FrozenParams(self.model):
+            with FrozenParams(self.model), _model_errors(f"integrated gradients of image {index}"):
                 a = IntegratedGradients(model).attribute(
                     inputs,
                     baselines=baselines,
@@ -323,15 +388,19 @@ class ImageExplainer:
             return np.stack([xrai(m.max(0), masks, p["algorithm"], p["min_pixel_diff"])[0] for m in a])
         raise AssertionError(self.method)  # the other methods run batched, in _gradient_batch
 
-    def _gradient_batch(self, xs, targets: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(b, h, w) guided backprop / Grad-CAM / guided Grad-CAM maps for a batch of model inputs, and the
-        (b, k) model outputs of the same forward pass (no extra pass for the predictions)."""
+    def _gradient_batch(self, xs, targets: list[int], images: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(b, h, w) guided backprop / Grad-CAM / guided Grad-CAM maps for a batch of model inputs (of `images`),
+        and the (b, k) model outputs of the same forward pass (no extra pass for the predictions)."""
         from captum import attr as ca
 
         p, outputs = self.params, []
         hook = self.model.register_forward_hook(lambda module, args, out: outputs.append(out))
         try:
-            with FrozenParams(self.model), warnings.catch_warnings():
+            with (
+                FrozenParams(self.model),
+                warnings.catch_warnings(),
+                _model_errors(f"{self.method} of images {shown(sorted(set(images)))}"),
+            ):
                 warnings.filterwarnings("ignore", message="Setting backward hooks on ReLU")
                 xs = xs.to(self._device()).requires_grad_(True)
                 if self.method == "guided_backprop":
@@ -346,11 +415,6 @@ class ImageExplainer:
                     method = ca.GuidedGradCam(self.model, self.layer)
                     method.guided_backprop = guided_backprop(self.model)
                     a = method.attribute(xs, target=targets, interpolate_mode=p["interpolate_mode"]).sum(1)
-        except Exception as err:
-            k = self._scores([xs[0].detach()]).shape[1]  # a clear error when the model's output is the problem
-            if max(targets) >= k:
-                raise ValueError(f"a target is out of range: the model has {k} outputs.") from err
-            raise
         finally:
             hook.remove()
         out = outputs[0]
@@ -358,26 +422,42 @@ class ImageExplainer:
             self._scores([x.detach() for x in xs[:2]])
         return a.detach().cpu().numpy(), out.detach().cpu().numpy().astype(np.float64)
 
-    def _shap(self, image: np.ndarray, targets: list[int]) -> np.ndarray:
+    def _shap(self, image: np.ndarray, targets: list[int], index: int) -> np.ndarray:
         import shap
 
         fast = self._fast_model(self._model_input(image)[None].to(self._device())) if self.is_torch else None
+        where = f"masked copies of image {index}"
 
         def f(batch: np.ndarray) -> np.ndarray:
             imgs = np.clip(np.round(batch), 0, 255).astype(np.uint8)
-            return self._scores([self._model_input(im) for im in imgs], expect=self._k, fast=fast)
+            return self._scores([self._model_input(im) for im in imgs], expect=self._k, fast=fast, where=where)
 
         masker = shap.maskers.Image(baseline_image(self.params["baseline"], image), image.shape)
         explainer = shap.PartitionExplainer(f, masker)
-        sv = explainer(
-            image[None].astype(np.float32),
-            max_evals=int(self.params["max_evals"]),
-            batch_size=int(self.params["batch_size"]),
-            outputs=np.asarray(targets),
-            silent=True,
-        )
+        with _model_errors(f"SHAP values of image {index}", ours=(ValueError, TypeError)):
+            sv = explainer(
+                image[None].astype(np.float32),
+                max_evals=int(self.params["max_evals"]),
+                batch_size=int(self.params["batch_size"]),
+                outputs=np.asarray(targets),
+                silent=True,
+            )
         values = np.asarray(sv.values)[0]  # (H, W, C, t)
         return np.moveaxis(values.sum(2), -1, 0)
+
+    def _check_inputs(self, originals: list[np.ndarray], inputs: list) -> None:
+        """Array baselines have each image's shape; preprocess gave finite numbers (the default always does)."""
+        check_baseline_sizes(self.params, originals)
+        if self.preprocess is not default_preprocess:
+            finite = [
+                bool(np.isfinite(x).all()) if isinstance(x, np.ndarray) else bool(x.isfinite().all()) for x in inputs
+            ]
+            bad = [i for i, ok in enumerate(finite) if not ok]
+            if bad:
+                raise ValueError(
+                    f"preprocess returned NaN or infinite values for images {shown(bad)}: check its normalisation "
+                    "(e.g. a standard deviation of 0)."
+                )
 
     # --- the whole run ------------------------------------------------------------------------------
     def explain(self, images, targets=None, y_true=None) -> ImageExplanation:
@@ -395,20 +475,27 @@ class ImageExplainer:
         """
         originals = as_images(images)
         inputs = [self._model_input(im) for im in originals]
-        batched = self.method in BATCHED_METHODS
-        self._k = len(self.classes) if self.classes is not None else None
+        self._check_inputs(originals, inputs)
+        n, batched = len(originals), self.method in BATCHED_METHODS
         if batched and targets is not None:
-            scores = None  # taken from the attribution's own forward pass
-            per_image, multi = self._targets(targets, len(inputs), None, self.classes)
+            scores = None  # taken from the attribution's own forward pass; one image tells the number of outputs
+            self._k = self._probe(inputs[0]).shape[1]
         else:
+            if self.layer is not None:
+                self._probe(inputs[0])  # target_layer gives a feature map, before a pass over every image
             scores = self._scores(inputs)
             self._k = scores.shape[1]
-            names = self.classes if self.classes is not None else list(range(scores.shape[1]))
-            per_image, multi = self._targets(targets, len(inputs), self._probabilities(scores)[0], names)
+        names = self.classes if self.classes is not None else list(range(self._k))
+        if targets is None:
+            assert scores is not None, "without targets every method starts with the model's scores"
+            per_image, multi = self._default_targets(self._probabilities(scores)[0])
+        else:
+            per_image, multi = target_indices(targets, n, names)
+        y_true = true_labels(y_true, n, names, self.multilabel)
 
-        attributions: list = [None] * len(originals)
+        attributions: list = [None] * n
         if batched:
-            row_scores: list = [None] * len(originals)
+            row_scores: list = [None] * n
             rows = [(i, t) for i, ts in enumerate(per_image) for t in ts]
             by_shape: dict = {}
             for r in rows:
@@ -419,7 +506,9 @@ class ImageExplainer:
             for chunk in tqdm(chunks, desc=self.method, disable=len(chunks) < 2, leave=False):
                 import torch
 
-                a, out = self._gradient_batch(torch.stack([inputs[i] for i, _ in chunk]), [t for _, t in chunk])
+                a, out = self._gradient_batch(
+                    torch.stack([inputs[i] for i, _ in chunk]), [t for _, t in chunk], [i for i, _ in chunk]
+                )
                 for j, (i, _) in enumerate(chunk):
                     maps.setdefault(i, []).append(a[j])
                     row_scores[i] = out[j] if row_scores[i] is None else row_scores[i]
@@ -427,42 +516,38 @@ class ImageExplainer:
                 attributions[i] = to_image_size(np.stack(maps[i]).astype(np.float64), image.shape[:2])
             if scores is None:
                 scores = np.stack(row_scores)
-                if self._k is not None and scores.shape[1] != self._k:
+                if scores.shape[1] != self._k:
                     raise ValueError(
                         f"the model returns {scores.shape[1]} scores per image but {self._k} classes were given."
                     )
-                if max(max(ts) for ts in per_image) >= scores.shape[1]:
-                    raise ValueError(f"a target is out of range: the model has {scores.shape[1]} outputs.")
+                _check_finite_scores(scores)
         else:
             assert scores is not None, "only batched methods given targets take the scores from their own pass"
             work = zip(originals, inputs, per_image, strict=True)
             with reuse_large_buffers():  # many batched passes per image: keep their buffers between passes
-                for i, (image, x, ts) in enumerate(
-                    tqdm(work, total=len(originals), desc=self.method, disable=len(originals) < 2, leave=False)
-                ):
-                    a = np.asarray(self._attribute(image, x, ts), dtype=np.float64)
+                for i, (image, x, ts) in enumerate(tqdm(work, total=n, desc=self.method, disable=n < 2, leave=False)):
+                    a = np.asarray(self._attribute(image, x, ts, i), dtype=np.float64)
                     attributions[i] = to_image_size(a, image.shape[:2])
-        names = self.classes if self.classes is not None else list(range(scores.shape[1]))
+        bad = [i for i, a in enumerate(attributions) if not np.isfinite(a).all()]
+        if bad:
+            raise ModelPredictError(
+                f"the {self.method} maps of images {shown(bad)} have NaN or infinite values: the model's gradients "
+                "(or its scores on changed copies of the image) are not finite there, so no map can be trusted."
+            )
         probabilities, units = self._probabilities(scores)
         if self.multilabel:
             task, y_pred = "multilabel", probabilities > 0.5
         else:
             task, y_pred = "classification", np.array([names[j] for j in scores.argmax(1)])
-        if y_true is not None:
-            y_true = np.asarray(y_true)
-            if len(y_true) != len(originals):
-                raise ValueError(f"y_true has {len(y_true)} labels for {len(originals)} images.")
-            if not self.multilabel and y_true.dtype.kind in "iu" and not all(isinstance(n, int) for n in names):
-                y_true = np.array([names[int(j)] for j in y_true])
         target_arr: list[int] | list[np.ndarray]
         if not multi:
             attributions = [a[0] for a in attributions]
             target_arr = [ts[0] for ts in per_image]
         else:
             target_arr = [np.asarray(ts, dtype=np.int64) for ts in per_image]
-        params = {k: ("array" if isinstance(v, np.ndarray) else v) for k, v in self.params.items()}
+        params = {k: jsonable_param(v) for k, v in self.params.items()}
         if self.method in ("gradcam", "guided_gradcam"):
-            params["target_layer"] = next((n for n, m in self.model.named_modules() if m is self.layer), "")
+            params["target_layer"] = layer_name(self.model, self.layer)
         return ImageExplanation(
             images=originals,
             attributions=attributions,

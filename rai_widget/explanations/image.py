@@ -2,14 +2,62 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from rai_widget._checks import shown
 from rai_widget.explanations import _columns as C
 from rai_widget.explanations._base import Explanation
 from rai_widget.explanations._columns import CohortColumns
 from rai_widget.explanations._format import outcome_from_arrays, outcome_to_arrays
+
+# The attribution methods an ImageExplanation can hold (rai_widget.explainers.image.METHODS has their parameters).
+METHODS = ("integrated_gradients", "guided_backprop", "gradcam", "guided_gradcam", "xrai", "shap")
+UNITS = ("logit", "log-odds", "probability")
+
+
+def check_images(images, n: int) -> None:
+    """Stored images: n arrays (H, W, C) of uint8 with no empty dimension (shared with detection)."""
+    if len(images) != n:
+        raise ValueError(f"images has {len(images)} images for {n} explained items.")
+    for i, im in enumerate(images):
+        shape, dtype = np.shape(im), np.asarray(im).dtype
+        if len(shape) != 3 or min(shape) < 1 or dtype != np.uint8:
+            raise ValueError(
+                f"image {i} is a {dtype} array of shape {shape}; stored images are (H, W, C) uint8 with H, W, C >= 1."
+            )
+
+
+def check_maps(maps, n: int, name: str, shape_of) -> None:
+    """n numeric, finite maps; shape_of(i) is map i's expected shape."""
+    if len(maps) != n:
+        raise ValueError(f"{name} has {len(maps)} entries for {n} images: one per image.")
+    for i, a in enumerate(maps):
+        a = np.asarray(a)
+        want = shape_of(i)
+        if a.shape != want:
+            raise ValueError(f"{name}[{i}] has shape {a.shape}, not {want}: one map per target at image {i}'s size.")
+        if a.dtype.kind not in "iuf":
+            raise TypeError(f"{name}[{i}] holds {a.dtype}, not numbers.")
+        if not np.isfinite(a).all():
+            raise ValueError(f"{name}[{i}] has NaN or infinite values: a map of image {i} is not a number everywhere.")
+
+
+def unknown_labels(values, names: Sequence) -> list:
+    """The values that are not among `names` (compared as text, as the cohort columns compare them)."""
+    texts = {str(c) for c in names}
+    return [v for v in np.asarray(values, dtype=object).ravel().tolist() if str(v) not in texts]
+
+
+def _flags(y):
+    """A multilabel (n, k) array of 0/1 numbers as booleans (files and callers may hold ints); anything else as is."""
+    if y is None:
+        return None
+    arr = np.asarray(y)
+    if arr.dtype.kind in "iuf" and arr.size and np.isin(arr, (0, 1)).all():
+        return arr.astype(bool)
+    return arr
 
 
 def _stack_if_same(items: list):
@@ -59,14 +107,76 @@ class ImageExplanation(Explanation):
         self.output_names = list(output_names)
         self.task = task
         self.units = units
-        self.y_pred = np.asarray(y_pred)
+        self.y_pred = np.asarray(y_pred) if task != "multilabel" else _flags(y_pred)
         self.model_output = np.asarray(model_output)
         self.probabilities = probabilities
-        self.y_true = None if y_true is None else np.asarray(y_true)
+        self.y_true = None if y_true is None else np.asarray(y_true) if task != "multilabel" else _flags(y_true)
         self._validate()
 
     def __len__(self) -> int:
         return len(self.images)
+
+    def _validate(self) -> None:
+        """The base checks, then: images (H, W, C) uint8; targets output indices, one per image or a non-empty
+        list per image (all alike); one finite map per target at each image's size; a known method;
+        probabilities (n, k) in [0, 1] (rows summing to 1 for single-label); labels among the output names
+        (single-label) or (n, k) booleans (multilabel)."""
+        super()._validate()
+        n, k = len(self), len(self.output_names)
+        check_images(self.images, n)
+        if self.method not in METHODS:
+            raise ValueError(f"method is {shown(self.method)}; an ImageExplanation has one of {', '.join(METHODS)}.")
+        if not isinstance(self.params, dict):
+            raise TypeError(f"params must be a dict of the method's settings, not {type(self.params).__name__}.")
+        if self.units not in UNITS:
+            raise ValueError(f"units is {shown(self.units)}; an ImageExplanation's are one of {', '.join(UNITS)}.")
+        if len(self.targets) != n:
+            raise ValueError(f"targets has {len(self.targets)} entries for {n} images: one per image.")
+        targets = [np.asarray(t) for t in self.targets]
+        ndims = {t.ndim for t in targets}
+        if len(ndims) != 1 or not ndims <= {0, 1}:
+            raise ValueError(
+                "targets must be one output index per image, or one list of output indices per image (for every "
+                f"image alike); got entries with {sorted(ndims)} dimensions."
+            )
+        for i, t in enumerate(targets):
+            if t.dtype.kind not in "iu" or t.size == 0 or t.min() < 0 or t.max() >= k:
+                raise ValueError(
+                    f"targets[{i}] is {shown(t)}; targets are output indices 0..{k - 1} (at least one per image)."
+                )
+        multi = ndims == {1}
+
+        def map_shape(i: int) -> tuple:
+            size = tuple(np.shape(self.images[i])[:2])
+            return (len(targets[i]), *size) if multi else size
+
+        check_maps(self.attributions, n, "attributions", map_shape)
+        if self.probabilities is not None:
+            p = np.asarray(self.probabilities)
+            if p.shape != (n, k) or p.dtype.kind not in "iuf":
+                raise ValueError(
+                    f"probabilities has shape {p.shape}, not ({n}, {k}): one row per image, one column per output."
+                )
+            if not (np.isfinite(p).all() and (p >= 0).all() and (p <= 1).all()):
+                raise ValueError("probabilities must be finite numbers in [0, 1].")
+            if self.task == "classification" and not np.allclose(p.sum(1), 1, atol=1e-3):
+                raise ValueError("probabilities of a single-label classification must sum to 1 in every row.")
+        for name in ("y_pred", "y_true"):
+            y = getattr(self, name)
+            if y is None:
+                continue
+            if self.task == "multilabel":
+                if y.shape != (n, k) or y.dtype != bool:
+                    raise ValueError(
+                        f"{name} of a multilabel explanation must be ({n}, {k}) booleans, one column per output; "
+                        f"got {y.dtype} of shape {y.shape}."
+                    )
+                continue
+            if y.ndim != 1:
+                raise ValueError(f"{name} must hold one label per image, shape ({n},); got shape {y.shape}.")
+            unknown = unknown_labels(y, self.output_names)
+            if unknown:
+                raise ValueError(f"{name} has labels that are not output names: {shown(unknown)}.")
 
     def __repr__(self) -> str:
         sizes = {tuple(np.shape(im)[:2]) for im in self.images}

@@ -21,6 +21,7 @@ from typing import Literal
 import numpy as np
 from tqdm.auto import tqdm
 
+from rai_widget._checks import check_classes, plain, shown
 from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.explainers._detections import (  # noqa: F401  (parse_detections is part of this module's API)
     Detections,
@@ -37,6 +38,54 @@ PROGRESS_MIN_EVALS = 5_000
 AUTO_MAX_BATCH = 64
 AUTO_MAX_BYTES = 256 * 2**20
 _clock = time.perf_counter  # replaced by a fake clock in tests
+
+
+# --- the constructor's arguments -----------------------------------------------------------------
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _count(value, name: str, alternative: str | None = None) -> int:
+    """A positive integer (or, for batch_size, the word `alternative`), else a TypeError / ValueError naming it."""
+    what = "a positive integer" + (f" or {alternative!r}" if alternative else "")
+    if isinstance(value, str) or _is_int(value):
+        if isinstance(value, str) or value < 1:
+            raise ValueError(f"{name} must be {what}; got {shown(value)}.")
+        return int(value)
+    raise TypeError(f"{name} must be {what}, not {shown(value)} ({type(value).__name__}).")
+
+
+def _mask_res(mask_res) -> tuple[int, int]:
+    if _is_int(mask_res):
+        res: tuple = (mask_res, mask_res)
+    elif isinstance(mask_res, (tuple, list, np.ndarray)) and not isinstance(mask_res, str):
+        res = tuple(plain(mask_res))
+    else:
+        raise TypeError(f"mask_res must be (rows, cols) of positive integers, or one integer; got {shown(mask_res)}.")
+    if len(res) != 2 or not all(_is_int(r) for r in res):
+        raise TypeError(f"mask_res must be (rows, cols) of positive integers, or one integer; got {shown(res)}.")
+    if min(res) < 1:
+        raise ValueError(f"mask_res must be (rows, cols) of positive integers; got {shown(res)}.")
+    return int(res[0]), int(res[1])
+
+
+def _seed(random_state):
+    """A seed numpy's SeedSequence takes (a non-negative integer, a list of them, or None)."""
+    if isinstance(random_state, (bool, np.bool_)):
+        raise TypeError(f"random_state must be a non-negative integer seed (or None), not {random_state}.")
+    try:
+        np.random.SeedSequence(plain(random_state))
+    except (TypeError, ValueError) as err:
+        raise (ValueError if _is_int(random_state) else TypeError)(
+            f"random_state must be a non-negative integer seed (or None); got {shown(random_state)}."
+        ) from err
+    return plain(random_state)
 
 
 # --- masks ----------------------------------------------------------------------------------------
@@ -250,22 +299,21 @@ class DetectionExplainer:
     ):
         if not callable(detector):
             raise TypeError(f"detector must be a callable f(list of images) -> list of outputs, not {type(detector)}.")
-        res = (mask_res, mask_res) if isinstance(mask_res, (int, np.integer)) else tuple(mask_res)
-        if len(res) != 2 or not all(isinstance(r, (int, np.integer)) and r >= 1 for r in res):
-            raise ValueError(f"mask_res must be (rows, cols) of positive integers; got {res}.")
-        if not isinstance(num_masks, (int, np.integer)) or num_masks < 1:
-            raise ValueError(f"num_masks must be a positive integer; got {num_masks!r}.")
-        if batch_size != "auto" and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
-            raise ValueError(f"batch_size must be a positive integer or 'auto'; got {batch_size!r}.")
-        if not 0 < keep_prob < 1:
-            raise ValueError(f"keep_prob must be between 0 and 1 (exclusive); got {keep_prob!r}.")
         self.detector = detector
-        self.classes = None if classes is None else list(classes)
-        self.num_masks = int(num_masks)
-        self.mask_res = (int(res[0]), int(res[1]))
-        self.batch_size = batch_size if batch_size == "auto" else int(batch_size)
-        self.random_state = random_state
+        self.classes = check_classes(classes)
+        self.num_masks = _count(num_masks, "num_masks")
+        self.mask_res = _mask_res(mask_res)
+        self.batch_size: int | Literal["auto"] = (
+            "auto" if isinstance(batch_size, str) and batch_size == "auto" else _count(batch_size, "batch_size", "auto")
+        )
+        self.random_state = _seed(random_state)
+        if not _is_number(keep_prob):
+            raise TypeError(f"keep_prob must be a number between 0 and 1 (exclusive), not {shown(keep_prob)}.")
+        if not 0 < keep_prob < 1:
+            raise ValueError(f"keep_prob must be between 0 and 1 (exclusive); got {shown(keep_prob)}.")
         self.keep_prob = float(keep_prob)
+        if progress is not None and not isinstance(progress, (bool, np.bool_)):
+            raise TypeError(f"progress must be True, False or None (automatic), not {shown(progress)}.")
         self.progress = progress
 
     def detect(self, images) -> list[Detections]:
@@ -313,6 +361,7 @@ class DetectionExplainer:
         """
         images = check_images(images)
         targets = self.detect(images)
+        labels = self._label_names(targets)  # unknown labels are an error before the long part
         show = len(images) * self.num_masks >= PROGRESS_MIN_EVALS if self.progress is None else bool(self.progress)
         saliency = []
         sizer = BatchSizer() if self.batch_size == "auto" else None
@@ -329,24 +378,45 @@ class DetectionExplainer:
                     bar.update(self.num_masks)
                     continue
                 saliency.append(self.saliency(image, target, bar, sizer))
-        return self._explanation(images, targets, saliency)
+        return self._explanation(images, targets, labels, saliency)
 
-    def _label_name(self, label):
-        if self.classes is not None and isinstance(label, int) and 0 <= label < len(self.classes):
-            return self.classes[label]
-        return label
+    def _label_names(self, targets: list[Detections]) -> list[list]:
+        """Each detection's label as the explanation shows it: with classes, integer labels are indices into them
+        and strings their names (any other label is a ValueError listing them); without, the labels as they are."""
+        raw = [[v.item() for v in d.labels] for d in targets]
+        if self.classes is None:
+            seen = sorted({v for labels in raw for v in labels}, key=lambda v: (isinstance(v, str), v))
+            if seen:
+                check_classes(seen, "the detector's labels")
+            return raw
+        k, by_text = len(self.classes), {str(c): j for j, c in enumerate(self.classes)}
+        found: dict = {}  # unknown label -> the images it is in
+        names = []
+        for i, labels in enumerate(raw):
+            row = []
+            for v in labels:
+                j = (v if 0 <= v < k else None) if isinstance(v, int) else by_text.get(v)
+                if j is None:
+                    found.setdefault(v, []).append(i)
+                    continue
+                row.append(self.classes[j])
+            names.append(row)
+        if found:
+            where = "; ".join(f"{shown(v)} in image(s) {shown(sorted(set(ii)))}" for v, ii in list(found.items())[:5])
+            raise ValueError(
+                f"the detector returned labels that are not among classes: {where}. Integer labels are indices "
+                f"into classes (0..{k - 1}), strings are class names; classes: {shown(self.classes, 20)}. Pass "
+                "classes= naming every label the detector returns (or leave it None to use the labels as they are)."
+            )
+        return names
 
-    def _explanation(self, images, targets, saliency) -> DetectionExplanation:
+    def _explanation(self, images, targets, labels, saliency) -> DetectionExplanation:
         detections = [
             [
-                {
-                    "box": [float(v) for v in d.boxes[j]],
-                    "label": self._label_name(d.labels[j].item()),
-                    "score": float(d.scores[j]),
-                }
+                {"box": [float(v) for v in d.boxes[j]], "label": names[j], "score": float(d.scores[j])}
                 for j in range(len(d))
             ]
-            for d in targets
+            for d, names in zip(targets, labels, strict=True)
         ]
         if self.classes is not None:
             output_names = list(self.classes)

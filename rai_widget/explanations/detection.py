@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from rai_widget._checks import shown
 from rai_widget.explanations import _columns as C
 from rai_widget.explanations._base import Explanation
 from rai_widget.explanations._columns import CohortColumns
 from rai_widget.explanations._format import jsonable, label_array
+from rai_widget.explanations.image import check_images, check_maps
 
 
 class DetectionExplanation(Explanation):
@@ -53,6 +55,52 @@ class DetectionExplanation(Explanation):
 
     def __len__(self) -> int:
         return len(self.images)
+
+    def _validate(self) -> None:
+        """The base checks, then: images (H, W, C) uint8; per image a list of detections, each with a box of 4
+        finite coordinates (x1 >= x0, y1 >= y0), a finite score and a label among the output names; one finite
+        (m_i, H_i, W_i) saliency map stack per image, m_i its number of detections."""
+        n = len(self)
+        if self.output_names or any(self.detections):
+            super()._validate()
+        else:  # nothing detected and no classes given: no outputs (the base check wants at least one name)
+            out = np.asarray(self.model_output)
+            if out.shape != (n, 0):
+                raise ValueError(f"model_output has shape {out.shape}, not ({n}, 0): there are no output names.")
+        check_images(self.images, n)
+        if not isinstance(self.params, dict):
+            raise TypeError(f"params must be a dict of D-RISE's settings, not {type(self.params).__name__}.")
+        if len(self.detections) != n:
+            raise ValueError(f"detections has {len(self.detections)} entries for {n} images: one list per image.")
+        texts = {str(o) for o in self.output_names}
+        for i, dets in enumerate(self.detections):
+            for j, d in enumerate(dets):
+                where = f"detection {j} of image {i}"
+                missing = [key for key in ("box", "score", "label") if key not in d]
+                if missing:
+                    raise ValueError(f"{where} has no {missing[0]!r}: a detection is {{'box', 'score', 'label'}}.")
+                box = np.asarray(d["box"])
+                if box.shape != (4,) or box.dtype.kind not in "iuf" or not np.isfinite(box).all():
+                    raise ValueError(f"{where} has box {shown(d['box'])}; a box is 4 finite numbers [x0, y0, x1, y1].")
+                if box[2] < box[0] or box[3] < box[1]:
+                    raise ValueError(f"{where} has box {shown(box)}; boxes are xyxy, with x1 >= x0 and y1 >= y0.")
+                score = d["score"]
+                if (
+                    isinstance(score, (bool, np.bool_))
+                    or np.ndim(score) != 0
+                    or np.asarray(score).dtype.kind not in "iuf"
+                ):
+                    raise ValueError(f"{where} has score {shown(score)}; a score is a number.")
+                if not np.isfinite(score):
+                    raise ValueError(f"{where} has score {shown(score)}; scores must be finite.")
+                if str(d["label"]) not in texts:
+                    names = shown(self.output_names)
+                    raise ValueError(f"{where} has label {shown(d['label'])}, which is not an output name ({names}).")
+
+        def map_shape(i: int) -> tuple:
+            return (len(self.detections[i]), *np.shape(self.images[i])[:2])
+
+        check_maps(self.saliency, n, "saliency", map_shape, per="detection")
 
     def __repr__(self) -> str:
         sizes = {tuple(np.shape(im)[:2]) for im in self.images}
@@ -112,9 +160,10 @@ class DetectionExplanation(Explanation):
     @classmethod
     def _from_arrays(cls, meta, arrays):
         n = meta["n"]
+        by_text = {str(o): o for o in meta["output_names"]}  # labels of several types were saved as text
         detections = [
             [
-                {"box": box, "label": label, "score": score}
+                {"box": box, "label": by_text.get(str(label), label), "score": score}
                 for box, label, score in zip(
                     arrays[f"boxes_{i}"].tolist(),
                     arrays[f"labels_{i}"].tolist(),

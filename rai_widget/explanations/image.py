@@ -29,15 +29,15 @@ def check_images(images, n: int) -> None:
             )
 
 
-def check_maps(maps, n: int, name: str, shape_of) -> None:
-    """n numeric, finite maps; shape_of(i) is map i's expected shape."""
+def check_maps(maps, n: int, name: str, shape_of, per: str = "target") -> None:
+    """n numeric, finite maps; shape_of(i) is map i's expected shape (one map per `per` at the image's size)."""
     if len(maps) != n:
         raise ValueError(f"{name} has {len(maps)} entries for {n} images: one per image.")
     for i, a in enumerate(maps):
         a = np.asarray(a)
         want = shape_of(i)
         if a.shape != want:
-            raise ValueError(f"{name}[{i}] has shape {a.shape}, not {want}: one map per target at image {i}'s size.")
+            raise ValueError(f"{name}[{i}] has shape {a.shape}, not {want}: one map per {per} at image {i}'s size.")
         if a.dtype.kind not in "iuf":
             raise TypeError(f"{name}[{i}] holds {a.dtype}, not numbers.")
         if not np.isfinite(a).all():

@@ -328,3 +328,65 @@ def test_errors(images):
         rw.ImageExplainer(model, "gradcam").explain(images, targets=[0, 1])
     with pytest.raises(ValueError, match=r"'full' or 'fast'"):
         rw.ImageExplainer(model, "xrai", algorithm="fastest")
+
+
+# --- glibc malloc: buffers reused during explain(), no setting changed --------------------------------------
+
+MALLOC_PROBE = r"""
+import ctypes, sys
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype, libc.malloc.argtypes, libc.free.argtypes = ctypes.c_void_p, [ctypes.c_size_t], [ctypes.c_void_p]
+FIELDS = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+class Info(ctypes.Structure):  # glibc's struct mallinfo2
+    _fields_ = [(n, ctypes.c_size_t) for n in FIELDS.split()]
+libc.mallinfo2.restype = Info
+
+def mapped(size):  # does glibc serve a block of this size with its own mapping (above the mmap threshold)?
+    before = libc.mallinfo2().hblks
+    p = libc.malloc(size)
+    now = libc.mallinfo2().hblks
+    libc.free(p)
+    return now > before
+
+import numpy as np, torch
+import rai_widget as rw
+from rai_widget.explainers._malloc import _BLOCK, reuse_large_buffers
+torch.set_num_threads(1)
+if sys.argv[1] == "user":  # the user's own setting (it turns glibc's dynamic threshold off)
+    assert libc.mallopt(-3, 1 << 20) == 1  # M_MMAP_THRESHOLD: 1 MB
+    assert mapped(4 << 20)
+else:
+    assert mapped(16 << 20)  # a fresh process: 16 MB blocks are mapped (the threshold starts at 128 KB)
+heap = libc.mallinfo2().arena
+with reuse_large_buffers():
+    if sys.argv[1] != "user":
+        assert not mapped(16 << 20)  # within the block, large buffers come from the heap ...
+        blocks = [libc.malloc(20 << 20) for _ in range(10)]
+        size = libc.mallinfo2().arena
+        for p in blocks:
+            libc.free(p)
+        assert libc.mallinfo2().arena == size  # ... and stay there when freed, for the next pass
+model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten(), torch.nn.LazyLinear(2))
+model(torch.zeros(1, 3, 8, 8))
+rw.ImageExplainer(model, n_steps=4).explain(np.zeros((1, 8, 8, 3), np.uint8))  # IG runs in such a block
+assert libc.mallinfo2().arena < heap + (64 << 20), "the heap is given back after the block"
+if sys.argv[1] == "user":
+    assert mapped(4 << 20), "the user's threshold of 1 MB holds"
+else:  # glibc's dynamic threshold is still on: a freed mapped block raises it (mallopt would have turned it off)
+    size = _BLOCK + (32 << 10)
+    assert mapped(size) and not mapped(size)
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("setting", ["default", "user"])
+def test_buffer_reuse_changes_no_malloc_setting(setting):
+    """explain() keeps large buffers for reuse while it runs, then gives the memory back; glibc's settings (its
+    dynamic thresholds, or the user's own mallopt) are as they were: mallopt is never called."""
+    import ctypes
+    import ctypes.util
+
+    if not sys.platform.startswith("linux") or not hasattr(ctypes.CDLL(ctypes.util.find_library("c")), "mallinfo2"):
+        pytest.skip("glibc >= 2.33 only")
+    out = subprocess.run([sys.executable, "-c", MALLOC_PROBE, setting], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

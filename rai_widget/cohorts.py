@@ -22,7 +22,12 @@ Both evaluators follow these rules, pinned by the shared vectors in ``tests/coho
     value are both cast to float32 before comparing, because the browser only ever sees float32
     copies of numeric columns; comparing at float64 here would let the kernel and the view
     disagree about rows near a threshold (e.g. ``0.1 + 0.2 <= 0.3`` is false at float64 and true
-    at float32). Integers above 2**24 lose precision the same way on both sides.
+    at float32). Integers above 2**24 lose precision the same way on both sides. A value beyond
+    float32's range (``1e39``, ``10**400``, ``float("inf")``) is infinity on both sides: ``> inf``
+    keeps no row, ``< inf`` every row with a value. JSON has no infinity, so cohort JSON writes
+    ±infinity as ±1.7976931348623157e308 (the largest float64, which float32 also rounds to
+    infinity) and reads that number back as ±infinity. NaN is refused when the filter is made: it
+    matches no row and cannot be written as JSON.
   - categorical: compared by string value (``str(category)``), case-sensitive, with
     ``==, !=, in, not in`` only; ordering ops are an error. Filter values must be strings;
     integers are accepted and compared as their decimal string, so ``1`` matches category ``1``.
@@ -40,6 +45,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +62,7 @@ _TOKEN_OPS = ("contains", "not contains")
 _WHITESPACE = re.compile(r"\s")
 _LABELS = {"number": "numeric", "category": "categorical", "bool": "boolean"}
 _MAX_SAFE_INT = 2**53 - 1
+_INF_JSON = sys.float_info.max  # how cohort JSON writes infinity (JSON has none); float32 rounds it to infinity
 ALL_DATA = "All data"  # the cohort of every row, which every dashboard has (the view gets the name from the kernel)
 
 
@@ -70,6 +77,35 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
+    return value
+
+
+def _canonical(value: Any) -> Any:
+    """A filter value with every number as both evaluators compare it: integers beyond float64's range and
+    the JSON form of infinity (±_INF_JSON) become ±inf; NaN is refused."""
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and abs(value) > _INF_JSON:
+        return math.inf if value > 0 else -math.inf
+    if isinstance(value, float):
+        if math.isnan(value):
+            raise ValueError(
+                "filter value NaN matches no row (a missing value equals nothing) and cannot be written as JSON; "
+                "give a number"
+            )
+        if abs(value) == _INF_JSON:
+            return math.copysign(math.inf, value)
+    return value
+
+
+def _json_value(value: Any) -> Any:
+    """A (canonical) filter value as JSON can hold it: ±inf as ±_INF_JSON."""
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    if isinstance(value, float) and math.isinf(value):
+        return math.copysign(_INF_JSON, value)
     return value
 
 
@@ -108,9 +144,10 @@ class Filter:
                 )
         elif isinstance(v, list):
             raise ValueError(f"'{self.op}' needs a single value, not a list")
+        self.value = _canonical(v)
 
     def to_json(self) -> dict:
-        return {"column": self.column, "op": self.op, "value": _plain(self.value)}
+        return {"column": self.column, "op": self.op, "value": _json_value(_plain(self.value))}
 
     @classmethod
     def from_json(cls, d: dict) -> Filter:
@@ -135,7 +172,21 @@ class Cohort:
             raise ValueError("cohort name must be a non-empty string")
         if self.combine not in ("all", "any"):
             raise ValueError(f"combine must be 'all' or 'any', got '{self.combine}'")
-        self.filters = [f if isinstance(f, Filter) else Filter.from_json(f) for f in self.filters]
+        given: Any = [] if self.filters is None else self.filters  # typed as a list, but anything may come
+        if isinstance(given, (Filter, dict, str)) or not isinstance(given, (list, tuple)):
+            raise TypeError(
+                f"cohort {self.name!r}: filters must be a list of filters, not a {type(given).__name__}; "
+                f"for one filter, wrap it in a list: Cohort({self.name!r}, [{_short(given)}])"
+            )
+        filters = []
+        for i, f in enumerate(given):
+            if not isinstance(f, (Filter, dict)):
+                raise TypeError(
+                    f"cohort {self.name!r}: filters[{i}] is a {type(f).__name__}; give an rw.Filter(column, op, "
+                    "value) or its JSON {'column': ..., 'op': ..., 'value': ...}"
+                )
+            filters.append(f if isinstance(f, Filter) else Filter.from_json(f))
+        self.filters = filters
 
     def to_json(self) -> dict:
         return {"name": self.name, "combine": self.combine, "filters": [f.to_json() for f in self.filters]}
@@ -144,7 +195,7 @@ class Cohort:
     def from_json(cls, d: dict) -> Cohort:
         if not isinstance(d, dict) or "name" not in d:
             raise ValueError(f"a cohort needs at least a name, got {_fmt(d)}")
-        return cls(d["name"], list(d.get("filters", [])), d.get("combine", "all"))
+        return cls(d["name"], d.get("filters", []), d.get("combine", "all"))
 
     def __repr__(self) -> str:
         return f"Cohort({self.name!r}, {self.filters!r}, combine={self.combine!r})"
@@ -162,6 +213,11 @@ class Cohort:
 
     def count(self, obj: Any) -> int:
         return int(self.mask(obj).sum())
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def columns_of(obj: Any) -> CohortColumns:

@@ -9,18 +9,27 @@ offline HTML report rebuild the view without a kernel.
 
 from __future__ import annotations
 
+import numbers
 import pathlib
+import warnings
 from collections.abc import Sequence
 
 import anywidget
 import traitlets
 
+from rai_widget._checks import shown
 from rai_widget._payload import payload
+from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.cohorts import ALL_DATA, Cohort
 from rai_widget.explanations import Explanation, ImageExplanation, TabularExplanation
-from rai_widget.explanations._columns import CohortColumns
 
 _STATIC = pathlib.Path(__file__).parent / "static"
+_STATE = ("cohorts", "active_cohort", "selected_rows")  # the traits the view sets
+
+
+class DashboardStateError(traitlets.TraitError, ValueError):
+    """An invalid dashboard state (cohorts, active cohort, selected rows): a ValueError, and the TraitError
+    traitlets expects from a validator (so a change made with others in one step is undone whole)."""
 
 
 def _cohorts_to_json(cohorts, widget):
@@ -28,7 +37,19 @@ def _cohorts_to_json(cohorts, widget):
 
 
 def _cohorts_from_json(data, widget):
-    return [Cohort.from_json(d) for d in data]
+    return data  # validated, and made Cohorts, by the trait's validator
+
+
+class _State(traitlets.TraitType):
+    """A state trait of any value, None included: the dashboard's validators check them all (traitlets.Any
+    lets None past the validators, and List / Unicode reject values with traitlets' own messages)."""
+
+    info_text = "a value the dashboard's validator accepts"
+
+
+def _names(cohorts) -> list:
+    """The cohorts' names; also while a state from the view is being set, when they may still be JSON."""
+    return [c.name if isinstance(c, Cohort) else c.get("name") if isinstance(c, dict) else None for c in cohorts]
 
 
 class ExplanationDashboard(anywidget.AnyWidget):
@@ -39,7 +60,12 @@ class ExplanationDashboard(anywidget.AnyWidget):
     Cohorts are evaluated on the first (they share images, labels and predictions).
 
     dash.cohorts, dash.active_cohort and dash.selected_rows follow what the user does in the view,
-    and setting them from Python updates the view.
+    and setting them from Python updates the view. Every value, from the constructor, from Python or
+    from the view, passes one check (the trait validators): cohorts are a list of rw.Cohort (or their
+    JSON) with unique names, each evaluable on this explanation; "All data" (every row) is always
+    there, put first when missing; when the active cohort is removed, "All data" becomes active.
+    A bad value set from Python raises a ValueError naming the cohort; one sent by the view is undone
+    (the view is sent the kernel's state back) with a RaiWidgetWarning saying why.
     """
 
     _esm = _STATIC / "widget.js"
@@ -48,11 +74,18 @@ class ExplanationDashboard(anywidget.AnyWidget):
     kind = traitlets.Unicode("").tag(sync=True)
     meta = traitlets.Dict().tag(sync=True)
     arrays = traitlets.Dict().tag(sync=True)
-    cohorts = traitlets.List(traitlets.Instance(Cohort)).tag(
-        sync=True, to_json=_cohorts_to_json, from_json=_cohorts_from_json
-    )
-    active_cohort = traitlets.Unicode(ALL_DATA).tag(sync=True)
-    selected_rows = traitlets.List(traitlets.Int()).tag(sync=True)
+    # Any element type: the validators below check every value, Python's and the view's, with clear messages
+    cohorts = _State().tag(sync=True, to_json=_cohorts_to_json, from_json=_cohorts_from_json)
+    active_cohort = _State(ALL_DATA).tag(sync=True)
+    selected_rows = _State().tag(sync=True)
+
+    @traitlets.default("cohorts")
+    def _no_cohorts(self) -> list[Cohort]:
+        return [Cohort(ALL_DATA, [])]
+
+    @traitlets.default("selected_rows")
+    def _no_rows(self) -> list[int]:
+        return []
 
     def __init__(self, explanation: Explanation | Sequence[ImageExplanation], cohorts=None, **kwargs):
         methods: list[Explanation] | None = None
@@ -72,51 +105,107 @@ class ExplanationDashboard(anywidget.AnyWidget):
                 "rai_widget's front-end bundle is missing (rai_widget/static/widget.js). Reinstall the "
                 "package, or in a source checkout run `npm install && npm run build`."
             )
+        state = {k: kwargs.pop(k) for k in ("active_cohort", "selected_rows") if k in kwargs}
         self.explanation = explanation
         self.explanations = [explanation] if methods is None else methods
+        self._columns = explanation.column_spec()  # computed once: the payload ships it, cohorts are evaluated on it
         super().__init__(**kwargs)
-        spec = explanation.column_spec()  # computed once: the payload ships it, cohorts are evaluated on it
-        self._columns = spec
         self.kind = explanation.kind
-        self.meta, self.arrays = payload(self.explanations, spec)
-        self.cohorts = self._initial_cohorts(cohorts or [], spec)
-        if self.active_cohort not in {c.name for c in self.cohorts}:
-            self.active_cohort = self.cohorts[0].name
+        self.meta, self.arrays = payload(self.explanations, self._columns)
+        self.cohorts = [] if cohorts is None else cohorts  # checked by _check_cohorts, as every later set is
+        for name, value in state.items():
+            setattr(self, name, value)
 
-    def _initial_cohorts(self, cohorts, spec: CohortColumns) -> list[Cohort]:
-        cohorts = [c if isinstance(c, Cohort) else Cohort.from_json(c) for c in cohorts]
+    # --- the state's one validation boundary: the constructor, Python's sets and the view's all pass here
+    @traitlets.validate("cohorts")
+    def _check_cohorts(self, proposal) -> list[Cohort]:
+        """Cohorts as the dashboard holds them: copies, named uniquely, each evaluable on this explanation, and
+        "All data" (every row, no filters) first when missing."""
+        value = proposal["value"]
+        if isinstance(value, (str, dict, Cohort)) or not isinstance(value, (list, tuple)):
+            raise DashboardStateError(
+                f"cohorts must be a list of rw.Cohort (or their JSON), not {type(value).__name__}; for one cohort, "
+                "wrap it in a list: dash.cohorts = [cohort]."
+            )
+        cohorts = []
+        for i, c in enumerate(value):
+            try:
+                if isinstance(c, dict):
+                    c = Cohort.from_json(c)
+                elif not isinstance(c, Cohort):
+                    raise TypeError(f"a {type(c).__name__}, not an rw.Cohort or its JSON")
+                cohorts.append(Cohort.from_json(c.to_json()))  # a copy: editing the caller's cohort changes nothing
+            except (TypeError, ValueError) as err:
+                raise DashboardStateError(f"cohorts[{i}] is not a cohort: {err}") from None
         names = [c.name for c in cohorts]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"cohort names must be unique; repeated: {dupes}.")
+            raise DashboardStateError(
+                f"cohort names must be unique; {shown(dupes)} {'is' if len(dupes) == 1 else 'are'} used more than "
+                "once: rename or drop the copies."
+            )
         for c in cohorts:
-            c.mask(spec)  # fail now, with the reason, rather than in the browser
+            if c.name == ALL_DATA and c.filters:
+                raise DashboardStateError(
+                    f"the cohort {ALL_DATA!r} is every row and has no filters; give your cohort another name."
+                )
+            try:
+                c.mask(self._columns)  # fail now, with the reason, rather than in the browser
+            except (TypeError, ValueError) as err:
+                raise DashboardStateError(f"cohort {c.name!r} cannot be evaluated on this explanation: {err}") from None
         if ALL_DATA not in names:
             cohorts.insert(0, Cohort(ALL_DATA, []))
         return cohorts
 
+    @traitlets.observe("cohorts")
+    def _keep_active(self, change) -> None:
+        """The active cohort was removed: the view shows "All data" (which is always there) instead."""
+        if self.active_cohort not in _names(self.cohorts):
+            self.active_cohort = ALL_DATA
+
     @traitlets.validate("active_cohort")
     def _check_active(self, proposal):
         name = proposal["value"]
-        if self.cohorts and name not in {c.name for c in self.cohorts}:
-            raise traitlets.TraitError(f"no cohort named {name!r}; cohorts: {[c.name for c in self.cohorts]}")
+        names = _names(self.cohorts) or [ALL_DATA]
+        if not isinstance(name, str) or name not in names:
+            raise DashboardStateError(f"no cohort named {shown(name)}; cohorts: {shown(names)}.")
         return name
 
     @traitlets.validate("selected_rows")
     def _check_rows(self, proposal):
-        n = len(self.explanation.model_output)
-        rows = [int(r) for r in proposal["value"]]
+        n = len(self.explanation)
+        value = proposal["value"]
+        if isinstance(value, (str, bytes, dict)) or not isinstance(value, (list, tuple)):
+            raise DashboardStateError(f"selected_rows must be a list of row indices, not {type(value).__name__}.")
+        odd = [r for r in value if isinstance(r, bool) or not isinstance(r, numbers.Integral)]
+        if odd:
+            raise DashboardStateError(f"selected_rows must be row indices (integers); got {shown(odd[0])}.")
+        rows = [int(r) for r in value]
         bad = [r for r in rows if not 0 <= r < n]
         if bad:
-            raise traitlets.TraitError(f"selected_rows must be row indices in [0, {n}); got {bad[:5]}")
+            raise DashboardStateError(f"selected_rows must be row indices in [0, {n}); got {shown(bad)}.")
         return rows
+
+    def set_state(self, sync_data):
+        """What the view sends. A state the kernel cannot use (a cohort the kernel cannot evaluate, an
+        unknown active cohort, rows out of range) is undone whole: the kernel keeps its last valid state,
+        sends it back so the view shows it again, and says why in a RaiWidgetWarning."""
+        try:
+            super().set_state(sync_data)
+        except traitlets.TraitError as err:
+            self.send_state([k for k in _STATE if k in sync_data] or list(_STATE))
+            warnings.warn(
+                f"the dashboard's view sent a state the kernel cannot use, so it was undone: {err}",
+                RaiWidgetWarning,
+                stacklevel=2,
+            )
 
     def cohort(self, name: str) -> Cohort:
         """The cohort called `name`."""
         for c in self.cohorts:
             if c.name == name:
                 return c
-        raise KeyError(f"no cohort named {name!r}; cohorts: {[c.name for c in self.cohorts]}")
+        raise KeyError(f"no cohort named {shown(name)}; cohorts: {shown([c.name for c in self.cohorts])}")
 
     def cohort_rows(self, name: str | None = None):
         """The explained rows (a DataFrame) of a cohort, by default the active one."""

@@ -1,5 +1,7 @@
 import json
+import math
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -58,11 +60,22 @@ def test_frame_columns_are_the_kinds_the_cases_expect():
     assert kind_of(df["tokens"]) == "tokens" and kind_of(df["color"]) == "category"
 
 
+def _as_written(value):
+    """A cohort's JSON as to_json() writes it: infinity (1e400 in the file) as the largest float64."""
+    if isinstance(value, dict):
+        return {k: _as_written(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_written(v) for v in value]
+    if isinstance(value, float) and math.isinf(value):
+        return math.copysign(sys.float_info.max, value)
+    return value
+
+
 @pytest.mark.parametrize("case", CASES["cases"] + CASES["errors"][:1], ids=lambda c: c["name"])
 def test_json_round_trip(case):
     c = Cohort.from_json(case["cohort"])
-    assert c.to_json() == case["cohort"]
-    assert Cohort.from_json(json.loads(json.dumps(c.to_json()))) == c
+    assert c.to_json() == _as_written(case["cohort"])
+    assert Cohort.from_json(json.loads(json.dumps(c.to_json(), allow_nan=False))) == c
 
 
 def test_python_construction_and_equality():
@@ -91,11 +104,68 @@ def test_python_construction_and_equality():
         (lambda: Cohort("  "), "non-empty"),
         (lambda: Cohort("c", [{"column": "age", "op": ">"}]), "column, op and value"),
         (lambda: Cohort.from_json({"filters": []}), "needs at least a name"),
+        (lambda: Filter("age", ">", float("nan")), "filter value NaN matches no row"),
+        (lambda: Filter("age", "==", np.float64("nan")), "NaN"),
+        (lambda: Filter("age", "in", [1, float("nan")]), "NaN"),
+        (
+            lambda: Cohort.from_json({"name": "c", "filters": [{"column": "a", "op": "<", "value": float("nan")}]}),
+            "NaN",
+        ),
     ],
 )
 def test_construction_errors(make, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         make()
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Cohort("c", {"column": "age", "op": ">", "value": 40}),
+         "filters must be a list of filters, not a dict; for one filter, wrap it in a list: "
+         "Cohort('c', [{'column': 'age', 'op': '>', 'value': 40}])"),
+        (lambda: Cohort("c", Filter("age", ">", 40)), "filters must be a list of filters, not a Filter"),
+        (lambda: Cohort("c", "age > 40"), "not a str"),
+        (lambda: Cohort("c", 3), "not a int"),
+        (lambda: Cohort("c", [("age", ">", 40)]), "filters[0] is a tuple; give an rw.Filter(column, op, value)"),
+        (lambda: Cohort.from_json({"name": "c", "filters": {"column": "age", "op": ">", "value": 40}}), "not a dict"),
+    ],
+)  # fmt: skip
+def test_filters_given_other_than_as_a_list(make, message):
+    with pytest.raises(TypeError, match=re.escape(message)):
+        make()
+    assert Cohort("everyone", None).filters == []
+
+
+BIG = pd.DataFrame({"a": [1.0, 3e38, np.nan, -5.0], "n": np.array([1, 2, 3, 4], dtype=np.int64)})
+
+
+@pytest.mark.parametrize(
+    "value, op, rows",
+    [
+        (10**400, ">", []), (10**400, "<", [0, 1, 3]), (-(10**400), ">", [0, 1, 3]), (float("inf"), "<=", [0, 1, 3]),
+        (float("-inf"), "<", []), (1e39, "<", [0, 1, 3]), (sys.float_info.max, "<", [0, 1, 3]),
+        ([-(10**400), 0], "between", [3]), ([0, float("inf")], "between", [0, 1]), ([10**400], "in", []),
+        (float("inf"), "!=", [0, 1, 2, 3]),
+    ],
+)  # fmt: skip
+def test_numbers_beyond_float_range_are_infinity_on_both_sides(value, op, rows):
+    """10**400 cannot become a float; like 1e39 (beyond float32) and inf it compares as infinity, as the browser's
+    Math.fround does; cohort JSON, which has no infinity, writes it as the largest float64 and reads that back."""
+    c = Cohort("c", [Filter("a", op, value)])
+    assert np.flatnonzero(c.mask(BIG)).tolist() == rows
+    text = json.dumps(c.to_json(), allow_nan=False)  # valid JSON, as the comm and the report need
+    back = Cohort.from_json(json.loads(text))
+    assert back == c and np.flatnonzero(back.mask(BIG)).tolist() == rows
+    assert Cohort("c", [Filter("n", op, value)]).mask(BIG).dtype == bool
+
+
+def test_infinity_is_not_a_category_or_a_boolean():
+    df = pd.DataFrame({"zip": pd.Categorical(["1", "2"]), "b": [True, False]})
+    with pytest.raises(ValueError, match="column 'zip' is categorical: Infinity is not a string"):
+        Cohort("c", [Filter("zip", "==", 10**400)]).mask(df)
+    with pytest.raises(ValueError, match="column 'b' is boolean"):
+        Cohort("c", [Filter("b", "==", float("inf"))]).mask(df)
 
 
 def test_mask_on_a_dataframe_with_numpy_and_pandas_dtypes():
@@ -139,3 +209,49 @@ def test_float32_is_why_python_and_the_browser_agree():
     df = pd.DataFrame({"x": [0.1 + 0.2]})
     assert not (df["x"] <= 0.3).any()  # float64 says no
     assert Cohort("c", [Filter("x", "<=", 0.3)]).mask(df).tolist() == [True]  # the browser says yes
+
+
+# --- cohort= of global_importance and every other per-cohort method: Explanation.cohort_mask -----------
+
+
+@pytest.fixture(scope="module", params=["text_classification", "tabular_mixed_binary"])
+def explained(request):
+    from payload_cases import CASES as EXPLANATIONS
+
+    return next(c for c in EXPLANATIONS if c.name == request.param).build()
+
+
+@pytest.mark.parametrize(
+    "cohort, error, message",
+    [
+        ([0, 99], ValueError, r"cohort: row indices must be in \[0, (8|12)\); got \[99\]"),
+        ([-1], ValueError, r"row indices must be in .*got \[-1\]"),
+        (np.array([3, 10**6]), ValueError, r"got \[1000000\]"),
+        (np.int64(50), ValueError, r"got \[50\]"),
+        (np.ones(3, dtype=bool), ValueError, r"a boolean mask needs one value per row \((8|12)\), got shape \(3,\)"),
+        (np.ones((2, 4), dtype=bool), ValueError, r"a boolean mask needs one value per row"),
+        ([True, False], ValueError, r"a boolean mask needs one value per row"),
+        ([0.5, 1.0], TypeError, r"cohort must be an rw.Cohort, a boolean mask of \d+ values or a list of row indices"),
+        (np.array([[0, 1]]), TypeError, r"cohort must be an rw.Cohort"),
+        ("older", TypeError, r"cohort='older': pass an rw.Cohort \(e.g. dash.cohort\('older'\)\)"),
+        ({"name": "x", "filters": [{"column": "nope", "op": ">", "value": 1}]}, ValueError, "unknown column 'nope'"),
+        (Cohort("x", [Filter("nope", ">", 1)]), ValueError, "unknown column 'nope'"),
+    ],
+)
+def test_cohort_arguments_out_of_range_or_of_the_wrong_form(explained, cohort, error, message):
+    with pytest.raises(error, match=message):
+        explained.global_importance(cohort=cohort)
+    with pytest.raises(error, match=message):
+        explained.cohort_mask(cohort)
+
+
+def test_cohort_arguments_that_are_fine(explained):
+    n = len(explained)
+    assert explained.cohort_mask(None).all()
+    assert np.flatnonzero(explained.cohort_mask([2, 0, 2])).tolist() == [0, 2]
+    assert np.flatnonzero(explained.cohort_mask(np.int64(1))).tolist() == [1]
+    assert not explained.cohort_mask([]).any()
+    mask = np.arange(n) % 2 == 0
+    out = explained.cohort_mask(mask)
+    assert out.tolist() == mask.tolist() and out is not mask
+    assert explained.cohort_mask({"name": "all", "filters": []}).all()

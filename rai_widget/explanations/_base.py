@@ -120,8 +120,8 @@ class Explanation:
                 "row indices."
             )
         arr = np.asarray(cohort)
-        if arr.dtype == object and arr.size == 0 or (arr.dtype.kind == "f" and arr.size == 0):
-            arr = arr.astype(np.int64)  # [] : no rows
+        if arr.size == 0 and arr.dtype.kind in "fO":
+            arr = arr.astype(np.int64)  # []: no rows
         if arr.dtype == bool:
             if arr.shape != (n,):
                 raise ValueError(
@@ -129,7 +129,8 @@ class Explanation:
                 )
             return arr.copy()
         if arr.dtype.kind in "iu" and arr.ndim <= 1:
-            bad = arr[(arr < 0) | (arr >= n)] if arr.ndim else (arr[None] if not 0 <= arr < n else arr[:0])
+            arr = np.atleast_1d(arr)  # one row index: that row
+            bad = arr[(arr < 0) | (arr >= n)]
             if len(bad):
                 raise ValueError(f"cohort: row indices must be in [0, {n}); got {shown(bad)}.")
             mask = np.zeros(n, dtype=bool)

@@ -4,13 +4,21 @@ The file inlines the bundled view, the widget's state (binary arrays base64-enco
 stand-in for the widget model (get / set / on / off / save_changes / send), then calls the view's
 render({model, el}). It makes no network request: everything is in the file. Cohorts, class
 switches and every other view interaction keep working, since they run in the browser.
+
+Its Content-Security-Policy is a second line of defence behind the view's textContent-only rendering:
+the one inline script allowed is the runtime below, by its SHA-256 hash (no 'unsafe-inline'), and the
+bundle it imports from a blob: URL; an inline event handler, an injected <script>, a javascript: URL
+or eval cannot run, and Trusted Types make every HTML-from-a-string sink (innerHTML, ...) throw.
+Nothing may leave the page: no fetches, no remote images or fonts, no form posts, no <base>.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
+import math
 from pathlib import Path
 
 _STATIC = Path(__file__).parent / "static"
@@ -85,8 +93,13 @@ _PAGE = """<!doctype html>
 </html>
 """
 
-# Nothing may leave the page: no fetches, no remote images or fonts; only the inlined code runs.
-_CSP = "default-src 'none'; script-src 'unsafe-inline' blob:; style-src 'unsafe-inline'; img-src data: blob:"
+# Only the runtime (by its hash) and the bundle it imports run; nothing may leave the page (see the module's doc).
+_RUNTIME_HASH = base64.b64encode(hashlib.sha256(_RUNTIME.encode("utf-8")).digest()).decode("ascii")
+_CSP = (
+    f"default-src 'none'; script-src 'sha256-{_RUNTIME_HASH}' blob:; style-src 'unsafe-inline'; "
+    "img-src data: blob:; base-uri 'none'; form-action 'none'; "
+    "require-trusted-types-for 'script'; trusted-types 'none'"
+)
 
 _SYNCED_ONLY = (
     "_model_module",
@@ -113,8 +126,8 @@ def _encode_state(value):
         return {k: _encode_state(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_encode_state(v) for v in value]
-    if isinstance(value, float) and value != value:
-        return None  # NaN (e.g. an undefined R^2) is not JSON
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN (e.g. an undefined R^2) and infinity are not JSON (cohort JSON writes its own infinity)
     return value
 
 
@@ -152,5 +165,5 @@ def save_html(widget, path, title: str | None = None) -> Path:
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         path = path.with_name(path.name + ".html")
-    path.write_text(page, encoding="utf-8")
+    path.write_text(page, encoding="utf-8", newline="\n")  # the runtime's CSP hash is of its exact bytes
     return path

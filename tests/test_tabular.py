@@ -430,7 +430,7 @@ def test_y_true_checks(small_frame_model):
     ex = rw.MimicExplainer(model, X)
     with pytest.raises(ValueError, match="y_true has 299 values but X has 300 rows"):
         ex.explain(X, y_true=y[:-1])
-    with pytest.raises(ValueError, match=r"labels the model does not predict: \['7'\]"):
+    with pytest.raises(ValueError, match=r"labels the model does not predict: \[7\]; the model's classes are \[0, 1\]"):
         ex.explain(X, y_true=np.where(y == 1, 7, 0))
 
 

@@ -3,24 +3,38 @@
 The surrogate learns the model's soft outputs (per-class log-odds for classification, the raw
 output for regression) on X_train; exact path-dependent TreeSHAP on the surrogate then gives
 local values for every explained row. How faithful the surrogate is on those rows is measured
-and reported (`exp.fidelity`), with a FidelityWarning when it is poor.
+and reported (`exp.fidelity`), with a FidelityWarning, naming the likely cause, when it is poor.
+
+The validation boundary of the tabular explainer is here (the constructor and explain()) and in
+TabularExplanation._validate: every LightGBM parameter in `surrogate_params` is either honoured or
+refused with the reason (the table below covers LightGBM's whole parameter list), and after every fit
+the attributions are checked to add up to the surrogate's own predictions.
+This module runs past 500 lines for that table: one place says what the surrogate accepts.
 """
 
 from __future__ import annotations
 
+import difflib
 import warnings
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from rai_widget._checks import shown
 from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.explainers import _treeshap
 from rai_widget.explainers._model import ModelAdapter
 from rai_widget.explainers._tabular_data import TabularSchema
 from rai_widget.explanations import TabularExplanation
-from rai_widget.explanations.tabular import surrogate_fidelity
+from rai_widget.explanations.tabular import (
+    ADDITIVITY_TOLERANCE,
+    R2_TOLERANCE,
+    label_index,
+    surrogate_fidelity,
+)
 
 if TYPE_CHECKING:
     import lightgbm as lgb
@@ -39,6 +53,12 @@ DEFAULT_SURROGATE_PARAMS = {
 PROBABILITY_CLIP = 1e-6
 # Below these a fidelity figure is poor: explain() warns, and the view marks the badge (it gets them in the payload).
 FIDELITY_FLOORS = {"r2": 0.8, "agreement": 0.9}
+# Fewer explained rows than this make a fidelity figure too noisy to blame the surrogate for.
+FIDELITY_MIN_ROWS = 30
+# LightGBM stores its targets as float32: a regression output whose variation float32 keeps less of is refused.
+FLOAT32_KEPT_VARIANCE = 0.99
+# The training rows on which each fit is checked to add up (more would only repeat explain()'s check).
+FIT_CHECK_ROWS = 256
 PROGRESS_MIN_ROWS = 20_000
 CHUNK_ROWS = 10_000
 
@@ -52,24 +72,221 @@ class FidelityWarning(RaiWidgetWarning):
     """The surrogate replicates the model poorly on the explained rows: read its explanations with care."""
 
 
-def warn_if_poor_fidelity(fidelity: dict, floors: dict = FIDELITY_FLOORS) -> None:
-    """Warn, with the numbers, when the surrogate's fidelity is below the floors."""
+def warn_if_poor_fidelity(fidelity: dict, floors: dict = FIDELITY_FLOORS, cause: str | None = None) -> None:
+    """Warn, with the numbers and the likely cause, when the surrogate's fidelity is below the floors."""
     problems = []
     r2 = fidelity.get("r2")
     if r2 is not None and np.isfinite(r2) and r2 < floors["r2"]:
         problems.append(f"R^2 {r2:.3f} < {floors['r2']}")
     agreement = fidelity.get("agreement")
-    if agreement is not None and agreement < floors["agreement"]:
+    if agreement is not None and np.isfinite(agreement) and agreement < floors["agreement"]:
         problems.append(f"class agreement {agreement:.1%} < {floors['agreement']:.0%}")
     if problems:
+        cause = cause or (
+            "Try a larger surrogate (surrogate_params={'n_estimators': 400, 'num_leaves': 63}) or more X_train rows."
+        )
         warnings.warn(
             "The surrogate replicates the model poorly on the explained rows ("
             + "; ".join(problems)
-            + "). Its attributions may not reflect the model. Try a larger surrogate "
-            "(surrogate_params={'n_estimators': 400, 'num_leaves': 63}) or more X_train rows.",
+            + f"). Its attributions may not reflect the model. Likely cause: {cause}",
             FidelityWarning,
             stacklevel=3,
         )
+
+
+# --- surrogate_params: every LightGBM parameter, honoured or refused with the reason ----------------------------
+# Honoured, with the type LightGBM reads (None: lists and other shapes LightGBM checks itself).
+_INT, _NUMBER, _BOOL, _STR = "an integer", "a number", "True or False", "a string"
+_HONOURED: dict[str, str | None] = {
+    **dict.fromkeys(
+        "num_iterations num_leaves max_depth min_data_in_leaf bagging_freq bagging_seed feature_fraction_seed "
+        "extra_seed data_random_seed max_drop drop_seed min_data_per_group max_cat_threshold max_cat_to_onehot "
+        "top_k max_bin min_data_in_bin bin_construct_sample_cnt num_threads verbosity num_grad_quant_bins "
+        "gpu_platform_id gpu_device_id num_gpu seed".split(),
+        _INT,
+    ),
+    **dict.fromkeys(
+        "learning_rate min_sum_hessian_in_leaf bagging_fraction feature_fraction feature_fraction_bynode "
+        "max_delta_step lambda_l1 lambda_l2 min_gain_to_split drop_rate skip_drop top_rate other_rate cat_l2 "
+        "cat_smooth cegb_tradeoff cegb_penalty_split path_smooth monotone_penalty histogram_pool_size".split(),
+        _NUMBER,
+    ),
+    **dict.fromkeys(
+        "extra_trees xgboost_dart_mode uniform_drop is_enable_sparse enable_bundle feature_pre_filter "
+        "deterministic force_col_wise force_row_wise boost_from_average use_quantized_grad quant_train_renew_leaf "
+        "stochastic_rounding gpu_use_dp linear_tree reg_sqrt use_missing zero_as_missing".split(),
+        _BOOL,
+    ),
+    **dict.fromkeys(
+        "boosting objective data_sample_strategy device_type tree_learner monotone_constraints_method "
+        "forcedsplits_filename forcedbins_filename gpu_device_id_list".split(),
+        _STR,
+    ),
+    **dict.fromkeys(
+        "monotone_constraints interaction_constraints feature_contri max_bin_by_feature cegb_penalty_feature_lazy "
+        "cegb_penalty_feature_coupled num_class".split(),
+        None,
+    ),
+}
+_REGRESSION_OBJECTIVES = {"regression", "regression_l2", "l2", "mean_squared_error", "mse", "l2_root"}
+_REGRESSION_OBJECTIVES |= {"root_mean_squared_error", "rmse"}
+_NOT_EXACT = (
+    "TreeSHAP explains sums of trees with constant leaves, read as LightGBM reads the encoded data, so "
+    "the attributions would not add up to the surrogate's output"
+)
+# Honoured only at these values, with the reason (the value is called as a test).
+_ONLY: dict[str, tuple] = {
+    "objective": (
+        lambda v: isinstance(v, str) and v in _REGRESSION_OBJECTIVES,
+        "the surrogate regresses the model's outputs (least squares), so that its own output is the quantity "
+        "explained; other objectives explain a transformed score, or another task",
+    ),
+    "boosting": (
+        lambda v: v in ("gbdt", "gbrt", "dart", "goss"),
+        f"boosting='rf' averages its trees; {_NOT_EXACT}",
+    ),
+    "linear_tree": (lambda v: not v, f"linear_tree fits a linear model in each leaf; {_NOT_EXACT}"),
+    "reg_sqrt": (lambda v: not v, "reg_sqrt fits the square root of the output and squares its predictions"),
+    "use_missing": (
+        lambda v: v,
+        "missing values reach the surrogate as NaN (categories as codes from 0); use_missing=False reads "
+        "them as 0, the first category's code",
+    ),
+    "zero_as_missing": (
+        lambda v: not v,
+        "missing values reach the surrogate as NaN and the first category as code 0; zero_as_missing=True "
+        "would read that category as missing",
+    ),
+    "tree_learner": (
+        lambda v: v in ("serial",),
+        "distributed tree learners need a cluster of machines; the surrogate is fit in this process",
+    ),
+    "num_class": (lambda v: v == 1, "the surrogate of each output has one output"),
+}
+_NO_VALIDATION = "the surrogate is fit without validation data, so it would have no effect"
+_OTHER_OBJECTIVE = "it sets a parameter of an objective the surrogate does not use (least squares regression)"
+_PROGRAM = (
+    "it is a setting of LightGBM's command-line program (files, prediction, distributed training); "
+    "MimicExplainer fits the surrogate in memory and predicts with it itself"
+)
+_REFUSED: dict[str, str] = {
+    "categorical_feature": "MimicExplainer tells LightGBM its categories: pass categorical_features= to it instead",
+    "input_model": "the surrogate is a new model, fit on the model's outputs",
+    "refit_decay_rate": "it applies to refitting a model, which the surrogate never is",
+    **dict.fromkeys(
+        "early_stopping_round early_stopping_min_delta metric metric_freq is_provide_training_metric "
+        "first_metric_only eval_at multi_error_top_k auc_mu_weights".split(),
+        _NO_VALIDATION,
+    ),
+    **dict.fromkeys(
+        "alpha fair_c poisson_max_delta_step tweedie_variance_power sigmoid is_unbalance scale_pos_weight "
+        "label_gain lambdarank_truncation_level lambdarank_norm lambdarank_position_bias_regularization "
+        "objective_seed pos_bagging_fraction neg_bagging_fraction bagging_by_query".split(),
+        _OTHER_OBJECTIVE,
+    ),
+    **dict.fromkeys(
+        "task data valid config output_model output_result snapshot_freq save_binary saved_feature_importance_type "
+        "header label_column weight_column group_column ignore_column parser_config_file two_round "
+        "precise_float_parser machines machine_list_filename num_machines local_listen_port time_out pre_partition "
+        "convert_model convert_model_language predict_raw_score predict_leaf_index predict_contrib "
+        "predict_disable_shape_check pred_early_stop pred_early_stop_freq pred_early_stop_margin "
+        "start_iteration_predict num_iteration_predict".split(),
+        _PROGRAM,
+    ),
+}
+
+
+@cache
+def lightgbm_aliases() -> dict[str, str]:
+    """Every name LightGBM reads (its parameters and their aliases) -> the parameter's own name."""
+    from lightgbm.basic import _ConfigAliases
+
+    return {
+        alias: name for name, aliases in _ConfigAliases._get_all_param_aliases().items() for alias in [name, *aliases]
+    }
+
+
+def _typed(value, kind: str | None, name: str):
+    """The value as LightGBM should read it, or a TypeError naming the parameter."""
+    ok = True
+    if kind == _INT:
+        ok = isinstance(value, (int, np.integer, float, np.floating)) and not isinstance(value, (bool, np.bool_))
+        ok = ok and float(value).is_integer()
+        value = int(value) if ok else value
+    elif kind == _NUMBER:
+        ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+        ok = ok and bool(np.isfinite(value))
+        value = float(value) if ok else value
+    elif kind == _BOOL:
+        ok = isinstance(value, (bool, np.bool_))
+        value = bool(value) if ok else value
+    elif kind == _STR:
+        ok = isinstance(value, str)
+    if not ok:
+        raise TypeError(f"surrogate_params[{name!r}] must be {kind}, not {shown(value)}.")
+    return value
+
+
+def resolve_surrogate_params(surrogate_params, random_state: int) -> tuple[dict, dict]:
+    """(what the user asked merged over the defaults, under the names they used; the parameters to train with,
+    under LightGBM's own names). Raises naming the parameter when one cannot be honoured."""
+    if surrogate_params is None:
+        surrogate_params = {}
+    if not isinstance(surrogate_params, Mapping):
+        raise TypeError(
+            f"surrogate_params must be a dict of LightGBM parameters, e.g. {{'n_estimators': 300}}, not "
+            f"{type(surrogate_params).__name__}."
+        )
+    aliases = lightgbm_aliases()
+    asked: dict[str, tuple[str, Any]] = {}
+    for key, value in surrogate_params.items():
+        if not isinstance(key, str):
+            raise TypeError(f"surrogate_params names parameters with strings, not {shown(key)}.")
+        name = aliases.get(key)
+        if name is None:
+            usable = [a for a, name in aliases.items() if name in _HONOURED]
+            close = difflib.get_close_matches(key, usable, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"surrogate_params[{key!r}] is not a LightGBM parameter.{hint}")
+        if name in asked and asked[name][1] != value:
+            raise ValueError(
+                f"surrogate_params sets LightGBM's {name!r} twice: {asked[name][0]}={shown(asked[name][1])} and "
+                f"{key}={shown(value)}. Keep one."
+            )
+        if name in _REFUSED:
+            raise ValueError(f"surrogate_params[{key!r}] cannot be used: {_REFUSED[name]}.")
+        if name not in _HONOURED:
+            raise ValueError(
+                f"surrogate_params[{key!r}] is a LightGBM parameter rai_widget does not know to keep the "
+                "attributions exact with; leave it out."
+            )
+        value = _typed(value, _HONOURED[name], key)
+        if name in _ONLY and not _ONLY[name][0](value):
+            raise ValueError(f"surrogate_params[{key!r}]={shown(value)} cannot be used: {_ONLY[name][1]}.")
+        asked[name] = (key, value)
+
+    if "seed" in asked and asked["seed"][1] != random_state:
+        key, seed = asked["seed"]
+        raise ValueError(
+            f"surrogate_params[{key!r}]={shown(seed)} contradicts random_state={shown(random_state)}, the "
+            f"surrogate's seed: pass random_state={shown(seed)} instead."
+        )
+    if "num_iterations" in asked and asked["num_iterations"][1] < 1:
+        key, rounds = asked["num_iterations"]
+        raise ValueError(f"surrogate_params[{key!r}] is {rounds}: the surrogate needs at least 1 tree.")
+    merged: dict[str, Any] = {k: v for k, v in DEFAULT_SURROGATE_PARAMS.items() if aliases.get(k, k) not in asked}
+    merged |= {key: value for key, value in asked.values()}
+
+    params: dict[str, Any] = {aliases.get(k, k): v for k, v in merged.items()}
+    params.setdefault("objective", "regression")
+    params |= {"seed": random_state}
+    params.setdefault("deterministic", True)
+    params.setdefault("verbosity", -1)
+    # Bin edges from 50k sampled rows are as good for distillation and cut Dataset construction.
+    params.setdefault("bin_construct_sample_cnt", 50_000)
+    if "force_row_wise" not in params:
+        params.setdefault("force_col_wise", True)  # deterministic=True wants one of the two fixed
+    return merged, params
 
 
 class MimicExplainer:
@@ -79,15 +296,19 @@ class MimicExplainer:
     ----------
     model : a fitted model with ``predict_proba`` (classification) or ``predict`` (regression),
         a scikit-learn pipeline, a LightGBM Booster, or a plain callable ``f(X) -> scores``. It is
-        called on data exactly as you pass it (DataFrame or array).
+        called on data exactly as you pass it (DataFrame or array). A classifier without
+        ``predict_proba`` is refused: its labels are not probabilities.
     X_train : DataFrame or 2-D array the surrogate learns the model's behaviour on.
     task : "auto", "classification" or "regression". "auto" means classification when the model
-        has ``predict_proba``; for a plain callable, when it returns rows of probabilities.
+        has ``predict_proba``; otherwise (a plain callable, a model with only ``predict``) when its
+        output is rows of probabilities.
     classes : class names (default: ``model.classes_``, else 0..k-1).
     features : column names when X_train is a numpy array.
-    categorical_features : names or indices of numeric columns to treat as categories (strings,
-        booleans and pandas categoricals are detected).
-    surrogate_params : LightGBM parameters that override ``DEFAULT_SURROGATE_PARAMS``.
+    categorical_features : names or indices of numeric columns to treat as categories (a list, or one
+        name); strings, bytes, booleans and pandas categoricals are detected.
+    surrogate_params : LightGBM parameters (any of LightGBM's names for them) that override
+        ``DEFAULT_SURROGATE_PARAMS``. Parameters TreeSHAP cannot explain exactly, or that would have no
+        effect, are refused with the reason.
     random_state : seed for the surrogate; results are deterministic for a given seed.
 
     Example
@@ -108,19 +329,37 @@ class MimicExplainer:
         surrogate_params: dict | None = None,
         random_state: int = 0,
     ):
+        if isinstance(random_state, (bool, np.bool_)) or not isinstance(random_state, (int, np.integer)):
+            raise TypeError(f"random_state must be an integer seed, not {shown(random_state)}.")
+        random_state = int(random_state)
+        self.surrogate_params, self._lgb_params = resolve_surrogate_params(surrogate_params, random_state)
         self.schema, train_frame = TabularSchema.from_training_data(X_train, features, categorical_features)
+        encoded = self.schema.encode(train_frame, "X_train")
+        self.schema.check_saveable(train_frame, "X_train")
         self.model = model
         self._adapter = ModelAdapter(model, task, classes)
-        self.surrogate_params = {**DEFAULT_SURROGATE_PARAMS, **(surrogate_params or {})}
         self.random_state = random_state
 
         scores = self._adapter.scores(X_train, len(train_frame))
         self.task = self._adapter.task
         self.classes = self._adapter.classes
+        if self.task == "regression" and self.classes is not None and len(self.classes) != 1:
+            raise ValueError(
+                f"classes names {len(self.classes)} outputs, but the model is a regression of one output: pass "
+                "classes=None, or one name for the output (classes=['price'])."
+            )
         targets = self._distilled_targets(scores)
-        encoded = self.schema.encode(train_frame, "X_train")
         self.surrogates = [self._fit_surrogate(encoded, targets[:, m]) for m in range(targets.shape[1])]
         self._packed = [_treeshap.pack_lightgbm(b) for b in self.surrogates]
+        for m, booster in enumerate(self.surrogates):
+            self._check_learned(booster, targets[:, m], len(encoded))
+            rows = encoded[:FIT_CHECK_ROWS]
+            vals, expected = _treeshap.shap_values(booster, self._packed[m], rows)
+            self._check_additivity(booster, vals, expected, rows, "X_train")
+        self._train_fidelity = surrogate_fidelity(
+            self._model_output(scores), self._surrogate_output(encoded), self.task, self.output_names
+        )
+        self._train_rows = len(encoded)
 
     # --- public attributes -----------------------------------------------------------------
     @property
@@ -132,11 +371,7 @@ class MimicExplainer:
         if self.task == "classification":
             assert self.classes is not None, "the adapter names the classes on the first probabilities it checks"
             return [c.item() if isinstance(c, np.generic) else c for c in self.classes]
-        return (
-            list(self.classes)
-            if self.classes is not None and len(self.classes) == self._n_outputs
-            else (["output"] if self._n_outputs == 1 else [f"output_{i}" for i in range(self._n_outputs)])
-        )
+        return list(self.classes) if self.classes is not None and len(self.classes) == 1 else ["output"]
 
     @property
     def units(self) -> str:
@@ -145,32 +380,105 @@ class MimicExplainer:
     # --- fitting ---------------------------------------------------------------------------
     def _distilled_targets(self, scores: np.ndarray) -> np.ndarray:
         """What the surrogate learns: one column per surrogate."""
+        self._n_outputs = scores.shape[1]
         if self.task == "classification":
-            self._n_outputs = scores.shape[1]
             if scores.shape[1] == 2:  # class 0's log-odds is minus class 1's: one surrogate suffices
                 return log_odds(scores[:, 1:2])
             return log_odds(scores)  # one-vs-rest log-odds per class
-        self._n_outputs = scores.shape[1]
+        target = scores[:, 0]
+        spread = float(target.std())
+        # (a spread at float64's own rounding, 1e-12 of the size, is a constant output: nothing to lose)
+        lost = float((target - target.astype(np.float32)).std()) ** 2 / spread**2 if spread else 0.0
+        kept = 1.0 - lost
+        if spread > 1e-12 * float(np.abs(target).max()) and kept < FLOAT32_KEPT_VARIANCE:
+            raise ValueError(
+                f"the model's outputs vary too little for their size ({target.min():.12g} to {target.max():.12g}) "
+                "for float32, in which LightGBM stores the surrogate's targets: it would keep "
+                f"{max(kept, 0):.1%} of their variation. Explain the output minus an offset, e.g. "
+                f"MimicExplainer(lambda X: model.predict(X) - {float(np.median(target)):.12g}, X_train)."
+            )
         return scores
 
     def _fit_surrogate(self, encoded: np.ndarray, target: np.ndarray) -> lgb.Booster:
         import lightgbm as lgb  # here, not at the top: it brings scikit-learn, 0.7 s of `import rai_widget`
 
-        params = dict(self.surrogate_params)
-        rounds = int(params.pop("n_estimators", params.pop("num_iterations", 100)))
-        params.update(objective="regression", seed=self.random_state, deterministic=True, verbosity=-1)
-        # Bin edges from 50k sampled rows are as good for distillation and cut Dataset construction.
-        params.setdefault("bin_construct_sample_cnt", 50_000)
-        if "force_row_wise" not in params:
-            params.setdefault("force_col_wise", True)  # deterministic=True wants one of the two fixed
+        params = dict(self._lgb_params)
         cats = self.schema.categorical_indices()
         data = lgb.Dataset(
             encoded, target, categorical_feature=cats or "auto", free_raw_data=True, params={"verbosity": -1}
         )
         try:
-            return lgb.train(params, data, num_boost_round=rounds)
+            return lgb.train(params, data, num_boost_round=params["num_iterations"])
         except lgb.basic.LightGBMError as err:
-            raise ValueError(f"LightGBM could not fit the surrogate with surrogate_params={params}: {err}") from err
+            raise ValueError(
+                f"LightGBM could not fit the surrogate with surrogate_params={self.surrogate_params}: {err}. "
+                "Check the values against LightGBM's parameter documentation."
+            ) from None
+
+    def _check_learned(self, booster, target: np.ndarray, n_rows: int) -> None:
+        """A surrogate without a single split attributes nothing to any feature: refuse it unless the model's
+        output is constant too (then zero attributions are the truth)."""
+        floor = 1.0 if self.task == "classification" else 0.0  # log-odds, as surrogate_fidelity reads them
+        constant = np.ptp(target) <= R2_TOLERANCE * max(float(np.abs(target).max()), floor)
+        if constant or booster.feature_importance("split").sum() > 0:
+            return
+        leaf = int(self._lgb_params.get("min_data_in_leaf", 20))
+        spread = float(target.std())
+        if spread < 1e-6:
+            why = (
+                f"The model's outputs vary by only {spread:.3g} (standard deviation), too little for LightGBM to "
+                "split on: explain a rescaled output, e.g. MimicExplainer(lambda X: model.predict(X) * 1e6, X_train)"
+            )
+        elif n_rows < 2 * leaf:
+            why = (
+                f"X_train has {n_rows} rows, and each side of a split needs min_child_samples={leaf} of them. Pass "
+                f"more X_train rows (hundreds at least), or lower surrogate_params={{'min_child_samples': ...}}"
+            )
+        else:
+            why = (
+                "no split improved the fit under these surrogate_params (min_gain_to_split, "
+                "min_sum_hessian_in_leaf, feature_fraction, ...): loosen them"
+            )
+        raise ValueError(
+            f"the surrogate learned nothing from X_train: its trees have no split, so every attribution would be "
+            f"0 although the model's output varies. {why}."
+        )
+
+    def _check_additivity(self, booster, vals: np.ndarray, expected: float, encoded: np.ndarray, where: str) -> None:
+        """base + sum(values) must be the surrogate's own raw prediction, row by row."""
+        raw = booster.predict(encoded, raw_score=True)
+        total = expected + vals.sum(axis=1)
+        size = np.abs(raw) + abs(expected)
+        if vals.size:
+            size = size + vals.shape[1] * np.abs(vals).max(axis=1)
+        off = np.abs(total - raw) > ADDITIVITY_TOLERANCE * size + 1e-300
+        if off.any():
+            worst = float(np.abs(total - raw).max())
+            message = (
+                f"the surrogate's attributions do not add up to its predictions on {int(off.sum())} rows of {where} "
+                f"(off by up to {worst:.3g})"
+            )
+            if self.surrogate_params != DEFAULT_SURROGATE_PARAMS:
+                raise ValueError(
+                    f"{message} with surrogate_params={self.surrogate_params}: TreeSHAP explains plain gradient-"
+                    "boosted trees exactly; leave out the parameters that change how the trees predict."
+                )
+            raise RuntimeError(f"internal error: {message}. Please report it with the data that shows it.")
+
+    def _model_output(self, scores: np.ndarray) -> np.ndarray:
+        """The model's outputs in the explained space: log-odds (classification), raw outputs (regression)."""
+        if self.task != "classification":
+            return scores
+        out = log_odds(scores)
+        if scores.shape[1] == 2:
+            out[:, 0] = -out[:, 1]  # exactly antisymmetric, as the surrogate is
+        return out
+
+    def _surrogate_output(self, encoded: np.ndarray) -> np.ndarray:
+        raw = np.column_stack([b.predict(encoded, raw_score=True) for b in self.surrogates])
+        if self.task == "classification" and self._n_outputs == 2:
+            return np.column_stack([-raw[:, 0], raw[:, 0]])
+        return raw
 
     # --- explaining ------------------------------------------------------------------------
     def explain(self, X, y_true=None, progress: bool | None = None) -> TabularExplanation:
@@ -181,10 +489,11 @@ class MimicExplainer:
         frame = self.schema.to_frame(X, "X")
         n = len(frame)
         y_true = self._check_y_true(y_true, n)
+        encoded = self.schema.encode(frame, "X")
+        self.schema.check_saveable(frame, "X")
         scores = self._adapter.scores(X, n)
         if scores.shape[1] != self._n_outputs:
             raise ValueError(f"the model returned {scores.shape[1]} outputs on X but {self._n_outputs} on X_train.")
-        encoded = self.schema.encode(frame, "X")
 
         show = n >= PROGRESS_MIN_ROWS if progress is None else bool(progress)
         chunks = [slice(s, min(n, s + CHUNK_ROWS)) for s in range(0, n, CHUNK_ROWS)]
@@ -196,24 +505,22 @@ class MimicExplainer:
                     vals, expected = _treeshap.shap_values(booster, packed, encoded[sl])
                     parts.append(vals)
                     bar.update(sl.stop - sl.start)
-                per_surrogate.append((np.concatenate(parts), expected))
+                vals = np.concatenate(parts)
+                self._check_additivity(booster, vals, expected, encoded, "X")
+                per_surrogate.append((vals, expected))
 
         values, base = self._assemble(per_surrogate, n)
         surrogate_output = base[None, :] + values.sum(axis=1)
+        model_output = self._model_output(scores)
         if self.task == "classification":
-            model_output = log_odds(scores)
-            if scores.shape[1] == 2:
-                model_output[:, 0] = -model_output[:, 1]  # exactly antisymmetric, as the surrogate is
-            y_pred = np.asarray(self.classes, dtype=object)[np.argmax(scores, axis=1)]
-            y_pred = _tidy_labels(y_pred)
+            y_pred = _labels(self.output_names, np.argmax(scores, axis=1))
             probabilities = scores
         else:
-            model_output = scores
-            y_pred = scores[:, 0] if scores.shape[1] == 1 else scores
+            y_pred = scores[:, 0]
             probabilities = None
 
         fidelity = surrogate_fidelity(model_output, surrogate_output, self.task, self.output_names)
-        warn_if_poor_fidelity(fidelity)
+        self._warn_about_fidelity(fidelity, scores)
         return TabularExplanation(
             data=frame,
             feature_names=self.feature_names,
@@ -230,6 +537,55 @@ class MimicExplainer:
             probabilities=probabilities,
             fidelity=fidelity,
         )
+
+    def _warn_about_fidelity(self, fidelity: dict, scores: np.ndarray) -> None:
+        """A FidelityWarning when the figures are poor (naming the likely cause) or cannot be measured."""
+        n = fidelity["rows"]
+        undefined = [name for name, r2 in fidelity["r2_per_output"].items() if not np.isfinite(r2)]
+        if n < 2:
+            warnings.warn(
+                f"The surrogate's R^2 cannot be measured on {n} explained row: R^2 compares variation across "
+                "rows (exp.fidelity['r2'] is NaN). Explain more rows to measure how faithful the surrogate is.",
+                FidelityWarning,
+                stacklevel=3,
+            )
+        elif undefined:
+            warnings.warn(
+                f"The model's output for {shown(undefined, 5)} is constant on the explained rows, but the "
+                "surrogate's is not: R^2 is undefined there (NaN in exp.fidelity['r2_per_output']), and the "
+                "attributions to that output are the surrogate's error, not the model's behaviour.",
+                FidelityWarning,
+                stacklevel=3,
+            )
+        warn_if_poor_fidelity(fidelity, cause=self._likely_cause(fidelity, scores))
+
+    def _likely_cause(self, fidelity: dict, scores: np.ndarray) -> str:
+        n, train = fidelity["rows"], self._train_fidelity
+        if n < FIDELITY_MIN_ROWS:
+            return f"the figure is measured on only {n} rows, too few to be stable: explain more rows."
+        floors = FIDELITY_FLOORS
+        in_sample_poor = train["r2"] < floors["r2"] or train.get("agreement", 1.0) < floors["agreement"]
+        if not in_sample_poor:
+            return (
+                f"the surrogate follows the model well on X_train (R^2 {train['r2']:.3f}), so the explained rows "
+                "are unlike X_train's: fit the explainer on rows like the ones you explain (e.g. include them in "
+                "X_train)."
+            )
+        cause = (
+            f"the surrogate follows the model poorly on X_train too (R^2 {train['r2']:.3f}): the model is more "
+            "complex than the surrogate's trees. Give it more capacity, e.g. "
+            "surrogate_params={'n_estimators': 400, 'num_leaves': 63}"
+        )
+        if self._train_rows < 1000:
+            cause += f", and more X_train rows (it has {self._train_rows})"
+        if self.task == "classification":
+            saturated = float(((scores <= PROBABILITY_CLIP) | (scores >= 1 - PROBABILITY_CLIP)).any(axis=1).mean())
+            if saturated > 0.2:
+                cause += (
+                    f". {saturated:.0%} of the rows have probabilities of 0 or 1, whose log-odds are clipped at "
+                    "+-13.8: steps that trees approximate coarsely, so class agreement is the better guide"
+                )
+        return cause + "."
 
     def _assemble(self, per_surrogate, n):
         f = len(self.feature_names)
@@ -256,30 +612,32 @@ class MimicExplainer:
         if len(y) != n:
             raise ValueError(f"y_true has {len(y)} values but X has {n} rows.")
         if self.task == "classification" and self.classes is not None:
-            unknown = sorted({str(v) for v in set(y.tolist())} - {str(c) for c in self.classes})
-            if unknown:
+            index = label_index(y, self.output_names)
+            if (index < 0).any():
+                unknown = list({str(v): v for v in y[index < 0].tolist()}.values())
                 raise ValueError(
-                    f"y_true has labels the model does not predict: {unknown[:10]}; the model's classes are "
-                    f"{list(self.classes)}. Pass classes= if the model's class names differ."
+                    f"y_true has labels the model does not predict: {shown(unknown)}; the model's classes are "
+                    f"{shown(self.output_names)}. Pass classes= if the model's class names differ."
                 )
-            # align to the class objects so y_true == y_pred compares like with like
-            lookup = {str(c): c for c in self.classes}
-            y = _tidy_labels(np.asarray([lookup[str(v)] for v in y.tolist()], dtype=object))
-        elif self.task == "regression":
-            try:
-                y = y.astype(np.float64)
-            except (TypeError, ValueError):
-                raise ValueError("y_true must be numeric for a regression model.") from None
+            # the class objects themselves, so y_true == y_pred compares like with like
+            return _labels(self.output_names, index)
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"y_true must be numeric for a regression model; it holds {shown(y[:3])}...") from None
+        if np.isinf(y).any():
+            raise ValueError("y_true has infinite values; mark unknown targets as NaN.")
         return y
 
 
-def _tidy_labels(labels: np.ndarray) -> np.ndarray:
-    """Object arrays of labels become plain bool, int, float or string arrays when they can."""
-    head = labels[:100].tolist()
-    if all(isinstance(v, (bool, np.bool_)) for v in head):
-        return labels.astype(bool)
-    if all(isinstance(v, (int, np.integer)) for v in head):
-        return labels.astype(np.int64)
-    if all(isinstance(v, (float, np.floating, int, np.integer)) for v in head):
-        return labels.astype(np.float64)
-    return labels.astype(str)
+def _labels(classes: list, index: np.ndarray) -> np.ndarray:
+    """The classes at `index`, as a plain bool, int, float or string array (by the classes' own types)."""
+    if all(isinstance(c, bool) for c in classes):
+        kind: type = bool
+    elif all(isinstance(c, int) and not isinstance(c, bool) and -(2**63) <= c < 2**63 for c in classes):
+        kind = np.int64
+    elif all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in classes):
+        kind = np.float64
+    else:
+        kind = str
+    return np.asarray(classes, dtype=object).astype(kind)[index]

@@ -5,10 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rai_widget._checks import shown
 from rai_widget.explanations import _columns as C
 from rai_widget.explanations._base import Explanation
 from rai_widget.explanations._columns import CohortColumns, Column
 from rai_widget.explanations._format import outcome_from_arrays, outcome_to_arrays
+
+FEATURE_KINDS = ("numeric", "bool", "category")
+# An output the model holds constant on some rows (its spread within R2_TOLERANCE of its scale: the wire's
+# float32 resolves 6e-8) has no variation for R^2 to compare; see _r2.
+R2_TOLERANCE = 1e-6
+# base_values + values.sum(features) must equal surrogate_output to this share of the terms' size.
+ADDITIVITY_TOLERANCE = 1e-6
+# Each row of probabilities sums to 1, to this tolerance (the base checks that each lies in [0, 1]).
+PROBABILITY_SUM_TOLERANCE = 1e-3
 
 
 def _as_numbers(col: Column) -> np.ndarray:
@@ -25,26 +35,148 @@ def _as_numbers(col: Column) -> np.ndarray:
     return np.asarray(col.values, dtype=np.float64)
 
 
-def _r2(target: np.ndarray, pred: np.ndarray) -> float:
-    if len(target) == 0:
+def feature_column(series: pd.Series, kind: str) -> Column:
+    """A feature's cohort column, as its kind says."""
+    if kind == "category":
+        return C.category_of_series(series, C.FEATURE)
+    if kind == "bool":
+        return C.boolean(series, C.FEATURE)
+    return C.NumberColumn(pd.to_numeric(series).to_numpy(dtype=np.float64, na_value=np.nan), C.FEATURE)
+
+
+def _check_feature_column(series: pd.Series, name: str, kind: str) -> None:
+    dtype = series.dtype
+    if kind == "numeric" and not pd.api.types.is_numeric_dtype(dtype):
+        raise TypeError(f"feature {name!r} is numeric but its data column holds {dtype}.")
+    if kind == "bool":
+        if pd.api.types.is_bool_dtype(dtype):
+            return
+        if pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(series, skipna=True) in (
+            "boolean",
+            "empty",
+        ):
+            return
+        if pd.api.types.is_numeric_dtype(dtype) and series.dropna().isin([0, 1]).all():
+            return  # 0 / 1
+        raise TypeError(f"feature {name!r} is boolean but its data column holds {dtype} other than 0 / 1.")
+
+
+def label_index(labels, names) -> np.ndarray:
+    """Per label, the index of the class it names (-1: none). A label names a class when both read the same as
+    text ('1' names 1, as in a cohort filter) or are equal numbers (1.0 names 1; True names 1)."""
+    by_text = {str(c): i for i, c in enumerate(names)}
+    by_number = {float(c): i for i, c in enumerate(names) if isinstance(c, (bool, int, float))}
+    arr = np.asarray(labels)
+    text = pd.Series(arr.astype(str) if arr.dtype != object else [str(v) for v in arr.tolist()], dtype=object)
+    index = np.array(text.map(by_text).to_numpy(dtype=np.float64, na_value=np.nan))  # writable
+    for i in np.flatnonzero(np.isnan(index)):
+        v = arr[i]
+        if isinstance(v, (bool, int, float, np.bool_, np.number)) and float(v) in by_number:
+            index[i] = by_number[float(v)]
+    return np.where(np.isnan(index), -1, index).astype(np.int64)
+
+
+# --- the save format of feature columns: their values, and their dtype to restore -------------------------------
+_TEXT_DTYPES = ("object", "str", "string")
+
+
+def column_to_arrays(series: pd.Series, kind: str, j: int) -> tuple[dict, dict[str, np.ndarray]]:
+    """Feature j's column as the save format holds it: meta (kind, dtype, category levels) and arrays."""
+    col = feature_column(series, kind)
+    key, dtype = f"data_{j}", series.dtype
+    meta: dict = {"kind": kind, "dtype": str(dtype)}
+    if isinstance(col, C.CategoryColumn):
+        meta["levels"] = list(col.categories)
+        if isinstance(dtype, pd.CategoricalDtype):
+            meta |= {"categories_dtype": str(dtype.categories.dtype), "ordered": bool(dtype.ordered)}
+        return meta, {key: col.codes}
+    if kind == "bool":
+        return meta, {key: _as_numbers(col)}
+    if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
+        return meta, {key: series.to_numpy()}
+    numpy_dtype = getattr(dtype, "numpy_dtype", None)  # pandas' nullable Int64, Float64, ... (and arrow's)
+    if isinstance(numpy_dtype, np.dtype) and numpy_dtype.kind in "iuf":
+        missing = series.isna().to_numpy()
+        return meta, {key: series.to_numpy(dtype=numpy_dtype, na_value=0), f"{key}_missing": missing}
+    return meta, {key: _as_numbers(col)}
+
+
+def _typed(texts: list[str], dtype: str):
+    if dtype in ("bool", "boolean"):
+        return [t == "True" for t in texts]
+    return pd.Index(texts, dtype=object).astype(dtype)
+
+
+def column_from_arrays(meta: dict, arrays: dict, j: int):
+    """What `column_to_arrays` wrote, with its dtype (files of rai-widget 0.1.0 have none: as they were read)."""
+    key, kind, dtype = f"data_{j}", meta["kind"], meta.get("dtype")
+    raw = arrays[key]
+    if kind == "category":
+        cat = pd.Categorical.from_codes(raw, categories=meta["levels"], ordered=bool(meta.get("ordered", False)))
+        if dtype is None or (dtype == "category" and meta.get("categories_dtype", "object") in _TEXT_DTYPES):
+            return cat
+        if dtype == "category":
+            return cat.rename_categories(_typed(list(meta["levels"]), meta["categories_dtype"]))
+        values = pd.Series(cat)
+        if dtype in ("bool", "boolean"):
+            values = values.map(dict(zip(meta["levels"], _typed(list(meta["levels"]), dtype), strict=True)))
+        elif dtype == "object" or (dtype == "str" and int(pd.__version__.split(".")[0]) < 3):
+            # (pandas 2 reads "str" as numpy's, which writes NaN as 'nan'; pandas 3 infers str from a bare array)
+            return values.astype(object)
+    elif kind == "bool":
+        missing = np.isnan(raw)
+        if dtype == "object":
+            return pd.Series([None if m else bool(v) for v, m in zip(raw, missing, strict=True)], dtype=object)
+        if dtype == "boolean" or missing.any():
+            values = pd.array(np.where(missing, 0, raw).astype(bool), dtype="boolean")
+            values[missing] = pd.NA
+        else:
+            values = raw.astype(bool)
+    elif f"{key}_missing" in arrays:
+        values = pd.array(raw, dtype=dtype)
+        values[np.asarray(arrays[f"{key}_missing"], dtype=bool)] = pd.NA
+    else:
+        values = raw
+    if dtype is None or str(values.dtype) == dtype:
+        return values
+    try:  # e.g. a boolean feature given as 0 / 1 integers, a numeric one declared categorical
+        return pd.Series(values).astype(dtype)
+    except (TypeError, ValueError):
+        return values  # a file from elsewhere: as the kind reads it
+
+
+def _r2(target: np.ndarray, pred: np.ndarray, scale_floor: float = 0.0) -> float:
+    """R^2 of pred against target; NaN on fewer than 2 rows (R^2 compares variation across rows).
+
+    When the target is constant up to rounding (its spread within R2_TOLERANCE of its scale, the largest
+    |value| of either, and at least `scale_floor`), 1 - ss_res / ss_tot is rounding noise over rounding
+    noise: R^2 is then 1.0 when pred reproduces the constant to the same tolerance, else NaN (undefined)."""
+    n = len(target)
+    if n < 2:
         return float("nan")
+    scale = max(float(np.abs(target).max()), float(np.abs(pred).max()), scale_floor)
+    negligible = n * (R2_TOLERANCE * scale) ** 2
     ss_tot = float(((target - target.mean()) ** 2).sum())
     ss_res = float(((target - pred) ** 2).sum())
-    if ss_tot == 0.0:
-        return 1.0 if ss_res == 0.0 else float("nan")
+    if ss_tot <= negligible:
+        return 1.0 if ss_res <= negligible else float("nan")
     return 1.0 - ss_res / ss_tot
 
 
 def surrogate_fidelity(model_output: np.ndarray, surrogate_output: np.ndarray, task: str, output_names) -> dict:
     """How well the surrogate replicates the model on some rows: `r2_per_output`, the R^2 of its outputs
-    against the model's (binary classification: class 1 only, class 0 mirrors it), `r2` their mean, and for
-    classification `agreement`, the share of rows where both predict the same class; `rows`. NaN when
-    undefined (no rows; a constant model output the surrogate misses). The view computes the same per cohort
-    (js/tabular/stats.ts, cohortFidelity); the payload fixtures check that both agree."""
+    against the model's (binary classification: class 1 only, class 0 mirrors it), `r2` their mean over the
+    outputs where it is defined, and for classification `agreement`, the share of rows where both predict the
+    same class; `rows`. R^2 is NaN on fewer than 2 rows, and for an output the model holds constant on the
+    rows that the surrogate does not reproduce (see _r2; log-odds count as constant within 1e-6, an output
+    within 1e-6 of its largest value). The view computes the same per cohort (js/tabular/stats.ts,
+    cohortFidelity); the payload fixtures check that both agree."""
     n, k = model_output.shape
     outputs = [1] if task == "classification" and k == 2 else range(k)
-    per_output = {str(output_names[c]): _r2(model_output[:, c], surrogate_output[:, c]) for c in outputs}
-    fidelity: dict = {"r2": float(np.mean(list(per_output.values())))}
+    floor = 1.0 if task == "classification" else 0.0  # log-odds: a spread below 1e-6 is no variation
+    per_output = {str(output_names[c]): _r2(model_output[:, c], surrogate_output[:, c], floor) for c in outputs}
+    defined = [v for v in per_output.values() if np.isfinite(v)]
+    fidelity: dict = {"r2": float(np.mean(defined)) if defined else float("nan")}
     if task == "classification":
         same = np.argmax(surrogate_output, axis=1) == np.argmax(model_output, axis=1)
         fidelity["agreement"] = float(same.mean()) if n else float("nan")
@@ -84,18 +216,112 @@ class TabularExplanation(Explanation):
         self.data = data
         self.feature_names = list(feature_names)
         self.feature_kinds = list(feature_kinds)
-        self.values = values
-        self.base_values = base_values
-        self.surrogate_output = surrogate_output
-        self.model_output = model_output
+        self.values = np.asarray(values)
+        self.base_values = np.asarray(base_values)
+        self.surrogate_output = np.asarray(surrogate_output)
+        self.model_output = np.asarray(model_output)
         self.output_names = list(output_names)
         self.task = task
         self.units = units
-        self.y_pred = y_pred
-        self.y_true = y_true
-        self.probabilities = probabilities
+        self.y_pred = np.asarray(y_pred)
+        self.y_true = None if y_true is None else np.asarray(y_true)
+        self.probabilities = None if probabilities is None else np.asarray(probabilities)
         self.fidelity = fidelity or {}
         self._validate()
+
+    def _validate(self) -> None:
+        """The common checks, then: data holds one row per explained row and one column per feature, of its
+        kind; values (n, f, k), base_values (k,) and surrogate_output (n, k) are finite and add up; regression
+        has one output; classification has probabilities (n, k) whose rows sum to 1, and labels among the
+        classes, y_pred each row's most probable class."""
+        super()._validate()
+        n, k = len(self), len(self.output_names)
+        names, kinds = self.feature_names, self.feature_kinds
+        if not names or not all(isinstance(f, str) for f in names) or len(set(names)) != len(names):
+            raise ValueError(f"feature_names must be distinct strings, one per feature; got {shown(names)}.")
+        f = len(names)
+        if len(kinds) != f or any(kd not in FEATURE_KINDS for kd in kinds):
+            raise ValueError(
+                f"feature_kinds must name one of {', '.join(FEATURE_KINDS)} per feature ({f}); got {shown(kinds)}."
+            )
+        if not isinstance(self.data, pd.DataFrame):
+            raise TypeError(f"data must be a pandas DataFrame of the explained rows, not {type(self.data).__name__}.")
+        if self.data.shape != (n, f):
+            raise ValueError(
+                f"data has shape {self.data.shape}, not ({n}, {f}): one row per explained row, one column per feature."
+            )
+        for name, kind, col in zip(names, kinds, self.data.columns, strict=True):
+            _check_feature_column(self.data[col], name, kind)
+        for field, shape in (("values", (n, f, k)), ("base_values", (k,)), ("surrogate_output", (n, k))):
+            arr = getattr(self, field)
+            if arr.shape != shape or arr.dtype.kind not in "iuf":
+                raise ValueError(f"{field} must be numbers of shape {shape}; got {arr.dtype} of shape {arr.shape}.")
+            if not np.isfinite(arr).all():
+                raise ValueError(f"{field} has NaN or infinite values.")
+        total = self.base_values[None, :] + self.values.sum(axis=1)
+        size = np.abs(self.base_values)[None, :] + np.abs(self.surrogate_output)
+        if f and n:  # the largest |value| of each row, without an (n, f, k) temporary
+            size = size + f * np.maximum(self.values.max(axis=1), -self.values.min(axis=1))
+        off = np.abs(total - self.surrogate_output) > ADDITIVITY_TOLERANCE * size + 1e-300
+        if off.any():
+            rows = np.flatnonzero(off.any(axis=1))
+            i = int(rows[0])
+            raise ValueError(
+                f"base_values + values summed over features differ from surrogate_output on {len(rows)} "
+                f"rows (row {i}: {shown(total[i], 4)} against {shown(self.surrogate_output[i], 4)}): the attributions "
+                "do not add up."
+            )
+        if not isinstance(self.fidelity, dict):
+            raise TypeError(f"fidelity must be a dict of figures, not {type(self.fidelity).__name__}.")
+        if self.task == "regression":
+            self._validate_regression(n, k)
+        else:
+            self._validate_classification(n, k)
+
+    def _validate_regression(self, n: int, k: int) -> None:
+        if k != 1:
+            raise ValueError(
+                f"a regression explanation has one output, not {k} ({shown(self.output_names)}): explain each "
+                "output with its own explainer."
+            )
+        if self.probabilities is not None:
+            raise ValueError("probabilities are for classification; a regression explanation has none.")
+        for field in ("y_pred", "y_true"):
+            y = getattr(self, field)
+            if y is None:
+                continue
+            if y.dtype.kind not in "biuf":
+                raise ValueError(f"{field} must be one number per row; it holds {y.dtype}.")
+            if np.isinf(y).any() or (field == "y_pred" and np.isnan(y).any()):
+                raise ValueError(f"{field} has {'infinite' if np.isinf(y).any() else 'NaN'} values.")
+
+    def _validate_classification(self, n: int, k: int) -> None:
+        p = self.probabilities
+        if p is None:
+            raise ValueError("a classification explanation needs probabilities, one row per explained row.")
+        off = np.abs(p.sum(axis=1) - 1.0) > PROBABILITY_SUM_TOLERANCE
+        if off.any():
+            i = int(np.argmax(off))
+            raise ValueError(f"probabilities of {int(off.sum())} rows do not sum to 1 (row {i}: {shown(p[i], 5)}).")
+        for field in ("y_pred", "y_true"):
+            y = getattr(self, field)
+            if y is None:
+                continue
+            index = label_index(y, self.output_names)
+            unknown = index < 0
+            if unknown.any():
+                raise ValueError(
+                    f"{field} has labels that are not among the classes {shown(self.output_names)}: "
+                    f"{shown(list({str(v): v for v in y[unknown].tolist()}.values()), 5)}."
+                )
+            if field == "y_pred":
+                wrong = index != np.argmax(p, axis=1)
+                if wrong.any():
+                    i = int(np.argmax(wrong))
+                    raise ValueError(
+                        f"y_pred is not the most probable class on {int(wrong.sum())} rows (row {i}: "
+                        f"{shown(y[i])}, probabilities {shown(p[i], 5)})."
+                    )
 
     def __repr__(self) -> str:
         n, f, k = self.values.shape
@@ -104,9 +330,6 @@ class TabularExplanation(Explanation):
             f"TabularExplanation({n} rows x {f} features, task={self.task!r}, outputs={self.output_names}, "
             f"units={self.units!r}, fidelity: {fid})"
         )
-
-    def __len__(self) -> int:
-        return self.values.shape[0]
 
     def global_importance(self, cohort=None, output=None) -> pd.Series:
         """Mean |value| per feature over the cohort's rows, largest first.
@@ -138,7 +361,14 @@ class TabularExplanation(Explanation):
         return surrogate_fidelity(self.model_output[mask], self.surrogate_output[mask], self.task, self.output_names)
 
     def local_importance(self, row: int, output=None) -> pd.Series:
-        """One row's values for an output (default: its predicted class), sorted by |value|."""
+        """One row's values for an output (default: its predicted class), sorted by |value|.
+
+        row: the row's position in the explanation, 0 to len(exp) - 1 (negative counts from the end)."""
+        n = len(self)
+        if isinstance(row, (bool, np.bool_)) or not isinstance(row, (int, np.integer)):
+            raise TypeError(f"row must be a row number (an int from 0 to {n - 1}), not {shown(row)}.")
+        if not -n <= row < n:
+            raise ValueError(f"row {shown(row)} is out of range: this explanation has {n} rows (0 to {n - 1}).")
         k = self.predicted_index()[row] if output is None else self.output_index(output)
         series = pd.Series(
             self.values[row, :, k],
@@ -151,13 +381,7 @@ class TabularExplanation(Explanation):
         """Every feature (as its kind says), then index, y_true, y_pred, correct or error, confidence."""
         cols: dict[str, Column] = {}
         for name, kind, col in zip(self.feature_names, self.feature_kinds, self.data.columns, strict=True):
-            s = self.data[col]
-            if kind == "category":
-                cols[name] = C.category_of_series(s, C.FEATURE)
-            elif kind == "bool":
-                cols[name] = C.boolean(s, C.FEATURE)
-            else:
-                cols[name] = C.NumberColumn(pd.to_numeric(s).to_numpy(dtype=np.float64, na_value=np.nan), C.FEATURE)
+            cols[name] = feature_column(self.data[col], kind)
         special = C.outcome_columns(
             n=len(self),
             task=self.task,
@@ -201,19 +425,10 @@ class TabularExplanation(Explanation):
         meta, arrays = outcome_to_arrays(self)
         arrays |= {"values": self.values, "base_values": self.base_values, "surrogate_output": self.surrogate_output}
         columns_meta = []
-        spec = self.column_spec()
-        for j, (name, kind) in enumerate(zip(self.feature_names, self.feature_kinds, strict=True)):
-            col = spec[name]
-            if isinstance(col, C.CategoryColumn):
-                arrays[f"data_{j}"] = col.codes
-                columns_meta.append({"kind": kind, "levels": list(col.categories)})
-            elif kind == "bool":
-                arrays[f"data_{j}"] = _as_numbers(col)
-                columns_meta.append({"kind": kind})
-            else:
-                arr = self.data[self.data.columns[j]].to_numpy()
-                arrays[f"data_{j}"] = arr if arr.dtype.kind in "iuf" else _as_numbers(col)
-                columns_meta.append({"kind": kind})
+        for j, (kind, col) in enumerate(zip(self.feature_kinds, self.data.columns, strict=True)):
+            col_meta, col_arrays = column_to_arrays(self.data[col], kind, j)
+            columns_meta.append(col_meta)
+            arrays |= col_arrays
         meta |= {
             "feature_names": self.feature_names,
             "feature_kinds": self.feature_kinds,
@@ -224,19 +439,10 @@ class TabularExplanation(Explanation):
 
     @classmethod
     def _from_arrays(cls, meta, arrays):
-        data = {}
-        for j, (name, col) in enumerate(zip(meta["feature_names"], meta["columns"], strict=True)):
-            raw = arrays[f"data_{j}"]
-            if col["kind"] == "category":
-                data[name] = pd.Categorical.from_codes(raw, categories=col["levels"])
-            elif col["kind"] == "bool":
-                data[name] = (
-                    pd.array([None if np.isnan(v) else bool(v) for v in raw], dtype="boolean")
-                    if np.isnan(raw).any()
-                    else raw.astype(bool)
-                )
-            else:
-                data[name] = raw
+        data = {
+            name: column_from_arrays(col, arrays, j)
+            for j, (name, col) in enumerate(zip(meta["feature_names"], meta["columns"], strict=True))
+        }
         return cls(
             data=pd.DataFrame(data),
             feature_names=meta["feature_names"],

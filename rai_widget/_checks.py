@@ -32,11 +32,13 @@ def shown(value: Any, limit: int = 10) -> str:
     return repr(v)
 
 
-def check_classes(classes: Sequence | None, argument: str = "classes") -> list | None:
+def check_classes(classes: Any, argument: str = "classes") -> list | None:
     """Class names: a list of distinct, hashable scalars whose text is distinct too (1 and "1", or 1
     and 1.0, cannot be told apart once they are labels in a cohort filter or on screen)."""
     if classes is None:
         return None
+    if hasattr(classes, "tolist") and not isinstance(classes, np.ndarray):  # a pandas Index or Series
+        classes = classes.tolist()
     if isinstance(classes, (str, bytes)) or not isinstance(classes, (Sequence, np.ndarray)):
         raise TypeError(f"{argument} must be a list of class names, e.g. ['no', 'yes'], not {shown(classes)}.")
     names = [plain(c) for c in classes]
@@ -49,6 +51,12 @@ def check_classes(classes: Sequence | None, argument: str = "classes") -> list |
             "Name each class with a scalar (e.g. str(label))."
         )
     texts = [str(c) for c in names]
+    nul = [t for t in texts if "\x00" in t]
+    if nul:
+        raise ValueError(
+            f"{argument} has a name with a NUL character ({shown(nul[0])}): numpy's string arrays drop trailing NULs, "
+            "so the name would not survive as a label; remove it (e.g. name.replace('\\x00', ''))."
+        )
     dupes = sorted({t for t in texts if texts.count(t) > 1})
     if dupes:
         raise ValueError(

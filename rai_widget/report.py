@@ -152,6 +152,15 @@ def save_html(widget, path, title: str | None = None) -> Path:
     bundle = _STATIC / "widget.js"
     if not bundle.exists():
         raise RuntimeError("rai_widget's front-end bundle is missing; reinstall the package or run `npm run build`.")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, not {type(title).__name__}.")
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        path = path.with_name(path.name + ".html")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(
+            f"save_html({str(path)!r}): the folder {str(path.parent)!r} does not exist; create it first."
+        )
     css_file = _STATIC / "widget.css"
     page = _PAGE.format(
         csp=_CSP,
@@ -162,8 +171,5 @@ def save_html(widget, path, title: str | None = None) -> Path:
         css=_b64(css_file.read_text(encoding="utf-8") if css_file.exists() else ""),
         runtime=_RUNTIME,
     )
-    path = Path(path)
-    if path.suffix.lower() not in (".html", ".htm"):
-        path = path.with_name(path.name + ".html")
     path.write_text(page, encoding="utf-8", newline="\n")  # the runtime's CSP hash is of its exact bytes
     return path

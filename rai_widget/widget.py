@@ -47,6 +47,23 @@ class _State(traitlets.TraitType):
     info_text = "a value the dashboard's validator accepts"
 
 
+class _Frozen(list):
+    """The list a state trait holds: reading it is a list's, editing it in place is refused, since traitlets
+    would neither check nor sync the change (assign a new list instead)."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError(
+            "the dashboard's state lists cannot be edited in place (the change would be neither checked nor sent "
+            "to the view): assign a new list, e.g. dash.cohorts = dash.cohorts + [cohort]."
+        )
+
+    def __reduce__(self):  # copies and pickles are plain lists
+        return (list, (list(self),))
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+
 def _names(cohorts) -> list:
     """The cohorts' names; also while a state from the view is being set, when they may still be JSON."""
     return [c.name if isinstance(c, Cohort) else c.get("name") if isinstance(c, dict) else None for c in cohorts]
@@ -81,11 +98,11 @@ class ExplanationDashboard(anywidget.AnyWidget):
 
     @traitlets.default("cohorts")
     def _no_cohorts(self) -> list[Cohort]:
-        return [Cohort(ALL_DATA, [])]
+        return _Frozen([Cohort(ALL_DATA, [])])
 
     @traitlets.default("selected_rows")
     def _no_rows(self) -> list[int]:
-        return []
+        return _Frozen()
 
     def __init__(self, explanation: Explanation | Sequence[ImageExplanation], cohorts=None, **kwargs):
         methods: list[Explanation] | None = None
@@ -155,7 +172,7 @@ class ExplanationDashboard(anywidget.AnyWidget):
                 raise DashboardStateError(f"cohort {c.name!r} cannot be evaluated on this explanation: {err}") from None
         if ALL_DATA not in names:
             cohorts.insert(0, Cohort(ALL_DATA, []))
-        return cohorts
+        return _Frozen(cohorts)
 
     @traitlets.observe("cohorts")
     def _keep_active(self, change) -> None:
@@ -184,7 +201,7 @@ class ExplanationDashboard(anywidget.AnyWidget):
         bad = [r for r in rows if not 0 <= r < n]
         if bad:
             raise DashboardStateError(f"selected_rows must be row indices in [0, {n}); got {shown(bad)}.")
-        return rows
+        return _Frozen(rows)
 
     def set_state(self, sync_data):
         """What the view sends. A state the kernel cannot use (a cohort the kernel cannot evaluate, an

@@ -203,3 +203,41 @@ def test_infinite_filter_values_work_in_the_dashboard_and_its_report(tab, tmp_pa
     assert [c.to_json() for c in dash.cohorts] == wire and dash.cohort("none").filters[0].value == float("inf")
     path = dash.save_html(tmp_path / "inf.html")
     assert "1.7976931348623157e+308" in path.read_text()
+
+
+def test_state_lists_cannot_be_edited_in_place(exp):
+    """In-place edits would be neither checked nor sent to the view: they are refused, with the fix."""
+    import copy
+
+    dash = rw.ExplanationDashboard(exp, cohorts=[LONG], selected_rows=[1])
+    for edit in (
+        lambda: dash.cohorts.append(C("x", [F("nope", ">", 1)])),
+        lambda: dash.cohorts.insert(0, WRONG),
+        lambda: dash.cohorts.__setitem__(0, WRONG),
+        lambda: dash.cohorts.pop(),
+        lambda: dash.cohorts.clear(),
+        lambda: dash.selected_rows.append(99),
+    ):
+        with pytest.raises(TypeError, match=r"cannot be edited in place.*dash.cohorts = dash.cohorts \+ \[cohort\]"):
+            edit()
+    assert names(dash) == [ALL_DATA, "long"] and dash.selected_rows == [1]
+    dash.cohorts = dash.cohorts + [WRONG]  # the way to add one
+    assert names(dash) == [ALL_DATA, "long", "wrong"]
+    mine = copy.deepcopy(dash.cohorts)
+    mine.append(C("more"))
+    assert type(mine) is list and len(dash.cohorts) == 3
+
+
+def test_save_html_and_save_check_their_paths(exp, tmp_path):
+    dash = rw.ExplanationDashboard(exp)
+    with pytest.raises(FileNotFoundError, match="the folder .*missing.* does not exist; create it first"):
+        dash.save_html(tmp_path / "missing" / "r.html")
+    with pytest.raises(TypeError, match="title must be a string or None, not int"):
+        dash.save_html(tmp_path / "r.html", title=3)
+    with pytest.raises(FileNotFoundError, match="the folder .*missing.* does not exist"):
+        exp.save(tmp_path / "missing" / "e")
+    for bad in (None, 3, ["a.npz"]):
+        with pytest.raises(TypeError, match="needs a file path"):
+            rw.load(bad)
+        with pytest.raises(TypeError, match="needs a file path"):
+            exp.save(bad)

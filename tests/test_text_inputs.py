@@ -239,6 +239,7 @@ def test_a_transformers_model_that_raises_is_a_model_predict_error(bert):
         ({"classes": "ab"}, TypeError, r"classes must be a list of class names"),
         ({"classes": []}, ValueError, r"classes is empty"),
         ({"classes": [None, "x"]}, TypeError, r"classes must hold strings"),
+        ({"classes": ["a\x00", "b"]}, ValueError, r"classes has a name with a NUL character"),
     ],
     ids=lambda v: repr(v)[:40] if not isinstance(v, type) else "",
 )
@@ -397,3 +398,12 @@ def test_messages_show_plain_values():
     with pytest.raises(ValueError) as info:
         rw.TextExplainer(bag_of_words, max_evals=np.int64(0))
     assert "np.int64" not in str(info.value)
+
+
+def test_output_names_in_messages_are_plain():
+    e = rw.TextExplainer(bag_of_words, classes=np.array([3, 7])).explain(["excellent"])
+    with pytest.raises(ValueError, match=r"output 5 is out of range; outputs: \[3, 7\]") as info:
+        e.output_index(np.int64(5))
+    assert "np.int64" not in str(info.value)
+    with pytest.raises(ValueError, match=r"unknown output 'x'; outputs: \[3, 7\]"):
+        e.global_importance(output=np.str_("x"))

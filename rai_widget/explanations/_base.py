@@ -87,14 +87,14 @@ class Explanation:
         """Index of an output given by name or position."""
         if isinstance(output, (int, np.integer)) and not isinstance(output, bool):
             if output not in self.output_names and not 0 <= output < len(self.output_names):
-                raise ValueError(f"output {output} is out of range; outputs: {self.output_names}.")
+                raise ValueError(f"output {shown(output)} is out of range; outputs: {shown(self.output_names)}.")
             if output in self.output_names:
                 return self.output_names.index(output)
             return int(output)
         for i, name in enumerate(self.output_names):
             if name == output or str(name) == str(output):
                 return i
-        raise ValueError(f"unknown output {output!r}; outputs: {self.output_names}, or 'predicted'.")
+        raise ValueError(f"unknown output {shown(output)}; outputs: {shown(self.output_names)}, or 'predicted'.")
 
     def predicted_index(self) -> np.ndarray:
         """Per row, the index of the predicted output (classification), else zeros."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,9 +88,13 @@ def outcome_from_arrays(meta: dict, arrays: dict) -> dict:
 
 def save(exp: Explanation, path) -> Path:
     """Write `exp` to `path` (".npz" is added when missing); returns the path written."""
-    path = Path(path)
+    path = _path(path, "exp.save")
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(
+            f"exp.save({str(path)!r}): the folder {str(path.parent)!r} does not exist; create it first."
+        )
     meta, arrays = exp._to_arrays()
     meta = {"format": "rai-widget", "version": FORMAT_VERSION, "kind": exp.kind, **meta}
     for name, arr in arrays.items():
@@ -99,6 +104,12 @@ def save(exp: Explanation, path) -> Path:
     # are never "allow_pickle", and numpy < 2.1 (we support 1.24+) has no such parameter to pass by name
     np.savez_compressed(path, __meta__=np.array(json.dumps(meta, default=jsonable)), **arrays)  # type: ignore[arg-type]
     return path
+
+
+def _path(path, caller: str) -> Path:
+    if not isinstance(path, (str, PathLike)):
+        raise TypeError(f"{caller} needs a file path (a str or pathlib.Path), not {type(path).__name__}.")
+    return Path(path)
 
 
 def _damaged(path: Path, why: str) -> ExplanationFileError:
@@ -134,7 +145,7 @@ def load(path) -> Explanation:
     passes the same checks as one that explain() returns."""
     from rai_widget.explanations._base import Explanation
 
-    path = Path(path)
+    path = _path(path, "rw.load")
     if not path.exists() and path.with_name(path.name + ".npz").exists():
         path = path.with_name(path.name + ".npz")
     arrays = _read(path)

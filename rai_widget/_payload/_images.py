@@ -27,11 +27,15 @@ def _pil():
 
 
 def _as_uint8_image(img) -> np.ndarray:
+    """The image as a PNG can hold it, shown as the raw fallback shows it (js/core/images.ts): one or two
+    channels as gray (the first), three as RGB, four as RGBA, more (a model's extra bands) as the first three."""
     a = np.asarray(img)
     if a.dtype != np.uint8:
         a = np.clip(a * 255 if a.dtype.kind == "f" and a.max(initial=0) <= 1 else a, 0, 255).astype(np.uint8)
-    if a.ndim == 3 and a.shape[2] == 1:
+    if a.ndim == 3 and a.shape[2] in (1, 2):
         a = a[:, :, 0]
+    elif a.ndim == 3 and a.shape[2] > 4:
+        a = a[:, :, :3]
     return np.ascontiguousarray(a)
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rai_widget._checks import plain, shown
+from rai_widget._checks import plain
 from rai_widget._errors import ModelPredictError
+from rai_widget.explanations.image import shown
 
 # --- images ---------------------------------------------------------------------------------------
 

@@ -14,7 +14,8 @@ from os import PathLike
 
 import numpy as np
 
-from rai_widget._checks import plain, shown
+from rai_widget._checks import plain
+from rai_widget.explanations.image import shown
 
 BLUR_SIGMA = 1 / 16  # "blur" baselines: Gaussian with sigma = this share of the longer side
 BASELINES = ("black", "white", "blur")
@@ -348,15 +349,22 @@ def true_labels(y_true, n: int, names: list, multilabel: bool) -> np.ndarray | N
     if y_true is None:
         return None
     k = len(names)
-    if isinstance(y_true, (str, bytes)) or (np.ndim(y_true) == 0 and not isinstance(y_true, (list, tuple))):
+    scalar = not isinstance(y_true, (list, tuple)) and not hasattr(y_true, "__len__")
+    if isinstance(y_true, (str, bytes)) or scalar or (isinstance(y_true, np.ndarray) and y_true.ndim == 0):
         raise TypeError(f"y_true must hold one label per image ({n} in all), not {shown(y_true)}.")
     if multilabel:
         try:
             arr = np.asarray(y_true)
-        except ValueError:  # a ragged nested list
-            arr = np.asarray(y_true, dtype=object)
-        if arr.shape != (n, k) or arr.dtype.kind not in "biuf" or not np.isin(arr, (0, 1)).all():
-            got = f"{arr.dtype} values" if arr.shape == (n, k) else f"shape {arr.shape}"
+        except ValueError:  # a ragged nested list (label names per image, say)
+            arr = None
+        if arr is None or arr.shape != (n, k) or arr.dtype.kind not in "biuf" or not np.isin(arr, (0, 1)).all():
+            got = (
+                "a ragged list"
+                if arr is None
+                else f"{arr.dtype} values"
+                if arr.shape == (n, k)
+                else f"shape {arr.shape}"
+            )
             raise ValueError(
                 f"y_true of a multilabel explainer must be booleans (or 0/1) of shape ({n}, {k}): one row per "
                 f"image, one column per class ({shown(names)}); got {got}."

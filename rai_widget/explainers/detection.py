@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 from tqdm.auto import tqdm
 
-from rai_widget._checks import check_classes, plain, shown
+from rai_widget._checks import check_classes, plain
 from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.explainers._detections import (  # noqa: F401  (parse_detections is part of this module's API)
     Detections,
@@ -30,6 +30,7 @@ from rai_widget.explainers._detections import (  # noqa: F401  (parse_detections
     run_detector,
 )
 from rai_widget.explanations import DetectionExplanation
+from rai_widget.explanations.image import shown
 
 # Show a progress bar by default from this many detector evaluations (masks x images) on.
 PROGRESS_MIN_EVALS = 5_000

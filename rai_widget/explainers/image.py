@@ -23,7 +23,7 @@ from contextlib import contextmanager
 import numpy as np
 from tqdm.auto import tqdm
 
-from rai_widget._checks import check_classes, shown
+from rai_widget._checks import check_classes
 from rai_widget._errors import ModelPredictError
 from rai_widget.explainers._image_data import (
     as_images,
@@ -39,6 +39,7 @@ from rai_widget.explainers._image_data import (
 from rai_widget.explainers._malloc import reuse_large_buffers
 from rai_widget.explainers._torch_model import FrozenParams, guided_backprop, layer_name, resolve_layer
 from rai_widget.explanations import ImageExplanation
+from rai_widget.explanations.image import shown
 
 # Each method's parameters and their defaults; anything else is an error that lists these.
 METHODS: dict[str, dict] = {
@@ -248,8 +249,8 @@ class ImageExplainer:
                     with torch.inference_mode():
                         model(example.contiguous(memory_format=torch.channels_last))
                     channels_last = True
-                except RuntimeError:
-                    pass
+                except Exception:  # noqa: BLE001  (a model that cannot take channels-last input gets NCHW; its own
+                    pass  # errors, if any, surface where it runs on the real batches)
             self._fast, self._fast_state = (model, channels_last), state
         return self._fast
 
@@ -310,20 +311,20 @@ class ImageExplainer:
         _check_finite_scores(scores, where)
         return scores
 
-    def _probe(self, x) -> np.ndarray:
-        """(1, k) scores of one model input, before any long work: the number of outputs for targets given with a
-        batched method, and for Grad-CAM the check that target_layer's output is an (N, C, H, W) feature map."""
+    def _probe(self, inputs: list) -> np.ndarray:
+        """The scores of `inputs` (all of them, or one to learn the number of outputs before a batched method's own
+        pass); for Grad-CAM the same pass checks that target_layer's output is an (N, C, H, W) feature map."""
         from rai_widget.explainers._torch_model import check_feature_map
 
+        if self.layer is None:
+            return self._scores(inputs)
         seen: list = []
-        hook = self.layer.register_forward_hook(lambda m, a, out: seen.append(out)) if self.layer is not None else None
+        hook = self.layer.register_forward_hook(lambda m, a, out: None if seen else seen.append(out))
         try:
-            scores = self._scores([x], where="image 0")
+            scores = self._scores(inputs)
         finally:
-            if hook is not None:
-                hook.remove()
-        if self.layer is not None:
-            check_feature_map(self.model, self.layer, seen)
+            hook.remove()
+        check_feature_map(self.model, self.layer, seen)
         return scores
 
     def _probabilities(self, scores: np.ndarray) -> tuple[np.ndarray, str]:
@@ -479,11 +480,9 @@ class ImageExplainer:
         n, batched = len(originals), self.method in BATCHED_METHODS
         if batched and targets is not None:
             scores = None  # taken from the attribution's own forward pass; one image tells the number of outputs
-            self._k = self._probe(inputs[0]).shape[1]
+            self._k = self._probe(inputs[:1]).shape[1]
         else:
-            if self.layer is not None:
-                self._probe(inputs[0])  # target_layer gives a feature map, before a pass over every image
-            scores = self._scores(inputs)
+            scores = self._probe(inputs)
             self._k = scores.shape[1]
         names = self.classes if self.classes is not None else list(range(self._k))
         if targets is None:

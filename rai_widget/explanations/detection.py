@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from rai_widget._checks import shown
 from rai_widget.explanations import _columns as C
 from rai_widget.explanations._base import Explanation
 from rai_widget.explanations._columns import CohortColumns
 from rai_widget.explanations._format import jsonable, label_array
-from rai_widget.explanations.image import check_images, check_maps
+from rai_widget.explanations.image import check_images, check_maps, shown
 
 
 class DetectionExplanation(Explanation):
@@ -46,7 +45,7 @@ class DetectionExplanation(Explanation):
         self.saliency = [np.asarray(s, dtype=np.float32) for s in saliency]
         self.output_names = list(output_names)
         self.model_output = np.asarray(model_output, dtype=np.float64)
-        self.params = dict(params or {})
+        self.params = {} if params is None else dict(params) if isinstance(params, dict) else params
         self.task = "detection"
         self.units = "saliency"
         self.y_true = y_true

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from rai_widget._checks import shown
+from rai_widget._checks import shown as _shown
 from rai_widget.explanations import _columns as C
 from rai_widget.explanations._base import Explanation
 from rai_widget.explanations._columns import CohortColumns
@@ -15,6 +15,11 @@ from rai_widget.explanations._format import outcome_from_arrays, outcome_to_arra
 # The attribution methods an ImageExplanation can hold (rai_widget.explainers.image.METHODS has their parameters).
 METHODS = ("integrated_gradients", "guided_backprop", "gradcam", "guided_gradcam", "xrai", "shap")
 UNITS = ("logit", "log-odds", "probability")
+
+
+def shown(value, limit: int = 10) -> str:
+    """`_checks.shown` for any value, numpy 0-d arrays included (a scalar of the user's, for a message)."""
+    return _shown(value.tolist() if isinstance(value, np.ndarray) else value, limit)
 
 
 def check_images(images, n: int) -> None:
@@ -62,7 +67,7 @@ def _flags(y):
 
 def _stack_if_same(items: list):
     """One array when every item has the same shape, else the list."""
-    if items and all(np.shape(a) == np.shape(items[0]) for a in items):
+    if items and all(np.shape(a) == np.shape(items[0]) and a.dtype == items[0].dtype for a in items):
         return np.stack(items)
     return list(items)
 
@@ -103,7 +108,7 @@ class ImageExplanation(Explanation):
         self.attributions = _stack_if_same([np.asarray(a) for a in attributions])
         self.targets = _stack_if_same([np.asarray(t) for t in targets])
         self.method = method
-        self.params = dict(params)
+        self.params = dict(params) if isinstance(params, dict) else params  # (anything else: _validate says so)
         self.output_names = list(output_names)
         self.task = task
         self.units = units

@@ -129,19 +129,15 @@ def _labels(values: np.ndarray, where: str) -> np.ndarray:
     if values.dtype.kind in "US":
         return values.astype(str)
     items = [plain(v) for v in values.tolist()]
-    bad = [
-        j
-        for j, v in enumerate(items)
-        if not isinstance(v, (str, int)) and not (isinstance(v, float) and v.is_integer())
-    ]
+    bad = [j for j, v in enumerate(items) if not isinstance(v, (str, int, float)) or isinstance(v, bool)]
     if bad:
         j = bad[0]
         raise TypeError(
             f"{where}: detection {j} has label {shown(items[j])} ({type(items[j]).__name__}); labels are class "
             "indices (integers) or class names (strings)."
         )
-    if all(not isinstance(v, str) for v in items):
-        return np.array(items, dtype=np.float64).astype(np.int64).reshape(len(items))
+    if all(not isinstance(v, str) for v in items):  # numbers (records' labels): integral ones, as above
+        return _labels(np.array(items, dtype=np.float64).reshape(len(items)), where)
     return np.array([str(v) for v in items], dtype=str).reshape(len(items))
 
 

@@ -209,8 +209,9 @@ def parse_detections(output, where: str = "detector output") -> Detections:
         raise ValueError(f"{where}: labels must be ({m},), one per box; got {labels.shape}.")
     if class_scores is not None and (class_scores.ndim != 2 or len(class_scores) != m):
         raise ValueError(f"{where}: class_scores must be ({m}, k), one row per box; got {class_scores.shape}.")
-    for name, arr in (("box", boxes), ("score", scores), ("class_scores", class_scores)):
-        err = None if arr is None else _not_finite(arr, name, where)
+    fields: list[tuple[str, np.ndarray | None]] = [("box", boxes), ("score", scores), ("class_scores", class_scores)]
+    for name, values in fields:
+        err = None if values is None else _not_finite(values, name, where)
         if err is not None:
             raise err
     if np.any(boxes[:, 2] < boxes[:, 0]) or np.any(boxes[:, 3] < boxes[:, 1]):

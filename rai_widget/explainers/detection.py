@@ -65,7 +65,7 @@ def _count(value, name: str, alternative: str | None = None) -> int:
 def _mask_res(mask_res) -> tuple[int, int]:
     if _is_int(mask_res):
         res: tuple = (mask_res, mask_res)
-    elif isinstance(mask_res, (tuple, list, np.ndarray)) and not isinstance(mask_res, str):
+    elif isinstance(mask_res, (tuple, list, np.ndarray)):
         res = tuple(plain(mask_res))
     else:
         raise TypeError(f"mask_res must be (rows, cols) of positive integers, or one integer; got {shown(mask_res)}.")

@@ -10,6 +10,12 @@ array) is what the model sees; the default divides by 255. Attributions are comp
 space, reduced over channels, then resized back to each image's own (H, W) by a linear interpolation
 that keeps each map's sum (IG's completeness holds at any size; values are per-pixel shares). This assumes
 ``preprocess`` resizes the whole image; with a crop, the map is stretched over the whole image.
+
+One validation boundary: the constructor checks its arguments, explain() its images, targets and true labels
+(the checks live in ``_image_data``) and the model's output as it runs (a model that raises, or returns NaN or
+infinite scores or gradients, is a ModelPredictError naming the images), before any long work where it can;
+ImageExplanation checks the result. This module runs past 500 lines to keep the six methods' calls and that
+boundary in one place.
 """
 
 from __future__ import annotations

@@ -175,7 +175,7 @@ class TabularSchema:
             series = head[col]
             try:
                 col_meta, arrays = column_to_arrays(series, kind, j)
-                back = pd.Series(column_from_arrays(col_meta, arrays, j))
+                back = pd.Series(column_from_arrays(col_meta, arrays, j, name))
                 same = back.dtype == series.dtype
             except (TypeError, ValueError):
                 same = False

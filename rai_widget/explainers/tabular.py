@@ -173,6 +173,7 @@ _REFUSED: dict[str, str] = {
     "categorical_feature": "MimicExplainer tells LightGBM its categories: pass categorical_features= to it instead",
     "input_model": "the surrogate is a new model, fit on the model's outputs",
     "refit_decay_rate": "it applies to refitting a model, which the surrogate never is",
+    "linear_lambda": "it applies to linear_tree, which TreeSHAP cannot explain exactly",
     **dict.fromkeys(
         "early_stopping_round early_stopping_min_delta metric metric_freq is_provide_training_metric "
         "first_metric_only eval_at multi_error_top_k auc_mu_weights".split(),
@@ -387,10 +388,10 @@ class MimicExplainer:
             return log_odds(scores)  # one-vs-rest log-odds per class
         target = scores[:, 0]
         spread = float(target.std())
-        # (a spread at float64's own rounding, 1e-12 of the size, is a constant output: nothing to lose)
+        # (a spread at float64's own rounding, 1e-14 of the size, is a constant output: nothing to lose)
         lost = float((target - target.astype(np.float32)).std()) ** 2 / spread**2 if spread else 0.0
         kept = 1.0 - lost
-        if spread > 1e-12 * float(np.abs(target).max()) and kept < FLOAT32_KEPT_VARIANCE:
+        if spread > 1e-14 * float(np.abs(target).max()) and kept < FLOAT32_KEPT_VARIANCE:
             raise ValueError(
                 f"the model's outputs vary too little for their size ({target.min():.12g} to {target.max():.12g}) "
                 "for float32, in which LightGBM stores the surrogate's targets: it would keep "
@@ -420,19 +421,20 @@ class MimicExplainer:
         output is constant too (then zero attributions are the truth)."""
         floor = 1.0 if self.task == "classification" else 0.0  # log-odds, as surrogate_fidelity reads them
         constant = np.ptp(target) <= R2_TOLERANCE * max(float(np.abs(target).max()), floor)
-        if constant or booster.feature_importance("split").sum() > 0:
-            return
         leaf = int(self._lgb_params.get("min_data_in_leaf", 20))
+        if booster.feature_importance("split").sum() > 0 or (constant and n_rows >= 2 * leaf):
+            return
         spread = float(target.std())
-        if spread < 1e-6:
+        if n_rows < 2 * leaf:
+            why = (
+                f"X_train has {n_rows} row{'s' if n_rows > 1 else ''}, and each side of a split needs "
+                f"min_child_samples={leaf} of them. Pass more X_train rows (hundreds at least), or lower "
+                "surrogate_params={'min_child_samples': ...}"
+            )
+        elif spread < 1e-6:
             why = (
                 f"The model's outputs vary by only {spread:.3g} (standard deviation), too little for LightGBM to "
                 "split on: explain a rescaled output, e.g. MimicExplainer(lambda X: model.predict(X) * 1e6, X_train)"
-            )
-        elif n_rows < 2 * leaf:
-            why = (
-                f"X_train has {n_rows} rows, and each side of a split needs min_child_samples={leaf} of them. Pass "
-                f"more X_train rows (hundreds at least), or lower surrogate_params={{'min_child_samples': ...}}"
             )
         else:
             why = (
@@ -440,8 +442,8 @@ class MimicExplainer:
                 "min_sum_hessian_in_leaf, feature_fraction, ...): loosen them"
             )
         raise ValueError(
-            f"the surrogate learned nothing from X_train: its trees have no split, so every attribution would be "
-            f"0 although the model's output varies. {why}."
+            "the surrogate learned nothing from X_train: its trees have no split, so every attribution would be "
+            f"0. {why}."
         )
 
     def _check_additivity(self, booster, vals: np.ndarray, expected: float, encoded: np.ndarray, where: str) -> None:

@@ -107,10 +107,14 @@ def _typed(texts: list[str], dtype: str):
     return pd.Index(texts, dtype=object).astype(dtype)
 
 
-def column_from_arrays(meta: dict, arrays: dict, j: int):
+def column_from_arrays(meta: dict, arrays: dict, j: int, name: str = ""):
     """What `column_to_arrays` wrote, with its dtype (files of rai-widget 0.1.0 have none: as they were read)."""
     key, kind, dtype = f"data_{j}", meta["kind"], meta.get("dtype")
-    raw = arrays[key]
+    raw = np.asarray(arrays[key])
+    if raw.shape != (len(raw),) or raw.dtype.kind not in ("i" if kind == "category" else "biuf"):
+        raise ValueError(
+            f"the data of feature {name or j!r} is {raw.dtype} of shape {raw.shape}, not a column of numbers."
+        )
     if kind == "category":
         cat = pd.Categorical.from_codes(raw, categories=meta["levels"], ordered=bool(meta.get("ordered", False)))
         if dtype is None or (dtype == "category" and meta.get("categories_dtype", "object") in _TEXT_DTYPES):
@@ -439,9 +443,12 @@ class TabularExplanation(Explanation):
 
     @classmethod
     def _from_arrays(cls, meta, arrays):
+        names, columns = meta["feature_names"], meta["columns"]
+        if not isinstance(names, list) or not isinstance(columns, list) or len(names) != len(columns):
+            raise ValueError(f"the header names {len(names)} features but describes {len(columns)} columns.")
         data = {
-            name: column_from_arrays(col, arrays, j)
-            for j, (name, col) in enumerate(zip(meta["feature_names"], meta["columns"], strict=True))
+            name: column_from_arrays(col, arrays, j, name)
+            for j, (name, col) in enumerate(zip(names, columns, strict=True))
         }
         return cls(
             data=pd.DataFrame(data),

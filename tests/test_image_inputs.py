@@ -85,6 +85,23 @@ def test_bad_images_are_refused_before_the_model_runs(method, case, images, erro
     assert model.calls == 0
 
 
+def test_torch_tensors_and_pandas_series_are_inputs_too():
+    import pandas as pd
+
+    model = cnn()
+    ref = rw.ImageExplainer(model, "gradcam", classes=list("abcd")).explain(IMAGES, targets=[0, 1, 2], y_true=[0, 1, 3])
+    x = torch.tensor(IMAGES / 255, dtype=torch.float32, requires_grad=True)
+    for images in (x, list(x)):
+        got = rw.ImageExplainer(model, "gradcam", classes=list("abcd")).explain(
+            images, targets=torch.tensor([0, 1, 2]), y_true=pd.Series(["a", "b", "d"])
+        )
+        np.testing.assert_array_equal(got.images, ref.images)
+        np.testing.assert_allclose(got.attributions, ref.attributions, rtol=1e-5)
+        assert got.y_true.tolist() == ["a", "b", "d"] and got.targets.tolist() == [0, 1, 2]
+    with pytest.raises(ValueError, match="looks channels-first"):
+        rw.ImageExplainer(model, "gradcam").explain(x.permute(0, 3, 1, 2))
+
+
 def test_a_single_image_with_a_channel_axis_is_one_image():
     """(H, W, 1) is one gray image, not H images of W x 1 pixels."""
     gray = IMAGES[0, :, :, :1]

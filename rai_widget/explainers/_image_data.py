@@ -32,6 +32,8 @@ def to_uint8(image, i: int) -> np.ndarray:
         raise TypeError(f"image {i} is {shown(image)}: images are arrays or PIL images.{hint}")
     if hasattr(image, "convert") and hasattr(image, "mode"):  # PIL
         image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
+    if hasattr(image, "detach"):  # a torch tensor (H, W, C), without importing torch
+        image = image.detach().cpu().numpy()
     try:
         arr = np.asarray(image)
     except ValueError as err:  # numpy: a ragged nested list
@@ -82,6 +84,8 @@ def as_images(images) -> list[np.ndarray]:
         raise TypeError(
             f"images must be an (N, H, W, C) array, one image, or a list of arrays or PIL images; got {shown(images)}."
         )
+    if hasattr(images, "detach"):  # a torch tensor: a batch (N, H, W, C) or one image, as an array would be
+        images = images.detach().cpu().numpy()
     if isinstance(images, np.ndarray):
         if images.ndim < 2:
             raise ValueError(

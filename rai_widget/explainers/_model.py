@@ -24,8 +24,8 @@ PROBABILITY_SUM_TOLERANCE = 1e-3
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 _PROBABILISTIC = (
-    "a classifier that gives probabilities: SVC(probability=True), or CalibratedClassifierCV(model) for any "
-    "classifier (sklearn.calibration)"
+    "a classifier that gives probabilities, e.g. CalibratedClassifierCV(model) from sklearn.calibration, which "
+    "wraps any classifier"
 )
 
 

@@ -216,7 +216,7 @@ class TabularSchema:
                 )
             if X.shape[1] != len(self.feature_names):
                 raise ValueError(f"{what} has {X.shape[1]} columns but X_train had {len(self.feature_names)}.")
-            frame = pd.DataFrame(np.array(X, copy=True), columns=self.feature_names).infer_objects()
+            frame = pd.DataFrame(X, columns=self.feature_names, copy=True).infer_objects()
         if len(frame) == 0:
             raise ValueError(f"{what} has no rows to explain.")
         frame = _decode_bytes(frame)
@@ -317,7 +317,7 @@ def _resolve_categorical(categorical_features, names: list[str], columns: list) 
         elif str(c) in names:
             resolved.add(str(c))
         else:
-            raise ValueError(f"categorical_features names {c!r}, which is not a feature. Features: {names}.")
+            raise ValueError(f"categorical_features names {shown(c)}, which is not a feature. Features: {names}.")
     return resolved
 
 

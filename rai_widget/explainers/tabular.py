@@ -59,6 +59,8 @@ FIDELITY_MIN_ROWS = 30
 FLOAT32_KEPT_VARIANCE = 0.99
 # The training rows on which each fit is checked to add up (more would only repeat explain()'s check).
 FIT_CHECK_ROWS = 256
+# The training rows on which the surrogate's in-sample fidelity is measured (to name a poor fidelity's cause).
+TRAIN_FIDELITY_ROWS = 5_000
 PROGRESS_MIN_ROWS = 20_000
 CHUNK_ROWS = 10_000
 
@@ -357,8 +359,11 @@ class MimicExplainer:
             rows = encoded[:FIT_CHECK_ROWS]
             vals, expected = _treeshap.shap_values(booster, self._packed[m], rows)
             self._check_additivity(booster, vals, expected, rows, "X_train")
+        # In-sample fidelity, which tells a surrogate too small for the model from rows unlike X_train when
+        # explain() finds the fidelity poor; on a sample, since it only names the cause.
+        sample = np.sort(np.random.default_rng(0).permutation(len(encoded))[:TRAIN_FIDELITY_ROWS])
         self._train_fidelity = surrogate_fidelity(
-            self._model_output(scores), self._surrogate_output(encoded), self.task, self.output_names
+            self._model_output(scores[sample]), self._surrogate_output(encoded[sample]), self.task, self.output_names
         )
         self._train_rows = len(encoded)
 

@@ -14,12 +14,14 @@ allocates and frees memory, for the duration of the block:
 1. It frees one block just under 32 MB. Under glibc's documented dynamic threshold (mallopt(3)) freeing
    a mapped block raises the mmap threshold to its size (and the trim threshold to twice that): the state
    any program reaches once it frees such an array, and that the passes themselves reach after the first.
-   When the user has set the thresholds (mallopt, MALLOC_MMAP_THRESHOLD_, GLIBC_TUNABLES) the dynamic
-   adjustment is off and this changes nothing.
-2. It takes up to 1 GB of heap address space in blocks and frees all but the highest one, which it keeps:
-   the freed space lies below a block in use, so it is not the top of the heap and glibc does not trim it.
-   The passes' buffers come from it and stay mapped between passes. Address space that is never written
-   costs no memory.
+   Blocks below it then come from the heap. When the user has set the thresholds (mallopt,
+   MALLOC_MMAP_THRESHOLD_, GLIBC_TUNABLES) the dynamic adjustment is off and this changes nothing (the
+   blocks of step 2 are then mapped one by one and unmapped when freed: no gain, no harm).
+2. It takes up to 1 GB of heap address space in such blocks and frees all but the highest one, which it
+   keeps: the freed space lies below a block in use, so it is not the top of the heap and glibc does not
+   trim it, and glibc serves requests of any size from free heap space before it maps new pages. The
+   passes' buffers come from it and stay resident between passes. Address space never written costs no
+   memory.
 3. At the end it frees the block it kept (glibc trims the top by its own rule) and calls malloc_trim(0),
    which returns the free pages to the system: no setting differs from before, and memory is given back.
 

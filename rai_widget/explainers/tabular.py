@@ -456,8 +456,8 @@ class MimicExplainer:
         raw = booster.predict(encoded, raw_score=True)
         total = expected + vals.sum(axis=1)
         size = np.abs(raw) + abs(expected)
-        if vals.size:
-            size = size + vals.shape[1] * np.abs(vals).max(axis=1)
+        if vals.size:  # the largest |value| of each row, without an (n, f) temporary
+            size = size + vals.shape[1] * np.maximum(vals.max(axis=1), -vals.min(axis=1))
         off = np.abs(total - raw) > ADDITIVITY_TOLERANCE * size + 1e-300
         if off.any():
             worst = float(np.abs(total - raw).max())

@@ -28,6 +28,12 @@ def files(tmp_path_factory):
     return folder, frame, model
 
 
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    """Run in a scratch folder, so that a default --out (report.html) is never written into the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 def run(capsys, folder, *args):
     code = main(["explain", *[str(folder / a) if a.endswith((".joblib", ".csv", ".html")) else a for a in args]])
     out, err = capsys.readouterr()
@@ -66,9 +72,10 @@ def test_rows_n_explains_n_rows_while_the_surrogate_learns_from_all_the_others(f
         assert f"  {name:<{max(map(len, imp.index))}}  {value:8.4f}" in out
 
 
-def test_small_data_is_explained_in_sample_and_says_so(files, capsys):
+def test_small_data_is_explained_in_sample_and_says_so(files, capsys, tmp_path):
     folder, _, _ = files
-    code, out, err = run(capsys, folder, "model.joblib", "small.csv", "--target", "diagnosis", "--quiet")
+    code, out, err = run(capsys, folder, "model.joblib", "small.csv", "--target", "diagnosis", "--quiet",
+                         "--out", str(tmp_path / "r.html"))  # fmt: skip
     assert code == OK, err
     assert "surrogate fidelity on 40 rows: R^2" in out
     assert "(in-sample: the surrogate learned from these same rows, too few (40) to hold some out" in out

@@ -18,7 +18,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
-        return [plain(v) for v in value.tolist()]
+        return value.item() if value.ndim == 0 else [plain(v) for v in value.tolist()]
     if isinstance(value, (list, tuple)):
         return type(value)(plain(v) for v in value)
     return value
@@ -62,6 +62,12 @@ def check_classes(classes: Any, argument: str = "classes") -> list | None:
         raise ValueError(
             f"{argument} names {', '.join(repr(d) for d in dupes)} more than once ({shown(names)}): class names "
             "must be distinct, also as text (1 and '1' read the same in a cohort filter)."
+        )
+    equal = [c for k, c in enumerate(names) if any(c == d for d in names[:k])]
+    if equal:
+        raise ValueError(
+            f"{argument} has classes that are equal as values ({shown(names)}: {shown(equal[0])} equals an earlier "
+            "one, as 1, 1.0 and True do): class names must be distinct."
         )
     return names
 

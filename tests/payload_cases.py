@@ -161,6 +161,30 @@ def big_integer_labels() -> TabularExplanation:
     )
 
 
+def constant_outputs() -> TabularExplanation:
+    """Fidelity where R^2 is undefined or degenerate: class 'c' is constant and the surrogate reproduces it
+    (R^2 1); class 'a' is constant on rows 0-3 where the surrogate varies (undefined there); one-row cohorts."""
+    n = 8
+    data = pd.DataFrame({"x": np.arange(n, dtype=float), "y": np.arange(n, dtype=float) % 3})
+    values = _values(n, 2, 3, 11)
+    values[:, :, 2] = 0.0  # the surrogate's class 'c' is its base value on every row
+    surrogate = values.sum(axis=1) + np.linspace(-0.5, 0.5, 3)
+    model = surrogate + np.random.default_rng(12).normal(scale=0.3, size=(n, 3))
+    model[:4, 0] = 1.0  # constant on rows 0-3
+    model[:, 2] = surrogate[:, 2]  # constant everywhere, reproduced exactly
+    probs = np.exp(model) / np.exp(model).sum(axis=1, keepdims=True)
+    return _tabular(
+        data,
+        ["numeric", "numeric"],
+        values,
+        ["a", "b", "c"],
+        "classification",
+        y_pred=np.array(["a", "b", "c"])[probs.argmax(axis=1)],
+        probabilities=probs,
+        model_output=model,
+    )
+
+
 def boolean_labels() -> TabularExplanation:
     """Classes False / True: y_true and y_pred are boolean columns on both sides."""
     n = 8
@@ -347,6 +371,16 @@ CASES = [
             C("predicted 123456 or 123458", [F("y_pred", "in", [123456, 123458])]),
         ],
         outputs=[None, "predicted", 2],
+    ),
+    Case(
+        "tabular_constant_outputs",
+        constant_outputs,
+        [
+            C("first four", [F("index", "<", 4)]),
+            C("one row", [F("index", "==", 5)]),
+            C("no rows", [F("index", ">", 100)]),
+        ],
+        outputs=[None, 2],
     ),
     Case(
         "tabular_boolean_labels",

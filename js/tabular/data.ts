@@ -14,6 +14,8 @@ export interface TabularMeta extends CommonMeta {
   fidelity: { r2?: number | null; agreement?: number | null };
   /** Below these a fidelity figure is poor (as Python's FidelityWarning says). */
   fidelity_floors: { r2: number; agreement: number };
+  /** An output constant up to this share of its scale has no variation for R² (surrogate_fidelity's rule). */
+  r2_tolerance: number;
 }
 
 export interface TabularArrays {

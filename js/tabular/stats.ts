@@ -43,22 +43,35 @@ export interface Fidelity {
   agreement: number | null; // classification only
 }
 
-/** How well the surrogate replicates the model on the cohort's rows (as exp.fidelity in Python). */
+/**
+ * How well the surrogate replicates the model on the cohort's rows, by the rule of Python's
+ * surrogate_fidelity (rai_widget/explanations/tabular.py; the payload fixtures check both agree): per
+ * output, R² is NaN on fewer than 2 rows; when the model's output is constant up to `r2_tolerance` of its
+ * scale (the largest |value| of either output, at least 1 for log-odds), R² is 1 if the surrogate
+ * reproduces it to the same tolerance, else NaN; `r2` is the mean over the outputs where it is defined.
+ */
 export function cohortFidelity(data: TabularData, mask: Uint8Array): Fidelity {
   const { n, k } = data;
-  const outputs = data.meta.task === "classification" && data.meta.binary_mirror ? [1] : Array.from({ length: k }, (_, c) => c);
+  const classification = data.meta.task === "classification";
+  const outputs = classification && data.meta.binary_mirror ? [1] : Array.from({ length: k }, (_, c) => c);
+  const tol = data.meta.r2_tolerance;
   let rows = 0;
-  let agree = 0;
+  for (let i = 0; i < n; i++) if (mask[i]) rows++;
   const r2s: number[] = [];
   for (const c of outputs) {
+    if (rows < 2) {
+      r2s.push(Number.NaN);
+      continue;
+    }
     let sum = 0;
-    let m = 0;
-    for (let i = 0; i < n; i++)
-      if (mask[i]) {
-        sum += data.modelOutput(i, c);
-        m++;
-      }
-    const mean = m ? sum / m : 0;
+    let scale = classification ? 1 : 0;
+    for (let i = 0; i < n; i++) {
+      if (!mask[i]) continue;
+      const y = data.modelOutput(i, c);
+      sum += y;
+      scale = Math.max(scale, Math.abs(y), Math.abs(data.surrogateOutput(i, c)));
+    }
+    const mean = sum / rows;
     let ssTot = 0;
     let ssRes = 0;
     for (let i = 0; i < n; i++) {
@@ -68,14 +81,14 @@ export function cohortFidelity(data: TabularData, mask: Uint8Array): Fidelity {
       ssTot += (y - mean) ** 2;
       ssRes += d * d;
     }
-    r2s.push(ssTot > 0 ? 1 - ssRes / ssTot : ssRes === 0 && m > 0 ? 1 : NaN);
-    rows = m;
+    const negligible = rows * (tol * scale) ** 2;
+    r2s.push(ssTot <= negligible ? (ssRes <= negligible ? 1 : Number.NaN) : 1 - ssRes / ssTot);
   }
-  if (data.meta.task === "classification") {
-    for (let i = 0; i < n; i++) if (mask[i] && data.predictedIndex(i) === data.surrogatePredictedIndex(i)) agree++;
-  }
-  const r2 = r2s.reduce((a, b) => a + b, 0) / r2s.length;
-  return { rows, r2, agreement: data.meta.task === "classification" ? (rows ? agree / rows : NaN) : null };
+  const defined = r2s.filter((v) => Number.isFinite(v));
+  const r2 = defined.length ? defined.reduce((a, b) => a + b, 0) / defined.length : Number.NaN;
+  let agree = 0;
+  if (classification) for (let i = 0; i < n; i++) if (mask[i] && data.predictedIndex(i) === data.surrogatePredictedIndex(i)) agree++;
+  return { rows, r2, agreement: classification ? (rows ? agree / rows : Number.NaN) : null };
 }
 
 /** Feature indices of the top k by the given importances, largest first (ties keep feature order). */

@@ -8,6 +8,7 @@ from rai_widget._payload._common import columns_to_wire, common_meta
 from rai_widget._payload._wire import array_to_wire
 from rai_widget.explainers.tabular import FIDELITY_FLOORS
 from rai_widget.explanations import TabularExplanation
+from rai_widget.explanations.tabular import R2_TOLERANCE
 from rai_widget.explanations._columns import CohortColumns
 
 
@@ -26,6 +27,7 @@ def payload(exps: list[TabularExplanation], spec: CohortColumns) -> tuple[dict, 
         "binary_mirror": mirror,
         "fidelity": {key: v for key, v in exp.fidelity.items() if key in ("r2", "agreement")},
         "fidelity_floors": dict(FIDELITY_FLOORS),
+        "r2_tolerance": R2_TOLERANCE,  # the rule of surrogate_fidelity, which the view applies per cohort
     }
     arrays = {
         "columns": columns_to_wire(spec),

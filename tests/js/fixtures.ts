@@ -98,6 +98,7 @@ function tabularMeta(o: {
     binary_mirror: o.binaryMirror,
     fidelity: {},
     fidelity_floors: { r2: 0.8, agreement: 0.9 },
+    r2_tolerance: 1e-6,
   };
 }
 

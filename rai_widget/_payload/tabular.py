@@ -8,8 +8,8 @@ from rai_widget._payload._common import columns_to_wire, common_meta
 from rai_widget._payload._wire import array_to_wire
 from rai_widget.explainers.tabular import FIDELITY_FLOORS
 from rai_widget.explanations import TabularExplanation
-from rai_widget.explanations.tabular import R2_TOLERANCE
 from rai_widget.explanations._columns import CohortColumns
+from rai_widget.explanations.tabular import R2_TOLERANCE
 
 
 def payload(exps: list[TabularExplanation], spec: CohortColumns) -> tuple[dict, dict]:

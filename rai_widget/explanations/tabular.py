@@ -207,7 +207,7 @@ class TabularExplanation(Explanation):
         feature_kinds: list[str],
         values: np.ndarray,
         base_values: np.ndarray,
-        surrogate_output: np.ndarray,
+        surrogate_output: np.ndarray | None = None,
         model_output: np.ndarray,
         output_names: list,
         task: str,
@@ -222,7 +222,11 @@ class TabularExplanation(Explanation):
         self.feature_kinds = list(feature_kinds)
         self.values = np.asarray(values)
         self.base_values = np.asarray(base_values)
-        self.surrogate_output = np.asarray(surrogate_output)
+        # Not given (as explain() does): base + the values, by definition. Given (a saved file): checked.
+        self._given_sums = surrogate_output is not None
+        self.surrogate_output = (
+            np.asarray(surrogate_output) if surrogate_output is not None else self.base_values + self.values.sum(axis=1)
+        )
         self.model_output = np.asarray(model_output)
         self.output_names = list(output_names)
         self.task = task
@@ -262,6 +266,17 @@ class TabularExplanation(Explanation):
                 raise ValueError(f"{field} must be numbers of shape {shape}; got {arr.dtype} of shape {arr.shape}.")
             if not np.isfinite(arr).all():
                 raise ValueError(f"{field} has NaN or infinite values.")
+        if self._given_sums:
+            self._check_sums(n, f)
+        if not isinstance(self.fidelity, dict):
+            raise TypeError(f"fidelity must be a dict of figures, not {type(self.fidelity).__name__}.")
+        if self.task == "regression":
+            self._validate_regression(n, k)
+        else:
+            self._validate_classification(n, k)
+
+    def _check_sums(self, n: int, f: int) -> None:
+        """A given surrogate_output must be base_values + the values summed over features."""
         total = self.base_values[None, :] + self.values.sum(axis=1)
         size = np.abs(self.base_values)[None, :] + np.abs(self.surrogate_output)
         if f and n:  # the largest |value| of each row, without an (n, f, k) temporary
@@ -275,12 +290,6 @@ class TabularExplanation(Explanation):
                 f"rows (row {i}: {shown(total[i], 4)} against {shown(self.surrogate_output[i], 4)}): the attributions "
                 "do not add up."
             )
-        if not isinstance(self.fidelity, dict):
-            raise TypeError(f"fidelity must be a dict of figures, not {type(self.fidelity).__name__}.")
-        if self.task == "regression":
-            self._validate_regression(n, k)
-        else:
-            self._validate_classification(n, k)
 
     def _validate_regression(self, n: int, k: int) -> None:
         if k != 1:

@@ -122,7 +122,8 @@ SAVED_V1 = Path(__file__).parent / "saved_v1"
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_files_saved_before_the_column_spec_load_with_the_same_columns(case):
     """tests/saved_v1/ holds the cases as rai-widget 0.1.0 at 704e16e saved them (format 1, before the
-    explanations package): they load, with the columns and cohort rows of the same case built today."""
+    explanations package): they load, with the columns and cohort rows of the same case built today.
+    A new case needs its file written by that release (a worktree of 704e16e on PYTHONPATH)."""
     old, new = rw.load(SAVED_V1 / f"{case.name}.npz"), case.build()
     assert list(old.column_spec()) == list(new.column_spec())
     for cohort in case.cohorts:

@@ -10,25 +10,13 @@ torch = pytest.importorskip("torch")
 captum_attr = pytest.importorskip("captum.attr")
 pytest.importorskip("skimage")
 from PIL import Image  # noqa: E402
+from tiny_models import tiny_cnn  # noqa: E402
 
 import rai_widget as rw  # noqa: E402
 from rai_widget.explainers._xrai import segment_masks  # noqa: E402
 
 torch.set_num_threads(1)
 GRADIENT_METHODS = ["integrated_gradients", "guided_backprop", "gradcam", "guided_gradcam", "xrai"]
-
-
-def tiny_cnn(k=4, seed=0, channels=3):
-    torch.manual_seed(seed)
-    return torch.nn.Sequential(
-        torch.nn.Conv2d(channels, 8, 3, padding=1),
-        torch.nn.ReLU(),
-        torch.nn.Conv2d(8, 8, 3, padding=1),
-        torch.nn.ReLU(),
-        torch.nn.AdaptiveAvgPool2d(1),
-        torch.nn.Flatten(),
-        torch.nn.Linear(8, k),
-    ).eval()
 
 
 class TopLeft(torch.nn.Module):

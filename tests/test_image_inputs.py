@@ -9,27 +9,20 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("captum")
 pytest.importorskip("skimage")
 from PIL import Image  # noqa: E402
+from tiny_models import tiny_cnn  # noqa: E402
 
 import rai_widget as rw  # noqa: E402
+
+
+def cnn(k=4, channels=3, seed=0):
+    return tiny_cnn(k, seed, channels, width=4)
+
 
 torch.set_num_threads(1)
 METHODS = ["integrated_gradients", "guided_backprop", "gradcam", "guided_gradcam", "xrai", "shap"]
 FAST = {"integrated_gradients": {"n_steps": 2}, "xrai": {"n_steps": 2}, "shap": {"max_evals": 16}}
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, (3, 8, 8, 3), dtype=np.uint8)
-
-
-def cnn(k=4, channels=3, seed=0):
-    torch.manual_seed(seed)
-    return torch.nn.Sequential(
-        torch.nn.Conv2d(channels, 4, 3, padding=1),
-        torch.nn.ReLU(),
-        torch.nn.Conv2d(4, 4, 3, padding=1),
-        torch.nn.ReLU(),
-        torch.nn.AdaptiveAvgPool2d(1),
-        torch.nn.Flatten(),
-        torch.nn.Linear(4, k),
-    ).eval()
 
 
 def explainer(method, model=None, **kw):

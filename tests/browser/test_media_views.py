@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scenes import square_detector
 from scipy import ndimage
+from tiny_models import tiny_cnn as _tiny_cnn
 
 import rai_widget as rw
 
@@ -18,16 +19,7 @@ SQUARES = [(6, 6, 20, 20), (38, 8, 54, 22), (14, 38, 30, 56)]
 
 
 def tiny_cnn(k=3):
-    torch.manual_seed(0)
-    return torch.nn.Sequential(
-        torch.nn.Conv2d(3, 8, 3, padding=1),
-        torch.nn.ReLU(),
-        torch.nn.Conv2d(8, 8, 3, padding=1),
-        torch.nn.ReLU(),
-        torch.nn.AdaptiveAvgPool2d(1),
-        torch.nn.Flatten(),
-        torch.nn.Linear(8, k),
-    ).eval()
+    return _tiny_cnn(k, seed=0)
 
 
 def scene(values=(230, 200, 150)):

@@ -145,9 +145,9 @@ def test_agrees_with_shap_explainer_on_the_pipeline(exp, reference, pipe):
         ref = np.asarray(reference.values[i])
         merged = np.zeros_like(exp.values[i])
         np.add.at(merged, group[group >= 0], ref[group >= 0])
-        np.testing.assert_allclose(merged, exp.values[i], rtol=0, atol=1e-4)
+        np.testing.assert_allclose(merged, exp.values[i], rtol=0, atol=1e-6)
         base = np.asarray(reference.base_values[i]) + ref[group < 0].sum(axis=0)
-        np.testing.assert_allclose(exp.base_values[i], base, rtol=0, atol=1e-4)
+        np.testing.assert_allclose(exp.base_values[i], base, rtol=0, atol=1e-6)
 
 
 def test_subwords_merged_and_special_tokens_dropped(exp, reference):

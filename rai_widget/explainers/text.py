@@ -1,10 +1,11 @@
 """TextExplainer: SHAP token attributions (Partition explainer, Owen values) for text classifiers.
 
 The model is a transformers text-classification pipeline, a (model, tokenizer) pair, or any
-callable f(list[str]) -> (n, k) scores. SHAP's Partition explainer masks the text with the model's
-own tokenizer (or word by word for a plain callable); the masked texts are scored by our batched
-scorer: large batches, padding to the batch's longest input, torch.inference_mode, and a cache of
-identical masked texts. Pieces are then merged into the words people read.
+callable f(list[str]) -> (n, k) scores. SHAP's text masker masks the text with the model's own
+tokenizer (or word by word for a plain callable); SHAP's Partition recursion (Owen values, run as a
+generator in _owen so every text's steps share forward passes) decides what to mask next; the
+masked texts are scored by the batched scorer of _text_scorer. Pieces are then merged into the
+words people read.
 
 One validation boundary: the constructor checks every argument, explain() checks the texts, the
 model's scores and y_true before any SHAP work; the TextExplanation it returns checks itself
@@ -13,203 +14,43 @@ are explained exactly (one piece: its value is output - base; none: the base is 
 
 torch and transformers are imported only when a transformers model is explained.
 
-This module runs past 500 lines on purpose: the checks of that boundary (the model's output, the
-texts, y_true in its single- and multi-label forms) sit beside the explainer that calls them.
+This module runs past 500 lines on purpose: the checks of that boundary (the texts, y_true in its
+single- and multi-label forms) sit beside the explainer that calls them.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from rai_widget._checks import check_classes, check_flag, check_fraction, check_int, plain, shown
 from rai_widget._errors import ModelPredictError
 from rai_widget._warnings import RaiWidgetWarning
-from rai_widget.explainers import _text_tokens
+from rai_widget.explainers import _owen, _text_tokens
+from rai_widget.explainers._text_scorer import (  # noqa: F401  (the errors are part of this module's API)
+    CallableScorer,
+    TextModelError,
+    TextModelOutputError,
+    TransformersScorer,
+    is_pipeline,
+    is_torch_module,
+    sensible_max_length,
+)
 from rai_widget.explanations import TextExplanation
 
 _PROBE = ["a short probe sentence"]
 _SEED = 0  # Partition breaks ties between equal priorities at random; fixed for reproducible values
-SHAP_NODE_BATCH = 5  # shap.maskers.Text.default_batch_size: tree nodes Partition expands per step
-_RESIDUAL_TOL = 1e-6  # |output - base - sum(values)| above this is a residual (see _explain_text)
-
-
-class TextModelError(ValueError):
-    """The model cannot be explained as given; the message says how to fix it."""
-
-
-class TextModelOutputError(TextModelError, ModelPredictError):
-    """The model returned something that cannot be read as scores (a ValueError, and an rw.ModelPredictError)."""
-
-
-def _is_pipeline(model) -> bool:
-    return any(c.__name__ == "Pipeline" and c.__module__.startswith("transformers") for c in type(model).__mro__)
-
-
-def _is_torch_module(model) -> bool:
-    return any(c.__module__.startswith("torch.nn") and c.__name__ == "Module" for c in type(model).__mro__)
-
-
-def _sensible_max_length(model, tokenizer) -> int | None:
-    """The longest input the model reads: the tokenizer's limit, else the position embeddings'."""
-    limit = getattr(tokenizer, "model_max_length", None)
-    if limit is not None and limit < 1_000_000:
-        return int(limit)
-    positions = getattr(getattr(model, "config", None), "max_position_embeddings", None)
-    return int(positions) if positions else None
-
-
-def _which(texts: Sequence[str], limit: int = 3) -> str:
-    """A few texts of a batch, for a message."""
-    head = ", ".join(repr(t if len(t) <= 40 else t[:40] + "...") for t in texts[:limit])
-    return head + (f", ... ({len(texts)} in all)" if len(texts) > limit else "")
-
-
-class _Scorer:
-    """What both scorers share: a cache of scored texts, and a note of what is being scored (for messages)."""
-
-    def __init__(self, batch_size: int):
-        self.batch_size = batch_size
-        self.cache: dict[str, np.ndarray] = {}
-        self.forward_passes = 0
-        self.context = "the texts to explain"  # set by explain(): "masked variants of texts[3]", ...
-
-    def _failed(self, err: Exception, chunk: list[str]) -> ModelPredictError:
-        return ModelPredictError(
-            f"the model raised {type(err).__name__} while scoring {len(chunk)} texts ({self.context}: "
-            f"{_which(chunk)}): {err}. Check that the model accepts a list of strings and returns (n, k) scores."
-        )
-
-
-class _TransformersScorer(_Scorer):
-    """(n, k) scores of a transformers classifier for a list of texts, computed fast.
-
-    Distinct texts only (a cache keyed by the masked text), sorted by length so each batch pads
-    little, `batch_size` texts per forward pass under torch.inference_mode.
-    """
-
-    def __init__(self, model, tokenizer, activation: str, max_length: int | None, batch_size: int):
-        super().__init__(batch_size)
-        self.model, self.tokenizer = model.eval(), tokenizer
-        self.activation, self.max_length = activation, max_length
-
-    def __call__(self, texts) -> np.ndarray:
-        import torch
-
-        texts = [str(t) for t in texts]
-        todo = sorted({t for t in texts if t not in self.cache}, key=len)
-        device = next(self.model.parameters()).device
-        for i in range(0, len(todo), self.batch_size):
-            chunk = todo[i : i + self.batch_size]
-            try:
-                enc = self.tokenizer(
-                    chunk,
-                    padding=True,
-                    truncation=self.max_length is not None,
-                    max_length=self.max_length,
-                    return_tensors="pt",
-                ).to(device)
-                with torch.inference_mode():
-                    logits = self.model(**enc).logits.float()
-            except Exception as err:  # the user's model: report it as theirs, keep the original
-                raise self._failed(err, chunk) from err
-            if self.activation == "softmax":
-                logits = torch.softmax(logits, dim=-1)
-            elif self.activation == "sigmoid":
-                logits = torch.sigmoid(logits)
-            scores = logits.cpu().numpy().astype(np.float64)
-            _check_finite(scores, chunk, self.context)
-            self.cache.update(zip(chunk, scores, strict=True))
-            self.forward_passes += 1
-        return np.stack([self.cache[t] for t in texts])
-
-
-class _CallableScorer(_Scorer):
-    """A plain f(list[str]) -> (n, k) callable, with the same cache and batching, and checks of its output."""
-
-    def __init__(self, fn: Callable, batch_size: int):
-        super().__init__(batch_size)
-        self.fn = fn
-        self.k: int | None = None
-
-    def __call__(self, texts) -> np.ndarray:
-        texts = [str(t) for t in texts]
-        todo = list(dict.fromkeys(t for t in texts if t not in self.cache))
-        for i in range(0, len(todo), self.batch_size):
-            chunk = todo[i : i + self.batch_size]
-            try:
-                out = self.fn(chunk)
-            except Exception as err:  # the user's model: report it as theirs, keep the original
-                raise self._failed(err, chunk) from err
-            scores = _as_scores(out, chunk, self.k, self.context)
-            self.k = scores.shape[1]
-            self.cache.update(zip(chunk, scores, strict=True))
-            self.forward_passes += 1
-        return np.stack([self.cache[t] for t in texts])
-
-
-_RETURN = "the model must return an (n, k) array of scores for n texts: one row per text, one column per class"
-
-
-def _looks_like_pipeline(value) -> bool:
-    if isinstance(value, Mapping):
-        return True
-    return isinstance(value, (list, tuple)) and len(value) > 0 and isinstance(value[0], Mapping)
-
-
-def _as_scores(out, chunk: list[str], k: int | None, context: str) -> np.ndarray:
-    """A callable's output as (len(chunk), k) finite float scores, or TextModelOutputError saying what it returned."""
-    n = len(chunk)
-    if out is None:
-        raise TextModelOutputError(f"the model returned None for {n} texts; {_RETURN}.")
-    if hasattr(out, "detach") and hasattr(out, "cpu"):  # a torch tensor, perhaps on a GPU or needing grad
-        out = out.detach().cpu().numpy()
-    if isinstance(out, Mapping) or (isinstance(out, (list, tuple)) and out and _looks_like_pipeline(out[0])):
-        sample = out if isinstance(out, Mapping) else out[0] if isinstance(out[0], Mapping) else out[0][0]
-        keys = sorted(map(str, sample))
-        raise TextModelOutputError(
-            f"the model returned dicts (keys {keys}), as a transformers pipeline does, not scores. Pass the "
-            "pipeline itself, TextExplainer(pipeline('text-classification', ..., top_k=None)), or make the "
-            f"model return the scores: {_RETURN} (e.g. the pipeline's scores in a fixed class order)."
-        )
-    try:
-        arr = np.asarray(out)
-    except (ValueError, TypeError):  # ragged lists
-        raise TextModelOutputError(f"the model returned rows of different lengths; {_RETURN}.") from None
-    if arr.dtype.kind in "US" or (arr.dtype == object and any(isinstance(v, (str, bytes)) for v in arr.flat)):
-        first = next((v for v in arr.flat if isinstance(v, (str, bytes, np.str_))), "")
-        raise TextModelOutputError(
-            f"the model returned strings (e.g. {shown(first)}), not scores: a model that predicts labels cannot be "
-            f"explained by its labels. Return its class probabilities instead; {_RETURN}."
-        )
-    if arr.dtype.kind == "c":
-        raise TextModelOutputError(f"the model returned complex numbers; {_RETURN}.")
-    if arr.dtype == object:
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
-            raise TextModelOutputError(f"the model returned {arr.dtype} values, not numbers; {_RETURN}.") from None
-    arr = arr.astype(np.float64)
-    if arr.ndim != 2 or arr.shape[0] != n or arr.shape[1] == 0 or (k is not None and arr.shape[1] != k):
-        want = f"({n}, {k if k else 'n_classes'})"
-        hint = " For a binary model returning p(class 1), return np.column_stack([1 - p, p])." if arr.ndim == 1 else ""
-        raise TextModelOutputError(
-            f"the model returned an array of shape {arr.shape} for {n} texts; it must return "
-            f"{want} scores, one row per text and one column per class.{hint}"
-        )
-    _check_finite(arr, chunk, context)
-    return arr
-
-
-def _check_finite(scores: np.ndarray, chunk: list[str], context: str) -> None:
-    bad = np.flatnonzero(~np.isfinite(scores).all(axis=1))
-    if len(bad):
-        raise TextModelOutputError(
-            f"the model returned NaN or infinite scores for {len(bad)} of {len(chunk)} texts ({context}: "
-            f"{_which([chunk[i] for i in bad])}); it must return finite numbers."
-        )
+SHAP_NODE_BATCH = 5  # shap.maskers.Text.default_batch_size: shap's batch size (masks per step, less one node)
+# Texts whose recursions advance together, their steps scored in one scorer call: enough to fill forward
+# passes (about 6 masked texts per text and step), few enough to bound memory (a text's node masks are
+# (2 pieces) x pieces booleans).
+JOBS_IN_FLIGHT = 64
+# Show a progress bar by default from this many model evaluations (texts x max_evals) on.
+PROGRESS_MIN_EVALS = 5_000
+_RESIDUAL_TOL = 1e-6  # |output - base - sum(values)| above this is a residual (see _TextJob.words)
 
 
 class TextExplainer:
@@ -232,11 +73,12 @@ class TextExplainer:
         Longer texts are cut as the tokenizer truncates them; ``exp.truncated`` says which. Only for
         transformers models (a callable reads whole texts).
     mask_token : what replaces a masked piece (default: the tokenizer's mask token, or "..." for callables).
-    exact : expand SHAP's partition tree in shap's own order (5 nodes, 10 masked texts, per step), so
-        the values equal ``shap.Explainer(pipeline)``'s. False expands ``batch_size // 2`` nodes per
-        step: fuller forward passes (about 2x faster in bench/text.py), but when `max_evals` runs
-        out before the tree is fully expanded, slightly different nodes get evaluated (rank
-        correlation 0.999 with shap's values there). Additivity holds either way.
+    exact : expand SHAP's partition tree in shap's own steps (up to 6 masked texts per text and
+        step), so the values equal ``shap.Explainer(pipeline)``'s (to 1e-7 in bench/text.py). False
+        expands ``batch_size // 2`` nodes per step: fewer steps (about 5% faster in bench/text.py,
+        since the steps of all texts already share forward passes), but when `max_evals` runs out
+        before the tree is fully expanded, different nodes get evaluated (max difference 7e-3,
+        worst per-text rank correlation 0.95 there). Additivity holds either way.
 
     Transformers models are explained in probability space (softmax or sigmoid of the logits, the
     scores a pipeline returns); a callable in the space of its own scores. Empty texts and texts of
@@ -253,7 +95,7 @@ class TextExplainer:
     tokenizer: Callable | None  # the model's tokenizer; None for a plain callable, masked word by word
     max_length: int | None
     output_names: list | None  # None until the first explain() for a callable without classes=
-    scorer: _TransformersScorer | _CallableScorer
+    scorer: TransformersScorer | CallableScorer
     activation: str  # transformers models: "softmax" or "sigmoid"
 
     def __init__(
@@ -288,9 +130,9 @@ class TextExplainer:
             if len(model) != 2:
                 raise TypeError("pass a transformers model and its tokenizer as model=(model, tokenizer).")
             model, tokenizer = model
-        if _is_pipeline(model):
+        if is_pipeline(model):
             self._init_pipeline(model, max_length)
-        elif _is_torch_module(model) or tokenizer is not None:
+        elif is_torch_module(model) or tokenizer is not None:
             if tokenizer is None:
                 raise TypeError(
                     "a transformers model needs its tokenizer: TextExplainer((model, tokenizer)) "
@@ -310,7 +152,7 @@ class TextExplainer:
                     f"max_length={max_length} counts a transformers tokenizer's tokens, but the model is a plain "
                     "callable, which reads whole texts: drop max_length, or shorten the texts before explaining."
                 )
-            self.scorer = _CallableScorer(model, self.batch_size)
+            self.scorer = CallableScorer(model, self.batch_size)
             self.max_length = None
             self.output_names = None
         else:
@@ -329,7 +171,7 @@ class TextExplainer:
     # --- model set-up ---------------------------------------------------------------------------
     def _init_transformers(self, model, tokenizer, max_length):
         self.tokenizer = tokenizer
-        longest = _sensible_max_length(model, tokenizer)
+        longest = sensible_max_length(model, tokenizer)
         if max_length is not None:
             specials = getattr(tokenizer, "num_special_tokens_to_add", lambda: 0)()
             if max_length <= specials:
@@ -350,7 +192,7 @@ class TextExplainer:
         id2label = getattr(model.config, "id2label", None) or {}
         self.output_names = [id2label.get(i, i) for i in range(num_labels)]
         self._names_from = "model"
-        self.scorer = _TransformersScorer(model, tokenizer, self.activation, self.max_length, self.batch_size)
+        self.scorer = TransformersScorer(model, tokenizer, self.activation, self.max_length, self.batch_size)
 
     def _init_pipeline(self, pipe, max_length):
         config = pipe.model.config
@@ -417,15 +259,17 @@ class TextExplainer:
             )
         return list(self.output_names)
 
-    def explain(self, texts: Sequence[str], y_true=None) -> TextExplanation:
+    def explain(self, texts: Sequence[str], y_true=None, progress: bool | None = None) -> TextExplanation:
         """Attributions for each text: one value per displayed token and output.
 
         y_true: the true class of each text (a name or, for named classes, an index), or for
         multi-label an (n, k) 0/1 array or one list (or set) of label names per text.
+        progress: show a progress bar (default: from ``len(texts) * max_evals >= 5,000`` on).
         """
-        import shap
-
         texts = _check_texts(texts)
+        if progress is not None and not isinstance(progress, (bool, np.bool_)):
+            raise TypeError(f"progress must be True, False or None (automatic), not {shown(progress)}.")
+        show = len(texts) * self.max_evals >= PROGRESS_MIN_EVALS if progress is None else bool(progress)
         kept, truncated = list(texts), np.zeros(len(texts), dtype=bool)
         shifts = np.zeros(len(texts), dtype=np.int64)  # where kept[i] starts in texts[i] (left truncation)
         if self.max_length is not None:
@@ -439,32 +283,24 @@ class TextExplainer:
                     RaiWidgetWarning,
                     stacklevel=2,
                 )
-        self.scorer.cache.clear()
+        self.scorer.clear()
         self.scorer.context = "the texts to explain"
         model_output = self.scorer(kept)
         names = self._outputs(model_output)
         y_true = _check_y_true(y_true, len(texts), names, self.multilabel)
         k = len(names)
 
-        masker = self._masker()
-        explainer = shap.explainers.Partition(self.scorer, masker, output_names=[str(o) for o in names])
-        nodes = SHAP_NODE_BATCH if self.exact else max(1, self.batch_size // 2)  # 2 masked texts per node
+        nodes = SHAP_NODE_BATCH if self.exact else max(1, self.batch_size // 2)
+        pieces = [self._explain_pieces(text, model_output[i], nodes) for i, text in enumerate(kept)]
+        self._run_interleaved(pieces, show)
         tokens, offsets, values, base_values, residual = [], [], [], np.zeros((len(texts), k)), []
-        state = np.random.get_state()
-        np.random.seed(_SEED)
-        try:
-            for i, text in enumerate(kept):
-                self.scorer.context = f"masked variants of texts[{i}]"
-                words, spans, word_values, base_values[i], gap = self._explain_text(
-                    explainer, masker, text, model_output[i], nodes
-                )
-                if gap:
-                    residual.append(i)
-                tokens.append(words)
-                offsets.append(np.where(spans >= 0, spans + shifts[i], spans))
-                values.append(word_values)
-        finally:
-            np.random.set_state(state)
+        for i, job in enumerate(pieces):
+            words, spans, word_values, base_values[i], gap = job.words(model_output[i])
+            if gap:
+                residual.append(i)
+            tokens.append(words)
+            offsets.append(np.where(spans >= 0, spans + shifts[i], spans))
+            values.append(word_values)
         if residual:
             warnings.warn(
                 f"the model scores texts {shown(residual)} differently once shap's masker has normalised their "
@@ -505,30 +341,90 @@ class TextExplainer:
             },
         )
 
-    def _explain_text(self, explainer, masker, text: str, output: np.ndarray, nodes: int):
-        """One text: (words, spans (t, 2), word values (t, k), base value (k,), whether a residual was folded).
+    def _explain_pieces(self, text: str, output: np.ndarray, nodes: int) -> _TextJob:
+        """One text's explanation as a job: a generator that yields masked texts and receives their scores.
 
         SHAP's partition tree needs two pieces or more; with fewer the Owen value is exact by hand:
         no piece, nothing to attribute (base = output); one piece, its value is output - f(masked).
         """
-        k = len(output)
+        masker = self._masker()  # one per text: the tokenizer masker caches the tokens of its last text
         group, spans = _text_tokens.word_groups(masker.tokenizer, text)
         n_pieces = int(np.prod(masker.mask_shapes(text)[0]))
         if len(group) != n_pieces:
             raise RuntimeError(f"internal error: {len(group)} pieces vs {n_pieces} masker pieces")
-        if not spans:  # nothing people read as a word (empty, whitespace, only special tokens)
-            piece_values, base = np.zeros((n_pieces, k)), output.copy()
-        elif n_pieces < 2:
-            masked = str(masker(np.zeros(n_pieces, dtype=bool), text)[0][0])
-            base = self.scorer([masked])[0]
-            piece_values = (output - base).reshape(1, k)
-        else:
-            row = explainer.explain_row(
-                text, max_evals=self.max_evals, main_effects=False, error_bounds=False, batch_size=nodes,
-                outputs=None, silent=True,
-            )  # fmt: skip
-            piece_values = np.asarray(row["values"], dtype=np.float64).reshape(-1, k)
-            base = np.asarray(row["expected_values"], dtype=np.float64).reshape(k).copy()
+        job = _TextJob(text, group, spans)
+
+        def steps():
+            k = len(output)
+            if not spans:  # nothing people read as a word (empty, whitespace, only special tokens)
+                return np.zeros((n_pieces, k)), output.copy()
+            if n_pieces < 2:
+                (base,) = yield [str(masker(np.zeros(n_pieces, dtype=bool), text)[0][0])]
+                return (output - base).reshape(1, k), base
+            ends = [str(masker(np.full(n_pieces, keep), text)[0][0]) for keep in (False, True)]
+            f00, f11 = yield ends
+            owen = _owen.owen_values(
+                masker.clustering(text), f00, f11, self.max_evals - 2, nodes, np.random.RandomState(_SEED)
+            )
+            try:
+                masks = next(owen)
+                while True:
+                    scores = yield [str(masker(m, text)[0][0]) for m in masks]
+                    masks = owen.send(scores)
+            except StopIteration as done:
+                return np.asarray(done.value, dtype=np.float64).reshape(-1, k), f00.copy()
+
+        job.steps = steps()
+        return job
+
+    def _run_interleaved(self, jobs: list[_TextJob], progress: bool) -> None:
+        """Run every job's recursion, the steps of up to JOBS_IN_FLIGHT texts scored in one scorer call."""
+        waiting = iter(range(len(jobs)))
+        active: dict[int, list[str]] = {}  # job -> the masked texts whose scores it waits for
+
+        with tqdm(total=len(jobs), desc="SHAP text", unit="text", disable=not progress) as bar:
+
+            def step(i: int, scores) -> None:
+                try:
+                    active[i] = jobs[i].steps.send(scores)
+                except StopIteration as done:
+                    jobs[i].piece_values, jobs[i].base = done.value
+                    bar.update(1)
+
+            def fill() -> None:
+                while len(active) < JOBS_IN_FLIGHT and (i := next(waiting, None)) is not None:
+                    step(i, None)
+
+            fill()
+            while active:
+                ids = list(active)
+                named = ", ".join(f"texts[{i}]" for i in ids[:3])
+                more = f" and {len(ids) - 3} more texts" if len(ids) > 3 else ""
+                self.scorer.context = f"masked variants of {named}{more}"
+                self.scorer.trim_cache()
+                scores = self.scorer([t for i in ids for t in active[i]])
+                at = 0
+                for i in ids:
+                    n = len(active.pop(i))
+                    step(i, scores[at : at + n])
+                    at += n
+                fill()
+
+
+class _TextJob:
+    """One text in explain(): its pieces, the recursion that values them, then the words people read."""
+
+    def __init__(self, text: str, group: np.ndarray, spans: list):
+        self.text, self.group, self.spans = text, group, spans
+        self.steps: Generator[list[str], np.ndarray, tuple[np.ndarray, np.ndarray]]
+        self.piece_values: np.ndarray | None = None  # (pieces, k), once the recursion is done
+        self.base: np.ndarray | None = None
+
+    def words(self, output: np.ndarray):
+        """(words, spans (t, 2), word values (t, k), base value (k,), whether a residual was folded)."""
+        k, group, spans, text = len(output), self.group, self.spans, self.text
+        piece_values, base = self.piece_values, self.base
+        assert piece_values is not None and base is not None, "words() before the recursion finished"
         word_values = np.zeros((len(spans), k))
         np.add.at(word_values, group[group >= 0], piece_values[group >= 0])
         base = base + piece_values[group < 0].sum(axis=0)  # special tokens: part of the base

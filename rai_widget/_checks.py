@@ -88,6 +88,13 @@ def check_flag(value: Any, argument: str) -> bool:
     return bool(value)
 
 
+def check_progress(value: Any) -> bool | None:
+    """The `progress=` option every explainer takes: True, False, or None (automatic, by the size of the work)."""
+    if value is not None and not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"progress must be True, False or None (automatic), not {shown(value)}.")
+    return None if value is None else bool(value)
+
+
 def check_fraction(value: Any, argument: str, meaning: str) -> float:
     """A number strictly between 0 and 1 (e.g. a probability threshold); `meaning` says what it is, for messages."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):

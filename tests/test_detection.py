@@ -490,3 +490,13 @@ def test_progress_bar_is_off_for_small_runs_and_can_be_forced(capsys):
     assert "D-RISE" not in capsys.readouterr().err
     explain([scene()], num_masks=20, progress=True)
     assert "D-RISE" in capsys.readouterr().err
+
+
+def test_explain_takes_progress_too_and_it_wins_over_the_explainers(capsys):
+    explainer = rw.DetectionExplainer(square_detector, num_masks=20, mask_res=(8, 8), progress=True)
+    explainer.explain([scene()], progress=False)
+    assert "D-RISE" not in capsys.readouterr().err
+    rw.DetectionExplainer(square_detector, num_masks=20, mask_res=(8, 8)).explain([scene()], progress=True)
+    assert "D-RISE" in capsys.readouterr().err
+    with pytest.raises(TypeError, match="progress must be True, False or None"):
+        explainer.explain([scene()], progress=1)

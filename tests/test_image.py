@@ -402,3 +402,15 @@ def test_buffer_reuse_only_allocates(monkeypatch):
     with _malloc.reuse_large_buffers():
         pass
     assert set(used) == {"malloc", "free", "malloc_trim"}, used
+
+
+@pytest.mark.parametrize("method", ["integrated_gradients", "gradcam"])  # unbatched and batched paths
+def test_progress_bar_on_request_off_on_request(images, method, capsys):
+    params = {"n_steps": 4} if method == "integrated_gradients" else {}
+    explainer = rw.ImageExplainer(tiny_cnn(), method, **params)
+    explainer.explain(images[:1], progress=True)
+    assert method in capsys.readouterr().err
+    explainer.explain(images, progress=False)
+    assert method not in capsys.readouterr().err
+    with pytest.raises(TypeError, match="progress must be True, False or None"):
+        explainer.explain(images, progress="no")

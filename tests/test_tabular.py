@@ -387,6 +387,8 @@ def test_progress_bar_for_many_rows_and_off_switch(capsys):
     assert "Explaining rows" not in capsys.readouterr().err
     ex.explain(X[:100])
     assert "Explaining rows" not in capsys.readouterr().err
+    with pytest.raises(TypeError, match="progress must be True, False or None"):
+        ex.explain(X[:100], progress="yes")
 
 
 # --- bad input ---------------------------------------------------------------------------------

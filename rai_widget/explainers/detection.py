@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 from tqdm.auto import tqdm
 
-from rai_widget._checks import check_classes, plain
+from rai_widget._checks import check_classes, check_progress, plain
 from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.explainers._detections import (  # noqa: F401  (parse_detections is part of this module's API)
     Detections,
@@ -313,9 +313,7 @@ class DetectionExplainer:
         if not 0 < keep_prob < 1:
             raise ValueError(f"keep_prob must be between 0 and 1 (exclusive); got {shown(keep_prob)}.")
         self.keep_prob = float(keep_prob)
-        if progress is not None and not isinstance(progress, (bool, np.bool_)):
-            raise TypeError(f"progress must be True, False or None (automatic), not {shown(progress)}.")
-        self.progress = progress
+        self.progress = check_progress(progress)
 
     def detect(self, images) -> list[Detections]:
         """The detector's output on unmasked images, parsed and checked."""
@@ -355,15 +353,19 @@ class DetectionExplainer:
         total /= self.num_masks * self.keep_prob
         return total.reshape(len(target), H, W).astype(np.float32)
 
-    def explain(self, images) -> DetectionExplanation:
+    def explain(self, images, progress: bool | None = None) -> DetectionExplanation:
         """Detect objects in each image and compute one D-RISE saliency map per detection.
 
         images : an (n, H, W, C) uint8 array or a list of (H, W, C) uint8 arrays (sizes may differ).
+        progress : show a progress bar; None: the explainer's own `progress` (default: for
+            ``num_masks x images >= 5,000``).
         """
+        progress = check_progress(progress)
         images = check_images(images)
         targets = self.detect(images)
         labels = self._label_names(targets)  # unknown labels are an error before the long part
-        show = len(images) * self.num_masks >= PROGRESS_MIN_EVALS if self.progress is None else bool(self.progress)
+        progress = self.progress if progress is None else progress
+        show = len(images) * self.num_masks >= PROGRESS_MIN_EVALS if progress is None else progress
         saliency = []
         sizer = BatchSizer() if self.batch_size == "auto" else None
         with tqdm(total=len(images) * self.num_masks, disable=not show, desc="D-RISE", unit="mask") as bar:

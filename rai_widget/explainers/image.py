@@ -29,7 +29,7 @@ from contextlib import contextmanager
 import numpy as np
 from tqdm.auto import tqdm
 
-from rai_widget._checks import check_classes
+from rai_widget._checks import check_classes, check_progress
 from rai_widget._errors import ModelPredictError
 from rai_widget.explainers._image_data import (
     as_images,
@@ -467,7 +467,7 @@ class ImageExplainer:
                 )
 
     # --- the whole run ------------------------------------------------------------------------------
-    def explain(self, images, targets=None, y_true=None) -> ImageExplanation:
+    def explain(self, images, targets=None, y_true=None, progress: bool | None = None) -> ImageExplanation:
         """Attributions for each image and target.
 
         images : (N, H, W, C) uint8 or [0, 1] float array, or a list of such arrays or PIL images
@@ -476,10 +476,12 @@ class ImageExplainer:
             the top one), one class for all images, one per image, or a list of classes per image.
             Classes by name or index.
         y_true : true labels (names or indices; for multilabel an (N, k) 0/1 array), optional.
+        progress : show a progress bar (default: from two images or batches on).
 
         Returns an ImageExplanation: ``attributions[i]`` is (H_i, W_i) with one target per image,
         or (t_i, H_i, W_i) when any image was given a list of targets (or multilabel defaults).
         """
+        progress = check_progress(progress)
         originals = as_images(images)
         inputs = [self._model_input(im) for im in originals]
         self._check_inputs(originals, inputs)
@@ -508,7 +510,8 @@ class ImageExplainer:
             bs = int(self.params["batch_size"])
             chunks = [g[s : s + bs] for g in by_shape.values() for s in range(0, len(g), bs)]
             maps: dict = {}
-            for chunk in tqdm(chunks, desc=self.method, disable=len(chunks) < 2, leave=False):
+            show = len(chunks) >= 2 if progress is None else progress
+            for chunk in tqdm(chunks, desc=self.method, disable=not show, leave=False):
                 import torch
 
                 a, out = self._gradient_batch(
@@ -530,7 +533,10 @@ class ImageExplainer:
             assert scores is not None, "only batched methods given targets take the scores from their own pass"
             work = zip(originals, inputs, per_image, strict=True)
             with reuse_large_buffers():  # many batched passes per image: keep their buffers between passes
-                for i, (image, x, ts) in enumerate(tqdm(work, total=n, desc=self.method, disable=n < 2, leave=False)):
+                bar = tqdm(
+                    work, total=n, desc=self.method, disable=not (n >= 2 if progress is None else progress), leave=False
+                )
+                for i, (image, x, ts) in enumerate(bar):
                     a = np.asarray(self._attribute(image, x, ts, i), dtype=np.float64)
                     attributions[i] = to_image_size(a, image.shape[:2])
         bad = [i for i, a in enumerate(attributions) if not np.isfinite(a).all()]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from rai_widget._checks import shown
+from rai_widget._checks import check_progress, shown
 from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.explainers import _treeshap
 from rai_widget.explainers._model import ModelAdapter
@@ -497,6 +497,7 @@ class MimicExplainer:
 
         progress: show a progress bar (default: only for 20,000 rows or more).
         """
+        progress = check_progress(progress)
         frame = self.schema.to_frame(X, "X")
         n = len(frame)
         y_true = self._check_y_true(y_true, n)
@@ -506,7 +507,7 @@ class MimicExplainer:
         if scores.shape[1] != self._n_outputs:
             raise ValueError(f"the model returned {scores.shape[1]} outputs on X but {self._n_outputs} on X_train.")
 
-        show = n >= PROGRESS_MIN_ROWS if progress is None else bool(progress)
+        show = n >= PROGRESS_MIN_ROWS if progress is None else progress
         chunks = [slice(s, min(n, s + CHUNK_ROWS)) for s in range(0, n, CHUNK_ROWS)]
         per_surrogate = []
         with tqdm(total=n * len(self.surrogates), disable=not show, unit="row", desc="Explaining rows") as bar:

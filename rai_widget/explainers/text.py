@@ -26,7 +26,7 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
-from rai_widget._checks import check_classes, check_flag, check_fraction, check_int, plain, shown
+from rai_widget._checks import check_classes, check_flag, check_fraction, check_int, check_progress, plain, shown
 from rai_widget._errors import ModelPredictError
 from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.explainers import _owen, _text_tokens
@@ -267,9 +267,8 @@ class TextExplainer:
         progress: show a progress bar (default: from ``len(texts) * max_evals >= 5,000`` on).
         """
         texts = _check_texts(texts)
-        if progress is not None and not isinstance(progress, (bool, np.bool_)):
-            raise TypeError(f"progress must be True, False or None (automatic), not {shown(progress)}.")
-        show = len(texts) * self.max_evals >= PROGRESS_MIN_EVALS if progress is None else bool(progress)
+        progress = check_progress(progress)
+        show = len(texts) * self.max_evals >= PROGRESS_MIN_EVALS if progress is None else progress
         kept, truncated = list(texts), np.zeros(len(texts), dtype=bool)
         shifts = np.zeros(len(texts), dtype=np.int64)  # where kept[i] starts in texts[i] (left truncation)
         if self.max_length is not None:

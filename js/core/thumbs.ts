@@ -2,14 +2,24 @@
 import { h } from "./dom";
 import { imageUrl, type WireImage } from "./images";
 
-/** A paged grid of thumbnails: `items` are image indices; `caption(i)` text under each; onPick(i). */
+export interface ThumbGridOptions {
+  /** What is drawn over thumbnail i (e.g. the detection view's boxes), in a frame the size of the image. */
+  overlay?: (i: number) => Element | null;
+  /** The thumbnail's tooltip (default: its caption). */
+  title?: (i: number) => string;
+  pageSize?: number;
+}
+
+/** A paged grid of thumbnails: `items` are image indices; `caption(i)` text under each; onPick(i).
+ *  `set` redraws the page shown, so captions and overlays follow whatever they are computed from. */
 export function thumbGrid(
   title: string,
   thumbs: WireImage[],
   caption: (i: number) => string,
   onPick: (i: number) => void,
-  pageSize = 40,
+  options: ThumbGridOptions = {},
 ): { el: HTMLElement; set(items: number[], selected: number | null): void } {
+  const pageSize = options.pageSize ?? 40;
   const head = h("div", { cls: "rw-grid-head" });
   const grid = h("div", { cls: "rw-thumb-grid" });
   const prev = h("button", { text: "‹ prev", attrs: { type: "button" } });
@@ -31,11 +41,14 @@ export function thumbGrid(
     grid.replaceChildren();
     for (const i of items.slice(page * pageSize, (page + 1) * pageSize)) {
       const img = h("img", { attrs: { alt: "", loading: "lazy", src: imageUrl(thumbs[i]) } });
-      const cap = h("span", { cls: "rw-thumb-caption", text: caption(i) });
+      const drawn = options.overlay?.(i) ?? null;
+      const picture = drawn ? h("span", { cls: "rw-thumb-frame" }, [img, drawn]) : img;
+      const text = caption(i);
+      const cap = h("span", { cls: "rw-thumb-caption", text });
       const b = h(
         "button",
-        { cls: "rw-thumb", testid: "image-thumb", title: caption(i), attrs: { type: "button", "data-index": String(i) } },
-        [img, cap],
+        { cls: "rw-thumb", testid: "image-thumb", title: options.title?.(i) ?? text, attrs: { type: "button", "data-index": String(i) } },
+        [picture, cap],
       );
       b.classList.toggle("rw-selected", i === selected);
       b.addEventListener("click", () => onPick(i));
@@ -54,10 +67,13 @@ export function thumbGrid(
   return {
     el,
     set(newItems, sel) {
-      if (newItems.join() !== items.join()) page = 0;
+      const newList = newItems.join() !== items.join();
+      if (newList) page = 0;
+      // a redraw for another reason (e.g. a threshold) stays on the page the user turned to
+      const moved = newList || sel !== selected;
       items = newItems;
       selected = sel;
-      if (sel !== null && items.includes(sel)) page = Math.floor(items.indexOf(sel) / pageSize);
+      if (moved && sel !== null && items.includes(sel)) page = Math.floor(items.indexOf(sel) / pageSize);
       draw();
     },
   };

@@ -1,19 +1,23 @@
 // The detection view: an image list filtered by the active cohort (built in the shared cohort editor,
 // its own tab); for the selected image its boxes and labels drawn on a canvas (labels as canvas text),
-// a detection list, a score threshold that hides weak detections, and the picked detection's D-RISE
-// saliency overlaid with the shared overlay controls.
+// a detection list, a score threshold that hides weak detections (in the detail and on the
+// thumbnails alike), and the picked detection's D-RISE saliency overlaid with the shared overlay
+// controls. The image shown is the selection when there is one (marked when it is outside the active
+// cohort, core/selection.ts), else the first image of the cohort.
 import { createCohortEditor } from "../core/cohortEditor";
 import { createCohortPicker } from "../core/cohortPicker";
-import { numberLabel } from "../core/columns";
+import { countOfText, countText, type Noun, rowNoun } from "../core/cohortSize";
 import { fmt, h } from "../core/dom";
 import { imagePainter } from "../core/images";
 import { clipValue, colorBar, createOverlayControls, DEFAULT_OVERLAY, drawOverlay, type OverlayOptions } from "../core/overlay";
+import { keepSelectionInCohort, outsideCohort } from "../core/selection";
 import { Store } from "../core/store";
 import { modelState, syncWithModel, type WidgetModel } from "../core/sync";
 import { tabBar } from "../core/tabs";
 import { thumbGrid } from "../core/thumbs";
 import {
   aboveMinimum,
+  type Detection,
   type DetectionArrays,
   DetectionData,
   type DetectionMeta,
@@ -23,13 +27,38 @@ import {
 } from "./data";
 
 const BOX_COLORS = ["#ffd400", "#00e5ff", "#ff4081", "#76ff03", "#ff9100", "#e040fb"];
+const IMAGES = rowNoun("detection");
+const DETECTIONS: Noun = { one: "detection", many: "detections" };
+const SVG = "http://www.w3.org/2000/svg";
+
+/** The boxes of the detections shown, over a thumbnail: an SVG in the image's own pixel coordinates. */
+function thumbBoxes(dets: Detection[], shown: number[], size: [number, number]): SVGSVGElement {
+  const [ih, iw] = size;
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("class", "rw-thumb-boxes");
+  svg.setAttribute("viewBox", `0 0 ${iw} ${ih}`);
+  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+  svg.setAttribute("aria-hidden", "true");
+  for (const j of shown) {
+    const [x0, y0, x1, y1] = dets[j].box;
+    const r = document.createElementNS(SVG, "rect");
+    r.setAttribute("x", String(x0));
+    r.setAttribute("y", String(y0));
+    r.setAttribute("width", String(Math.max(0, x1 - x0)));
+    r.setAttribute("height", String(Math.max(0, y1 - y0)));
+    r.setAttribute("stroke", BOX_COLORS[j % BOX_COLORS.length]);
+    r.setAttribute("data-index", String(j));
+    svg.appendChild(r);
+  }
+  return svg;
+}
 
 export function renderDetection(model: WidgetModel, root: HTMLElement): () => void {
   const data = new DetectionData(model.get("meta") as DetectionMeta, model.get("arrays") as DetectionArrays);
-  const { meta, arrays, n, maps, counts } = data;
+  const { meta, arrays, n, maps } = data;
   const store = new Store(data.dataset, { ...modelState(model), tab: "images" });
   let opts: OverlayOptions = { ...DEFAULT_OVERLAY, sign: "positive", cmap: "hot" };
-  let selected = store.state.selected[0] ?? 0;
+  let selected: number | null = null; // the image in the detail
   let picked = -1;
   let threshold = 0;
 
@@ -39,7 +68,10 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
   const picker = createCohortPicker(store, "Active cohort: the image list shows its images");
   const count = h("span", { cls: "rw-muted", testid: "image-count" });
   const header = h("div", { cls: "rw-header" }, [
-    h("span", { cls: "rw-muted", text: `D-RISE saliency (above each map's minimum): ${n} images, ${total} detections` }),
+    h("span", {
+      cls: "rw-muted",
+      text: `D-RISE saliency (above each map's minimum): ${countText(n, IMAGES)}, ${countText(total, DETECTIONS)}`,
+    }),
     h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), picker.el]),
     count,
     h("label", { cls: "rw-control" }, [h("span", { text: "Score threshold" }), slider, sliderValue]),
@@ -52,12 +84,28 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
     opts = o;
     draw();
   });
-  const detail = h("div", { cls: "rw-media-detail" }, [controls, legend, h("div", { cls: "rw-media-pair" }, [canvas, list])]);
-  const caption = (i: number) => `#${i} · ${counts ? numberLabel(counts[i]) : meta.detections[i].length} det.`;
-  const grid = thumbGrid("Images", arrays.thumbs, caption, (i) => store.update({ selected: [i] }));
+  const outsideNote = h("div", { cls: "rw-outside-note", testid: "selection-outside" });
+  const detail = h("div", { cls: "rw-media-detail" }, [outsideNote, controls, legend, h("div", { cls: "rw-media-pair" }, [canvas, list])]);
+  const empty = h("div", { cls: "rw-empty", testid: "detection-empty" });
+  // thumbnails follow the score threshold: the boxes drawn and the count in the caption
+  const shownOf = (i: number) => visibleDetections(meta.detections[i] ?? [], threshold);
+  const caption = (i: number) => {
+    const all = meta.detections[i]?.length ?? 0;
+    const shown = shownOf(i).length;
+    return `#${i} · ${shown === all ? all : `${shown}/${all}`} det.`; // short: a thumbnail is 80 px wide
+  };
+  const thumbTitle = (i: number) => {
+    const all = meta.detections[i]?.length ?? 0;
+    const shown = shownOf(i).length;
+    return `Image ${i}: ${shown === all ? countText(all, DETECTIONS) : `${countOfText(shown, all, DETECTIONS)} at score ≥ ${threshold.toFixed(2)}`}`;
+  };
+  const grid = thumbGrid("Images", arrays.thumbs, caption, (i) => store.update({ selected: [i] }), {
+    title: thumbTitle,
+    overlay: (i) => thumbBoxes(meta.detections[i] ?? [], shownOf(i), meta.sizes[i]),
+  });
   const editor = createCohortEditor(store);
   const tabs: [string, string, HTMLElement][] = [
-    ["images", "Images", h("div", { cls: "rw-panel" }, [detail, grid.el])],
+    ["images", "Images", h("div", { cls: "rw-panel" }, [detail, empty, grid.el])],
     ["cohorts", "Cohorts", h("div", { cls: "rw-panel" }, [editor.el])],
   ];
   const tabsUi = tabBar(tabs, store.state.tab, (tab) => store.update({ tab }));
@@ -67,7 +115,7 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
   const paintImage = imagePainter(arrays.images);
   let geometry = { sx: 1, sy: 1 };
 
-  const visible = () => visibleDetections(meta.detections[selected] ?? [], threshold);
+  const visible = () => (selected === null ? [] : shownOf(selected));
 
   function ensurePicked() {
     const vis = visible();
@@ -76,6 +124,7 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
 
   function paint(img: CanvasImageSource | null) {
     const i = selected;
+    if (i === null) return;
     const dets = meta.detections[i] ?? [];
     const m = maps[i];
     const [, mh, mw] = m.shape;
@@ -120,7 +169,7 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
 
   function draw() {
     const i = selected;
-    if (i === undefined || i >= n) return;
+    if (i === null) return;
     const [ih, iw] = meta.sizes[i];
     const s = Math.min(560 / Math.max(ih, iw), Math.max(1, 320 / Math.max(ih, iw)));
     const dw = Math.max(1, Math.round(iw * s));
@@ -132,10 +181,11 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
   }
 
   function drawList() {
+    if (selected === null) return;
     const dets = meta.detections[selected] ?? [];
     const vis = visible();
     const items: HTMLElement[] = [
-      h("div", { cls: "rw-media-title", text: `Image ${selected}: ${vis.length} of ${dets.length} detections shown` }),
+      h("div", { cls: "rw-media-title", text: `Image ${selected}: ${countOfText(vis.length, dets.length, DETECTIONS)} shown` }),
     ];
     if (!dets.length) items.push(h("div", { cls: "rw-empty", text: "The detector found nothing in this image." }));
     for (const j of vis) {
@@ -163,6 +213,7 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
     const r = canvas.getBoundingClientRect();
     const x = ((ev.clientX - r.left) * (canvas.width / r.width)) / geometry.sx;
     const y = ((ev.clientY - r.top) * (canvas.height / r.height)) / geometry.sy;
+    if (selected === null) return;
     const j = detectionAt(meta.detections[selected] ?? [], visible(), x, y);
     if (j >= 0 && j !== picked) {
       picked = j;
@@ -177,27 +228,34 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
   });
 
   function refresh() {
-    ensurePicked();
     picker.draw();
     const { mask, error } = store.maskOf(store.activeCohort());
     const shown = Array.from({ length: n }, (_, i) => i).filter((i) => mask[i]);
-    count.textContent = error ? `invalid cohort: ${error}` : `${shown.length} of ${n} images`;
+    count.textContent = error ? `invalid cohort: ${error}` : countOfText(shown.length, n, IMAGES);
+    // the selected image, else the cohort's first; a selection outside the cohort is said to be
+    const s = store.state.selected[0];
+    const next = s !== undefined && s >= 0 && s < n ? s : (shown[0] ?? null);
+    if (next !== selected) picked = -1;
+    selected = next;
+    const outside = selected === null ? null : outsideCohort(store, selected, `Image ${selected}`);
+    outsideNote.textContent = outside ? `${outside}: it is shown, but not listed below. Pick an image from the list.` : "";
+    outsideNote.hidden = outside === null;
+    detail.hidden = selected === null;
+    empty.textContent = selected === null ? `No image in the cohort '${store.state.active}'.` : "";
+    ensurePicked();
     grid.set(shown, selected);
     drawList();
     draw();
   }
+  const stopKeeping = keepSelectionInCohort(store);
   const disconnect = syncWithModel(store, model, (changed) => {
     editor.update(changed);
     if (changed.has("tab")) tabsUi.show(store.state.tab);
-    const s = store.state.selected[0];
-    if (changed.has("selected") && s !== undefined && s >= 0 && s < n && s !== selected) {
-      selected = s;
-      picked = -1;
-    }
     if (changed.has("selected") || changed.has("cohorts") || changed.has("active")) refresh();
   });
   refresh();
   return () => {
+    stopKeeping();
     disconnect();
     editor.destroy?.();
     el.remove();

@@ -3,13 +3,16 @@
 // its attribution maps, one panel per method when several were computed (each with its caption and
 // colour bar, all under one set of overlay controls), and the predicted / true labels with
 // probabilities. Cohorts, the active cohort and the selected image go through the same Store and
-// widget traits as the other views (syncWithModel).
+// widget traits as the other views (syncWithModel); a selection outside the active cohort is dropped
+// when the user changes the cohort, and marked when it comes from the kernel (core/selection.ts).
 import { createCohortEditor } from "../core/cohortEditor";
 import { createCohortPicker } from "../core/cohortPicker";
+import { countOfText, rowNoun } from "../core/cohortSize";
 import { labelOf } from "../core/columns";
 import { fmt, h, option } from "../core/dom";
 import { imagePainter } from "../core/images";
 import { clipValue, colorBar, createOverlayControls, DEFAULT_OVERLAY, drawOverlay, type OverlayOptions } from "../core/overlay";
+import { keepSelectionInCohort, outsideCohort } from "../core/selection";
 import { Store } from "../core/store";
 import { modelState, syncWithModel, type WidgetModel } from "../core/sync";
 import { tabBar } from "../core/tabs";
@@ -24,6 +27,8 @@ export function displaySize(hgt: number, wid: number, panels = 1): [number, numb
   const s = Math.min(fit / Math.max(hgt, wid), Math.max(1, grow / Math.max(hgt, wid)));
   return [Math.max(1, Math.round(hgt * s)), Math.max(1, Math.round(wid * s))];
 }
+
+const IMAGES = rowNoun("image");
 
 export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
   const data = new ImageData(model.get("meta") as ImageMeta, model.get("arrays") as ImageArrays);
@@ -90,11 +95,13 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
   const targetSelect = h("select", { testid: "target-select", title: "Which explained output's map to overlay" });
   const targetCtl = h("label", { cls: "rw-control" }, [h("span", { text: "Explained output" }), targetSelect]);
   const labels = h("div", { cls: "rw-media-labels", testid: "image-labels" });
+  const outsideNote = h("div", { cls: "rw-outside-note", testid: "selection-outside" });
   const controls = createOverlayControls(opts, (o) => {
     opts = o;
     drawDetail();
   });
   const detail = h("div", { cls: "rw-media-detail", testid: "image-detail" }, [
+    outsideNote,
     controls,
     h("div", { cls: "rw-toolbar" }, [targetCtl]),
     h("div", { cls: "rw-media-pair" }, [
@@ -216,14 +223,23 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
     const cls = classFilter >= 0 ? classMask(data.dataset, names[classFilter]) : null;
     const shown: number[] = [];
     for (let i = 0; i < n; i++) if (mask[i] && (!cls || cls[i])) shown.push(i);
-    count.textContent = `${shown.length} of ${n} images`;
+    count.textContent = countOfText(shown.length, n, IMAGES);
     const sel = selected();
+    const outside = sel === null ? null : outsideCohort(store, sel, `Image ${sel}`);
+    const filtered = sel !== null && !outside && cls !== null && !cls[sel];
+    outsideNote.textContent = outside
+      ? `${outside}: it is shown, but not in the grid. Pick an image from the grid.`
+      : filtered
+        ? `Image ${sel} is not of the class '${names[classFilter]}': it is shown, but not in the grid.`
+        : "";
+    outsideNote.hidden = !outsideNote.textContent;
     wrong.set(correct ? shown.filter((i) => !correct[i]) : shown, sel);
     right.set(correct ? shown.filter((i) => correct[i]) : [], sel);
     drawLabels();
     drawDetail();
   }
 
+  const stopKeeping = keepSelectionInCohort(store);
   let lastSelected = selected();
   const disconnect = syncWithModel(store, model, (changed) => {
     editor.update(changed);
@@ -236,6 +252,7 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
   });
   redraw();
   return () => {
+    stopKeeping();
     disconnect();
     editor.destroy?.();
     el.remove();

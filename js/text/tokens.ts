@@ -4,22 +4,31 @@ import type { TextData, TextOutput } from "./data";
 
 export const POS_RGB: [number, number, number] = [214, 39, 40]; // pushes the output up: red
 export const NEG_RGB: [number, number, number] = [31, 119, 180]; // pushes it down: blue
+/** The strongest colour: over white, black text on it keeps 4.7:1 (red) and 5.2:1 (blue), so the light
+ *  theme's tokens keep black text at every value (style.css), and the dark theme's white text over 5:1. */
 export const MAX_ALPHA = 0.9;
-/** Above this alpha the colour is dark enough that white text reads better than the theme's (light theme). */
-export const STRONG_ALPHA = 0.75;
 
 export interface TokenColor {
   alpha: number; // 0..MAX_ALPHA, proportional to |value| / scale
-  background: string; // rgba(), drawn over the theme's background so light and dark both read
-  light: boolean; // text should be light (strong colour behind it)
+  background: string; // rgba(), drawn over the theme's background
+  /** The same colour for a dark theme (style.css picks it): alpha MAX_ALPHA * sqrt(share). A faint tint
+   *  of red or blue over a near-black page is all but invisible where the same tint over white reads,
+   *  so small values get more colour; white text on it keeps over 5:1 at any alpha. */
+  darkBackground: string;
 }
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** The diverging colour of a value on a scale of [-scale, scale]; values beyond it saturate. */
 export function tokenColor(value: number, scale: number): TokenColor {
   const share = scale > 0 && Number.isFinite(value) ? Math.min(1, Math.abs(value) / scale) : 0;
-  const alpha = Math.round(share * MAX_ALPHA * 1000) / 1000;
+  const alpha = round3(share * MAX_ALPHA);
   const [r, g, b] = value >= 0 ? POS_RGB : NEG_RGB;
-  return { alpha, background: `rgba(${r}, ${g}, ${b}, ${alpha})`, light: alpha > STRONG_ALPHA };
+  return {
+    alpha,
+    background: `rgba(${r}, ${g}, ${b}, ${alpha})`,
+    darkBackground: `rgba(${r}, ${g}, ${b}, ${round3(Math.sqrt(share) * MAX_ALPHA)})`,
+  };
 }
 
 /** Max |value| over the tokens of the given texts, each toward its output (0 when none). */
@@ -70,4 +79,14 @@ export function topTokens(data: TextData, i: number, c: number, k: number): { t:
   const out: { t: number; value: number }[] = [];
   for (let t = data.offsets[i]; t < data.offsets[i + 1]; t++) out.push({ t, value: data.value(t, c) });
   return out.sort((a, b) => Math.abs(b.value) - Math.abs(a.value)).slice(0, k);
+}
+
+/** The title over a text's top tokens, true to how many are shown: the top k, or every token of a
+ *  shorter text, or the few that move the output at all (tokens whose value is 0 are not listed). */
+export function topTokensTitle(shown: number, length: number, k: number): string {
+  if (shown >= k || shown === 0) return `Top ${k} tokens of this text`;
+  if (shown === length) return length === 1 ? "The one token of this text" : `All ${length} tokens of this text`;
+  return shown === 1
+    ? `The one token of this text's ${length} that moves this output`
+    : `The ${shown} tokens of this text's ${length} that move this output`;
 }

@@ -5,22 +5,31 @@
 // "Contains" is the cohort op `{"column": "tokens", "op": "contains", "value": word}` (core/cohorts.ts, the
 // same in Python): the header box applies it live on top of the active cohort, and "Save as cohort"
 // turns it into a real cohort (active cohort's filters + the word) that Python reads back.
+//
+// The detail shows the selected text when there is one, else the first text listed. A selection
+// outside what the list shows (the active cohort and the Contains word) is dropped when the user
+// changes the cohort (core/selection.ts); otherwise it is shown marked as outside, on its own colour
+// scale: the list's shared scale says nothing about a text that is not in it.
 
 import { createCohortEditor } from "../core/cohortEditor";
 import { createCohortPicker } from "../core/cohortPicker";
+import { countOfText, countText, type Noun, rowNoun } from "../core/cohortSize";
 import { type Cohort, containsToken, copyCohort, type Filter, uniqueName, validateFilter } from "../core/cohorts";
 import { labelOf } from "../core/columns";
 import { fmt, h, NEG_COLOR, option, POS_COLOR } from "../core/dom";
+import { keepSelectionInCohort, outsideCohort } from "../core/selection";
 import { Store } from "../core/store";
 import { modelState, syncWithModel, type WidgetModel } from "../core/sync";
 import { tabBar } from "../core/tabs";
 import type { View } from "../core/view";
 import { type TextArrays, TextData, type TextMeta, type TextOutput, textRuns } from "./data";
-import { aggregateTokens, colorScale, tokenColor, topTokens } from "./tokens";
+import { aggregateTokens, colorScale, tokenColor, topTokens, topTokensTitle } from "./tokens";
 
 const LIST_LIMIT = 300; // documents listed per group
 const TOP_K = 10;
 const COHORT_K = 15;
+const TEXTS = rowNoun("text");
+const TOKENS: Noun = { one: "token", many: "tokens" };
 
 /** Horizontal bars: length by |value| (or `size`), red when value (or `sign`) is positive, blue when negative. */
 function bars(items: { label: string; value: number; title: string; sign?: number }[], testid: string): HTMLElement {
@@ -91,6 +100,8 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   const docText = h("div", { cls: "rw-tx-doc", testid: "doc-text" });
   const legend = h("div", { cls: "rw-tx-legend", testid: "text-legend" });
   const topChart = h("div", { cls: "rw-tx-chart" });
+  const topTitle = h("div", { cls: "rw-tx-title", testid: "top-tokens-title", text: `Top ${TOP_K} tokens of this text` });
+  const outsideNote = h("div", { cls: "rw-outside-note", testid: "selection-outside" });
   const stopBox = h("input", { attrs: { type: "checkbox" } });
   stopBox.checked = stop;
   const cohortChart = h("div", { cls: "rw-tx-chart" });
@@ -98,11 +109,12 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   const docPanel = h("div", { cls: "rw-tx-main" }, [
     list,
     h("div", { cls: "rw-tx-right" }, [
+      outsideNote,
       docHead,
       legend,
       docText,
       h("div", { cls: "rw-tx-charts" }, [
-        h("div", { cls: "rw-tx-chartbox" }, [h("div", { cls: "rw-tx-title", text: `Top ${TOP_K} tokens of this text` }), topChart]),
+        h("div", { cls: "rw-tx-chartbox" }, [topTitle, topChart]),
         h("div", { cls: "rw-tx-chartbox" }, [
           cohortTitle,
           h("label", { cls: "rw-control" }, [stopBox, h("span", { text: "hide stop-words" })]),
@@ -127,13 +139,14 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     const f = containsFilter();
     return f ? validateFilter(f, data.dataset.columns) : null;
   };
-  const visibleDocs = (): number[] => {
+  /** The texts listed (the active cohort's, with the Contains word when there is one), and the word's hits. */
+  const visibleDocs = (): { docs: number[]; hit: Uint8Array | null } => {
     const { mask } = store.maskOf(store.activeCohort());
     const word = containsProblem() === null ? containsFilter() : null;
     const hit = word ? containsToken(data.words, contains, data.n) : null;
     const docs: number[] = [];
     for (let i = 0; i < data.n; i++) if (mask[i] && (!hit || hit[i])) docs.push(i);
-    return docs;
+    return { docs, hit };
   };
   /** The cohort "Save as cohort" would add: the active cohort's filters and the word, or why it cannot. */
   const containsCohort = (): { cohort: Cohort | null; why: string } => {
@@ -153,10 +166,14 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
       why: `Add the cohort '${name}' (${active.name === data.dataset.allData ? "" : `${active.name}'s filters and `}tokens contains "${contains}")`,
     };
   };
-  const selectedDoc = (docs: number[]): number | null => {
+  /** The text in the detail: the selection, else the first text listed; and why it is not listed, when it is not. */
+  const detailDoc = (docs: number[], hit: Uint8Array | null): { sel: number | null; outside: string | null } => {
     const s = store.state.selected[0];
-    if (s !== undefined && s >= 0 && s < data.n) return s;
-    return docs[0] ?? (data.n ? 0 : null);
+    if (s === undefined || s < 0 || s >= data.n) return { sel: docs[0] ?? null, outside: null };
+    const notInCohort = outsideCohort(store, s, `Text #${s}`);
+    if (notInCohort) return { sel: s, outside: notInCohort };
+    if (hit && !hit[s]) return { sel: s, outside: `Text #${s} does not contain '${contains}'` };
+    return { sel: s, outside: null };
   };
   const outputName = (c: number) => meta.output_names[c] ?? String(c);
 
@@ -165,11 +182,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     picker.draw();
     const { error } = store.maskOf(store.activeCohort());
     const problem = containsProblem();
-    count.textContent = error
-      ? `invalid cohort: ${error}`
-      : problem
-        ? `Contains: ${problem}`
-        : `${docs.length.toLocaleString()} of ${data.n.toLocaleString()} texts`;
+    count.textContent = error ? `invalid cohort: ${error}` : problem ? `Contains: ${problem}` : countOfText(docs.length, data.n, TEXTS);
     count.classList.toggle("rw-warn-text", Boolean(error || problem));
     const { cohort, why } = containsCohort();
     containsSave.disabled = cohort === null;
@@ -201,22 +214,31 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     list.replaceChildren(...nodes);
   };
 
-  const drawDoc = (docs: number[], sel: number | null) => {
+  const drawDoc = (docs: number[], sel: number | null, outside: string | null) => {
+    outsideNote.textContent = outside
+      ? `${outside}: it is shown, but not listed, and coloured on its own scale. Pick a text from the list.`
+      : "";
+    outsideNote.hidden = outside === null;
     if (sel === null) {
-      docHead.textContent = "No text selected.";
+      docHead.textContent = data.n
+        ? `No text in the cohort '${store.state.active}'${contains ? ` containing '${contains}'` : ""}.`
+        : "No text.";
       docText.replaceChildren();
       legend.replaceChildren();
+      topTitle.textContent = `Top ${TOP_K} tokens of this text`;
       topChart.replaceChildren();
       return;
     }
     const c = data.outputOf(sel, output);
-    const scale = shared ? colorScale(data, docs.length ? docs : [sel], output) : colorScale(data, [sel], output);
+    // the shared scale is the listed texts': a text outside the list keeps its own
+    const onShared = shared && outside === null && docs.length > 0;
+    const scale = colorScale(data, onShared ? docs : [sel], output);
     const labels = [data.yTrue ? `true ${labelOf(data.yTrue, sel)}` : "", `predicted ${labelOf(data.yPred, sel)}`];
     docHead.replaceChildren(
       h("b", { text: `Text #${sel}` }),
       h("span", {
         cls: "rw-muted",
-        text: ` · ${labels.filter(Boolean).join(" · ")} · ${data.length(sel)} tokens · colours explain '${outputName(c)}'`,
+        text: ` · ${labels.filter(Boolean).join(" · ")} · ${countText(data.length(sel), TOKENS)} · colours explain '${outputName(c)}'`,
       }),
     );
     // legend: the scale, the base value and the model output
@@ -227,7 +249,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
       h("span", { cls: "rw-tx-scale-end", text: fmt(-scale) }),
       h("span", {
         cls: "rw-tx-gradient",
-        title: `colour intensity ∝ |value|; full colour at ±${fmt(scale)} (${shared ? "shared across texts" : "this text"})`,
+        title: `colour intensity ∝ |value|; full colour at ±${fmt(scale)} (${onShared ? "shared across the texts listed" : "this text"})`,
       }),
       h("span", { cls: "rw-tx-scale-end", text: `+${fmt(scale)}` }),
       h("span", { cls: "rw-muted", text: `raises it (${meta.units})` }),
@@ -246,19 +268,22 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
       const v = data.value(run.t, c);
       const col = tokenColor(v, scale);
       const span = h("span", {
-        cls: `rw-token${col.light ? " rw-token-strong" : ""}`,
+        cls: "rw-token",
         testid: "token",
         text: run.text,
         title: `${data.tokenText(run.t)}: ${v >= 0 ? "+" : ""}${fmt(v, 4)} toward '${outputName(c)}'`,
         attrs: { "data-value": String(v) },
       });
       span.style.backgroundColor = col.background;
+      span.style.setProperty("--rw-token-dark", col.darkBackground);
       nodes.push(span);
     }
     if (data.truncated?.[sel] === 1)
       nodes.push(h("div", { cls: "rw-warn-text", text: "Truncated: the model reads only the text up to its last coloured token." }));
     docText.replaceChildren(...nodes);
+    // a token that does not move the output is not a top token: fewer than TOP_K may be left
     const top = topTokens(data, sel, c, TOP_K).filter(({ value }) => value !== 0);
+    topTitle.textContent = topTokensTitle(top.length, data.length(sel), TOP_K);
     topChart.replaceChildren(
       top.length
         ? bars(
@@ -280,7 +305,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     const stats = aggregateTokens(data, mask, output, stop ? data.stopWords : undefined)
       .filter((s) => s.meanAbs > 0)
       .slice(0, COHORT_K);
-    cohortTitle.textContent = `Tokens over '${store.state.active}'${contains ? ` containing '${contains}'` : ""} (${docs.length} texts): mean |value| toward ${
+    cohortTitle.textContent = `Tokens over '${store.state.active}'${contains ? ` containing '${contains}'` : ""} (${countText(docs.length, TEXTS)}): mean |value| toward ${
       output === "predicted" ? "each text's predicted class" : `'${outputName(output)}'`
     }; red raises it on average, blue lowers it`;
     cohortChart.replaceChildren(
@@ -299,11 +324,11 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   };
 
   const draw = (what: { list?: boolean; doc?: boolean; cohort?: boolean }) => {
-    const docs = visibleDocs();
-    const sel = selectedDoc(docs);
+    const { docs, hit } = visibleDocs();
+    const { sel, outside } = detailDoc(docs, hit);
     drawControls(docs);
-    if (what.list) drawList(docs, sel);
-    if (what.doc) drawDoc(docs, sel);
+    if (what.list) drawList(docs, outside ? null : sel);
+    if (what.doc) drawDoc(docs, sel, outside);
     if (what.cohort) drawCohortChart(docs);
   };
   const ALL = { list: true, doc: true, cohort: true };
@@ -333,6 +358,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     draw({ cohort: true });
   });
 
+  const stopKeeping = keepSelectionInCohort(store);
   const disconnect = syncWithModel(store, model, (changed) => {
     editor.update(changed);
     if (changed.has("tab")) tabsUi.show(store.state.tab);
@@ -341,6 +367,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   });
   const views: View[] = [editor];
   return () => {
+    stopKeeping();
     disconnect();
     for (const v of views) v.destroy?.();
     el.remove();

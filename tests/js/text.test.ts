@@ -54,9 +54,12 @@ describe("tokenColor", () => {
   it("is red for positive and blue for negative values", () => {
     expect(tokenColor(0.5, 1).background.startsWith("rgba(214, 39, 40,")).toBe(true);
     expect(tokenColor(-0.5, 1).background.startsWith("rgba(31, 119, 180,")).toBe(true);
-    expect(tokenColor(1, 1).light).toBe(true);
-    expect(tokenColor(0.2, 1).light).toBe(false);
-    expect(tokenColor(0.6, 1).light).toBe(false);
+  });
+  it("has a stronger colour for the dark theme, the same at zero and at full scale", () => {
+    expect(tokenColor(0, 1).darkBackground).toBe("rgba(214, 39, 40, 0)");
+    expect(tokenColor(0.25, 1).darkBackground).toBe(`rgba(214, 39, 40, ${MAX_ALPHA / 2})`);
+    expect(tokenColor(-0.01, 0.1).darkBackground).toBe(`rgba(31, 119, 180, ${Math.round(Math.sqrt(0.1) * MAX_ALPHA * 1000) / 1000})`);
+    expect(tokenColor(-2, 1).darkBackground).toBe(`rgba(31, 119, 180, ${MAX_ALPHA})`);
   });
 });
 

@@ -16,6 +16,8 @@ export const MAX_TABLE_ROWS = 60; // columns of the heat-table
 export interface Bar {
   feature: number | null; // null: the "other N features" bar
   label: string; // "name = value" or "other N features"
+  name: string; // the feature's name, or "other N features"
+  shown: string | null; // the row's value of the feature as shown; null for the "other" bar
   value: number;
 }
 
@@ -34,18 +36,18 @@ export function rowBars(data: TabularData, row: number, c: number, topN: number)
   const order = localOrder(data, row, c);
   const n = Math.max(0, Math.min(topN, order.length));
   const names = data.meta.feature_names;
-  const bars: Bar[] = order.slice(0, n).map((j) => ({
-    feature: j,
-    label: `${names[j]} = ${data.featureLabel(j, data.feature(row, j))}`,
-    value: data.value(row, j, c),
-  }));
+  const bars: Bar[] = order.slice(0, n).map((j) => {
+    const shown = data.featureLabel(j, data.feature(row, j));
+    return { feature: j, label: `${names[j]} = ${shown}`, name: names[j], shown, value: data.value(row, j, c) };
+  });
   let sum = 0;
   for (let j = 0; j < data.f; j++) sum += data.value(row, j, c);
   const rest = order.length - n;
   if (rest > 0) {
     let other = 0;
     for (const j of order.slice(n)) other += data.value(row, j, c);
-    bars.push({ feature: null, label: `other ${rest} feature${rest === 1 ? "" : "s"}`, value: other });
+    const label = `other ${rest} feature${rest === 1 ? "" : "s"}`;
+    bars.push({ feature: null, label, name: label, shown: null, value: other });
   }
   return { row, output: c, bars, base: data.baseValue(c), surrogate: data.surrogateOutput(row, c), model: data.modelOutput(row, c), sum };
 }
@@ -169,11 +171,15 @@ export function createLocalChart(store: TabularStore): View<TabularState> {
         attrs: { style: `left:${g.left}%;width:${Math.max(g.width, 0.3)}%;background:${color}` },
       });
       const track = h("span", { cls: "rw-local-track" }, [h("span", { cls: "rw-local-zero", attrs: { style: `left:${zero}%` } }), fill]);
-      bars.append(
-        h("span", { cls: `rw-local-label${b.feature === null ? " rw-muted" : ""}`, text: b.label, title: b.label }),
-        track,
-        h("span", { cls: "rw-local-value", text: (b.value > 0 ? "+" : "") + fmt(b.value) }),
-      );
+      // A long name is shortened (in full in the tooltip); the value after it never is: it wraps.
+      const label =
+        b.shown === null
+          ? h("span", { cls: "rw-local-label rw-local-other rw-muted", text: b.label, title: b.label })
+          : h("span", { cls: "rw-local-label", title: b.label }, [
+              h("span", { cls: "rw-local-label-name", text: b.name }),
+              h("span", { cls: "rw-local-label-value", text: ` = ${b.shown}` }),
+            ]);
+      bars.append(label, track, h("span", { cls: "rw-local-value", text: (b.value > 0 ? "+" : "") + fmt(b.value) }));
     }
     const out = h("div", { cls: "rw-local-card", testid: "local-row", attrs: { "data-row": String(ex.row) } }, [
       h("div", { cls: "rw-local-title" }, [h("span", { cls: "rw-local-rowname", text: `Row ${ex.row}` }), removeButton(ex.row)]),
@@ -226,7 +232,10 @@ export function createLocalChart(store: TabularStore): View<TabularState> {
     }
     const foot = (label: string, cell: (r: { row: number; output: number }, k: number) => string, cls = "") => {
       const tr = h("tr", { cls: `rw-local-foot ${cls}` }, [h("th", { text: label })]);
-      for (const [k, o] of outs.entries()) tr.appendChild(h("td", { text: cell(o, k) }));
+      for (const [k, o] of outs.entries()) {
+        const text = cell(o, k);
+        tr.appendChild(h("td", { text, title: text }));
+      }
       return tr;
     };
     if (feats.length < data.f) {

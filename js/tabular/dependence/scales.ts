@@ -20,16 +20,21 @@ export function linearScale(domain: [number, number], range: [number, number]): 
   return s;
 }
 
-/** About `count` round tick values (1, 2 or 5 times a power of ten) inside [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 5): number[] {
+/**
+ * About `count` round tick values (1, 2 or 5 times a power of ten) inside [lo, hi]. With `integer`
+ * (a whole-number feature) the step is at least 1, so the ticks are whole numbers: every one of
+ * them when the range is small.
+ */
+export function niceTicks(lo: number, hi: number, count = 5, integer = false): number[] {
   if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi < lo) return [];
-  if (hi === lo) return [lo];
+  if (hi === lo) return integer && lo !== Math.round(lo) ? [] : [lo];
   const raw = (hi - lo) / Math.max(1, count);
   let step = 10 ** Math.floor(Math.log10(raw));
   const err = raw / step;
   if (err >= 7.5) step *= 10;
   else if (err >= 3.5) step *= 5;
   else if (err >= 1.5) step *= 2;
+  if (integer) step = Math.max(1, step);
   const out: number[] = [];
   for (let k = Math.ceil(lo / step); k * step <= hi + step * 1e-9; k++) out.push(Number((k * step).toPrecision(12)));
   return out;

@@ -7,7 +7,7 @@ import type { View } from "../../core/view";
 import { outputLabel } from "../stats";
 import type { TabularState, TabularStore } from "../store";
 import { brushCohort, brushFilter, canRefine } from "./brush";
-import { type Coloring, colorByCohort, colorByFeature } from "./coloring";
+import { type Coloring, colorByCohort, colorByFeature, type LegendEntry, type SwatchEntry } from "./coloring";
 import { computePoints, jitter, type Points } from "./points";
 import { batches, paintPoints } from "./raster";
 import { allWhole, linearScale, niceTicks, paddedExtent, type Scale } from "./scales";
@@ -91,6 +91,7 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
   let frame: Frame | null = null;
   let image: ImageData | null = null; // reused pixel buffer of the canvas
   let pending: { lo: number; hi: number; cohort: Cohort } | null = null;
+  let onTop: string | null = null; // the cohort the user put on top of the others (legend click)
 
   const areaWidth = () =>
     Math.max(120, Math.round(area.clientWidth || (el.clientWidth ? el.clientWidth - MARGIN.left - MARGIN.right : FALLBACK_W)));
@@ -119,7 +120,7 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
     const coloring =
       state.depColor !== "cohort" && colorJ >= 0
         ? colorByFeature(data, colorJ, points.rows)
-        : colorByCohort(points.rows, state.cohorts, (c) => store.maskOf(c), store.dataset.allData);
+        : colorByCohort(points.rows, state.cohorts, (c) => store.maskOf(c), store.dataset.allData, state.active, onTop);
     const kind = data.kinds[j];
     const nCat = kind === "numeric" ? 0 : Math.max(1, data.levels(j));
     const xDomain: [number, number] = kind === "numeric" ? paddedExtent(points.x) : [-0.5, nCat - 0.5];
@@ -144,24 +145,61 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
     draw();
   };
 
+  const swatchItem = (e: SwatchEntry): HTMLElement => {
+    const parts: Node[] = [
+      e.hidden ? h("span", { cls: "rw-dep-noswatch" }) : h("span", { cls: "rw-swatch", attrs: { style: `background:${e.color}` } }),
+      h("span", { text: e.label }, [e.hidden ? h("span", { cls: "rw-muted", text: `: ${e.hidden}` }) : null]),
+    ];
+    const drawnNote =
+      e.drawn === undefined || e.inPlot === undefined
+        ? ""
+        : e.drawn === e.inPlot
+          ? `${e.drawn.toLocaleString()} points`
+          : `${e.drawn.toLocaleString()} of its ${e.inPlot.toLocaleString()} points in this colour, the others hidden under cohorts on top`;
+    const attrs: Record<string, string> = { "data-color": e.color, "data-drawn": e.hidden ? "0" : String(e.drawn ?? "") };
+    if (!e.cohort) return h("span", { cls: "rw-legend-item", title: drawnNote || undefined, attrs }, parts);
+    const cohort = e.cohort;
+    const item = h(
+      "button",
+      {
+        cls: `rw-legend-item rw-dep-pick${e.onTop ? " rw-active" : ""}`,
+        title: e.onTop ? `${drawnNote}; drawn on top` : `${drawnNote ? `${drawnNote}. ` : ""}Click to draw "${cohort}" on top`,
+        attrs: { ...attrs, type: "button", "aria-pressed": String(!!e.onTop), "data-cohort": cohort },
+      },
+      parts,
+    );
+    item.addEventListener("click", () => {
+      onTop = cohort;
+      rebuild(); // redraws the legend: keep the keyboard focus on this cohort's new button
+      Array.from(legend.querySelectorAll<HTMLElement>(".rw-dep-pick"))
+        .find((b) => b.dataset.cohort === cohort)
+        ?.focus();
+    });
+    return item;
+  };
+
+  const legendItem = (e: LegendEntry): HTMLElement =>
+    "ramp" in e
+      ? h("span", { cls: "rw-legend-item" }, [
+          h("span", { cls: "rw-muted", text: `${e.label}: ${e.low}` }),
+          h("span", { cls: "rw-dep-ramp", attrs: { style: `background:linear-gradient(to right,${e.ramp[0]},${e.ramp[1]})` } }),
+          h("span", { cls: "rw-muted", text: e.high }),
+        ])
+      : swatchItem(e);
+
   const drawLegend = () => {
     if (!frame) return;
-    legend.replaceChildren(
-      ...frame.coloring.legend
-        .filter((e) => e.label !== "")
-        .map((e) =>
-          "ramp" in e
-            ? h("span", { cls: "rw-legend-item" }, [
-                h("span", { cls: "rw-muted", text: `${e.label}: ${e.low}` }),
-                h("span", { cls: "rw-dep-ramp", attrs: { style: `background:linear-gradient(to right,${e.ramp[0]},${e.ramp[1]})` } }),
-                h("span", { cls: "rw-muted", text: e.high }),
-              ])
-            : h("span", { cls: "rw-legend-item" }, [
-                h("span", { cls: "rw-swatch", attrs: { style: `background:${e.color}` } }),
-                h("span", { text: e.label }),
-              ]),
-        ),
-    );
+    const entries = frame.coloring.legend.filter((e) => e.label !== "");
+    const pickable = entries.filter((e) => "cohort" in e && e.cohort).length;
+    const items = entries.map(legendItem);
+    if (pickable > 1)
+      items.push(
+        h("span", {
+          cls: "rw-muted rw-dep-legend-hint",
+          text: "A point in several cohorts takes the colour of the one on top: click a cohort to put it there.",
+        }),
+      );
+    legend.replaceChildren(...items);
   };
 
   /** Draw axes and points for the current frame at the current width. */
@@ -192,7 +230,7 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
     const kind = data.kinds[j];
     let xt: { v: number; label: string }[];
     if (kind === "numeric") {
-      xt = niceTicks(xs.domain[0], xs.domain[1], Math.max(3, Math.floor(width / 80))).map((v) => ({ v, label: fmt(v) }));
+      xt = niceTicks(xs.domain[0], xs.domain[1], Math.max(3, Math.floor(width / 80)), frame.integer).map((v) => ({ v, label: fmt(v) }));
     } else {
       const n = Math.round(xs.domain[1] + 0.5);
       const every = Math.max(1, Math.ceil((n * 70) / width)); // keep labels ~70px apart
@@ -248,7 +286,18 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
       dx[p] = px[p] * dpr;
       dy[p] = py[p] * dpr;
     }
-    paintPoints(image.data, W, H, dx, dy, batches(coloring.bins, coloring.palette.length), coloring.palette, size, alpha);
+    const groups = batches(coloring.bins, coloring.palette.length);
+    paintPoints(
+      image.data,
+      W,
+      H,
+      dx,
+      dy,
+      coloring.order.map((b) => groups[b]),
+      coloring.order.map((b) => coloring.palette[b]),
+      size,
+      alpha,
+    );
     ctx.putImageData(image, 0, 0);
     el.dataset.drawMs = (performance.now() - t0).toFixed(1);
   };
@@ -377,6 +426,7 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
     el,
     update(changed) {
       const keys: (keyof TabularState)[] = ["depFeature", "depColor", "active", "cohorts", "output"];
+      if (changed.has("active")) onTop = null; // a newly active (e.g. just brushed) cohort goes on top
       if (keys.some((k) => changed.has(k))) rebuild();
       else if (changed.has("tab") && frame && areaWidth() !== frame.width) draw();
     },

@@ -20,6 +20,59 @@ HOLDOUT_MIN_ROWS = 50
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".json", ".xlsx", ".xls", ".feather", ".arrow")
 
 
+# How outputs, classes and units read in sentences, as the view words them (js/tabular/wording.ts; both are
+# checked against tests/output_wording_cases.json). A choice is an output's index, "predicted" or "average".
+def _quote_name(name) -> str:
+    """A class or output name inside a sentence: a plain word as it is, anything else quoted."""
+    name = str(name)
+    if name and all(ch.isalnum() or ch in "_.+-" for ch in name):
+        return name
+    return f'"{name}"' if "'" in name and '"' not in name else f"'{name}'"
+
+
+def _units_phrase(task: str, units: str) -> str:
+    units = units.strip()
+    if not units or (task != "classification" and units == "output"):
+        return "the model's output units"
+    return units
+
+
+def _output_noun(task: str, names, index: int) -> str:
+    name = str(names[index])
+    if task == "classification":
+        return f"class {_quote_name(name)}"
+    return "the prediction" if name.strip() == "" or name == "output" else _quote_name(name)
+
+
+def _toward_phrase(task: str, names, choice) -> str:
+    if isinstance(choice, str):  # "predicted" or "average": signed charts use each row's predicted class
+        if task == "classification":
+            return "toward each row's predicted class"
+        choice = 0
+    noun = _output_noun(task, names, choice)
+    if task == "classification":
+        return f"toward {noun}"
+    return "toward a higher prediction" if noun == "the prediction" else f"toward a higher {noun}"
+
+
+def _importance_caption(task: str, names, units: str, choice) -> str:
+    """What the mean |SHAP value| per feature is of, and in which units."""
+    units, k = _units_phrase(task, units), len(names)
+    if task != "classification":
+        if choice == "average" and k > 1:
+            return f"mean |SHAP value| averaged over the {k} outputs, in {units}"
+        index = choice if isinstance(choice, int) else 0
+        return f"mean |SHAP value| in {units}: how much each feature moves {_output_noun(task, names, index)}"
+    if k == 2:  # the two classes' values mirror each other
+        first, second = _output_noun(task, names, 1), _output_noun(task, names, 0)
+        return f"mean |SHAP value| in {units}, the same for {first} and {second}"
+    if isinstance(choice, int):
+        return f"mean |SHAP value| for {_output_noun(task, names, choice)}, in {units}"
+    if choice == "predicted":
+        return f"mean |SHAP value| for each row's predicted class, in {units}"
+    return f"mean |SHAP value| averaged over the {k} classes, in {units}"
+
+
 class CommandError(Exception):
     def __init__(self, message: str, code: int):
         super().__init__(message)
@@ -171,7 +224,8 @@ def _explain(args) -> int:
         if not np.isfinite(fid["r2"]):
             text = "R^2 n/a (R^2 needs 2 rows or more)" if fid["rows"] < 2 else "R^2 n/a (see the warning)"
         else:
-            text = f"R^2 {fid['r2']:.3f} ({exp.units})"
+            units = _units_phrase(exp.task, exp.units)
+            text = f"R^2 {fid['r2']:.3f}" + ("" if units == "the model's output units" else f" on {units}")
         if "agreement" in fid:
             text += f", same predicted class for {fid['agreement']:.1%}"
         return text
@@ -205,7 +259,13 @@ def _explain(args) -> int:
         )
     output = args.output if args.output is not None else ("predicted" if exp.task == "classification" else None)
     imp = exp.global_importance(output=output)
-    print(f"top features ({imp.name}):")
+    if output is None:
+        choice: int | str = "average"
+    elif output == "predicted" and "predicted" not in exp.output_names:  # as global_importance reads it
+        choice = "predicted"
+    else:
+        choice = exp.output_index(output)
+    print(f"top features ({_importance_caption(exp.task, exp.output_names, exp.units, choice)}):")
     width = max(len(n) for n in imp.index[: args.top])
     for name, value in imp.head(args.top).items():
         print(f"  {name:<{width}}  {value:8.4f}")

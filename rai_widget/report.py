@@ -79,10 +79,13 @@ _PAGE = """<!doctype html>
       --jp-layout-color1: #111; --jp-layout-color2: #222; --jp-ui-font-color1: #eee;
       --jp-ui-font-color2: #aaa; --jp-border-color1: #555; --jp-border-color2: #333; }}
   }}
-  .rw-report-note {{ font: 12px system-ui, sans-serif; color: #777; margin-bottom: 8px; }}
+  .rw-report-title {{ font: 600 18px/1.3 system-ui, sans-serif; margin: 0 0 2px; overflow-wrap: anywhere; }}
+  .rw-report-note {{ font: 12px system-ui, sans-serif; color: #595959; margin-bottom: 8px; }}
+  @media (prefers-color-scheme: dark) {{ .rw-report-note {{ color: #aaa; }} }}
 </style>
 </head>
 <body>
+<h1 class="rw-report-title" id="rw-report-title">{title}</h1>
 <div class="rw-report-note">{note}</div>
 <div id="rw-app"></div>
 <script type="application/json" id="rw-state">{state}</script>
@@ -147,8 +150,48 @@ def widget_state(widget) -> dict:
     return _encode_state({k: v for k, v in widget.get_state().items() if k not in _SYNCED_ONLY})
 
 
+# What the report's default title counts, per kind: (one, many).
+_ITEMS = {
+    "tabular": ("row", "rows"),
+    "text": ("text", "texts"),
+    "image": ("image", "images"),
+    "detection": ("image", "images"),
+}
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def default_title(widget) -> str:
+    """What a report is of, for people: "Tabular explanation: 1,000 rows, 2 classes"."""
+    meta = widget.meta
+    kind = widget.kind or "model"
+    one, many = _ITEMS.get(kind, ("row", "rows"))
+    parts = [_count(int(meta.get("n_rows", 0)), one, many)]
+    k, task = len(meta.get("output_names", [])), meta.get("task")
+    if task == "regression":
+        parts.append("regression")
+    elif task == "multilabel":
+        parts.append(_count(k, "label", "labels"))
+    elif k:
+        parts.append(_count(k, "class", "classes"))
+    if len(widget.explanations) > 1:
+        parts.append(_count(len(widget.explanations), "method", "methods"))
+    return f"{kind.capitalize()} explanation: {', '.join(parts)}"
+
+
+def report_title(widget, title: str | None) -> str:
+    """The title the page shows and the browser tab names: the given one on one line, else default_title."""
+    text = " ".join((title or "").split())
+    return text or default_title(widget)
+
+
 def save_html(widget, path, title: str | None = None) -> Path:
-    """Write `widget`'s current view (cohorts included) to one offline HTML file; returns the path."""
+    """Write `widget`'s current view (cohorts included) to one offline HTML file; returns the path.
+
+    title: the page's header and its browser tab's title, shown as text (default: what the report is
+    of, e.g. "Tabular explanation: 1,000 rows, 2 classes")."""
     bundle = _STATIC / "widget.js"
     if not bundle.exists():
         raise RuntimeError("rai_widget's front-end bundle is missing; reinstall the package or run `npm run build`.")
@@ -162,10 +205,12 @@ def save_html(widget, path, title: str | None = None) -> Path:
             f"save_html({str(path)!r}): the folder {str(path.parent)!r} does not exist; create it first."
         )
     css_file = _STATIC / "widget.css"
+    shown_title, summary = report_title(widget, title), default_title(widget)
+    about = "" if shown_title == summary else f"{summary}. "
     page = _PAGE.format(
         csp=_CSP,
-        title=html.escape(title or "rai-widget report"),
-        note=html.escape(f"rai-widget report: {widget!r}. Interactive and offline; changes made here are not saved."),
+        title=html.escape(shown_title),  # escaped: the title is text in the page, never markup
+        note=html.escape(f"{about}rai-widget report: interactive and offline; changes made here are not saved."),
         state=_script_safe_json(widget_state(widget)),
         bundle=_b64(bundle.read_text(encoding="utf-8")),
         css=_b64(css_file.read_text(encoding="utf-8") if css_file.exists() else ""),

@@ -4,6 +4,7 @@ import { h, option } from "../core/dom";
 import type { View } from "../core/view";
 import { cohortFidelity, fidelityIsPoor, type OutputChoice } from "./stats";
 import type { TabularState, TabularStore } from "./store";
+import { binaryNote, countRows, mirrored, type OutputsMeta, outputNoun, unitsPhrase } from "./wording";
 
 function encodeOutput(o: OutputChoice): string {
   return o.kind === "output" ? `output:${o.index}` : o.kind;
@@ -12,6 +13,31 @@ function encodeOutput(o: OutputChoice): string {
 function decodeOutput(v: string): OutputChoice {
   if (v.startsWith("output:")) return { kind: "output", index: Number(v.slice(7)) };
   return v === "predicted" ? { kind: "predicted" } : { kind: "average" };
+}
+
+/**
+ * The outputs the header offers, as select options (value, label): only choices that draw something
+ * different. A binary classifier offers its second class and each row's predicted class: its first
+ * class mirrors the second (same |values|, signs flipped) and the average over both is either one.
+ * One output (a regression) offers nothing to choose.
+ */
+export function outputOptions(meta: OutputsMeta): [string, string][] {
+  const k = meta.output_names.length;
+  if (k <= 1) return [];
+  if (mirrored(meta))
+    return [
+      ["output:1", meta.output_names[1]],
+      ["predicted", "predicted class"],
+    ];
+  const opts: [string, string][] = meta.output_names.map((name, i) => [`output:${i}`, name]);
+  if (meta.task === "classification") opts.push(["predicted", "predicted class"]);
+  opts.push(["average", "average over outputs"]);
+  return opts;
+}
+
+function choiceLabel(meta: OutputsMeta, o: OutputChoice): string {
+  if (o.kind === "output") return meta.output_names[o.index] ?? String(o.index);
+  return o.kind === "predicted" ? "predicted class" : "average over outputs";
 }
 
 export function fidelityText(store: TabularStore, cohortName: string): { text: string; poor: boolean } {
@@ -29,14 +55,24 @@ export function fidelityText(store: TabularStore, cohortName: string): { text: s
 }
 
 export function createHeader(store: TabularStore): View<TabularState> {
+  const { meta } = store.data;
   const picker = createCohortPicker(store, "Active cohort: every view shows its rows");
   const outputSelect = h("select", { testid: "class-select", title: "Which output the charts explain" });
   const badge = h("span", { cls: "rw-fidelity", testid: "fidelity" });
   const rows = h("span", { cls: "rw-muted" });
+  const single = meta.output_names.length <= 1;
+  const outputControl = single
+    ? h("span", { cls: "rw-control" }, [
+        h("span", { text: "Output" }),
+        h("span", { testid: "output-fixed", text: `${outputNoun(meta, 0)}, in ${unitsPhrase(meta)}` }),
+      ])
+    : h("label", { cls: "rw-control" }, [h("span", { text: meta.task === "classification" ? "Class" : "Output" }), outputSelect]);
+  const note = binaryNote(meta);
   const el = h("div", { cls: "rw-header" }, [
     h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), picker.el]),
     rows,
-    h("label", { cls: "rw-control" }, [h("span", { text: store.data.meta.task === "classification" ? "Class" : "Output" }), outputSelect]),
+    outputControl,
+    note ? h("span", { cls: "rw-muted rw-output-note", testid: "output-note", text: note }) : null,
     badge,
   ]);
 
@@ -45,17 +81,16 @@ export function createHeader(store: TabularStore): View<TabularState> {
   const drawCohorts = () => {
     picker.draw();
     const { count, error } = store.maskOf(store.activeCohort());
-    rows.textContent = error ? `invalid cohort: ${error}` : `${count.toLocaleString()} of ${store.data.n.toLocaleString()} rows`;
+    rows.textContent = error ? `invalid cohort: ${error}` : `${count.toLocaleString()} of ${countRows(store.data.n)}`;
   };
   const drawOutputs = () => {
-    const { meta } = store.data;
-    const opts = meta.output_names.map((name, i) => option(`output:${i}`, name));
-    if (meta.output_names.length > 1) {
-      if (meta.task === "classification") opts.push(option("predicted", "predicted class"));
-      opts.push(option("average", "average over outputs"));
-    }
+    if (single) return;
+    const opts = outputOptions(meta).map(([value, label]) => option(value, label));
+    const current = encodeOutput(store.state.output);
+    // a choice set from code (or saved) that the list does not offer still shows as it is
+    if (!opts.some((o) => o.value === current)) opts.push(option(current, choiceLabel(meta, store.state.output)));
     outputSelect.replaceChildren(...opts);
-    outputSelect.value = encodeOutput(store.state.output);
+    outputSelect.value = current;
   };
   const drawFidelity = () => {
     const { text, poor } = fidelityText(store, store.state.active);

@@ -3,8 +3,9 @@ import { markCohortSize } from "../core/cohortSize";
 import { fmt, h, option, SERIES_COLORS } from "../core/dom";
 import type { View } from "../core/view";
 import { fidelityText } from "./header";
-import { outputLabel, topFeatures } from "./stats";
+import { topFeatures } from "./stats";
 import type { TabularState, TabularStore } from "./store";
+import { countRows, importanceCaption } from "./wording";
 
 const MAX_SERIES = SERIES_COLORS.length;
 
@@ -48,13 +49,13 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
         const item = h("span", { cls: `rw-legend-item${s.cohort.name === state.active ? " rw-active" : ""}` }, [
           h("span", { cls: "rw-swatch", attrs: { style: `background:${s.color}` } }),
           h("span", { text: s.cohort.name }),
-          h("span", { cls: `rw-muted${fid.poor ? " rw-warn-text" : ""}`, text: ` ${s.count.toLocaleString()} rows · ${fid.text}` }),
+          h("span", { cls: `rw-muted${fid.poor ? " rw-warn-text" : ""}`, text: ` ${countRows(s.count)} · ${fid.text}` }),
         ]);
         return markCohortSize(item, s.cohort.name, s);
       }),
     );
     if (state.cohorts.length > MAX_SERIES) legend.appendChild(h("span", { cls: "rw-muted", text: `(first ${MAX_SERIES} cohorts shown)` }));
-    axis.textContent = `mean |SHAP value| in ${data.meta.units}, for ${outputLabel(data, state.output)}`;
+    axis.textContent = importanceCaption(data.meta, state.output);
 
     const sortSeries = series.find((s) => s.cohort.name === state.sortBy) ?? series[0];
     const drawable = series.filter((s) => s.count > 0);

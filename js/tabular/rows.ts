@@ -6,6 +6,7 @@ import { fmt, h, option } from "../core/dom";
 import type { View } from "../core/view";
 import type { TabularData } from "./data";
 import type { TabularState, TabularStore } from "./store";
+import { countRows } from "./wording";
 
 export const ROW_H = 24; // css px, fixed: the virtual window depends on it
 export const OVERSCAN = 8;
@@ -276,7 +277,7 @@ export function createRowTable(store: TabularStore): View<TabularState> {
     order = rows;
     anchorPos = null;
     bodyEl.style.height = `${order.length * ROW_H}px`;
-    count.textContent = `${order.length.toLocaleString()} of ${res.count.toLocaleString()} rows in "${cohort.name}"`;
+    count.textContent = `${order.length.toLocaleString()} of ${countRows(res.count)} in "${cohort.name}"`;
     if (res.error) message.textContent = `Cohort "${cohort.name}" cannot be evaluated: ${res.error}`;
     else if (res.count === 0)
       message.textContent = `No rows in cohort "${cohort.name}": edit its filters in the Cohorts tab, or pick another cohort.`;

@@ -1,15 +1,13 @@
 // Aggregations the views draw. Pure functions over TabularData and row masks, unit-tested.
 import type { TabularData } from "./data";
+import { towardPhrase } from "./wording";
 
 /** Which output the charts show: one class / output, the average over outputs, or each row's predicted class. */
 export type OutputChoice = { kind: "output"; index: number } | { kind: "average" } | { kind: "predicted" };
 
+/** What a signed chart's values point to, after "toward": "class yes", "a higher prediction" (see wording.ts). */
 export function outputLabel(data: TabularData, choice: OutputChoice): string {
-  if (choice.kind === "output") {
-    const name = data.meta.output_names[choice.index];
-    return data.meta.task === "classification" ? `class ${name}` : name;
-  }
-  return choice.kind === "average" ? "average over outputs" : "predicted class";
+  return towardPhrase(data.meta, choice).replace(/^toward /, "");
 }
 
 /** Mean |value| per feature over the rows where mask is 1. Zeros when the mask is empty. */

@@ -16,6 +16,15 @@ const RENDERERS = new Map<string, (model: WidgetModel, root: HTMLElement) => () 
 
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
   const root = h("div", { cls: "rw-root" });
+  // Keys pressed in the view belong to the view. Lumino (JupyterLab, Notebook 7) skips a shortcut when
+  // an element with data-lm-suppress-shortcuts lies on the way up from the key's target to the element
+  // the shortcut's selector matches. Command-mode selectors end in ":focus" and so match the focused
+  // control itself, before any ancestor is looked at: the attribute has to be on the control, so every
+  // element gets it as it takes focus. Without it ArrowLeft on a slider jumps to the heading above and
+  // "d d" on a select deletes the cell.
+  root.addEventListener("focusin", (event) => {
+    if (event.target instanceof Element) event.target.setAttribute("data-lm-suppress-shortcuts", "true");
+  });
   el.appendChild(root);
   let cleanup = () => {};
   try {

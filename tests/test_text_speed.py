@@ -26,13 +26,8 @@ LONG = " ".join(WORDS[:20] + WORDS[:12])  # 32 pieces: max_evals below the full 
 
 
 @pytest.fixture(scope="module")
-def bert():
-    return tiny_bert()
-
-
-@pytest.fixture(scope="module")
-def pipe(bert):
-    return as_pipeline(*bert)
+def pipe():
+    return as_pipeline(*tiny_bert())
 
 
 def owen_by_generator(scorer, tokenizer, text, max_evals, batch_size, seed):
@@ -123,8 +118,8 @@ def test_a_tie_break_stream_per_text_leaves_numpys_global_stream_alone(pipe):
 # --- the first-token shortcut --------------------------------------------------------------------------
 
 
-def test_shortcut_runs_the_last_feed_forward_on_the_first_token_only(bert):
-    model, tok = bert
+def test_shortcut_runs_the_last_feed_forward_on_the_first_token_only(pipe):
+    model, tok = pipe.model, pipe.tokenizer
     explainer = rw.TextExplainer((model, tok))
     explainer.scorer(["the check runs on the first call"])
     seen = []
@@ -159,8 +154,8 @@ class MeanPooled(torch.nn.Module):
         )
 
 
-def test_shortcut_refused_for_a_model_that_reads_every_token(bert):
-    model, tok = bert
+def test_shortcut_refused_for_a_model_that_reads_every_token(pipe):
+    model, tok = pipe.model, pipe.tokenizer
     torch.manual_seed(1)
     pooled = MeanPooled(model).eval()
     explainer = rw.TextExplainer((pooled, tok))

@@ -143,7 +143,7 @@ describe("colouring", () => {
     { name: "young", combine: "all", filters: [{ column: "age", op: "<", value: 30 }] },
     { name: "flagged", combine: "all", filters: [{ column: "flag", op: "==", value: true }] },
   ];
-  it("colours by the first cohort other than All data, else grey", () => {
+  it("colours each row by the cohort on top of it, rows in no cohort but All data grey", () => {
     const data = sample(20);
     const store = new Store(data, { cohorts });
     const rows = Int32Array.from({ length: 20 }, (_, i) => i);

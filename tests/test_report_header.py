@@ -1,4 +1,6 @@
-"""save_html's title: what the page shows as its header and names its tab, as text; a readable default."""
+"""save_html's title: the page's header and its tab's title, as text; a readable default.
+
+In the browser: tests/browser/test_report_title.py."""
 
 import html
 import re

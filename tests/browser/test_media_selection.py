@@ -390,3 +390,43 @@ def test_one_scene_is_counted_in_the_singular(browser, tmp_path):
     assert page.locator('[data-testid="detection-list"]').inner_text().startswith("Image 0: 1 of 1 detection shown")
     assert not dialogs and not errors, (dialogs, errors)
     page.close()
+
+
+# --------------------------------------------------------------------------- JupyterLab's dark theme
+
+LAB_TEXT_CELLS = [
+    "import numpy as np, rai_widget as rw\n"
+    "def additive(texts):\n"
+    "    w = lambda s: ((sum((k + 1) * ord(c) for k, c in enumerate(s.lower())) % 17) - 8.5) / 10\n"
+    "    logit = np.array([sum(w(x) for x in t.split() if x.strip('.')) for t in texts]) / 4\n"
+    "    p = 1 / (1 + np.exp(-logit))\n"
+    "    return np.column_stack([1 - p, p])\n"
+    f"exp = rw.TextExplainer(additive, classes=['neg', 'pos']).explain({TEXTS[:4]!r})\n"
+    "dash = rw.ExplanationDashboard(exp)",
+    "dash",
+]
+
+
+def test_dark_heatmap_in_jupyterlab_dark_theme(lab_page, run_notebook, cell_locator, screenshot):
+    """Lab's dark theme (body[data-jp-theme-light=false]) draws the dark token colours, white text at 4.5:1."""
+    page = lab_page
+    run_notebook(page, LAB_TEXT_CELLS, theme="dark")
+    view = cell_locator(page, 1).locator(".jp-OutputArea").get_by_test_id("text-view")
+    view.get_by_test_id("token").first.wait_for(state="visible")
+    view.get_by_test_id("scale-select").select_option("shared")
+    looks = view.get_by_test_id("token").evaluate_all(
+        """els => els.map(e => [getComputedStyle(e).backgroundColor, e.style.getPropertyValue('--rw-token-dark'),
+                             getComputedStyle(e).color])"""
+    )
+    assert looks
+    for bg, dark, _ in looks:  # the dark colour is drawn (the browser keeps alpha to 1/255)
+        drawn, wanted = RGBA.match(bg).groups(), RGBA.match(dark.strip()).groups()
+        assert drawn[:3] == wanted[:3] and float(drawn[3] or 1) == pytest.approx(float(wanted[3] or 1), abs=0.005)
+    page_bg = view.evaluate("e => getComputedStyle(e.closest('.rw-root')).backgroundColor")
+    base = [float(c) for c in RGBA.match(page_bg).groups()[:3]]
+    assert sum(base) < 200  # a dark page
+    for bg, _, color in looks:
+        r, g, b, a = RGBA.match(bg).groups()
+        back = _over([float(r), float(g), float(b)], 1.0 if a is None else float(a), base)
+        assert color == "rgb(255, 255, 255)" and _contrast(back, [255, 255, 255]) >= 4.5, (bg, color)
+    screenshot(page, "text_view_lab_dark", view)

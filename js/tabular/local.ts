@@ -7,6 +7,7 @@ import type { View } from "../core/view";
 import type { TabularData } from "./data";
 import { localOrder } from "./stats";
 import type { TabularState, TabularStore } from "./store";
+import { outputTitle, signedValuesNote, unitsPhrase } from "./wording";
 
 export const LAYOUT_CARDS = 6; // above this many rows, "auto" shows the heat-table
 export const MAX_TABLE_ROWS = 60; // columns of the heat-table
@@ -114,7 +115,7 @@ type Layout = "auto" | "bars" | "table";
 
 export function createLocalChart(store: TabularStore): View<TabularState> {
   const { data } = store;
-  const units = data.meta.units;
+  const units = unitsPhrase(data.meta);
   const isClass = data.meta.task === "classification";
   const topSelect = h("select", { title: "How many features each chart shows; the rest are summed" });
   const tops = [5, 10, 15, 20].filter((k) => k < data.f);
@@ -183,7 +184,7 @@ export function createLocalChart(store: TabularStore): View<TabularState> {
     }
     const out = h("div", { cls: "rw-local-card", testid: "local-row", attrs: { "data-row": String(ex.row) } }, [
       h("div", { cls: "rw-local-title" }, [h("span", { cls: "rw-local-rowname", text: `Row ${ex.row}` }), removeButton(ex.row)]),
-      h("div", { cls: "rw-local-output", text: `${isClass ? "toward class" : "output"} ${outputName(ex.output)}` }),
+      h("div", { cls: "rw-local-output", text: outputTitle(data.meta, ex.output) }),
       labelLine(ex.row),
       bars,
       h("div", { cls: "rw-local-footer" }, [
@@ -203,14 +204,15 @@ export function createLocalChart(store: TabularStore): View<TabularState> {
     let max = 0;
     for (const { row, output } of outs) for (const j of feats) max = Math.max(max, Math.abs(data.value(row, j, output)));
     const headRow = h("tr", {}, [h("th", { text: "feature" })]);
-    const outRow = h("tr", { cls: "rw-muted" }, [h("th", { text: isClass ? "toward class" : "output" })]);
+    const outRow = h("tr", { cls: "rw-muted" }, [h("th", { text: isClass ? "toward class" : "toward" })]);
     for (const { row, output } of outs) {
       const th = h("th", { cls: "rw-local-col", attrs: { "data-row": String(row) } }, [
         h("span", { text: `row ${row}` }),
         removeButton(row),
       ]);
       headRow.appendChild(th);
-      outRow.appendChild(h("td", { text: outputName(output), title: outputName(output) }));
+      const toward = isClass ? outputName(output) : outputTitle(data.meta, output).replace(/^toward /, "");
+      outRow.appendChild(h("td", { text: toward, title: toward }));
     }
     const thead = h("thead", {}, [headRow, outRow]);
     const tbody = h("tbody");
@@ -272,10 +274,8 @@ export function createLocalChart(store: TabularStore): View<TabularState> {
       return;
     }
     const o = store.state.output;
-    const which =
-      o.kind === "output" ? `${isClass ? "class" : "output"} ${outputName(o.index)}` : "each row's predicted class (named on each chart)";
     note.textContent =
-      `SHAP values in ${units} toward ${which}: red pushes that output up, blue pushes it down. ` +
+      `${signedValuesNote(data.meta, o)}${o.kind === "output" ? "" : " Each chart names its row's class."} ` +
       `base value + all features = surrogate output, which approximates the model's output.`;
     const layout = layoutSelect.value as Layout;
     const asTable = layout === "table" || (layout === "auto" && rows.length > LAYOUT_CARDS);

@@ -56,7 +56,8 @@ def test_dependence_rows_and_local_views(lab_page, run_notebook, run_cell, cell_
     assert painted > 1000, f"the dependence canvas looks blank ({painted} painted pixels)"
     assert float(plot.get_attribute("data-draw-ms")) < 100
     assert top_feature in plot.locator(".rw-dep-xtitle").inner_text()
-    assert "value (log-odds)" in plot.locator(".rw-dep-ytitle").inner_text()
+    y_title = plot.locator(".rw-dep-ytitle").inner_text()
+    assert y_title.startswith(f"SHAP value of {top_feature} toward ") and y_title.endswith("(log-odds)"), y_title
     screenshot(page, "views_dependence_light", plot)
 
     # 2. Two rows selected in the table reach the kernel and get a local chart each.

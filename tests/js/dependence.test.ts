@@ -263,8 +263,7 @@ describe("the dependence plot view", () => {
     expect(rec.puts).toBe(1);
     expect(rec.painted).toBeGreaterThan(100);
     expect(view.el.dataset.points).toBe("200");
-    expect(view.el.querySelector(".rw-dep-ytitle")?.textContent).toContain("value (log-odds)");
-    expect(view.el.querySelector(".rw-dep-ytitle")?.textContent).toContain("yes");
+    expect(view.el.querySelector(".rw-dep-ytitle")?.textContent).toBe("SHAP value of age toward class yes (log-odds)");
     expect(view.el.querySelector(".rw-dep-tick-missing")?.textContent).toBe("missing");
 
     store.update({ depColor: "age" });

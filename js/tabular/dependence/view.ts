@@ -4,8 +4,8 @@
 import type { Cohort } from "../../core/cohorts";
 import { fmt, h, option } from "../../core/dom";
 import type { View } from "../../core/view";
-import { outputLabel } from "../stats";
 import type { TabularState, TabularStore } from "../store";
+import { dependenceAxis } from "../wording";
 import { brushCohort, brushFilter, canRefine } from "./brush";
 import { type Coloring, colorByCohort, colorByFeature, type LegendEntry, type SwatchEntry } from "./coloring";
 import { computePoints, jitter, type Points } from "./points";
@@ -213,10 +213,7 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
     }
     const { points, coloring, xs, ys, j } = frame;
     const name = names[j];
-    const units = data.meta.units;
-    const o = store.state.output;
-    const forWhat = o.kind === "output" ? outputLabel(data, o) : "each row's predicted class";
-    yTitle.textContent = `SHAP value (${units}) of ${name}, toward ${forWhat}`;
+    yTitle.textContent = dependenceAxis(data.meta, store.state.output, name);
     xTitle.textContent = `${name} (${points.rows.length.toLocaleString()} rows of "${store.state.active}")`;
 
     // Axes (DOM): y ticks with grid lines, x ticks or category labels, the missing band.

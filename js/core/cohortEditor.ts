@@ -17,7 +17,7 @@ import {
   opsFor,
   sizeText,
 } from "./cohortEditorLogic";
-import { markCohortSize } from "./cohortSize";
+import { countOfText, markCohortSize, type Noun, ROW } from "./cohortSize";
 import { type Cohort, copyCohort, countRows, evaluateCohort, type Filter, type Op } from "./cohorts";
 import { h, option } from "./dom";
 import { fillValue } from "./filterInputs";
@@ -29,12 +29,15 @@ const COUNT_DELAY = 100; // ms: the live count waits this long after the last ke
 export interface CohortEditorOptions {
   /** Words the token suggestions leave out (a text explanation's stop-words). */
   stopWords?: ReadonlySet<string>;
+  /** What one item of the data is called in counts (rowNoun(kind): rows, texts, images). */
+  noun?: Noun;
 }
 
 export function createCohortEditor<S extends CoreState>(store: Store<S>, options: CohortEditorOptions = {}): View<S> {
   const data = store.dataset;
   const { columns } = data;
   const hints = new ColumnHints(columns, options.stopWords);
+  const noun = options.noun ?? ROW;
   const groups = columnGroups(data);
   const order = [...groups.features, ...groups.special, ...groups.words];
 
@@ -87,7 +90,7 @@ export function createCohortEditor<S extends CoreState>(store: Store<S>, options
           h("span", {
             cls: `rw-ce-count${error ? " rw-ce-invalid" : ""}`,
             testid: "cohort-count",
-            text: error ? "invalid" : sizeText(count, data.n),
+            text: error ? "invalid" : sizeText(count, data.n, noun),
           }),
         ]);
         const item = h("div", { cls: "rw-ce-item", testid: "cohort-item", attrs: { role: "listitem" } }, [
@@ -155,7 +158,7 @@ export function createCohortEditor<S extends CoreState>(store: Store<S>, options
     e.count.classList.remove("rw-ce-pending");
     try {
       const n = countRows(evaluateCohort({ ...e.draft, name: "draft" }, columns, data.n));
-      e.count.textContent = `${n.toLocaleString()} of ${data.n.toLocaleString()} rows`;
+      e.count.textContent = countOfText(n, data.n, noun);
       e.count.classList.toggle("rw-ce-zero", n === 0);
       e.count.title = n === 0 ? "No row matches: the views will have nothing to show for this cohort." : "";
     } catch (err) {

@@ -1,6 +1,8 @@
 // The cohort editor's logic, without DOM (unit-tested in tests/js/cohortEditorLogic.test.ts): which
 // ops a column takes, a new filter's starting value, what survives an op change, why a filter or a
 // name cannot be saved, and how cohorts read in the list. Works on any Dataset's columns.
+
+import { countText, type Noun, ROW } from "./cohortSize";
 import { type Cohort, type Filter, OPS, type Op, type Scalar, TOKEN_OPS, uniqueName, validateFilter } from "./cohorts";
 import type { Columns, ColumnValues, Dataset, TokensColumn } from "./columns";
 
@@ -108,10 +110,10 @@ export function copyName(name: string, taken: readonly string[]): string {
   return uniqueName(`${name} (copy)`, taken);
 }
 
-/** "6 rows (100.0%)": a cohort's size in the list. */
-export function sizeText(count: number, n: number): string {
+/** "6 rows (100.0%)", "1 text (25.0%)": a cohort's size in the list, counted in the modality's noun. */
+export function sizeText(count: number, n: number, noun: Noun = ROW): string {
   const share = n ? ` (${((100 * count) / n).toFixed(1)}%)` : "";
-  return `${count.toLocaleString()} rows${share}`;
+  return `${countText(count, noun)}${share}`;
 }
 
 /** The dataset's columns as the column select groups them: features, labels and predictions, words. */

@@ -103,7 +103,7 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
     title: thumbTitle,
     overlay: (i) => thumbBoxes(meta.detections[i] ?? [], shownOf(i), meta.sizes[i]),
   });
-  const editor = createCohortEditor(store);
+  const editor = createCohortEditor(store, { noun: rowNoun("detection") });
   const tabs: [string, string, HTMLElement][] = [
     ["images", "Images", h("div", { cls: "rw-panel" }, [detail, empty, grid.el])],
     ["cohorts", "Cohorts", h("div", { cls: "rw-panel" }, [editor.el])],

@@ -110,7 +110,7 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
       labels,
     ]),
   ]);
-  const editor = createCohortEditor(store);
+  const editor = createCohortEditor(store, { noun: rowNoun("image") });
   const imagesPanel = h("div", { cls: "rw-panel" }, [detail, grids]);
   const tabs: [string, string, HTMLElement][] = [
     ["images", "Images", imagesPanel],

@@ -123,7 +123,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
       ]),
     ]),
   ]);
-  const editor = createCohortEditor(store, { stopWords: data.stopWords });
+  const editor = createCohortEditor(store, { stopWords: data.stopWords, noun: rowNoun("text") });
   const tabs: [string, string, HTMLElement][] = [
     ["texts", "Texts", docPanel],
     ["cohorts", "Cohorts", h("div", { cls: "rw-panel" }, [editor.el])],

@@ -375,7 +375,7 @@ def test_image_view_cohort_editor_reaches_the_kernel(lab_page, run_notebook, run
     want = {"name": "unsure", "combine": "all", "filters": [{"column": "confidence", "op": "<", "value": cut}]}
     editor = draft_cohort(view, "unsure", "confidence", "<", str(cut))
     expected = kernel_json(run_cell, page, f"rw.Cohort.from_json({want!r}).mask(exps[0]).tolist()")
-    expect(editor.get_by_test_id("cohort-draft-count")).to_have_text(f"{sum(expected)} of 10 rows")
+    expect(editor.get_by_test_id("cohort-draft-count")).to_have_text(f"{sum(expected)} of 10 images")
     editor.get_by_test_id("cohort-save").click()
     cohorts = wait_for_kernel(run_cell, page, "[c.to_json() for c in dash.cohorts]", lambda cs: want in cs)
     assert cohorts == [{"name": "All data", "combine": "all", "filters": []}, want]
@@ -438,7 +438,7 @@ def test_detection_view_cohort_editor_reaches_the_kernel(lab_page, run_notebook,
     editor = draft_cohort(view, "two objects", "detections", ">=", "2")
     expected = kernel_json(run_cell, page, f"rw.Cohort.from_json({want!r}).mask(exp).tolist()")
     assert expected == [True, False, True, False, True]  # the scenes with a second square
-    expect(editor.get_by_test_id("cohort-draft-count")).to_have_text("3 of 5 rows")
+    expect(editor.get_by_test_id("cohort-draft-count")).to_have_text("3 of 5 images")
     editor.get_by_test_id("cohort-save").click()
     cohorts = wait_for_kernel(run_cell, page, "[c.to_json() for c in dash.cohorts]", lambda cs: want in cs)
     assert cohorts == [{"name": "All data", "combine": "all", "filters": []}, want]

@@ -199,7 +199,7 @@ def test_contains_token_cohorts_from_the_editor_and_the_shortcut_reach_the_kerne
     expect(row.get_by_test_id("filter-error")).to_have_text("Enter a word to look for.")
     expect(editor.get_by_test_id("cohort-save")).to_be_disabled()
     word.press_sequentially("Dull")
-    expect(editor.get_by_test_id("cohort-draft-count")).to_have_text("2 of 4 rows")  # texts 0 and 1, any case
+    expect(editor.get_by_test_id("cohort-draft-count")).to_have_text("2 of 4 texts")  # texts 0 and 1, any case
     for theme in ("light", "dark"):
         set_theme(page, theme)
         screenshot(page, f"text_contains_editor_{theme}", editor)

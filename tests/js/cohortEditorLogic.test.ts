@@ -132,6 +132,8 @@ describe("names and words in the list", () => {
     ).toBe('age > 3 AND sex == "F"');
     expect(sizeText(3, 6)).toBe("3 rows (50.0%)");
     expect(sizeText(0, 0)).toBe("0 rows");
+    expect(sizeText(1, 4, { one: "text", many: "texts" })).toBe("1 text (25.0%)");
+    expect(sizeText(2, 4, { one: "image", many: "images" })).toBe("2 images (50.0%)");
   });
   it("parses decimal numbers only; anything else stays text for validation to name", () => {
     expect(parseNumber(" 1.5 ")).toBe(1.5);

@@ -1,7 +1,9 @@
 // Aggregate feature importance: mean |value| per feature, one bar per cohort side by side.
 import { markCohortSize } from "../core/cohortSize";
 import { fmt, h, option, SERIES_COLORS } from "../core/dom";
+import { exportControls, sceneToCanvas, sceneToSvg, canvasPng } from "../core/export";
 import type { View } from "../core/view";
+import { importanceCsv, importanceScene, outputSlug } from "./export";
 import { fidelityText } from "./header";
 import { topFeatures } from "./stats";
 import type { TabularState, TabularStore } from "./store";
@@ -22,6 +24,7 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
     h("div", { cls: "rw-toolbar" }, [
       h("label", { cls: "rw-control" }, [h("span", { text: "Top" }), slider, sliderValue]),
       h("label", { cls: "rw-control" }, [h("span", { text: "Sort by" }), sortSelect]),
+      exportImportance(store),
     ]),
     legend,
     axis,
@@ -70,12 +73,15 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
     let max = 1e-12;
     for (const j of order) for (const s of drawable) max = Math.max(max, s.imp[j]);
 
+    // a redraw replaces the bars: keep the keyboard focus on the feature that had it
+    const focused = chart.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.feature : undefined;
     chart.replaceChildren(
       ...order.map((j) => {
         const name = data.meta.feature_names[j];
         const group = h("div", {
           cls: `rw-bar-group${state.depFeature === j ? " rw-selected" : ""}`,
-          title: `${name}: click for its dependence plot`,
+          title: `${name}: click (or Enter) for its dependence plot`,
+          attrs: { role: "button", tabindex: "0", "aria-pressed": String(state.depFeature === j) },
         });
         group.dataset.feature = name;
         group.appendChild(h("span", { cls: "rw-bar-label", text: name }));
@@ -90,9 +96,18 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
         }
         group.appendChild(bars);
         group.addEventListener("click", () => store.update({ depFeature: j }));
+        group.addEventListener("keydown", (ev) => {
+          if (ev.key !== "Enter" && ev.key !== " ") return;
+          ev.preventDefault(); // Space would scroll the page
+          store.update({ depFeature: j });
+        });
         return group;
       }),
     );
+    if (focused !== undefined)
+      Array.from(chart.querySelectorAll<HTMLElement>(".rw-bar-group"))
+        .find((g) => g.dataset.feature === focused)
+        ?.focus();
   };
   draw();
   return {
@@ -102,4 +117,15 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
       if (keys.some((k) => changed.has(k))) draw();
     },
   };
+}
+
+/** PNG, SVG and CSV of the importance chart, named by the output it explains. */
+function exportImportance(store: TabularStore): HTMLElement {
+  const stem = () => `importance-${outputSlug(store.data, store.state.output)}`;
+  const what = "the importance chart";
+  return exportControls("the importance chart", [
+    { format: "png", what, fileName: stem, build: () => canvasPng(sceneToCanvas(importanceScene(store))) },
+    { format: "svg", what, fileName: stem, build: () => sceneToSvg(importanceScene(store)) },
+    { format: "csv", what: "the importances per cohort", fileName: stem, build: () => importanceCsv(store) },
+  ]);
 }

@@ -177,6 +177,7 @@ export function createRowTable(store: TabularStore): View<TabularState> {
   let sort: { key: string; dir: 1 | -1 } = { key: "index", dir: 1 };
   let order: Int32Array = new Int32Array(0); // row indices in display order
   let anchorPos: number | null = null;
+  let cursor = -1; // the keyboard's display position in the grid (-1: none yet)
   let selected = new Set(store.state.selected);
   const rendered = new Map<number, HTMLElement>(); // display position -> row element
   let windowKey = "";
@@ -184,12 +185,23 @@ export function createRowTable(store: TabularStore): View<TabularState> {
   const headCells = columns.map((c, k) => {
     const cell = h(
       "div",
-      { cls: `rw-rows-th${k === 0 ? " rw-rows-sticky" : ""}`, title: `${c.label}: click to sort`, attrs: { role: "columnheader" } },
+      {
+        cls: `rw-rows-th${k === 0 ? " rw-rows-sticky" : ""}`,
+        title: `${c.label}: click (or Enter) to sort`,
+        attrs: { role: "columnheader", tabindex: "0" },
+      },
       [h("span", { cls: "rw-rows-thlabel", text: c.label }), h("span", { cls: "rw-rows-arrow" })],
     );
-    cell.addEventListener("click", () => {
+    const sortBy = () => {
       sort = sort.key === c.key ? { key: c.key, dir: sort.dir === 1 ? -1 : 1 } : { key: c.key, dir: 1 };
       rebuild();
+    };
+    cell.addEventListener("click", sortBy);
+    cell.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter" && ev.key !== " ") return;
+      ev.preventDefault();
+      ev.stopPropagation(); // not the grid's own Enter / Space (select the row at the cursor)
+      sortBy();
     });
     return cell;
   });
@@ -235,6 +247,7 @@ export function createRowTable(store: TabularStore): View<TabularState> {
     }
     const on = selected.has(i);
     row.classList.toggle("rw-rows-selected", on);
+    row.classList.toggle("rw-rows-cursor", pos === cursor);
     row.setAttribute("aria-selected", String(on));
     return row;
   };
@@ -276,6 +289,7 @@ export function createRowTable(store: TabularStore): View<TabularState> {
     if (!(col.key === "index" && sort.dir === 1)) rows = sortRows(rows, (i) => col.sortKey(i), sort.dir);
     order = rows;
     anchorPos = null;
+    cursor = -1;
     bodyEl.style.height = `${order.length * ROW_H}px`;
     count.textContent = `${order.length.toLocaleString()} of ${countRows(res.count)} in "${cohort.name}"`;
     if (res.error) message.textContent = `Cohort "${cohort.name}" cannot be evaluated: ${res.error}`;
@@ -296,6 +310,35 @@ export function createRowTable(store: TabularStore): View<TabularState> {
       raf = 0;
       renderWindow();
     });
+  });
+  // The keyboard: arrows, Page Up / Down, Home / End move a cursor over the rows; Space or Enter
+  // selects (or unselects) the row under it as a click does, with Shift from the last one picked.
+  scroller.addEventListener("keydown", (e) => {
+    if (!order.length || e.target !== scroller) return;
+    const page = Math.max(1, Math.floor((scroller.clientHeight || VIEWPORT_H) / ROW_H) - 1);
+    const steps: Record<string, number> = {
+      ArrowDown: 1,
+      ArrowUp: -1,
+      PageDown: page,
+      PageUp: -page,
+      Home: -order.length,
+      End: order.length,
+    };
+    if (e.key in steps) {
+      e.preventDefault();
+      cursor = Math.min(order.length - 1, Math.max(0, cursor < 0 ? 0 : cursor + steps[e.key]));
+      const top = cursor * ROW_H;
+      const viewport = scroller.clientHeight || VIEWPORT_H;
+      if (top < scroller.scrollTop + ROW_H) scroller.scrollTop = Math.max(0, top - ROW_H);
+      else if (top + ROW_H > scroller.scrollTop + viewport) scroller.scrollTop = top + 2 * ROW_H - viewport;
+      renderWindow(true);
+      el.dataset.cursorRow = String(order[cursor]);
+    } else if ((e.key === " " || e.key === "Enter") && cursor >= 0) {
+      e.preventDefault();
+      const next = clickSelection(store.state.selected, order, cursor, anchorPos, e.shiftKey);
+      anchorPos = cursor;
+      store.update({ selected: next });
+    }
   });
   bodyEl.addEventListener("click", (e) => {
     const rowEl = (e.target as HTMLElement).closest<HTMLElement>(".rw-rows-row");

@@ -1,7 +1,7 @@
 // Aggregate feature importance: mean |value| per feature, one bar per cohort side by side.
 import { markCohortSize } from "../core/cohortSize";
 import { fmt, h, option, SERIES_COLORS } from "../core/dom";
-import { exportControls, sceneToCanvas, sceneToSvg, canvasPng } from "../core/export";
+import { canvasPng, exportControls, sceneToCanvas, sceneToSvg } from "../core/export";
 import type { View } from "../core/view";
 import { importanceCsv, importanceScene, outputSlug } from "./export";
 import { fidelityText } from "./header";

@@ -46,6 +46,7 @@ export function safeFileName(stem: string, ext: string): string {
     stem
       .normalize("NFKD")
       .replace(/[^A-Za-z0-9._-]+/g, "_")
+      .replace(/\.{2,}/g, ".")
       .replace(/_+/g, "_")
       .replace(/^[._-]+|[._-]+$/g, "")
       .slice(0, 120) || "export";
@@ -125,7 +126,7 @@ export function textWidth(text: string, size = 12, bold = false): number {
 
 /** Text shortened with an ellipsis to fit maxWidth px (for names only; numbers are never shortened). */
 export function fitText(text: string, maxWidth: number, size = 12): string {
-  if (textWidth(text, size) <= maxWidth) return text;
+  if (textWidth(text, size) <= maxWidth + 0.5) return text; // + 0.5: rounding of widths summed elsewhere
   let lo = 0;
   let hi = text.length;
   while (lo < hi) {

@@ -232,3 +232,35 @@ export function colorBar(opts: OverlayOptions, scale: number, fmt: (v: number) =
     h("span", { cls: "rw-muted", text: hiLabel }),
   ]);
 }
+
+/** A map alone on its colour map (opaque: the colour says the value), enlarged without smoothing to
+ *  about `side` px on its long side, so each attribution cell stays a sharp square: for export. */
+export function mapCanvas(
+  map: { data: ArrayLike<number>; h: number; w: number },
+  opts: OverlayOptions,
+  scale: number,
+  side = 512,
+): HTMLCanvasElement {
+  const px = overlayPixels(map.data, { ...opts, opacity: 1 }, scale);
+  for (let x = 3; x < px.length; x += 4) px[x] = 255;
+  const k = Math.max(1, Math.floor(side / Math.max(1, map.h, map.w)));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.max(1, map.w * k);
+  canvas.height = Math.max(1, map.h * k);
+  const ctx = canvas.getContext("2d");
+  if (!ctx || !map.h || !map.w) return canvas;
+  const img = ctx.createImageData(canvas.width, canvas.height);
+  for (let y = 0; y < canvas.height; y++) {
+    const sy = Math.floor(y / k);
+    for (let x = 0; x < canvas.width; x++) {
+      const s = (sy * map.w + Math.floor(x / k)) * 4;
+      const d = (y * canvas.width + x) * 4;
+      img.data[d] = px[s];
+      img.data[d + 1] = px[s + 1];
+      img.data[d + 2] = px[s + 2];
+      img.data[d + 3] = px[s + 3];
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  return canvas;
+}

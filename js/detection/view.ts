@@ -8,6 +8,7 @@ import { createCohortEditor } from "../core/cohortEditor";
 import { createCohortPicker } from "../core/cohortPicker";
 import { countOfText, countText, type Noun, rowNoun } from "../core/cohortSize";
 import { fmt, h } from "../core/dom";
+import { canvasPng, exportControls, toCsv } from "../core/export";
 import { imagePainter } from "../core/images";
 import { clipValue, colorBar, createOverlayControls, DEFAULT_OVERLAY, drawOverlay, type OverlayOptions } from "../core/overlay";
 import { keepSelectionInCohort, outsideCohort } from "../core/selection";
@@ -85,7 +86,47 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
     draw();
   });
   const outsideNote = h("div", { cls: "rw-outside-note", testid: "selection-outside" });
-  const detail = h("div", { cls: "rw-media-detail" }, [outsideNote, controls, legend, h("div", { cls: "rw-media-pair" }, [canvas, list])]);
+  // Export: the picked detection's saliency over the image as drawn, and the image's detections.
+  const needImage = () => {
+    if (selected === null) throw new Error("no image is shown");
+    return selected;
+  };
+  const exporter = exportControls("the detections", [
+    {
+      format: "png",
+      label: "Saliency PNG",
+      what: "the picked detection's saliency map over the image",
+      testid: "export-saliency-png",
+      fileName: () => {
+        const i = needImage();
+        const d = meta.detections[i]?.[picked];
+        return `detection-${i}-${d ? `${picked}-${d.label}` : "image"}-saliency`;
+      },
+      build: () => {
+        needImage();
+        return canvasPng(canvas);
+      },
+    },
+    {
+      format: "csv",
+      label: "Detections CSV",
+      what: "the image's detections",
+      testid: "export-detections-csv",
+      fileName: () => `detection-${needImage()}-detections`,
+      build: () => {
+        const i = needImage();
+        const rows = (meta.detections[i] ?? []).map((d, j) => [i, j, d.label, d.score, ...d.box, d.score >= threshold]);
+        return toCsv(["image", "detection", "label", "score", "x0", "y0", "x1", "y1", "above_threshold"], rows);
+      },
+    },
+  ]);
+  const detail = h("div", { cls: "rw-media-detail" }, [
+    outsideNote,
+    controls,
+    legend,
+    exporter,
+    h("div", { cls: "rw-media-pair" }, [canvas, list]),
+  ]);
   const empty = h("div", { cls: "rw-empty", testid: "detection-empty" });
   // thumbnails follow the score threshold: the boxes drawn and the count in the caption
   const shownOf = (i: number) => visibleDetections(meta.detections[i] ?? [], threshold);

@@ -10,8 +10,9 @@ import { createCohortPicker } from "../core/cohortPicker";
 import { countOfText, rowNoun } from "../core/cohortSize";
 import { labelOf } from "../core/columns";
 import { fmt, h, option } from "../core/dom";
+import { canvasPng, exportControls } from "../core/export";
 import { imagePainter } from "../core/images";
-import { clipValue, colorBar, createOverlayControls, DEFAULT_OVERLAY, drawOverlay, type OverlayOptions } from "../core/overlay";
+import { clipValue, colorBar, createOverlayControls, DEFAULT_OVERLAY, drawOverlay, mapCanvas, type OverlayOptions } from "../core/overlay";
 import { keepSelectionInCohort, outsideCohort } from "../core/selection";
 import { Store } from "../core/store";
 import { modelState, syncWithModel, type WidgetModel } from "../core/sync";
@@ -92,6 +93,44 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
     canvas: h("canvas", { cls: "rw-media-canvas", testid: "image-overlay", attrs: { "data-method": m.method } }),
     legend: h("div", { cls: "rw-legend rw-media-legend", testid: "method-legend" }),
   }));
+  // Export of a method's panel: the map alone on the current colours, and the overlay as drawn.
+  let drawn: { i: number; opts: OverlayOptions[]; scales: number[] } | null = null;
+  const exportPanel = (j: number, canvas: HTMLCanvasElement) => {
+    const need = () => {
+      if (!drawn) throw new Error("no image is shown");
+      return drawn;
+    };
+    const stem = (what: string) => () => {
+      const { i } = need();
+      return `image-${i}-${methods[j].method}-${names[meta.targets[i][target]] ?? target}-${what}`;
+    };
+    const label = methods.length > 1 ? `the ${methods[j].label} map` : "the attribution map";
+    return exportControls(label, [
+      {
+        format: "png",
+        label: "Map PNG",
+        what: `${label} alone`,
+        testid: "export-map-png",
+        fileName: stem("map"),
+        build: () => {
+          const { i, opts: o, scales } = need();
+          const [, , mh, mw] = maps[i].shape;
+          return canvasPng(mapCanvas({ data: mapSlice(maps[i], j, target), h: mh, w: mw }, o[j], scales[j]));
+        },
+      },
+      {
+        format: "png",
+        label: "Overlay PNG",
+        what: `${label} over the image`,
+        testid: "export-overlay-png",
+        fileName: stem("overlay"),
+        build: () => {
+          need();
+          return canvasPng(canvas);
+        },
+      },
+    ]);
+  };
   const targetSelect = h("select", { testid: "target-select", title: "Which explained output's map to overlay" });
   const targetCtl = h("label", { cls: "rw-control" }, [h("span", { text: "Explained output" }), targetSelect]);
   const labels = h("div", { cls: "rw-media-labels", testid: "image-labels" });
@@ -106,7 +145,11 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
     h("div", { cls: "rw-toolbar" }, [targetCtl]),
     h("div", { cls: "rw-media-pair" }, [
       panel("Original", canvasOrig, null, "image-panel-original"),
-      ...overlays.map((o) => panel(o.info.label, o.canvas, o.legend, "method-panel", o.info.method)),
+      ...overlays.map((o, j) => {
+        const fig = panel(o.info.label, o.canvas, o.legend, "method-panel", o.info.method);
+        fig.appendChild(exportPanel(j, o.canvas));
+        return fig;
+      }),
       labels,
     ]),
   ]);
@@ -150,6 +193,7 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
     const [, , mh, mw] = m.shape;
     const panelOpts = overlays.map((o) => panelOptions(opts, o.info));
     const scales = overlays.map((_, j) => scaleFor(i, j, target, panelOpts[j]));
+    drawn = { i, opts: panelOpts, scales };
     overlays.forEach((o, j) => {
       o.legend.replaceChildren(colorBar(panelOpts[j], scales[j], (v) => fmt(v)));
     });

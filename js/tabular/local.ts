@@ -3,8 +3,10 @@
 // LAYOUT_CARDS rows side by side; more become one compact heat-table (a column per row).
 import { labelOf } from "../core/columns";
 import { fmt, h, NEG_COLOR, option, POS_COLOR } from "../core/dom";
+import { canvasPng, exportControls, sceneToCanvas, sceneToSvg } from "../core/export";
 import type { View } from "../core/view";
 import type { TabularData } from "./data";
+import { localCsv, localRows, localScene } from "./export";
 import { localOrder } from "./stats";
 import type { TabularState, TabularStore } from "./store";
 import { outputTitle, signedValuesNote, unitsPhrase } from "./wording";
@@ -131,6 +133,19 @@ export function createLocalChart(store: TabularStore): View<TabularState> {
     h("label", { cls: "rw-control" }, [h("span", { text: "Features" }), topSelect]),
     h("label", { cls: "rw-control" }, [h("span", { text: "Layout" }), layoutSelect]),
   ]);
+  const rowsStem = () => {
+    const rows = localRows(store).map((r) => r.row);
+    return `local-${rows.length === 1 ? `row_${rows[0]}` : rows.length <= 4 ? `rows_${rows.join("_")}` : `${rows.length}_rows`}`;
+  };
+  const topN = () => Number(topSelect.value) || Math.min(10, data.f);
+  const what = "the local explanation of the selected rows";
+  controls.appendChild(
+    exportControls("the local explanation", [
+      { format: "png", what, fileName: rowsStem, build: () => canvasPng(sceneToCanvas(localScene(store, topN()))) },
+      { format: "svg", what, fileName: rowsStem, build: () => sceneToSvg(localScene(store, topN())) },
+      { format: "csv", what: "the selected rows' values", fileName: rowsStem, build: () => localCsv(store) },
+    ]),
+  );
   const el = h("div", { cls: "rw-local", testid: "local-chart" }, [controls, note, content]);
 
   topSelect.addEventListener("change", draw);

@@ -1,5 +1,7 @@
 // The text view's numbers: the diverging colour of a token, the colour scale over texts, and the
 // token table over a cohort (as TextExplanation.global_importance computes it in Python).
+import { fmt } from "../core/dom";
+import { type Cell, MUTED, type Scene, type SceneItem, textWidth, toCsv } from "../core/export";
 import type { TextData, TextOutput } from "./data";
 
 export const POS_RGB: [number, number, number] = [214, 39, 40]; // pushes the output up: red
@@ -89,4 +91,77 @@ export function topTokensTitle(shown: number, length: number, k: number): string
   return shown === 1
     ? `The one token of this text's ${length} that moves this output`
     : `The ${shown} tokens of this text's ${length} that move this output`;
+}
+
+// --- export ---------------------------------------------------------------------------------------
+
+/** Text i's tokens: index, token, its characters in the text (empty when unknown) and its value toward every output. */
+export function tokensCsv(data: TextData, i: number): string {
+  const rows: Cell[][] = [];
+  for (let t = data.offsets[i]; t < data.offsets[i + 1]; t++) {
+    const s = data.spans[2 * t];
+    const e = data.spans[2 * t + 1];
+    const known = s >= 0 && e >= s;
+    const row: Cell[] = [t - data.offsets[i], data.tokenText(t), known ? s : null, known ? e : null];
+    for (let c = 0; c < data.k; c++) row.push(data.value(t, c));
+    rows.push(row);
+  }
+  return toCsv(["token_index", "token", "start", "end", ...data.meta.output_names.map((n) => `value_${n}`)], rows);
+}
+
+const HEAT_W = 760;
+const HEAT_FONT = 14;
+const HEAT_LINE = 24;
+
+/** Text i as a heatmap picture: the text wrapped at HEAT_W, each token on its colour (the light theme's),
+ *  under a title and the colour scale. Tokens are text items, so a token that looks like HTML stays text. */
+export function heatmapScene(
+  data: TextData,
+  i: number,
+  c: number,
+  scale: number,
+  runs: ({ gap: string } | { t: number; text: string })[],
+): Scene {
+  const name = data.meta.output_names[c] ?? String(c);
+  const items: SceneItem[] = [
+    { kind: "text", x: 12, y: 20, text: `Text #${i}: colours explain '${name}'`, bold: true, size: 13 },
+    {
+      kind: "text",
+      x: 12,
+      y: 38,
+      size: 11,
+      fill: MUTED,
+      text: `red raises '${name}', blue lowers it; full colour at ±${fmt(scale)} (${data.meta.units})`,
+    },
+  ];
+  const left = 12;
+  let x = left;
+  let y = 64;
+  let right = 420; // the picture is as wide as its longest line (and the titles)
+  for (const it of items) if (it.kind === "text") right = Math.max(right, textWidth(it.text, it.size ?? 12, it.bold) + 2 * left);
+  const place = (text: string, fill: string | null, title?: string) => {
+    const w = textWidth(text, HEAT_FONT);
+    if (x + w > HEAT_W - 12 && x > left && text.trim() !== "") {
+      x = left;
+      y += HEAT_LINE;
+    }
+    if (fill) items.push({ kind: "rect", x, y: y - HEAT_FONT - 2, w, h: HEAT_FONT + 7, fill, title });
+    items.push({ kind: "text", x, y, text, size: HEAT_FONT });
+    x += w;
+    right = Math.max(right, x + left);
+  };
+  for (const run of runs) {
+    if ("gap" in run) {
+      run.gap.split(/(\n)/).forEach((part) => {
+        if (part === "\n") {
+          x = left;
+          y += HEAT_LINE;
+        } else if (part) place(part.replace(/\s+/g, " "), null);
+      });
+      continue;
+    }
+    const v = data.value(run.t, c);
+    place(run.text, tokenColor(v, scale).background, `${data.tokenText(run.t)}: ${v}`);
+  }
+  return { width: Math.min(HEAT_W, Math.ceil(right)), height: y + 16, title: `Text #${i}, token values toward '${name}'`, items };
 }

@@ -17,13 +17,14 @@ import { countOfText, countText, type Noun, rowNoun } from "../core/cohortSize";
 import { type Cohort, containsToken, copyCohort, type Filter, uniqueName, validateFilter } from "../core/cohorts";
 import { labelOf } from "../core/columns";
 import { fmt, h, NEG_COLOR, option, POS_COLOR } from "../core/dom";
+import { canvasPng, exportControls, sceneToCanvas, sceneToSvg } from "../core/export";
 import { keepSelectionInCohort, outsideCohort } from "../core/selection";
 import { Store } from "../core/store";
 import { modelState, syncWithModel, type WidgetModel } from "../core/sync";
 import { tabBar } from "../core/tabs";
 import type { View } from "../core/view";
 import { type TextArrays, TextData, type TextMeta, type TextOutput, textRuns } from "./data";
-import { aggregateTokens, colorScale, tokenColor, topTokens, topTokensTitle } from "./tokens";
+import { aggregateTokens, colorScale, heatmapScene, tokenColor, tokensCsv, topTokens, topTokensTitle } from "./tokens";
 
 const LIST_LIMIT = 300; // documents listed per group
 const TOP_K = 10;
@@ -106,11 +107,33 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   stopBox.checked = stop;
   const cohortChart = h("div", { cls: "rw-tx-chart" });
   const cohortTitle = h("div", { cls: "rw-tx-title" });
+  // Export of the shown text: what drawDoc drew last (text, output, colour scale)
+  let shownDoc: { sel: number; c: number; scale: number } | null = null;
+  const needDoc = () => {
+    if (!shownDoc) throw new Error("no text is shown");
+    return shownDoc;
+  };
+  const docScene = () => {
+    const { sel, c, scale } = needDoc();
+    return heatmapScene(data, sel, c, scale, textRuns(data, sel));
+  };
+  const heatWhat = "the text's heatmap";
+  const docExport = exportControls("the shown text", [
+    { format: "png", what: heatWhat, fileName: () => `text-${needDoc().sel}-heatmap`, build: () => canvasPng(sceneToCanvas(docScene())) },
+    { format: "svg", what: heatWhat, fileName: () => `text-${needDoc().sel}-heatmap`, build: () => sceneToSvg(docScene()) },
+    {
+      format: "csv",
+      what: "the text's token values",
+      fileName: () => `text-${needDoc().sel}-tokens`,
+      build: () => tokensCsv(data, needDoc().sel),
+    },
+  ]);
   const docPanel = h("div", { cls: "rw-tx-main" }, [
     list,
     h("div", { cls: "rw-tx-right" }, [
       outsideNote,
       docHead,
+      docExport,
       legend,
       docText,
       h("div", { cls: "rw-tx-charts" }, [
@@ -219,6 +242,8 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
       ? `${outside}: it is shown, but not listed, and coloured on its own scale. Pick a text from the list.`
       : "";
     outsideNote.hidden = outside === null;
+    shownDoc = null;
+    docExport.setEnabled(sel !== null);
     if (sel === null) {
       docHead.textContent = data.n
         ? `No text in the cohort '${store.state.active}'${contains ? ` containing '${contains}'` : ""}.`
@@ -233,6 +258,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     // the shared scale is the listed texts': a text outside the list keeps its own
     const onShared = shared && outside === null && docs.length > 0;
     const scale = colorScale(data, onShared ? docs : [sel], output);
+    shownDoc = { sel, c, scale };
     const labels = [data.yTrue ? `true ${labelOf(data.yTrue, sel)}` : "", `predicted ${labelOf(data.yPred, sel)}`];
     docHead.replaceChildren(
       h("b", { text: `Text #${sel}` }),

@@ -3,7 +3,9 @@
 // legend and the brush are DOM on top, so they follow the JupyterLab theme and stay text.
 import type { Cohort } from "../../core/cohorts";
 import { fmt, h, option } from "../../core/dom";
+import { canvasPng, exportControls, sceneToCanvas, sceneToSvg } from "../../core/export";
 import type { View } from "../../core/view";
+import { cohortBinNames, dependenceCsv, dependenceGroupOf, dependenceScene, outputSlug } from "../export";
 import type { TabularState, TabularStore } from "../store";
 import { dependenceAxis } from "../wording";
 import { brushCohort, brushFilter, canRefine } from "./brush";
@@ -35,6 +37,7 @@ interface Frame {
 export function createDependencePlot(store: TabularStore): View<TabularState> {
   const { data } = store;
   const names = data.meta.feature_names;
+  let exportUi: ReturnType<typeof exportControls> | null = null; // set while the toolbar is built
   const featureSelect = h("select", { title: "Feature on the x axis" });
   featureSelect.append(option("", "choose a feature…"), ...names.map((n, j) => option(String(j), n)));
   const colorSelect = h("select", { title: "What colours the points" });
@@ -74,6 +77,7 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
     h("div", { cls: "rw-toolbar" }, [
       h("label", { cls: "rw-control" }, [h("span", { text: "Dependence of" }), featureSelect]),
       h("label", { cls: "rw-control" }, [h("span", { text: "Colour by" }), colorSelect]),
+      exportDependence(),
     ]),
     message,
     body,
@@ -93,12 +97,42 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
   let pending: { lo: number; hi: number; cohort: Cohort } | null = null;
   let onTop: string | null = null; // the cohort the user put on top of the others (legend click)
 
+  // Export: the points of the active cohort as drawn (the frame), named by feature, cohort and output.
+  function exportDependence(): HTMLElement {
+    const stem = () => {
+      const j = frame?.j ?? 0;
+      return `dependence-${names[j]}-${store.state.active}-${outputSlug(data, store.state.output)}`;
+    };
+    const need = () => {
+      if (!frame) throw new Error("choose a feature first");
+      return frame;
+    };
+    const scene = () => {
+      const f = need();
+      const legend = f.coloring.legend.flatMap((e) => ("ramp" in e || e.hidden ? [] : [{ color: e.color, label: e.label }]));
+      return dependenceScene(data, f.j, f.points, f.coloring, yTitle.textContent ?? "", xTitle.textContent ?? "", legend);
+    };
+    const csv = () => {
+      const f = need();
+      const bins = cohortBinNames(store.state.cohorts, store.dataset.allData, (c) => store.maskOf(c).error, "in no other cohort");
+      return dependenceCsv(data, f.j, f.points, f.coloring, dependenceGroupOf(data, f.points, f.coloring, store.state.depColor, bins));
+    };
+    const what = "the dependence plot";
+    exportUi = exportControls(what, [
+      { format: "png", what, fileName: stem, build: () => canvasPng(sceneToCanvas(scene())) },
+      { format: "svg", what, fileName: stem, build: () => sceneToSvg(scene()) },
+      { format: "csv", what: "the dependence plot's points", fileName: stem, build: csv },
+    ]);
+    return exportUi;
+  }
+
   const areaWidth = () =>
     Math.max(120, Math.round(area.clientWidth || (el.clientWidth ? el.clientWidth - MARGIN.left - MARGIN.right : FALLBACK_W)));
 
   const showMessage = (text: string) => {
     message.textContent = text;
     body.hidden = text !== "" && frame === null;
+    exportUi?.setEnabled(frame !== null);
   };
 
   /** Recompute the points (feature, cohort, output or colour changed), then draw. */

@@ -3,6 +3,7 @@ request, and the file holds what the explanation says (checked against the expla
 
 import csv
 import io
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -348,3 +349,33 @@ def test_export_controls_screenshots(browser, tabular_report, text_report, schem
         page.screenshot(path=str(SCREENSHOTS / f"export-{kind}-{scheme}-{width}.png"), full_page=True)
         assert blocked == [] and errors == []
         page.close()
+
+
+# ---------------------------------------------------------------------------------------- JupyterLab
+
+LAB_CELLS = [
+    "import numpy as np, pandas as pd, rai_widget as rw\n"
+    "rng = np.random.default_rng(0)\n"
+    "X = pd.DataFrame({'age': rng.normal(40, 10, 200), 'income': rng.normal(50, 10, 200)})\n"
+    "def f(frame):\n"
+    "    p = 1 / (1 + np.exp(-((frame['age'] - 40) / 10).to_numpy()))\n"
+    "    return np.column_stack([1 - p, p])\n"
+    "exp = rw.MimicExplainer(f, X, task='classification', classes=['no', 'yes']).explain(X)",
+    "rw.ExplanationDashboard(exp)",
+]
+
+
+def test_export_in_jupyterlab(lab_page, run_notebook, run_cell, cell_locator):
+    """The same <a download> on a blob: URL saves the file from a notebook's output in JupyterLab."""
+    page = lab_page
+    run_notebook(page, LAB_CELLS)
+    output = cell_locator(page, 1).locator(".jp-OutputArea")
+    output.locator('[data-testid="importance-bar"]').first.wait_for(state="visible")
+    name, data = save(page, output.get_by_role("button", name="Save the importances per cohort as CSV"))
+    assert name == "importance-class_yes.csv"
+    got = {r["feature"]: float(r["mean_abs_shap"]) for r in read_csv(data)}
+    expected = run_cell(page, "print(exp.global_importance(output=1).to_json())")
+    for feature, value in json.loads(expected).items():
+        assert got[feature] == pytest.approx(value, rel=1e-6, abs=1e-6)
+    name, data = save(page, output.get_by_role("button", name="Save the importance chart as PNG"))
+    assert name == "importance-class_yes.png" and data.startswith(PNG_MAGIC)

@@ -269,7 +269,8 @@ export function exportControls(chart: string, actions: ExportAction[]): HTMLElem
   const buttons = actions.map((a) => {
     const ext = a.format;
     const text = a.label ?? ext.toUpperCase();
-    const name = `Save ${a.what} as ${ext.toUpperCase()}`;
+    // the visible text is part of the accessible name (WCAG 2.5.3): "Map PNG: save the map as PNG"
+    const name = a.label ? `${text}: save ${a.what} as ${ext.toUpperCase()}` : `Save ${a.what} as ${ext.toUpperCase()}`;
     const b = h("button", {
       cls: "rw-export-button",
       text,

@@ -331,15 +331,21 @@ def test_detection_exports(browser, detection_report):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1024, 1440])
-def test_export_controls_screenshots(browser, tabular_report, text_report, scheme, width):
+def test_export_controls_screenshots(
+    browser, tabular_report, text_report, image_report, detection_report, scheme, width
+):
     """Screenshots for people to look at (tests/browser/screenshots/export-*.png); the controls are visible."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    for kind, path in [("tabular", tabular_report[2]), ("text", text_report[1])]:
+    reports = [("tabular", tabular_report[2]), ("text", text_report[1])]
+    reports += [("image", image_report[2]), ("detection", detection_report[1])]
+    for kind, path in reports:
         page, blocked, errors, _ = open_report(browser, path, width=width, scheme=scheme)
         if kind == "text":
             page.locator('[data-testid="token"]').first.wait_for(state="visible", timeout=15_000)
-        else:
+        elif kind == "tabular":
             page.locator('.rw-bar-group[data-feature="age"]').click()
+        else:
+            page.locator('[data-testid="export"]').first.wait_for(state="visible", timeout=15_000)
         controls = page.locator('[data-testid="export"]')
         assert controls.count() >= 1
         for k in range(controls.count()):
@@ -347,6 +353,10 @@ def test_export_controls_screenshots(browser, tabular_report, text_report, schem
                 box = controls.nth(k).bounding_box()
                 assert box and box["x"] + box["width"] <= width
         page.screenshot(path=str(SCREENSHOTS / f"export-{kind}-{scheme}-{width}.png"), full_page=True)
+        if kind == "tabular":  # the local explanation's controls, on the rows tab
+            page.locator('[data-testid="tab-rows"]').click()
+            page.locator('[data-testid="local-chart"] [data-testid="export"]').wait_for(state="visible")
+            page.screenshot(path=str(SCREENSHOTS / f"export-rows-{scheme}-{width}.png"), full_page=True)
         assert blocked == [] and errors == []
         page.close()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from offline import open_offline
 from scenes import square_detector
 from sklearn.ensemble import RandomForestClassifier
 from tiny_models import tiny_cnn
@@ -106,12 +107,8 @@ ACTIONS = {
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("kind", ["tabular", "tabular-poor-fidelity", "text", "image", "detection"])
 def test_no_serious_or_critical_violations(browser, reports, kind, scheme):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme, bypass_csp=True)
+    page = open_offline(browser, reports[kind], scheme=scheme, width=1280, bypass_csp=True).page
     try:
-        page = context.new_page()
-        local = ("file:", "data:", "blob:")
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(local) else r.abort())
-        page.goto(reports[kind].as_uri())
         page.locator(".rw-root").first.wait_for(state="visible", timeout=15_000)
         page.add_script_tag(path=str(AXE))
         tabs = page.locator('[role="tab"]')
@@ -132,4 +129,4 @@ def test_no_serious_or_critical_violations(browser, reports, kind, scheme):
         assert len(visited) == tabs.count()
         assert not found, f"{kind}, {scheme} theme:\n" + "\n".join(found)
     finally:
-        context.close()
+        page.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from offline import open_offline
 
 import rai_widget as rw
 
@@ -68,10 +69,8 @@ def report(tmp_path_factory):
 
 
 def _open(browser, report, width=1024, scheme="light"):
-    page = browser.new_page(viewport={"width": width, "height": 1000}, color_scheme=scheme)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(report.as_uri())
+    opened = open_offline(browser, report, scheme=scheme, width=width, height=1000)
+    page, errors = opened.page, opened.errors
     plot = page.locator('[data-testid="dependence-plot"]')
     plot.wait_for(state="attached", timeout=15_000)
     return page, plot, errors

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from offline import open_offline
 from PIL import Image
 
 import rai_widget as rw
@@ -25,22 +26,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def open_report(browser, path, width=1100, scheme="light"):
     """The report opened from disk with every request but file: aborted and counted."""
-    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme, accept_downloads=True)
-    blocked, errors, dialogs = [], [], []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-
-    def route(r):
-        if r.request.url.startswith("file://"):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.goto(path.as_uri())
-    page.locator("#rw-app [data-testid]").first.wait_for(state="visible", timeout=15_000)
-    return page, blocked, errors, dialogs
+    opened = open_offline(browser, path, scheme=scheme, width=width, accept_downloads=True)
+    opened.page.locator("#rw-app [data-testid]").first.wait_for(state="visible", timeout=15_000)
+    return opened.page, opened.blocked, opened.errors, opened.dialogs
 
 
 def save(page, button):

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from offline import open_offline
 
 import rai_widget as rw
 
@@ -21,9 +22,7 @@ def tabular_report(tmp_path_factory) -> Path:
 
 
 def _open(browser, path: Path):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:", "blob:")) else r.abort())
-    page.goto(path.as_uri())
+    page = open_offline(browser, path, width=1280).page
     page.locator(".rw-root").first.wait_for(state="visible", timeout=15_000)
     return page
 

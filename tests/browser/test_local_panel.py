@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from offline import open_offline
 
 import rai_widget as rw
 
@@ -93,10 +94,8 @@ def report(tmp_path_factory):
 
 
 def _open_rows_tab(browser, report, width, scheme="light"):
-    page = browser.new_page(viewport={"width": width, "height": 1000}, color_scheme=scheme)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(report.as_uri())
+    opened = open_offline(browser, report, scheme=scheme, width=width, height=1000)
+    page, errors = opened.page, opened.errors
     page.locator('[data-testid="tab-rows"]').click()
     local = page.locator('[data-testid="local-chart"]')
     local.locator('[data-testid="local-row"]').first.wait_for(state="visible", timeout=15_000)

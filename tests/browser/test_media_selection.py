@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from offline import open_offline
 from scenes import square_detector
 
 import rai_widget as rw
@@ -43,14 +44,8 @@ def additive(texts):
 
 
 def open_report(browser, path, scheme="light", width=1100):
-    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
-    dialogs, errors = [], []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    local = ("file://", "blob:", "data:")
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(local) else r.abort())
-    page.goto(path.as_uri())
-    return page, dialogs, errors
+    opened = open_offline(browser, path, scheme=scheme, width=width)
+    return opened.page, opened.dialogs, opened.errors
 
 
 def set_model(page, name, value):

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from offline import open_offline
 from scenes import square_detector
 from scipy import ndimage
 from tiny_models import tiny_cnn as _tiny_cnn
@@ -54,14 +55,8 @@ def detection_report(tmp_path_factory):
 
 
 def _open(browser, path, scheme="light"):
-    page = browser.new_page(viewport={"width": 1100, "height": 900}, color_scheme=scheme)
-    dialogs, errors = [], []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    local = ("file://", "blob:", "data:")
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(local) else r.abort())
-    page.goto(path.as_uri())
-    return page, dialogs, errors
+    opened = open_offline(browser, path, scheme=scheme)
+    return opened.page, opened.dialogs, opened.errors
 
 
 def _wait_drawn(page, selector, prefix):

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from offline import open_offline
 from playwright.sync_api import expect
 
 import rai_widget as rw
@@ -36,13 +37,10 @@ def binary():
 
 
 def _open(browser, path: Path, width: int = 1024, scheme: str = "light"):
-    page = browser.new_page(viewport={"width": width, "height": 760}, color_scheme=scheme)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://") else route.abort())
-    page.goto(path.as_uri())
+    opened = open_offline(browser, path, scheme=scheme, width=width, height=760)
+    page = opened.page
     page.locator('[data-testid="importance-bar"]').first.wait_for(state="visible", timeout=15_000)
-    assert not errors, errors
+    assert not opened.errors and not opened.blocked, (opened.errors, opened.blocked)
     return page
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from kernel_io import kernel_json, wait_for_kernel
+from offline import open_offline
 from playwright.sync_api import expect
 
 import rai_widget as rw
@@ -47,12 +48,8 @@ def token_colors(page):
 
 
 def open_report(browser, path, scheme="light"):
-    page = browser.new_page(viewport={"width": 1100, "height": 800}, color_scheme=scheme)
-    dialogs, errors = [], []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://") else route.abort())
-    page.goto(path.as_uri())
+    opened = open_offline(browser, path, scheme=scheme, height=800)
+    page, dialogs, errors = opened.page, opened.dialogs, opened.errors
     page.locator('[data-testid="text-view"]').wait_for(state="visible", timeout=15_000)
     page.locator('[data-testid="token"]').first.wait_for(state="visible", timeout=15_000)
     return page, dialogs, errors

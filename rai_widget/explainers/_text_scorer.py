@@ -172,19 +172,18 @@ def batches(lengths: list[int], batch_size: int) -> list[list[int]]:
     mixes short and long texts (30% of the work in the text demo).
     """
     order = sorted(range(len(lengths)), key=lengths.__getitem__)
-    sorted_lengths = [lengths[j] for j in order]
+    sorted_lengths = np.asarray([lengths[j] for j in order], dtype=np.float64)
     n = len(order)
-    cost, cut = [0.0] + [np.inf] * n, [0] * (n + 1)
-    for end in range(1, n + 1):
-        longest = sorted_lengths[end - 1]
-        for start in range(max(0, end - batch_size), end):
-            c = cost[start] + (end - start) * longest + PASS_COST_TOKENS
-            if c < cost[end]:
-                cost[end], cut[end] = c, start
+    cost, cut = np.zeros(n + 1), np.zeros(n + 1, dtype=np.int64)
+    for end in range(1, n + 1):  # called once per step of explain(): the inner loop is numpy's
+        starts = np.arange(max(0, end - batch_size), end)
+        options = cost[starts] + (end - starts) * sorted_lengths[end - 1] + PASS_COST_TOKENS
+        best = int(np.argmin(options))
+        cost[end], cut[end] = options[best], starts[best]
     batches, end = [], n
     while end > 0:
-        batches.append(order[cut[end] : end])
-        end = cut[end]
+        batches.append(order[int(cut[end]) : end])
+        end = int(cut[end])
     return batches[::-1]
 
 

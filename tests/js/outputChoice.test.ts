@@ -8,19 +8,25 @@ import { meanAbsImportance, type OutputChoice } from "../../js/tabular/stats";
 import { TabularStore } from "../../js/tabular/store";
 import { FakeModel, tinyData, tinyPayload } from "./fixtures";
 
+/** Three rows of two features, one value each: the options differ only in names and task. */
+const threeRows = (options: Omit<Parameters<typeof tinyData>[0], "values" | "data">) =>
+  tinyData({
+    values: [
+      [[1], [-2]],
+      [[3], [0.5]],
+      [[-1], [1]],
+    ],
+    data: [
+      [1, 10],
+      [2, 20],
+      [3, 30],
+    ],
+    ...options,
+  });
+
 describe("a binary classifier offers only choices that draw something different", () => {
   const binaryData = () =>
-    tinyData({
-      values: [
-        [[1], [-2]],
-        [[3], [0.5]],
-        [[-1], [1]],
-      ],
-      data: [
-        [1, 10],
-        [2, 20],
-        [3, 30],
-      ],
+    threeRows({
       featureNames: ["age", "income"],
       outputNames: ["no", "yes"],
       binaryMirror: true,
@@ -56,17 +62,7 @@ describe("a binary classifier offers only choices that draw something different"
 describe("the regression dashboard", () => {
   // as MimicExplainer names a regression's output and units
   const regressionData = () =>
-    tinyData({
-      values: [
-        [[1], [-2]],
-        [[3], [0.5]],
-        [[-1], [1]],
-      ],
-      data: [
-        [1, 10],
-        [2, 20],
-        [3, 30],
-      ],
+    threeRows({
       featureNames: ["rooms", "age"],
       outputNames: ["output"],
       task: "regression",

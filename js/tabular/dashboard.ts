@@ -2,30 +2,40 @@
 // two-way sync of its store with the widget model.
 import { createCohortEditor } from "../core/cohortEditor";
 import { h } from "../core/dom";
+import { kernelLink } from "../core/jobs";
 import { modelState, syncWithModel, type WidgetModel } from "../core/sync";
 import { tabBar } from "../core/tabs";
 import type { View } from "../core/view";
 import { type TabularArrays, TabularData, type TabularMeta } from "./data";
 import { createDependencePlot } from "./dependence/view";
+import { createImportanceDistribution } from "./distribution/view";
+import { createDataExplorer } from "./explorer/view";
 import { createHeader } from "./header";
+import { createIcePlot } from "./ice";
 import { createImportanceChart } from "./importance";
 import { createLocalChart } from "./local";
+import { createMetricsView } from "./metrics/view";
 import { createRowTable } from "./rows";
 import { type Tab, type TabularState, TabularStore } from "./store";
+import { createWhatIf } from "./whatIf";
 
 export type TabularView = View<TabularState>;
 export type TabularViewFactory = (store: TabularStore) => TabularView;
-export type TabViews = Record<Tab, TabularViewFactory[]>;
+export type TabViews = Partial<Record<Tab, TabularViewFactory[]>>; // a tab left out has no views (tests)
 
 export const TABULAR_VIEWS: TabViews = {
-  importance: [createImportanceChart, createDependencePlot],
-  rows: [createRowTable, createLocalChart],
+  importance: [createImportanceChart, createImportanceDistribution, createDependencePlot],
+  explorer: [createDataExplorer],
+  rows: [createRowTable, createLocalChart, createWhatIf, createIcePlot],
+  performance: [createMetricsView],
   cohorts: [createCohortEditor],
 };
 
 const TAB_LABELS: [Tab, string][] = [
   ["importance", "Feature importance"],
+  ["explorer", "Data explorer"],
   ["rows", "Individual rows"],
+  ["performance", "Model performance"],
   ["cohorts", "Cohorts"],
 ];
 const isTab = (t: string): t is Tab => TAB_LABELS.some(([id]) => id === t);
@@ -35,11 +45,9 @@ export function renderTabular(model: WidgetModel, root: HTMLElement, tabs: TabVi
   const store = new TabularStore(data, modelState(model));
 
   const header = createHeader(store);
-  const panels: Record<Tab, HTMLElement> = {
-    importance: h("div", { cls: "rw-panel" }),
-    rows: h("div", { cls: "rw-panel" }),
-    cohorts: h("div", { cls: "rw-panel" }),
-  };
+  store.kernel = kernelLink(model);
+  const panels = new Map<Tab, HTMLElement>(TAB_LABELS.map(([tab]) => [tab, h("div", { cls: "rw-panel" })]));
+  const panel = (tab: Tab) => panels.get(tab) as HTMLElement;
   const views: TabularView[] = [header];
   const built = new Set<Tab>();
   const current = (): Tab => (isTab(store.state.tab) ? store.state.tab : "importance");
@@ -47,15 +55,15 @@ export function renderTabular(model: WidgetModel, root: HTMLElement, tabs: TabVi
     // Views of a tab are built the first time it is shown: the first render stays fast.
     if (built.has(tab)) return;
     built.add(tab);
-    for (const make of tabs[tab]) {
+    for (const make of tabs[tab] ?? []) {
       const view = make(store);
       views.push(view);
-      panels[tab].appendChild(view.el);
+      panel(tab).appendChild(view.el);
     }
   };
   buildTab(current());
   const bar = tabBar(
-    TAB_LABELS.map(([tab, label]) => [tab, label, panels[tab]]),
+    TAB_LABELS.map(([tab, label]) => [tab, label, panel(tab)]),
     current(),
     (tab) => store.update({ tab }),
   );

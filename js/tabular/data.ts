@@ -23,6 +23,8 @@ export interface TabularArrays {
   values: WireArray;
   surrogate_output: WireArray;
   model_output: WireArray;
+  /** Classification: the model's probabilities (n, k). */
+  probabilities?: WireArray;
 }
 
 const KINDS: Record<string, FeatureKind> = { number: "numeric", bool: "bool", category: "category" };
@@ -36,6 +38,8 @@ export class TabularData {
   readonly values: Float32Array;
   readonly surrogate: Float32Array;
   readonly model: Float32Array;
+  /** Classification: the model's probabilities, row-major (n, k); null for regression. */
+  readonly probabilities: Float32Array | null;
   /** Each feature's column, in feature order. */
   readonly featureColumns: Column[];
   readonly kinds: FeatureKind[];
@@ -58,6 +62,8 @@ export class TabularData {
     this.values = decodeArray(arrays.values).data as Float32Array;
     this.surrogate = decodeArray(arrays.surrogate_output).data as Float32Array;
     this.model = decodeArray(arrays.model_output).data as Float32Array;
+    this.probabilities = arrays.probabilities ? (decodeArray(arrays.probabilities).data as Float32Array) : null;
+    if (this.probabilities && this.probabilities.length !== this.n * this.k) throw new Error("probabilities do not match n x classes");
     if (this.values.length !== this.n * this.f * this.stored) throw new Error("values do not match n x f x outputs");
     this.featureColumns = meta.feature_names.map((name) => {
       const col = this.dataset.columns.get(name);
@@ -93,6 +99,10 @@ export class TabularData {
   }
   surrogateOutput(i: number, c: number): number {
     return this.stored2(this.surrogate, i, c);
+  }
+  /** The model's probability of class c for row i (classification; NaN for regression). */
+  probability(i: number, c: number): number {
+    return this.probabilities ? this.probabilities[i * this.k + c] : Number.NaN;
   }
   baseValue(c: number): number {
     return this.meta.base_values[c];

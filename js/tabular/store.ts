@@ -2,11 +2,12 @@
 // output the charts explain, how many features they show, the cohort that orders the bars and the
 // dependence plot's feature and colouring; and a cache of importances per cohort definition.
 import type { Cohort } from "../core/cohorts";
+import type { KernelLink } from "../core/jobs";
 import { type CoreState, type InitialState, Store } from "../core/store";
 import type { TabularData } from "./data";
 import { meanAbsImportance, type OutputChoice } from "./stats";
 
-export type Tab = "importance" | "rows" | "cohorts";
+export type Tab = "importance" | "explorer" | "rows" | "performance" | "cohorts";
 
 export interface TabularState extends CoreState {
   output: OutputChoice;
@@ -27,6 +28,8 @@ export function defaultOutput(data: TabularData): OutputChoice {
 
 export class TabularStore extends Store<TabularState> {
   private importanceCache = new Map<string, Float64Array>();
+  /** The kernel behind the view, for jobs that need the model (ICE, what-if); null without a widget model. */
+  kernel: KernelLink | null = null;
 
   constructor(
     readonly data: TabularData,

@@ -35,4 +35,6 @@ def payload(exps: list[TabularExplanation], spec: CohortColumns) -> tuple[dict, 
         "surrogate_output": array_to_wire(surrogate.astype(np.float32)),
         "model_output": array_to_wire(model.astype(np.float32)),
     }
+    if exp.probabilities is not None:  # classification: the data explorer's probability axes, the metrics
+        arrays["probabilities"] = array_to_wire(np.asarray(exp.probabilities, dtype=np.float32))
     return meta, arrays

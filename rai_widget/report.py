@@ -144,10 +144,20 @@ def _b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
+OFFLINE = "is not available in an offline report: it needs the model, in a running kernel."
+
+
 def widget_state(widget) -> dict:
     """What the view needs to render `widget` without a kernel: its data and state traits, JSON-ready
-    (binary buffers as {"__b64__": base64}). The report embeds it; tests/payloads holds it per case."""
-    return _encode_state({k: v for k, v in widget.get_state().items() if k not in _SYNCED_ONLY})
+    (binary buffers as {"__b64__": base64}). The report embeds it; tests/payloads holds it per case.
+    Kernel jobs are left out (there is no kernel to run them): `kernel` says so."""
+    state = {
+        k: v
+        for k, v in widget.get_state().items()
+        if k not in _SYNCED_ONLY and not k.endswith(("_request", "_status", "_result"))
+    }
+    state["kernel"] = {"available": False, "reason": OFFLINE}
+    return _encode_state(state)
 
 
 # What the report's default title counts, per kind: (one, many).

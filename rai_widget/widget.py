@@ -4,11 +4,14 @@ What crosses the comm (docs/architecture.md, "The wire format"): `kind`, `meta` 
 JSON), `arrays` (numpy as binary buffers, float32/int32, and the column spec cohorts filter on; built by
 rai_widget._payload), and the interactive state synced both ways: `cohorts`, `active_cohort`,
 `selected_rows`. State lives in traits, so saved notebook widget state and the
-offline HTML report rebuild the view without a kernel.
+offline HTML report rebuild the view without a kernel. Work that needs the model (ICE curves, what-if
+points) runs as kernel jobs (rai_widget._jobs), driven by traits as well.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import numbers
 import pathlib
 import warnings
@@ -18,6 +21,7 @@ import anywidget
 import traitlets
 
 from rai_widget._checks import shown
+from rai_widget._jobs import KernelJob
 from rai_widget._payload import payload
 from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.cohorts import ALL_DATA, Cohort
@@ -25,6 +29,13 @@ from rai_widget.explanations import Explanation, ImageExplanation, TabularExplan
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 _STATE = ("cohorts", "active_cohort", "selected_rows")  # the traits the view sets
+# The kernel jobs of a tabular dashboard with an explainer: name -> "module:function", the handler
+# `function(dashboard, params, ctx) -> dict` (imported when the dashboard is made).
+TABULAR_JOBS = {"ice": "rai_widget.explainers._ice:ice_job", "what_if": "rai_widget.explainers._what_if:what_if_job"}
+NO_EXPLAINER = (
+    "needs the model: this explanation was loaded or built without its explainer. Show it with "
+    "rw.ExplanationDashboard(exp, explainer=explainer) (the MimicExplainer that made it)."
+)
 
 
 class DashboardStateError(traitlets.TraitError, ValueError):
@@ -64,6 +75,12 @@ class _Frozen(list):
     __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
 
 
+def _handler(target: str):
+    """The job handler named "module:function"."""
+    module, function = target.split(":")
+    return getattr(importlib.import_module(module), function)
+
+
 def _names(cohorts) -> list:
     """The cohorts' names; also while a state from the view is being set, when they may still be JSON."""
     return [c.name if isinstance(c, Cohort) else c.get("name") if isinstance(c, dict) else None for c in cohorts]
@@ -95,6 +112,14 @@ class ExplanationDashboard(anywidget.AnyWidget):
     cohorts = _State().tag(sync=True, to_json=_cohorts_to_json, from_json=_cohorts_from_json)
     active_cohort = _State(ALL_DATA).tag(sync=True)
     selected_rows = _State().tag(sync=True)
+    # Kernel jobs (rai_widget._jobs): whether they can run here, and each job's request / status / result.
+    kernel = traitlets.Dict().tag(sync=True)
+    ice_request = traitlets.Dict().tag(sync=True)
+    ice_status = traitlets.Dict().tag(sync=True)
+    ice_result = traitlets.Dict().tag(sync=True)
+    what_if_request = traitlets.Dict().tag(sync=True)
+    what_if_status = traitlets.Dict().tag(sync=True)
+    what_if_result = traitlets.Dict().tag(sync=True)
 
     @traitlets.default("cohorts")
     def _no_cohorts(self) -> list[Cohort]:
@@ -104,7 +129,7 @@ class ExplanationDashboard(anywidget.AnyWidget):
     def _no_rows(self) -> list[int]:
         return _Frozen()
 
-    def __init__(self, explanation: Explanation | Sequence[ImageExplanation], cohorts=None, **kwargs):
+    def __init__(self, explanation: Explanation | Sequence[ImageExplanation], cohorts=None, explainer=None, **kwargs):
         methods: list[Explanation] | None = None
         if isinstance(explanation, (list, tuple)):
             # Several image explanations (one per method) of the same images: drawn side by side.
@@ -132,6 +157,45 @@ class ExplanationDashboard(anywidget.AnyWidget):
         self.cohorts = [] if cohorts is None else cohorts  # checked by _check_cohorts, as every later set is
         for name, value in state.items():
             setattr(self, name, value)
+        self.explainer = self._check_explainer(explainer)
+        self.jobs: dict[str, KernelJob] = {}
+        if self.explainer is not None:
+            for job, target in TABULAR_JOBS.items():
+                self.jobs[job] = KernelJob(self, job, functools.partial(_handler(target), self))
+            self.kernel = {"available": True, "reason": ""}
+        else:
+            why = NO_EXPLAINER if isinstance(explanation, TabularExplanation) else "is for tabular explanations"
+            self.kernel = {"available": False, "reason": why}
+
+    def _check_explainer(self, explainer):
+        """The explainer behind the model jobs: the one given, else the one that made the explanation (an
+        explanation from explain() in this kernel remembers it), checked to match the explanation."""
+        exp = self.explanation
+        if explainer is None:
+            return getattr(exp, "explainer", None) if isinstance(exp, TabularExplanation) else None
+        from rai_widget.explainers.tabular import MimicExplainer
+
+        if not isinstance(exp, TabularExplanation):
+            raise TypeError(f"explainer= is for tabular explanations; this is a {exp.kind} explanation.")
+        if not isinstance(explainer, MimicExplainer):
+            raise TypeError(
+                f"explainer must be the rw.MimicExplainer that made the explanation, not {type(explainer).__name__}."
+            )
+        mismatch = [
+            what
+            for what, mine, theirs in (
+                ("features", exp.feature_names, explainer.feature_names),
+                ("outputs", [str(o) for o in exp.output_names], [str(o) for o in explainer.output_names]),
+                ("task", exp.task, explainer.task),
+            )
+            if mine != theirs
+        ]
+        if mismatch:
+            raise ValueError(
+                f"this explainer cannot have made the explanation: their {' and '.join(mismatch)} differ. Pass the "
+                "MimicExplainer that explained these rows."
+            )
+        return explainer
 
     # --- the state's one validation boundary: the constructor, Python's sets and the view's all pass here
     @traitlets.validate("cohorts")

@@ -546,6 +546,7 @@ class MimicExplainer:
             probabilities=probabilities,
         )
         exp.fidelity = surrogate_fidelity(model_output, exp.surrogate_output, self.task, self.output_names)
+        exp.explainer = self  # the dashboard's ICE and what-if need the model (exp.show() finds it here)
         self._warn_about_fidelity(exp.fidelity, scores)
         return exp
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -198,6 +200,9 @@ class TabularExplanation(Explanation):
 
     kind = "tabular"
     tasks = ("classification", "regression")
+    # The MimicExplainer that made this explanation in this kernel (None once saved and loaded): the
+    # dashboard's model jobs (ICE, what-if) use it. Not part of the saved file.
+    explainer: Any = None
 
     def __init__(
         self,

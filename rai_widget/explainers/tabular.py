@@ -550,6 +550,16 @@ class MimicExplainer:
         self._warn_about_fidelity(exp.fidelity, scores)
         return exp
 
+    def model_scores(self, frame) -> np.ndarray:
+        """The model's scores (class probabilities, or the regression output as (n, 1)) on rows given as
+        an explanation's `data` frame (X_train's columns): passed to the model as X_train was (a DataFrame,
+        or its values as an array), checked as explain() checks them."""
+        X = frame if self.schema.is_frame else frame.to_numpy()
+        scores = self._adapter.scores(X, len(frame))
+        if scores.shape[1] != self._n_outputs:
+            raise ValueError(f"the model returned {scores.shape[1]} outputs here but {self._n_outputs} on X_train.")
+        return scores
+
     def _warn_about_fidelity(self, fidelity: dict, scores: np.ndarray) -> None:
         """A FidelityWarning when the figures are poor (naming the likely cause) or cannot be measured."""
         n = fidelity["rows"]

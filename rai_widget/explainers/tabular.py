@@ -61,6 +61,8 @@ FLOAT32_KEPT_VARIANCE = 0.99
 FIT_CHECK_ROWS = 256
 # The training rows on which the surrogate's in-sample fidelity is measured (to name a poor fidelity's cause).
 TRAIN_FIDELITY_ROWS = 5_000
+# The share of X_train rows on which the surrogate is closer to the model than `train_gap` (per output).
+TRAIN_GAP_QUANTILE = 0.99
 PROGRESS_MIN_ROWS = 20_000
 # explain() checks additivity against LightGBM's predictions on every row up to twice this, else on this
 # many rows with missing values and this many spread over the rest (LightGBM's predict costs ~2.5 s per
@@ -366,10 +368,19 @@ class MimicExplainer:
         # In-sample fidelity, which tells a surrogate too small for the model from rows unlike X_train when
         # explain() finds the fidelity poor; on a sample, since it only names the cause.
         sample = np.sort(np.random.default_rng(0).permutation(len(encoded))[:TRAIN_FIDELITY_ROWS])
-        self._train_fidelity = surrogate_fidelity(
-            self._model_output(scores[sample]), self._surrogate_output(encoded[sample]), self.task, self.output_names
-        )
+        sample_model, sample_surrogate = self._model_output(scores[sample]), self._surrogate_output(encoded[sample])
+        self._train_fidelity = surrogate_fidelity(sample_model, sample_surrogate, self.task, self.output_names)
         self._train_rows = len(encoded)
+        # What ICE and what-if need of X_train: the rows (a sample, as the model takes them), each numeric
+        # feature's observed range, and how far the surrogate strays from the model there (per output).
+        self.train_sample = train_frame.iloc[sample]
+        with np.errstate(all="ignore"):
+            self.train_ranges = {
+                name: (float(np.nanmin(encoded[:, j])), float(np.nanmax(encoded[:, j])))
+                for j, (name, kind) in enumerate(zip(self.feature_names, self.schema.kinds, strict=True))
+                if kind == "numeric" and not np.isnan(encoded[:, j]).all()
+            }
+        self.train_gap = np.quantile(np.abs(sample_model - sample_surrogate), TRAIN_GAP_QUANTILE, axis=0)
 
     # --- public attributes -----------------------------------------------------------------
     @property

@@ -1,4 +1,4 @@
-"""The data explorer's binning, from numpy: tests/explorer_cases.json, written here and read by tests/js/explorer.test.ts.
+"""The data explorer's binning from numpy: tests/explorer_cases.json, written here, read by tests/js/explorer.test.ts.
 
 The aggregate view of the data explorer bins x and summarises y per bin (js/tabular/explorer/bins.ts). The
 rules are numpy's, so a user can say the same in the kernel: the edges of `bins` equal-width bins over the

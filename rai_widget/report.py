@@ -150,11 +150,14 @@ OFFLINE = "is not available in an offline report: it needs the model, in a runni
 def widget_state(widget) -> dict:
     """What the view needs to render `widget` without a kernel: its data and state traits, JSON-ready
     (binary buffers as {"__b64__": base64}). The report embeds it; tests/payloads holds it per case.
-    Kernel jobs are left out (there is no kernel to run them): `kernel` says so."""
+    Kernel jobs are left out (there is no kernel to run them): `kernel` says so; what save_html precomputed
+    for the report (`ice_offline`) stays, when there is any."""
     state = {
         k: v
         for k, v in widget.get_state().items()
-        if k not in _SYNCED_ONLY and not k.endswith(("_request", "_status", "_result"))
+        if k not in _SYNCED_ONLY
+        and not k.endswith(("_request", "_status", "_result"))
+        and not (k == "ice_offline" and not v)
     }
     state["kernel"] = {"available": False, "reason": OFFLINE}
     return _encode_state(state)
@@ -214,6 +217,10 @@ def save_html(widget, path, title: str | None = None) -> Path:
         raise FileNotFoundError(
             f"save_html({str(path)!r}): the folder {str(path.parent)!r} does not exist; create it first."
         )
+    if getattr(widget, "explainer", None) is not None:  # ICE for the report's rows, while the model is here
+        from rai_widget.explainers._ice import offline_ice
+
+        widget.ice_offline = offline_ice(widget)
     css_file = _STATIC / "widget.css"
     shown_title, summary = report_title(widget, title), default_title(widget)
     about = "" if shown_title == summary else f"{summary}. "

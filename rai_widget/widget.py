@@ -117,6 +117,8 @@ class ExplanationDashboard(anywidget.AnyWidget):
     ice_request = traitlets.Dict().tag(sync=True)
     ice_status = traitlets.Dict().tag(sync=True)
     ice_result = traitlets.Dict().tag(sync=True)
+    # ICE and PDP precomputed by save_html for the offline report (rai_widget.explainers._ice.offline_ice).
+    ice_offline = traitlets.Dict().tag(sync=True)
     what_if_request = traitlets.Dict().tag(sync=True)
     what_if_status = traitlets.Dict().tag(sync=True)
     what_if_result = traitlets.Dict().tag(sync=True)

@@ -38,6 +38,7 @@ from rai_widget.explanations.tabular import (
 
 if TYPE_CHECKING:
     import lightgbm as lgb
+    import pandas as pd
 
 # Shallow trees keep TreeSHAP cheap (its cost grows with trees x leaves x depth). On
 # bench/tabular.py's teacher (smooth effects + interactions, 100k x 30), 100 rounds reached R^2 0.944
@@ -573,6 +574,51 @@ class MimicExplainer:
 
     def _warn_about_fidelity(self, fidelity: dict, scores: np.ndarray) -> None:
         """A FidelityWarning when the figures are poor (naming the likely cause) or cannot be measured."""
+    def ice(self, X, feature, grid=20, output=None) -> pd.DataFrame:
+        """ICE curves: the model's output for each row of X as `feature` takes each value of a grid, the row's
+        other values kept. A DataFrame with X's index, one column per grid value, in the explanation's units
+        (`self.units`: log-odds for a classifier, the output itself for a regression).
+
+        grid: a number of steps over X_train's observed range of a numeric feature (whole numbers when the
+            feature holds whole numbers and the range has fewer than that many); every X_train category of a
+            categorical; False, True for a boolean (the number is then ignored). Or a list of the values to try.
+        output: a class (or output) name, else its index. None: the positive (second) class of a binary
+            classifier, the output of a regression; a classifier of more classes needs it (the error lists them).
+
+        Every row x grid value goes to the model in one batched call (several only past 200,000 rows).
+        """
+        from rai_widget.explainers._ice import ice
+
+        return ice(self, X, feature, grid, output)
+
+    def partial_dependence(self, feature, X=None, grid=20, output=None) -> pd.Series:
+        """Partial dependence: the mean ICE curve (see `ice`) over the rows of X, a Series indexed by the grid
+        values. X=None uses `train_sample`, the X_train rows the explainer keeps (all of them up to 5,000,
+        else a fixed random 5,000)."""
+        from rai_widget.explainers._ice import partial_dependence
+
+        return partial_dependence(self, feature, X, grid, output)
+
+    def what_if(self, X) -> WhatIf:
+        """The model and the surrogate on edited rows: what the model predicts there, the surrogate's local
+        attribution (TreeSHAP: the same values and base values as ``explain(X)``), how far the surrogate is
+        from the model, and where the point leaves the region the surrogate was fit on.
+
+        X: rows with X_train's columns (a DataFrame, or an array when X_train was one), or a dict of one
+        row ``{feature: value}`` (None for a missing value). Returns a ``WhatIf``: ``prediction``,
+        ``scores`` (probabilities, or the regression output), ``model_output``, ``values`` (rows x features
+        x outputs), ``base_values``, ``surrogate_output``, ``gap`` and ``findings`` (a number outside
+        X_train's range, a category X_train does not have, a gap larger than on 99% of X_train);
+        ``.to_frame()`` lays it out as a table, ``.local_importance(row)`` as ``exp.local_importance`` does.
+
+        >>> row = X_test.iloc[[0]].assign(income=250_000)
+        >>> w = explainer.what_if(row)
+        >>> w.prediction, w.local_importance(0).head(), [f.message for f in w.findings]
+        """
+        from rai_widget.explainers._what_if import what_if
+
+        return what_if(self, X)
+
         n = fidelity["rows"]
         undefined = [name for name, r2 in fidelity["r2_per_output"].items() if not np.isfinite(r2)]
         if n < 2:

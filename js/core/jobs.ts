@@ -6,7 +6,8 @@
 //                                       progress: number in [0, 1] | null, message: string};
 //   `<name>_result`  (kernel -> view): {id, ...the job's own fields (wire arrays allowed)}.
 // and `kernel` (kernel -> view): {available: boolean, reason: string}, false with the reason in an
-// offline report or without an explainer.
+// offline report or without an explainer; `<name>_offline`, when there is one, holds what the report
+// precomputed in place of the job (save_html's ICE).
 
 export type JobState = "idle" | "running" | "done" | "error" | "cancelled";
 
@@ -29,6 +30,8 @@ export interface KernelLink {
   result(name: string): Record<string, unknown> | null;
   /** Called on every status or result change of job `name`; returns the unsubscribe function. */
   watch(name: string, cb: () => void): () => void;
+  /** What an offline report precomputed for job `name` (the `<name>_offline` trait), or null. */
+  offline?(name: string): Record<string, unknown> | null;
 }
 
 const IDLE: JobStatus = { id: 0, state: "idle", progress: null, message: "" };
@@ -69,6 +72,10 @@ export function kernelLink(model: {
     result(name) {
       const r = model.get(`${name}_result`) as Record<string, unknown> | undefined;
       return r && typeof r.id === "number" ? r : null;
+    },
+    offline(name) {
+      const o = model.get(`${name}_offline`) as Record<string, unknown> | undefined;
+      return o && typeof o === "object" && Object.keys(o).length > 0 ? o : null;
     },
     watch(name, cb) {
       const events = [`change:${name}_status`, `change:${name}_result`];

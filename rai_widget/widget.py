@@ -28,7 +28,7 @@ from rai_widget.cohorts import ALL_DATA, Cohort
 from rai_widget.explanations import Explanation, ImageExplanation, TabularExplanation
 
 _STATIC = pathlib.Path(__file__).parent / "static"
-_STATE = ("cohorts", "active_cohort", "selected_rows")  # the traits the view sets
+_STATE = ("cohorts", "active_cohort", "selected_rows", "what_if_points")  # the traits the view sets
 # The kernel jobs of a tabular dashboard with an explainer: name -> "module:function", the handler
 # `function(dashboard, params, ctx) -> dict` (imported when the dashboard is made).
 TABULAR_JOBS = {"ice": "rai_widget.explainers._ice:ice_job", "what_if": "rai_widget.explainers._what_if:what_if_job"}
@@ -122,6 +122,8 @@ class ExplanationDashboard(anywidget.AnyWidget):
     what_if_request = traitlets.Dict().tag(sync=True)
     what_if_status = traitlets.Dict().tag(sync=True)
     what_if_result = traitlets.Dict().tag(sync=True)
+    # The what-if points the user keeps (saved with the notebook's widget state and in the offline report).
+    what_if_points = _State().tag(sync=True)
 
     @traitlets.default("cohorts")
     def _no_cohorts(self) -> list[Cohort]:
@@ -129,6 +131,10 @@ class ExplanationDashboard(anywidget.AnyWidget):
 
     @traitlets.default("selected_rows")
     def _no_rows(self) -> list[int]:
+        return _Frozen()
+
+    @traitlets.default("what_if_points")
+    def _no_points(self) -> list[dict]:
         return _Frozen()
 
     def __init__(self, explanation: Explanation | Sequence[ImageExplanation], cohorts=None, explainer=None, **kwargs):
@@ -268,6 +274,30 @@ class ExplanationDashboard(anywidget.AnyWidget):
         if bad:
             raise DashboardStateError(f"selected_rows must be row indices in [0, {n}); got {shown(bad)}.")
         return _Frozen(rows)
+
+    @traitlets.validate("what_if_points")
+    def _check_points(self, proposal):
+        from rai_widget.explainers._what_if import check_points
+
+        if not isinstance(self.explanation, TabularExplanation):
+            if proposal["value"]:
+                raise DashboardStateError("what_if_points are for tabular explanations.")
+            return _Frozen()
+        try:
+            return _Frozen(check_points(proposal["value"], self))
+        except (TypeError, ValueError) as err:
+            raise DashboardStateError(str(err)) from None
+
+    @property
+    def what_if(self):
+        """The kept what-if points as a DataFrame, one row per point (index: its name): the explained row it
+        started from, every feature's value ("value: <feature>"), the prediction, the probabilities
+        ("probability: <class>") or model output, the surrogate/model gap, the attribution ("attribution:
+        <feature>", "... -> <class>" per class) and the findings. Compare with ``exp.local_importance(row)``;
+        save with ``dash.what_if.to_csv(path)``."""
+        from rai_widget.explainers._what_if import points_frame
+
+        return points_frame(self)
 
     def set_state(self, sync_data):
         """What the view sends. A state the kernel cannot use (a cohort the kernel cannot evaluate, an

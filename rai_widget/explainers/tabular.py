@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     import lightgbm as lgb
     import pandas as pd
 
+    from rai_widget.explainers._what_if import WhatIf
+
 # Shallow trees keep TreeSHAP cheap (its cost grows with trees x leaves x depth). On
 # bench/tabular.py's teacher (smooth effects + interactions, 100k x 30), 100 rounds reached R^2 0.944
 # at learning rate 0.1 and 0.968 at 0.2, for the same cost; raise n_estimators for more fidelity.
@@ -572,8 +574,6 @@ class MimicExplainer:
             raise ValueError(f"the model returned {scores.shape[1]} outputs here but {self._n_outputs} on X_train.")
         return scores
 
-    def _warn_about_fidelity(self, fidelity: dict, scores: np.ndarray) -> None:
-        """A FidelityWarning when the figures are poor (naming the likely cause) or cannot be measured."""
     def ice(self, X, feature, grid=20, output=None) -> pd.DataFrame:
         """ICE curves: the model's output for each row of X as `feature` takes each value of a grid, the row's
         other values kept. A DataFrame with X's index, one column per grid value, in the explanation's units
@@ -619,6 +619,8 @@ class MimicExplainer:
 
         return what_if(self, X)
 
+    def _warn_about_fidelity(self, fidelity: dict, scores: np.ndarray) -> None:
+        """A FidelityWarning when the figures are poor (naming the likely cause) or cannot be measured."""
         n = fidelity["rows"]
         undefined = [name for name, r2 in fidelity["r2_per_output"].items() if not np.isfinite(r2)]
         if n < 2:

@@ -32,6 +32,16 @@ export interface KernelLink {
   watch(name: string, cb: () => void): () => void;
   /** What an offline report precomputed for job `name` (the `<name>_offline` trait), or null. */
   offline?(name: string): Record<string, unknown> | null;
+  /** A trait the view keeps beside the jobs (e.g. `what_if_points`): read it, set it (the kernel validates
+   * it, and sends its own value back when it refuses one), and watch its changes. Works offline too. */
+  kept?(name: string): KeptTrait;
+}
+
+export interface KeptTrait {
+  get(): unknown;
+  set(value: unknown): void;
+  /** Called on every change of the trait (the view's or the kernel's); returns the unsubscribe function. */
+  watch(cb: () => void): () => void;
 }
 
 const IDLE: JobStatus = { id: 0, state: "idle", progress: null, message: "" };
@@ -76,6 +86,19 @@ export function kernelLink(model: {
     offline(name) {
       const o = model.get(`${name}_offline`) as Record<string, unknown> | undefined;
       return o && typeof o === "object" && Object.keys(o).length > 0 ? o : null;
+    },
+    kept(name) {
+      return {
+        get: () => model.get(name),
+        set(value) {
+          model.set(name, value);
+          model.save_changes();
+        },
+        watch(cb) {
+          model.on(`change:${name}`, cb);
+          return () => model.off(`change:${name}`, cb);
+        },
+      };
     },
     watch(name, cb) {
       const events = [`change:${name}_status`, `change:${name}_result`];

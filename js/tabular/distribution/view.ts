@@ -1,10 +1,502 @@
-// SCAFFOLD (session 6): replaced by the helper that owns this file. Distribution of local importances
-import { h } from "../../core/dom";
-import type { TabularView } from "../dashboard";
-import type { TabularStore } from "../store";
+// Distribution of local importances: per feature (the importance chart's, in its order) the SHAP values
+// of every row as a box, a violin or a beeswarm, per cohort side by side in the importance chart's
+// colours (the beeswarm: the active cohort, coloured by the feature's value, as shap draws it). Shapes on
+// one canvas at devicePixelRatio (beeswarm dots written into an ImageData); labels, ticks, grid and the
+// readout are DOM, so they follow the JupyterLab theme and stay text.
+import "./distribution.css";
+import { markCohortSize } from "../../core/cohortSize";
+import { fmt, h, option, SERIES_COLORS } from "../../core/dom";
+import { canvasPng, exportControls, sceneToCanvas, sceneToSvg, textWidth } from "../../core/export";
+import type { View } from "../../core/view";
+import { GREY, RAMP_HIGH, RAMP_LOW, rampColor } from "../dependence/coloring";
+import { niceTicks } from "../dependence/scales";
+import { outputSlug } from "../export";
+import { outputLabel } from "../stats";
+import type { TabularState, TabularStore } from "../store";
+import { countRows, towardPhrase, unitsPhrase } from "../wording";
+import { CellCache, chartFeatures, chartSeries, RAMP_STEPS, type Series } from "./cells";
+import { type Layout, layoutChart, type Mode, packedPalette, paintBoxes, paintSwarm, paintViolins, type Slot } from "./draw";
+import { distributionCsv, distributionScene } from "./export";
 
-export function createImportanceDistribution(_store: TabularStore): TabularView {
-  const el = h("section", { cls: "rw-section", testid: "importance-distribution" });
-  el.appendChild(h("h3", { text: "Distribution of local importances" }));
-  return { el, update() {} };
+const MODES: [Mode, string][] = [
+  ["box", "Box"],
+  ["violin", "Violin"],
+  ["beeswarm", "Beeswarm"],
+];
+const FALLBACK_W = 640; // when the element is not laid out (hidden tab, jsdom)
+const RIGHT = 14;
+const PALETTE = [GREY, ...Array.from({ length: RAMP_STEPS }, (_, k) => rampColor(k / (RAMP_STEPS - 1)))];
+const PACKED = packedPalette(PALETTE);
+
+/** The figures of one feature x cohort, as the readout and the hover say them. */
+export function figuresText(feature: string, cohort: string, slot: Slot, noSpread: boolean): string {
+  const b = slot.cell.box;
+  if (!b.n) return `${feature} · ${cohort}: no rows`;
+  const parts = [
+    `${countRows(b.n)}`,
+    `min ${fmt(b.min)}`,
+    `whiskers ${fmt(b.whiskerLow)} to ${fmt(b.whiskerHigh)}`,
+    `Q1 ${fmt(b.q1)}`,
+    `median ${fmt(b.median)}`,
+    `Q3 ${fmt(b.q3)}`,
+    `max ${fmt(b.max)}`,
+    `mean ${fmt(b.mean)}`,
+  ];
+  const note = noSpread ? (b.n === 1 ? " (one value: drawn as a line)" : " (every value the same: drawn as a line, no density)") : "";
+  return `${feature} · ${cohort}: ${parts.join(" · ")}${note}`;
+}
+
+export function createImportanceDistribution(store: TabularStore): View<TabularState> {
+  const { data } = store;
+  const names = data.meta.feature_names;
+  const cache = new CellCache(store);
+  let mode: Mode = "box";
+  let layout: Layout | null = null;
+  let cursor = -1; // index into the layout's slots (keyboard and hover)
+  let exportUi: ReturnType<typeof exportControls> | null = null;
+
+  const modeButtons = MODES.map(([m, label]) => {
+    const b = h("button", {
+      cls: "rw-dist-mode",
+      text: label,
+      attrs: { type: "button", "aria-pressed": String(m === mode), "data-mode": m },
+    });
+    b.addEventListener("click", () => setMode(m));
+    return b;
+  });
+  const cohortSelect = h("select", { title: "The cohort the beeswarm shows (the active cohort)" });
+  const cohortControl = h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), cohortSelect]);
+  const caption = h("div", { cls: "rw-axis rw-dist-caption" });
+  const legend = h("div", { cls: "rw-legend rw-dist-legend" });
+  const message = h("div", { cls: "rw-empty rw-dist-message" });
+  const labels = h("div", { cls: "rw-dist-labels" });
+  const grid = h("div", { cls: "rw-dist-grid" });
+  const canvas = h("canvas", { cls: "rw-dist-canvas" });
+  const highlight = h("div", { cls: "rw-dist-highlight" });
+  highlight.hidden = true;
+  const area = h(
+    "div",
+    {
+      cls: "rw-dist-area",
+      attrs: {
+        tabindex: "0",
+        role: "group",
+        "aria-label": "Distribution chart: arrow keys move between features and cohorts, Enter opens the feature's dependence plot",
+      },
+    },
+    [grid, highlight, canvas],
+  );
+  const xTicks = h("div", { cls: "rw-dist-xticks" });
+  const xTitle = h("div", { cls: "rw-dist-xtitle" });
+  const plot = h("div", { cls: "rw-dist-plot" }, [labels, area, xTicks, xTitle]);
+  const readout = h("div", { cls: "rw-dist-readout rw-muted", testid: "distribution-readout", attrs: { role: "status" } });
+  const body = h("div", { cls: "rw-dist-body" }, [plot, readout]);
+  const el = h("div", { cls: "rw-dist", testid: "importance-distribution" }, [
+    h("div", { cls: "rw-toolbar" }, [
+      h("div", { cls: "rw-control rw-dist-modes", attrs: { role: "group", "aria-label": "Chart type" } }, [
+        h("span", { text: "Distribution" }),
+        ...modeButtons,
+      ]),
+      cohortControl,
+      exportDistribution(),
+    ]),
+    caption,
+    legend,
+    message,
+    body,
+  ]);
+  cohortSelect.addEventListener("change", () => store.update({ active: cohortSelect.value }));
+
+  function setMode(m: Mode) {
+    if (m === mode) return;
+    mode = m;
+    const focused = modeButtons.find((b) => b === document.activeElement);
+    draw();
+    focused?.focus();
+  }
+
+  function exportDistribution(): HTMLElement {
+    const stem = () => `distribution-${mode}-${outputSlug(data, store.state.output)}`;
+    const need = () => {
+      if (!layout) throw new Error("nothing is drawn");
+      return layout;
+    };
+    const sceneText = () => ({
+      title: `Distribution of local importances (${mode}): ${caption.textContent ?? ""}`,
+      caption: caption.textContent ?? "",
+      xTitle: xTitle.textContent ?? "",
+      legend:
+        mode === "beeswarm"
+          ? [{ color: GREY, label: "missing" }]
+          : (need().bands[0]?.slots.map((s) => ({
+              color: s.series.color,
+              label: `${s.series.cohort.name} (${countRows(s.series.count)})`,
+            })) ?? []),
+      rampLegend:
+        mode === "beeswarm"
+          ? { low: "feature value: low", high: "high", colors: PALETTE.slice(1).filter((_, k) => k % 4 === 0 || k === RAMP_STEPS - 1) }
+          : undefined,
+    });
+    const png = async () => {
+      const l = need();
+      const { scene, plotOrigin } = distributionScene(data, l, cache, sceneText(), PALETTE, "none");
+      const out = sceneToCanvas(scene);
+      if (l.mode === "beeswarm") {
+        const ratio = 2;
+        const w = Math.round(l.width * ratio);
+        const hgt = Math.round(l.height * ratio);
+        const layer = document.createElement("canvas");
+        layer.width = w;
+        layer.height = hgt;
+        const lctx = layer.getContext("2d");
+        const octx = out.getContext("2d");
+        if (lctx && octx) {
+          const img = lctx.createImageData(w, hgt);
+          paintSwarm(new Uint32Array(img.data.buffer), w, hgt, ratio, l, cache, PACKED);
+          lctx.putImageData(img, 0, 0);
+          octx.setTransform(ratio, 0, 0, ratio, 0, 0);
+          octx.drawImage(layer, plotOrigin[0], plotOrigin[1], l.width, l.height);
+        }
+      }
+      return canvasPng(out);
+    };
+    const what = "the distribution chart";
+    exportUi = exportControls(what, [
+      { format: "png", what, fileName: stem, build: png },
+      { format: "svg", what, fileName: stem, build: () => sceneToSvg(distributionScene(data, need(), cache, sceneText(), PALETTE).scene) },
+      {
+        format: "csv",
+        what: "the distribution figures per feature and cohort",
+        fileName: stem,
+        build: () => distributionCsv(data, need(), outputLabel(data, store.state.output)),
+      },
+    ]);
+    return exportUi;
+  }
+
+  /** The widest feature label as the page lays it out (its font is JupyterLab's), else an estimate; at most 240 px. */
+  const labelWidth = (features: number[]) => {
+    const probe = h("span", { cls: "rw-dist-label rw-dist-probe" });
+    labels.appendChild(probe);
+    let widest = 0;
+    for (const j of features) {
+      probe.textContent = names[j];
+      widest = Math.max(widest, probe.offsetWidth);
+    }
+    probe.remove();
+    if (!widest) widest = Math.max(...features.map((j) => textWidth(names[j], 13)));
+    return Math.ceil(Math.min(240, Math.max(60, widest))) + 16;
+  };
+  const areaWidth = (labelW: number) => Math.max(160, Math.round((el.clientWidth || FALLBACK_W + labelW + RIGHT) - labelW - RIGHT));
+
+  const captionText = (): string => {
+    const { meta } = data;
+    const o = store.state.output;
+    const units = unitsPhrase(meta);
+    const per =
+      mode === "beeswarm"
+        ? `one dot per row of "${store.state.active}", coloured by the feature's value`
+        : `one ${mode} per cohort, side by side`;
+    let text = `SHAP value of each feature ${towardPhrase(meta, o)}, in ${units}: ${per}.`;
+    if (o.kind === "average")
+      text +=
+        meta.task === "classification"
+          ? " Signed values do not average over classes: each row is shown toward its own predicted class."
+          : " Signed values do not average over outputs: the first output is shown.";
+    return text;
+  };
+
+  /** The series drawn: every cohort of the importance chart with rows, or the active cohort alone (beeswarm). */
+  const drawnSeries = (all: Series[]): Series[] => {
+    if (mode !== "beeswarm") return all.filter((s) => s.count > 0);
+    const active = store.activeCohort();
+    const found = all.find((s) => s.cohort.name === active.name);
+    if (found) return found.count ? [found] : [];
+    const res = store.maskOf(active);
+    const index = store.state.cohorts.indexOf(active);
+    const rows = new Int32Array(res.count);
+    for (let i = 0, m = 0; i < res.mask.length; i++) if (res.mask[i]) rows[m++] = i;
+    return res.count
+      ? [{ cohort: active, color: SERIES_COLORS[index % SERIES_COLORS.length], count: res.count, error: res.error, rows }]
+      : [];
+  };
+
+  const showMessage = (text: string, nothing: boolean) => {
+    message.textContent = text;
+    body.hidden = nothing;
+    exportUi?.setEnabled(!nothing);
+    if (nothing) {
+      layout = null;
+      el.dataset.features = "[]";
+      el.dataset.cohorts = "[]";
+      canvas.dataset.points = "0";
+      canvas.dataset.shapes = "0";
+    }
+  };
+
+  const drawLegend = (all: Series[]) => {
+    if (mode === "beeswarm") {
+      const items: Node[] = [
+        h("span", { cls: "rw-legend-item" }, [
+          h("span", { cls: "rw-muted", text: "Feature value: low" }),
+          h("span", {
+            cls: "rw-dist-ramp",
+            attrs: { style: `background:linear-gradient(to right,${RAMP_LOW},${RAMP_HIGH})`, "aria-hidden": "true" },
+          }),
+          h("span", { cls: "rw-muted", text: "high" }),
+        ]),
+        h("span", { cls: "rw-legend-item" }, [
+          h("span", { cls: "rw-swatch", attrs: { style: `background:${GREY}` } }),
+          h("span", { cls: "rw-muted", text: "missing" }),
+        ]),
+        h("span", {
+          cls: "rw-muted rw-dist-hint",
+          text: "Categories by their order (first low, last high); true high, false low.",
+        }),
+      ];
+      legend.replaceChildren(...items);
+      return;
+    }
+    legend.replaceChildren(
+      ...all.map((s) => {
+        const note = s.error ? "cannot be evaluated" : s.count ? countRows(s.count) : "no rows: not drawn";
+        const item = h("span", { cls: `rw-legend-item${s.cohort.name === store.state.active ? " rw-active" : ""}` }, [
+          h("span", { cls: "rw-swatch", attrs: { style: `background:${s.color}` } }),
+          h("span", { text: s.cohort.name }),
+          h("span", { cls: "rw-muted", text: ` ${note}` }),
+        ]);
+        return markCohortSize(item, s.cohort.name, s);
+      }),
+      h("span", {
+        cls: "rw-muted rw-dist-hint",
+        text:
+          mode === "box"
+            ? "Box: Q1 to Q3; line: median; diamond: mean; whiskers: furthest values within 1.5 IQR; dots: beyond them."
+            : "Width: density of the values (Gaussian kernel, Scott's bandwidth); bar: Q1 to Q3; dot: median.",
+      }),
+    );
+  };
+
+  /** Recompute what is drawn (cohorts, features, output, mode or width changed) and draw it. */
+  function draw() {
+    const t0 = performance.now();
+    const { state } = store;
+    for (const b of modeButtons) b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
+    cohortControl.hidden = mode !== "beeswarm";
+    cohortSelect.replaceChildren(...state.cohorts.map((c) => option(c.name, c.name, c.name === state.active)));
+    el.dataset.mode = mode;
+    caption.textContent = captionText();
+    const all = chartSeries(store);
+    drawLegend(all);
+    const series = drawnSeries(all);
+    const features = chartFeatures(store, all);
+    if (mode === "beeswarm" && !series.length) {
+      const active = store.activeCohort();
+      const res = store.maskOf(active);
+      return showMessage(
+        res.error
+          ? `Cohort "${active.name}" cannot be evaluated: ${res.error}`
+          : `No rows in cohort "${active.name}": the beeswarm shows the active cohort; pick one with rows.`,
+        true,
+      );
+    }
+    if (!series.length || !features.length) return showMessage("No rows in any cohort: edit their filters in the Cohorts tab.", true);
+    const notes = mode === "beeswarm" ? [] : all.filter((s) => s.count === 0);
+    showMessage(
+      notes
+        .map((s) =>
+          s.error
+            ? `Cohort "${s.cohort.name}" cannot be evaluated: ${s.error}`
+            : `No rows in cohort "${s.cohort.name}": nothing is drawn for it.`,
+        )
+        .join(" "),
+      false,
+    );
+
+    const labelW = labelWidth(features);
+    const width = areaWidth(labelW);
+    const l = layoutChart(mode, features, series, (s, j) => cache.cell(s, j), width);
+    layout = l;
+    el.dataset.features = JSON.stringify(features.map((j) => names[j]));
+    el.dataset.cohorts = JSON.stringify(series.map((s) => s.cohort.name));
+    plot.style.height = `${l.height + 46}px`;
+    Object.assign(area.style, { left: `${labelW}px`, width: `${width}px`, height: `${l.height}px` });
+    xTitle.style.left = `${labelW}px`;
+    xTitle.style.width = `${width}px`;
+    xTitle.textContent = `SHAP value ${towardPhrase(data.meta, state.output)} (${unitsPhrase(data.meta)})`;
+
+    // feature labels (DOM), centred on their bands; the dependence plot's feature is marked
+    labels.style.width = `${labelW - 8}px`;
+    labels.replaceChildren(
+      ...l.bands.map((b) => {
+        const label = h("span", {
+          cls: `rw-dist-label${state.depFeature === b.j ? " rw-selected" : ""}`,
+          text: names[b.j],
+          title: names[b.j],
+          attrs: { style: `top:${b.top + b.height / 2}px` },
+        });
+        label.dataset.feature = names[b.j];
+        return label;
+      }),
+    );
+    // grid: x ticks, the zero line, band separators
+    const ticks = niceTicks(l.xs.domain[0], l.xs.domain[1], Math.max(3, Math.floor(width / 90)));
+    grid.replaceChildren(
+      ...l.bands.slice(1).map((b) => h("span", { cls: "rw-dist-sep", attrs: { style: `top:${b.top}px` } })),
+      ...ticks.map((v) => h("span", { cls: `rw-dist-gridline${v === 0 ? " rw-dist-zero" : ""}`, attrs: { style: `left:${l.xs(v)}px` } })),
+    );
+    if (!ticks.includes(0)) grid.appendChild(h("span", { cls: "rw-dist-gridline rw-dist-zero", attrs: { style: `left:${l.xs(0)}px` } }));
+    xTicks.replaceChildren(
+      ...ticks.map((v) =>
+        h("span", { cls: "rw-dist-tick", text: fmt(v), attrs: { style: `left:${labelW + l.xs(v)}px;top:${l.height + 3}px` } }),
+      ),
+    );
+
+    // shapes (canvas at devicePixelRatio)
+    const dpr = Math.max(1, (typeof window !== "undefined" && window.devicePixelRatio) || 1);
+    const W = Math.round(width * dpr);
+    const H = Math.round(l.height * dpr);
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${l.height}px`;
+    if (canvas.width !== W) canvas.width = W;
+    if (canvas.height !== H) canvas.height = H;
+    const ctx = canvas.getContext("2d");
+    let points = 0;
+    let shapes = 0;
+    for (const b of l.bands) for (const s of b.slots) if (s.cell.box.n) shapes++;
+    if (ctx) {
+      const style = getComputedStyle(el);
+      const ink = style.color || "#1f1f1f";
+      if (mode === "beeswarm") {
+        const img = ctx.createImageData(W, H);
+        points = paintSwarm(new Uint32Array(img.data.buffer), W, H, dpr, l, cache, PACKED);
+        ctx.putImageData(img, 0, 0);
+      } else {
+        ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+        ctx.clearRect(0, 0, width, l.height);
+        if (mode === "box") paintBoxes(ctx, l, ink);
+        else paintViolins(ctx, l, cache, ink, paperColour());
+      }
+    }
+    canvas.dataset.points = String(points);
+    canvas.dataset.shapes = String(shapes);
+    if (cursor >= slotList().length) cursor = -1;
+    showCursor();
+    el.dataset.drawMs = (performance.now() - t0).toFixed(1);
+  }
+
+  const paperColour = () => {
+    let node: HTMLElement | null = el;
+    while (node) {
+      const bg = getComputedStyle(node).backgroundColor;
+      if (bg && bg !== "transparent" && !/rgba\(.*,\s*0\)$/.test(bg)) return bg;
+      node = node.parentElement;
+    }
+    return "#ffffff";
+  };
+
+  // ---------------------------------------------------------------- hover, keyboard, readout
+  const slotList = (): { slot: Slot; j: number }[] =>
+    layout ? layout.bands.flatMap((b) => b.slots.map((slot) => ({ slot, j: b.j }))) : [];
+  const idleText = "Point at a shape, or focus the chart and use the arrow keys, for its figures; click a feature for its dependence plot.";
+
+  function showCursor() {
+    const list = slotList();
+    const at = list[cursor];
+    if (!at || !layout) {
+      highlight.hidden = true;
+      readout.textContent = idleText;
+      return;
+    }
+    const { slot, j } = at;
+    highlight.hidden = false;
+    Object.assign(highlight.style, { top: `${slot.top}px`, height: `${slot.height}px` });
+    const noSpread = mode === "violin" ? cache.density(slot.cell) === null : false;
+    readout.textContent = figuresText(names[j], slot.series.cohort.name, slot, noSpread);
+  }
+
+  const slotAt = (clientY: number): number => {
+    if (!layout) return -1;
+    const y = clientY - area.getBoundingClientRect().top;
+    const list = slotList();
+    for (let k = 0; k < list.length; k++) {
+      const s = list[k].slot;
+      if (y >= s.top - 4 && y < s.top + s.height + 4) return k;
+    }
+    return -1;
+  };
+  area.addEventListener("pointermove", (e: PointerEvent) => {
+    const k = slotAt(e.clientY);
+    if (k !== cursor) {
+      cursor = k;
+      showCursor();
+    }
+  });
+  area.addEventListener("pointerleave", () => {
+    if (document.activeElement === area) return;
+    cursor = -1;
+    showCursor();
+  });
+  area.addEventListener("click", (e: MouseEvent) => {
+    const at = slotList()[slotAt(e.clientY)];
+    if (at) store.update({ depFeature: at.j });
+  });
+  area.addEventListener("keydown", (e: KeyboardEvent) => {
+    const n = slotList().length;
+    if (!n) return;
+    let next = cursor;
+    if (e.key === "ArrowDown" || e.key === "ArrowRight") next = Math.min(n - 1, cursor + 1);
+    else if (e.key === "ArrowUp" || e.key === "ArrowLeft") next = Math.max(0, cursor - 1);
+    else if (e.key === "Home") next = 0;
+    else if (e.key === "End") next = n - 1;
+    else if (e.key === "Enter" || e.key === " ") {
+      const at = slotList()[cursor];
+      if (at) store.update({ depFeature: at.j });
+      e.preventDefault();
+      return;
+    } else return;
+    e.preventDefault();
+    cursor = next;
+    showCursor();
+  });
+  area.addEventListener("focus", () => {
+    if (cursor < 0 && slotList().length) {
+      cursor = 0;
+      showCursor();
+    }
+  });
+
+  // Redraw at the new width when the notebook resizes.
+  let raf = 0;
+  let lastWidth = -1;
+  const ro =
+    typeof ResizeObserver !== "undefined"
+      ? new ResizeObserver(() => {
+          cancelAnimationFrame(raf);
+          raf = requestAnimationFrame(() => {
+            if (el.clientWidth && el.clientWidth !== lastWidth) {
+              lastWidth = el.clientWidth;
+              draw();
+            }
+          });
+        })
+      : null;
+  ro?.observe(el);
+
+  draw();
+  return {
+    el,
+    update(changed) {
+      const keys: (keyof TabularState)[] = ["cohorts", "output", "topK", "sortBy", "active", "depFeature"];
+      if (keys.some((k) => changed.has(k))) draw();
+      else if (changed.has("tab") && el.clientWidth && el.clientWidth !== lastWidth) {
+        lastWidth = el.clientWidth;
+        draw();
+      }
+    },
+    destroy() {
+      ro?.disconnect();
+      cancelAnimationFrame(raf);
+    },
+  };
 }

@@ -256,6 +256,8 @@ def test_the_job_takes_a_range_and_follows_the_active_cohort(dashboard):
         pdp = explainer.partial_dependence("x0", members, grid=[-1, -0.5, 0, 0.5, 1])
         np.testing.assert_allclose(wire_to_array(result["pdp"]), pdp.to_numpy(), rtol=1e-5, atol=1e-5)
         assert result["pdp_rows"] == len(members) and result["cohort"] == "owners"
+        _, half = _run(dash, {"rows": [5], "feature": "x0", "steps": 3, "range": [None, 0]}, job_id=6)
+        np.testing.assert_allclose(wire_to_array(half["grid"]), [X["x0"].min(), X["x0"].min() / 2, 0], rtol=1e-6)
         _, cats = _run(dash, {"rows": [0, 1], "feature": "city"}, job_id=3)
         assert cats["labels"] == ["Lima", "Oslo", "Pune"]
         assert cats["actual"] == [["Lima", "Oslo", "Pune"].index(c) for c in dash.explanation.data["city"].iloc[:2]]

@@ -309,10 +309,13 @@ def _job_grid(explainer, name: str, params: dict) -> list:
     if (
         not isinstance(span, list)
         or len(span) != 2
-        or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in span)
+        or any(v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))) for v in span)
     ):
-        raise ValueError(f"the range of {name!r} must be two numbers, low and high; got {shown(span)}.")
-    return numeric_grid(explainer, name, steps, float(span[0]), float(span[1])).tolist()
+        raise ValueError(
+            f"the range of {name!r} must be two numbers, low and high (None: observed); got {shown(span)}."
+        )
+    lo, hi = (None if v is None else float(v) for v in span)
+    return numeric_grid(explainer, name, steps, lo, hi).tolist()
 
 
 def ice_result(dash, rows: list[int], name: str, values: list, k: int, ctx=None) -> dict:

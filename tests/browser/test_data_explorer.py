@@ -9,6 +9,8 @@ at 1024 and 1440 px.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -117,14 +119,40 @@ def _drag(page, area, fx0: float, fy0: float, fx1: float, fy1: float):
 # --------------------------------------------------------------------------- offline report
 
 
+def _assert_full_width(area):
+    widths = area.evaluate("(a) => [a.clientWidth, parseFloat(a.querySelector('canvas').style.width)]")
+    assert abs(widths[0] - widths[1]) <= 1, f"the canvas is {widths[1]} px wide in an area of {widths[0]} px"
+
+
+def _save(page, explorer, fmt: str) -> tuple[str, bytes]:
+    """Click the explorer's export button for `fmt`; (file name, bytes)."""
+    with page.expect_download(timeout=15_000) as info:
+        explorer.get_by_test_id(f"export-{fmt}").click()
+    dl = info.value
+    return dl.suggested_filename, Path(dl.path()).read_bytes()
+
+
+def _csv(data: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+
+
 def test_offline_explorer_renders_aggregates_and_responds(browser, report):
-    opened = open_offline(browser, report, width=1200, height=1000)
+    opened = open_offline(browser, report, width=1200, height=1000, accept_downloads=True)
     page = opened.page
     explorer = _open_tab(page.locator("body"))
     _drawn(page, explorer)
     assert int(explorer.get_attribute("data-points")) == N_ROWS
     canvas = explorer.locator("canvas")
     assert canvas.evaluate(PAINTED) > 500, "the scatter paints no points"
+
+    # hidden and shown again (another tab; JupyterLab swapping themes): drawn at the full width again
+    frames = (
+        "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r))))"
+    )
+    explorer.evaluate(f"async (el) => {{ el.closest('.rw-panel').hidden = true; await ({frames})(); }}")
+    explorer.evaluate(f"async (el) => {{ el.closest('.rw-panel').hidden = false; await ({frames})(); }}")
+    area = explorer.get_by_test_id("explorer-area")
+    _assert_full_width(area)
 
     # switching axes responds: the title follows and the points are repainted
     _choose(page, explorer, "explorer-x", "feature:region")
@@ -135,6 +163,15 @@ def test_offline_explorer_renders_aggregates_and_responds(browser, report):
     _choose(page, explorer, "explorer-colour", "feature:children")
     legend = explorer.get_by_test_id("explorer-legend")
     expect(legend).to_contain_text("children")
+    # the CSV holds the plotted rows' x, y and colour values
+    name, data = _save(page, explorer, "csv")
+    assert name.endswith(".csv") and "region" in name, name
+    rows = _csv(data)
+    assert len(rows) == N_ROWS
+    assert set(rows[0]) == {"row", "region", "SHAP income", "colour_children", "colour"}, rows[0]
+    assert {r["region"] for r in rows} == {"east", "north", "south"}
+    name, data = _save(page, explorer, "svg")
+    assert data.count(b"<circle") == N_ROWS, "the SVG draws every plotted row"
 
     # aggregate: a box per level of region
     _choose(page, explorer, "explorer-mode", "aggregate", mode="aggregate")
@@ -142,7 +179,6 @@ def test_offline_explorer_renders_aggregates_and_responds(browser, report):
     expect(explorer.get_by_test_id("explorer-legend")).to_contain_text("box of SHAP income per bin")
     assert canvas.evaluate(PAINTED) > 1000, "the aggregate view draws no boxes"
     # hovering a bin tells its figures
-    area = explorer.get_by_test_id("explorer-area")
     box = area.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 6, box["y"] + box["height"] / 2)
     expect(explorer.get_by_test_id("explorer-tooltip")).to_contain_text("median")
@@ -151,6 +187,13 @@ def test_offline_explorer_renders_aggregates_and_responds(browser, report):
     _choose(page, explorer, "explorer-bins", "20", mode="aggregate")
     _choose(page, explorer, "explorer-stat", "mean", mode="aggregate")
     assert canvas.evaluate(PAINTED) > 500
+    # the CSV holds the bins' figures: 20 bins of income, every row in one
+    _, data = _save(page, explorer, "csv")
+    bins = _csv(data)
+    assert len(bins) == 20 and sum(int(b["rows"]) for b in bins) == N_ROWS, bins
+    assert list(bins[0]) == ["bin", "x_from", "x_to", "rows", "mean_SHAP income"], bins[0]
+    _, data = _save(page, explorer, "png")
+    assert data.startswith(b"\x89PNG")
     page.close()
     assert not opened.errors, opened.errors
     assert not opened.dialogs, opened.dialogs
@@ -166,6 +209,10 @@ def test_offline_explorer_screenshots(browser, report, scheme, width):
     _drawn(page, explorer)
     SCREENSHOTS.mkdir(exist_ok=True)
     explorer.screenshot(path=str(SCREENSHOTS / f"data_explorer_{scheme}_{width}.png"))
+    # a brushed region on a probability axis, with the button that makes it a cohort, and a tooltip
+    _drag(page, explorer.get_by_test_id("explorer-area"), 0.4, 0.3, 0.7, 0.7)
+    expect(explorer.get_by_test_id("explorer-make-cohort")).to_contain_text("rows picked on")
+    explorer.screenshot(path=str(SCREENSHOTS / f"data_explorer_brush_{scheme}_{width}.png"))
     _choose(page, explorer, "explorer-mode", "aggregate", mode="aggregate")
     _choose(page, explorer, "explorer-x", "feature:region", mode="aggregate")
     _choose(page, explorer, "explorer-stat", "box", mode="aggregate")
@@ -209,7 +256,9 @@ def _made_cohort(page, explorer, run_cell) -> dict:
     return {"cohort": made, "rows": rows}
 
 
-def test_lab_brushed_regions_become_cohorts_and_a_click_selects_a_row(lab_page, run_notebook, run_cell, cell_locator):
+def test_lab_brushed_regions_become_cohorts_and_a_click_selects_a_row(
+    lab_page, run_notebook, run_cell, cell_locator, set_theme, screenshot
+):
     page = lab_page
     output, explorer = _lab_explorer(page, run_notebook, cell_locator)
     area = explorer.get_by_test_id("explorer-area")
@@ -247,5 +296,11 @@ def test_lab_brushed_regions_become_cohorts_and_a_click_selects_a_row(lab_page, 
     row = int(re.search(r"row (\d+)", selection.text_content()).group(1))
     assert abs(row - N_ROWS / 2) < N_ROWS * 0.1, row
     assert wait_for_kernel(run_cell, page, "list(dash.selected_rows)", lambda r: r == [row]) == [row]
+    for theme in ("light", "dark"):
+        set_theme(page, theme)
+        # Lab lays the page out again while it swaps themes: the plot is drawn at its full width after
+        page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        _assert_full_width(area)
+        screenshot(page, f"data_explorer_lab_{theme}", explorer)
     assert not page.rw_dialogs, page.rw_dialogs
     assert not [e for e in page.rw_errors if "pageerror" in e], page.rw_errors

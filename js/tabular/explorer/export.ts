@@ -5,6 +5,7 @@ import { fmt } from "../../core/dom";
 import { type Cell, fitText, MUTED, type Scene, type SceneItem, textWidth, toCsv } from "../../core/export";
 import type { BoxStats } from "../../core/quantiles";
 import type { Coloring } from "../dependence/coloring";
+import { linearScale } from "../dependence/scales";
 import { type Axis, axisCell } from "./axes";
 import type { BinSpec, BinSummary } from "./bins";
 
@@ -63,9 +64,10 @@ export function binsCsv(x: Axis, y: Axis | null, spec: BinSpec, s: BinSummary, s
   return toCsv([...head, ...tail], out);
 }
 
-/** An axis of the picture: ticks (position in the scene's px, label). */
+/** An axis of the picture: its domain (plot units) and ticks in those units. */
 export interface SceneAxis {
-  ticks: { at: number; label: string }[];
+  domain: [number, number];
+  ticks: { v: number; label: string }[];
   title: string;
 }
 
@@ -74,7 +76,7 @@ export interface PlotPicture {
   xAxis: SceneAxis;
   yAxis: SceneAxis;
   legend: { color: string; label: string }[];
-  /** Draw the marks into a plot area of this size (px from its top left). */
+  /** The marks in a plot area of this size (px from its top left). */
   marks: (w: number, h: number) => SceneItem[];
 }
 
@@ -86,6 +88,8 @@ export function plotScene(pic: PlotPicture): Scene {
   const m = { left: yLabelW + 30, right: 16, top: 44, bottom: 56 };
   const w = W - m.left - m.right;
   const hgt = H - m.top - m.bottom;
+  const X = linearScale(pic.xAxis.domain, [0, w]);
+  const Y = linearScale(pic.yAxis.domain, [hgt, 0]);
   const items: SceneItem[] = [{ kind: "text", x: 12, y: 16, text: fitText(pic.yAxis.title, W - 24, 12), size: 12, bold: true }];
   let lx = 12;
   for (const e of pic.legend) {
@@ -98,8 +102,8 @@ export function plotScene(pic: PlotPicture): Scene {
   }
   for (const t of pic.yAxis.ticks)
     items.push(
-      { kind: "line", x1: m.left, y1: m.top + t.at, x2: W - m.right, y2: m.top + t.at, stroke: "#e0e0e0" },
-      { kind: "text", x: m.left - 6, y: m.top + t.at + 4, text: fitText(t.label, yLabelW, 11), size: 11, fill: MUTED, anchor: "end" },
+      { kind: "line", x1: m.left, y1: m.top + Y(t.v), x2: W - m.right, y2: m.top + Y(t.v), stroke: "#e0e0e0" },
+      { kind: "text", x: m.left - 6, y: m.top + Y(t.v) + 4, text: fitText(t.label, yLabelW, 11), size: 11, fill: MUTED, anchor: "end" },
     );
   for (const it of pic.marks(w, hgt)) items.push(shift(it, m.left, m.top));
   items.push(
@@ -109,7 +113,7 @@ export function plotScene(pic: PlotPicture): Scene {
   for (const t of pic.xAxis.ticks)
     items.push({
       kind: "text",
-      x: m.left + t.at,
+      x: m.left + X(t.v),
       y: m.top + hgt + 16,
       text: fitText(t.label, 90, 11),
       size: 11,

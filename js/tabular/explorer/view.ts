@@ -482,8 +482,8 @@ export function createDataExplorer(store: TabularStore): TabularView {
       ? new ResizeObserver(() => {
           cancelAnimationFrame(raf);
           raf = requestAnimationFrame(() => {
-            // hidden (another tab, JupyterLab swapping themes): keep the drawing for when it is back
-            if (frame && areaWidth() !== frame.width) {
+            // hidden (another tab, JupyterLab swapping themes): keep the drawing, not one at a guessed width
+            if (frame && area.clientWidth > 0 && areaWidth() !== frame.width) {
               hideBrush();
               draw();
             }

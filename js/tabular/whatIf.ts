@@ -24,6 +24,7 @@ import {
   hasEdit,
   keptJson,
   keptPoints,
+  numberText,
   parseNumber,
   predictionText,
   rowPrediction,
@@ -151,7 +152,8 @@ export function createWhatIf(store: TabularStore): TabularView {
         testid: "what-if-input",
         attrs: { type: "number", step: "any", placeholder: "missing", "aria-label": label, "data-feature": field.name },
       });
-      input.value = current === null ? "" : String(current);
+      // the row's own value as its shortest float32 text; what the user typed as typed
+      input.value = current === null ? "" : hasEdit(edits, field.name) ? String(current) : numberText(current as number);
       input.addEventListener("input", () => {
         const parsed = parseNumber(input.value, input.validity.badInput);
         if ("error" in parsed) {
@@ -289,12 +291,11 @@ export function createWhatIf(store: TabularStore): TabularView {
     const gap = p.gap[c];
     predictionEl.replaceChildren(
       side(`row ${row} (as explained)`, before, "", "what-if-before"),
-      h("span", { cls: "rw-wi-arrow", text: "→", attrs: { "aria-hidden": "true" } }),
       side("what-if", p.prediction, "", "what-if-after"),
       h("div", { cls: "rw-wi-gap", testid: "what-if-gap" }, [
         h("div", { cls: "rw-wi-predtitle rw-muted", text: "surrogate" }),
         h("div", { text: `output ${fmt(p.surrogate[c])} ${units}` }),
-        h("div", { cls: "rw-muted", text: `${fmt(gap)} from the model's` }),
+        h("div", { cls: "rw-muted", text: `${fmt(gap)} ${units} from the model's output` }),
       ]),
     );
   }
@@ -343,7 +344,7 @@ export function createWhatIf(store: TabularStore): TabularView {
     ];
     for (const b of bars) cells.push(...barRow(b, domain, signed));
     chartEl.replaceChildren(h("div", { cls: "rw-wi-bars" }, cells));
-    chartNote.textContent = `${signedValuesNote(data.meta, { kind: "output", index: c })} Sorted by |what-if value|; ${outputTitle(data.meta, c)}.`;
+    chartNote.textContent = `${signedValuesNote(data.meta, { kind: "output", index: c })} Sorted by |what-if value|.`;
   }
 
   function barRow(b: CompareBar, domain: [number, number], signed: (v: number) => string): HTMLElement[] {

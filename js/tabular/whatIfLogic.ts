@@ -38,6 +38,18 @@ export function fieldOf(data: TabularData, row: number, j: number): Field {
   return { j, name, kind: "numeric", categories: [], original: missing ? null : v };
 }
 
+/** A number as the shortest text that reads back as the same float32 (the payload's precision):
+ *  51.3, not 51.29999923706055; a number the user typed (a float64) is that float32 too. */
+export function numberText(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const f = Math.fround(v);
+  for (let p = 1; p < 17; p++) {
+    const t = Number(f.toPrecision(p));
+    if (Math.fround(t) === f) return t.toString();
+  }
+  return f.toString();
+}
+
 /** How a field's value reads: "missing", "true", a category, a number to 6 significant digits. */
 export function valueText(v: EditValue): string {
   if (v === null) return "missing";
@@ -217,7 +229,15 @@ export function predictionText(data: TabularData, label: Prediction["label"], pr
   if (meta.task !== "classification") return typeof label === "number" ? fmt(label, 4) : valueText(label);
   const text = valueText(label);
   if (!probabilities || !Number.isFinite(probabilities[c])) return text;
-  return `${text} (probability of ${quoteName(meta.output_names[c] ?? String(c))}: ${fmt(probabilities[c])})`;
+  return `${text} (probability of ${quoteName(meta.output_names[c] ?? String(c))}: ${probabilityText(probabilities[c])})`;
+}
+
+/** A probability to 3 decimals; "> 0.999" and "< 0.001" rather than a 1 or 0 it is not. */
+export function probabilityText(p: number): string {
+  if (!Number.isFinite(p)) return "n/a";
+  if (p >= 0.9995 && p < 1) return "> 0.999";
+  if (p > 0 && p < 0.0005) return "< 0.001";
+  return p.toFixed(3);
 }
 
 /** The row as explained: its prediction in the same words (from the payload's columns). */

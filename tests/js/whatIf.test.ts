@@ -9,6 +9,7 @@ import {
   fieldOf,
   keptJson,
   keptPoints,
+  numberText,
   parseNumber,
   predictionText,
   type WhatIfPoint,
@@ -64,6 +65,12 @@ describe("what-if logic", () => {
     expect(fieldOf(data, 1, 2)).toMatchObject({ kind: "bool", original: true });
     expect(fieldOf(data, 2, 2).original).toBeNull();
   });
+  it("shows a float32 value as its shortest text", () => {
+    expect(numberText(Math.fround(51.3))).toBe("51.3");
+    expect(numberText(Math.fround(0.1))).toBe("0.1");
+    expect(numberText(123456789)).toBe("123456790");
+    expect(numberText(-2.5)).toBe("-2.5");
+  });
   it("parses number inputs: empty is missing, text is an error", () => {
     expect(parseNumber("")).toEqual({ value: null });
     expect(parseNumber(" 2.5 ")).toEqual({ value: 2.5 });
@@ -111,8 +118,10 @@ describe("what-if logic", () => {
   });
   it("states predictions with the shown class's probability", () => {
     const data = sample();
-    expect(predictionText(data, "yes", [0.23, 0.77], 1)).toBe("yes (probability of yes: 0.77)");
+    expect(predictionText(data, "yes", [0.23, 0.77], 1)).toBe("yes (probability of yes: 0.770)");
     expect(predictionText(data, "no", null, 1)).toBe("no");
+    expect(predictionText(data, "yes", [0.00002, 0.99998], 1)).toBe("yes (probability of yes: > 0.999)");
+    expect(predictionText(data, "no", [0.99998, 0.00002], 1)).toBe("no (probability of yes: < 0.001)");
   });
   it("exports every feature as CSV and the chart as a scene", () => {
     const data = sample();
@@ -142,7 +151,10 @@ function mount(opts: { available?: boolean; points?: unknown[]; selected?: numbe
   const data = sample();
   const requests: Record<string, unknown>[] = [];
   const model = new FakeModel({
-    kernel: opts.available === false ? { available: false, reason: "is not available in an offline report: it needs the model." } : { available: true, reason: "" },
+    kernel:
+      opts.available === false
+        ? { available: false, reason: "is not available in an offline report: it needs the model." }
+        : { available: true, reason: "" },
     what_if_points: opts.points ?? [],
   });
   model.on("change:what_if_request", () => requests.push(model.get("what_if_request") as Record<string, unknown>));
@@ -168,7 +180,8 @@ function mount(opts: { available?: boolean; points?: unknown[]; selected?: numbe
 }
 
 const q = <T extends Element = HTMLElement>(el: Element, sel: string) => el.querySelector(sel) as T;
-const input = (el: Element, feature: string) => q<HTMLInputElement | HTMLSelectElement>(el, `[data-testid="what-if-input"][data-feature="${feature}"]`);
+const input = (el: Element, feature: string) =>
+  q<HTMLInputElement | HTMLSelectElement>(el, `[data-testid="what-if-input"][data-feature="${feature}"]`);
 
 function type(el: Element, feature: string, value: string) {
   const i = input(el, feature);
@@ -210,9 +223,9 @@ describe("the what-if view", () => {
     expect(bars.map((b) => b.dataset.feature ?? "other")).toEqual(["city", "age", "income", "owner"]);
     expect(bars.map((b) => Number(b.dataset.value))).toEqual([-2, 1, 0.5, -0.25]);
     expect(bars.map((b) => Number(b.dataset.original))).toEqual([0.2, 0.4, 0.1, 0.3].map(Math.fround));
-    expect(q(s.el, '[data-testid="what-if-after"]').textContent).toContain("predicted yes (probability of yes: 0.77)");
+    expect(q(s.el, '[data-testid="what-if-after"]').textContent).toContain("predicted yes (probability of yes: 0.770)");
     expect(q(s.el, '[data-testid="what-if-before"]').textContent).toContain("row 1 (as explained)");
-    expect(q(s.el, '[data-testid="what-if-gap"]').textContent).toContain("0.2 from the model's");
+    expect(q(s.el, '[data-testid="what-if-gap"]').textContent).toContain("0.2 log-odds from the model's output");
     const items = s.el.querySelectorAll('[data-testid="what-if-finding"]');
     expect(items).toHaveLength(1);
     expect(items[0].textContent).toBe(finding.message); // as text, never markup

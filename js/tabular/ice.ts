@@ -81,7 +81,7 @@ export function createIcePlot(store: TabularStore): TabularView {
   const statusText = h("span", { cls: "rw-ice-status-text", attrs: { role: "status" } });
   const cancelButton = h("button", { text: "Cancel", title: "Stop computing the curves", attrs: { type: "button" }, testid: "ice-cancel" });
   const retryButton = h("button", { text: "Compute again", attrs: { type: "button" }, testid: "ice-retry" });
-  const progress = h("progress", { cls: "rw-ice-progress", attrs: { max: "1" } });
+  const progress = h("progress", { cls: "rw-ice-progress", attrs: { max: "1", "aria-label": "ICE progress" } });
   const statusLine = h("div", { cls: "rw-ice-status", testid: "ice-status" }, [progress, statusText, cancelButton, retryButton]);
   const message = h("div", { cls: "rw-empty rw-ice-message", testid: "ice-message" });
   const note = h("div", { cls: "rw-muted rw-ice-note" });
@@ -218,7 +218,7 @@ export function createIcePlot(store: TabularStore): TabularView {
   function showOffline(j: number, selected: number[]) {
     showStatus(null);
     if (!offline || (!offline.features.length && !offline.error)) {
-      message.textContent = `ICE curves ${kernel?.reason ?? "need the model, in a running kernel"}`;
+      message.textContent = `ICE ${kernel?.reason ?? "needs the model, in a running kernel"}`;
       note.textContent = "";
       return setBody(null);
     }

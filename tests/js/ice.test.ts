@@ -247,7 +247,7 @@ describe("the ICE plot without a kernel", () => {
   it("says why when there is nothing precomputed", () => {
     const reason = "needs the model: this explanation was loaded or built without its explainer.";
     const { el } = mount([3], new FakeKernel(false, reason));
-    expect(el.querySelector('[data-testid="ice-message"]')?.textContent).toBe(`ICE curves ${reason}`);
+    expect(el.querySelector('[data-testid="ice-message"]')?.textContent).toBe(`ICE ${reason}`);
     expect(el.dataset.curves).toBe("0");
   });
   it("draws what the report precomputed, for the selected rows among them, and switches features", () => {

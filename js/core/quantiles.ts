@@ -116,3 +116,28 @@ export function sortedFloat32(values: Float32Array, rows: ArrayLike<number> | nu
   }
   return out;
 }
+
+/** Sorted non-NaN values of `values` at `rows`: by radix for float32 data (the charts' case), else a typed-array sort. */
+function sortedAny(values: ArrayLike<number>, rows: ArrayLike<number> | null): Float64Array {
+  return values instanceof Float32Array ? sortedFloat32(values, rows) : sortedValues(values, rows);
+}
+
+/** numpy.quantile (NaN left out) of several q's at once. */
+export function quantilesOf(values: ArrayLike<number>, qs: number[], rows: ArrayLike<number> | null = null): number[] {
+  const sorted = sortedAny(values, rows);
+  return qs.map((q) => quantile(sorted, q));
+}
+
+/**
+ * boxStats of `values` (NaN left out), and the values beyond the whiskers, ascending (the box plot's
+ * outlier dots). Float32 data is radix-sorted: faster here than selecting the quartiles.
+ */
+export function boxOf(values: ArrayLike<number>): { box: BoxStats; below: Float64Array; above: Float64Array } {
+  const sorted = sortedAny(values, null);
+  const box = boxStats(sorted);
+  let lo = 0;
+  while (lo < sorted.length && sorted[lo] < box.whiskerLow) lo++;
+  let hi = sorted.length;
+  while (hi > lo && sorted[hi - 1] > box.whiskerHigh) hi--;
+  return { box, below: sorted.slice(0, lo), above: sorted.slice(hi) };
+}

@@ -15,7 +15,8 @@ function binary(n = 300): TabularData {
     kinds: ["numeric", "category", "bool", "numeric"],
     categories: { colour: ["red", "green", EVIL] },
     feature: (i, j) => (j === 0 ? (i % 50 === 7 ? NaN : 20 + (i % 60)) : j === 1 ? i % 3 : j === 2 ? i % 2 : (i * 7) % 11),
-    value: (i, j) => (j === 0 ? ((i % 60) - 30) / 30 : j === 1 ? (i % 3) * 0.1 - 0.1 : j === 2 ? (i % 2) * 0.2 : ((i * 7) % 11) * 0.05 - 0.2),
+    value: (i, j) =>
+      j === 0 ? ((i % 60) - 30) / 30 : j === 1 ? (i % 3) * 0.1 - 0.1 : j === 2 ? (i % 2) * 0.2 : ((i * 7) % 11) * 0.05 - 0.2,
     yTrue: (i) => i % 2,
   });
 }
@@ -169,6 +170,7 @@ describe("distribution of local importances", () => {
     expect(cohortsOf(view.el)).toEqual(["All data"]);
     expect(canvasOf(view.el).dataset.shapes).toBe("2");
     expect(view.el.querySelector(".rw-legend")?.textContent).toContain("no rows");
+    expect(view.el.querySelectorAll(".rw-legend .rw-swatch").length).toBe(1); // a swatch only for what is drawn
     store.update({ active: "nobody" });
     modeButton(view.el, "Beeswarm").click();
     expect(view.el.querySelector(".rw-dist-message")?.textContent).toContain('No rows in cohort "nobody"');
@@ -215,7 +217,9 @@ describe("distribution of local importances", () => {
     expect(area.getAttribute("tabindex")).toBe("0");
     area.dispatchEvent(new FocusEvent("focus"));
     const first = featuresOf(view.el)[0];
-    expect(readout.textContent).toMatch(new RegExp(`^${first} · All data: 300 rows · min .* · whiskers .* to .* · Q1 .* · median .* · Q3 .* · max .* · mean `));
+    expect(readout.textContent).toMatch(
+      new RegExp(`^${first} · All data: 300 rows · min .* · whiskers .* to .* · Q1 .* · median .* · Q3 .* · max .* · mean `),
+    );
     area.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown" }));
     expect(readout.textContent?.startsWith(`${featuresOf(view.el)[1]} · All data`)).toBe(true);
     area.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));

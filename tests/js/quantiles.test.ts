@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { boxStats, quantile, sortedFloat32, sortedValues } from "../../js/core/quantiles";
+import { boxOf, boxStats, quantile, quantilesOf, sortedFloat32, sortedValues } from "../../js/core/quantiles";
 import { CASES, caseNamed, close } from "./distributionCases";
 
 describe("quantile equals numpy.quantile (tests/distribution_cases.json)", () => {
@@ -66,5 +66,44 @@ describe("sortedFloat32", () => {
     const values = Float32Array.from([5, -1, 3, Number.NaN, 2]);
     expect(Array.from(sortedFloat32(values, [0, 2, 3, 4]))).toEqual([2, 3, 5]);
     expect(Array.from(sortedFloat32(values, []))).toEqual([]);
+  });
+});
+
+describe("boxOf and quantilesOf: the box with its outliers, several quantiles at once", () => {
+  for (const c of CASES)
+    it(c.name, () => {
+      const { box } = boxOf(c.values) as unknown as { box: Record<string, number> };
+      for (const [key, want] of Object.entries(c.box)) expect(close(box[key], want, 1e-12), `${key}: ${box[key]} vs ${want}`).toBe(true);
+      const ours = quantilesOf(c.values, c.quantiles.q);
+      c.quantiles.q.forEach((q, k) => {
+        expect(close(ours[k], c.quantiles.numpy[k], 1e-12), `q=${q}: ${ours[k]} vs numpy ${c.quantiles.numpy[k]}`).toBe(true);
+      });
+    });
+
+  it("equals boxStats and quantile on sorted values, outliers included, for float64 and float32 data", () => {
+    let seed = 3;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const samples: number[][] = [
+      Array.from({ length: 1000 }, () => Math.round(rand() * 5)),
+      Array.from({ length: 999 }, (_, i) => i),
+      Array.from({ length: 999 }, (_, i) => -i),
+      Array.from({ length: 5000 }, () => Math.exp(rand() * 6) * (rand() < 0.5 ? -1 : 1)),
+      [7],
+      [2, 1],
+    ];
+    for (const values of [...samples, ...samples.map((v) => Float32Array.from(v))]) {
+      const sorted = sortedValues(values);
+      const ref = boxStats(sorted);
+      const { box, below, above } = boxOf(values);
+      for (const key of ["n", "min", "q1", "median", "q3", "max", "whiskerLow", "whiskerHigh"] as const) expect(box[key]).toBe(ref[key]);
+      expect(box.mean).toBe(ref.mean);
+      expect(Array.from(below)).toEqual(Array.from(sorted.filter((v) => v < ref.whiskerLow)));
+      expect(Array.from(above)).toEqual(Array.from(sorted.filter((v) => v > ref.whiskerHigh)));
+      const qs = [0, 0.05, 0.25, 0.5, 0.75, 0.95, 1];
+      expect(quantilesOf(values, qs)).toEqual(qs.map((q) => quantile(sorted, q)));
+    }
   });
 });

@@ -5,16 +5,18 @@
 // redraws and a class switch recomputes only the values.
 import type { Cohort } from "../../core/cohorts";
 import { SERIES_COLORS } from "../../core/dom";
-import { type BoxStats, boxStats, sortedFloat32 } from "../../core/quantiles";
+import { type BoxStats, boxOf } from "../../core/quantiles";
 import type { TabularData } from "../data";
 import { topFeatures } from "../stats";
 import type { TabularStore } from "../store";
-import { colorRange, type Density, kde, type Swarm, swarmLayers } from "./stats";
+import { colorRangeOf, type Density, kde, swarmLayers, visitOrder } from "./stats";
 
 export const MAX_SERIES = SERIES_COLORS.length; // the importance chart's limit
 /** Colours of the beeswarm's ramp (bin 0 is missing, grey). */
 export const RAMP_STEPS = 32;
-const CACHE_VALUES = 8_000_000; // values kept in cells before the cache is emptied (32 MB of float32)
+// What cells may hold before the least recently used go: two classes of 3 cohorts x 30 features x 100,000
+// rows (72 MB) and their beeswarm dots (48 MB) fit, so switching back and forth recomputes nothing.
+const CACHE_BYTES = 160e6;
 
 export interface Series {
   cohort: Cohort;
@@ -30,7 +32,14 @@ export interface Cell {
   below: Float64Array; // values under the lower whisker, ascending
   above: Float64Array; // values over the upper whisker, ascending
   density?: Density | null; // violin (null: no spread, drawn as a line)
-  swarm?: Swarm; // beeswarm layers
+  swarm?: Dots; // beeswarm dots
+}
+
+/** A beeswarm's dots in the order they are painted (the layering's visiting order): sequential reads when painting. */
+export interface Dots {
+  x: Float32Array; // SHAP value
+  layer: Int32Array; // 0, +1, -1, ... (swarmLayers)
+  depth: number;
 }
 
 /** The cohorts the importance chart draws a bar for (its first MAX_SERIES), with its colours; empty ones included. */
@@ -58,23 +67,41 @@ export function chartFeatures(store: TabularStore, series: Series[]): number[] {
 
 const cohortKey = (c: Cohort) => JSON.stringify([c.combine, c.filters]);
 
-/** Feature j's SHAP values at `rows`, toward output c, or each row's predicted class when c is null. */
-export function gatherValues(data: TabularData, j: number, rows: Int32Array, c: number | null): Float32Array {
-  const out = new Float32Array(rows.length);
+/**
+ * The SHAP values of features `js` at `rows`, toward output c, or each row's predicted class (`predicted`)
+ * when c is null: one pass over the rows, reading each row's values together (one column per feature).
+ */
+export function gatherValues(
+  data: TabularData,
+  js: number[],
+  rows: Int32Array,
+  c: number | null,
+  predicted: Uint8Array | null,
+): Float32Array[] {
+  const out = js.map(() => new Float32Array(rows.length));
   const { values, f, k } = data;
   const mirror = data.meta.binary_mirror;
+  const m = js.length;
   for (let p = 0; p < rows.length; p++) {
     const i = rows[p];
-    const cc = c ?? data.predictedIndex(i);
-    out[p] = mirror ? (cc === 0 ? -values[i * f + j] : values[i * f + j]) : values[(i * f + j) * k + cc];
+    const cc = c ?? (predicted ? predicted[i] : data.predictedIndex(i));
+    if (mirror) {
+      const base = i * f;
+      if (cc === 0) for (let t = 0; t < m; t++) out[t][p] = -values[base + js[t]];
+      else for (let t = 0; t < m; t++) out[t][p] = values[base + js[t]];
+    } else for (let t = 0; t < m; t++) out[t][p] = values[(i * f + js[t]) * k + cc];
   }
   return out;
 }
 
+/** Bytes a cell holds (its values, and its beeswarm dots once drawn), for the cache's budget. */
+const cellBytes = (cell: Cell) => cell.values.byteLength * (cell.swarm ? 3 : 1);
+
 export class CellCache {
-  private cells = new Map<string, Cell>();
+  private cells = new Map<string, Cell>(); // in least recently used order
   private colourCache = new Map<string, Uint8Array>();
-  private held = 0;
+  private held = 0; // bytes
+  private predicted: Uint8Array | null = null;
 
   constructor(private readonly store: TabularStore) {}
 
@@ -84,24 +111,47 @@ export class CellCache {
     return o.kind === "output" ? o.index : null;
   }
 
-  cell(series: Series, j: number): Cell {
+  private key(series: Series, j: number): string {
+    return `${cohortKey(series.cohort)}|${this.outputIndex() ?? "predicted"}|${j}`;
+  }
+
+  /** Compute, in one pass per cohort, the cells of features `js` the cache does not hold. */
+  prepare(series: Series, js: number[]): void {
+    const missing = js.filter((j) => !this.cells.has(this.key(series, j)));
+    if (!missing.length) return;
     const c = this.outputIndex();
-    const key = `${cohortKey(series.cohort)}|${c ?? "predicted"}|${j}`;
+    const data = this.store.data;
+    if (c === null && !this.predicted && data.k <= 256)
+      this.predicted = Uint8Array.from({ length: data.n }, (_, i) => data.predictedIndex(i));
+    const columns = gatherValues(data, missing, series.rows, c, this.predicted);
+    missing.forEach((j, t) => {
+      const values = columns[t];
+      const { box, below, above } = boxOf(values);
+      this.put(this.key(series, j), { values, box, below, above });
+    });
+  }
+
+  cell(series: Series, j: number): Cell {
+    const key = this.key(series, j);
     let hit = this.cells.get(key);
     if (!hit) {
-      const values = gatherValues(this.store.data, j, series.rows, c);
-      const sorted = sortedFloat32(values);
-      const box = boxStats(sorted);
-      let lo = 0;
-      while (lo < sorted.length && sorted[lo] < box.whiskerLow) lo++;
-      let hi = sorted.length;
-      while (hi > lo && sorted[hi - 1] > box.whiskerHigh) hi--;
-      hit = { values, box, below: sorted.slice(0, lo), above: sorted.slice(hi) };
-      if (this.held + values.length > CACHE_VALUES) this.clear();
-      this.held += values.length;
+      this.prepare(series, [j]);
+      hit = this.cells.get(key) as Cell;
+    } else {
+      this.cells.delete(key); // most recently used last
       this.cells.set(key, hit);
     }
     return hit;
+  }
+
+  private put(key: string, cell: Cell): void {
+    this.cells.set(key, cell);
+    this.held += cellBytes(cell);
+    for (const [k, old] of this.cells) {
+      if (this.held <= CACHE_BYTES || k === key) break;
+      this.cells.delete(k);
+      this.held -= cellBytes(old);
+    }
   }
 
   density(cell: Cell): Density | null {
@@ -109,13 +159,17 @@ export class CellCache {
     return cell.density;
   }
 
-  swarm(cell: Cell): Swarm {
-    if (!cell.swarm) cell.swarm = swarmLayers(cell.values);
+  swarm(cell: Cell): Dots {
+    if (!cell.swarm) {
+      const { layers, depth, x } = swarmLayers(cell.values, 100, true);
+      this.held += cell.values.byteLength * 2;
+      cell.swarm = { x: x as Float32Array, layer: layers, depth };
+    }
     return cell.swarm;
   }
 
   /**
-   * The beeswarm colour of each of the series' rows by feature j's value: 0 missing (grey), else 1 to
+   * The beeswarm colour of each of the series' rows (in the dots' visiting order) by feature j's value: 0 missing (grey), else 1 to
    * RAMP_STEPS along the ramp. Numbers over shap's trimmed range (5th to 95th percentile), categories by
    * code (first to last), booleans false / true at the two ends. Independent of the output.
    */
@@ -128,12 +182,13 @@ export class CellCache {
       const rows = series.rows;
       let lo = 0;
       let hi = 1;
-      if (data.kinds[j] === "numeric") [lo, hi] = colorRange(sortedFloat32(fv, rows));
+      if (data.kinds[j] === "numeric") [lo, hi] = colorRangeOf(fv, rows);
       else hi = Math.max(1, data.levels(j) - 1);
       const span = hi > lo ? hi - lo : 0;
+      const order = visitOrder(rows.length);
       hit = new Uint8Array(rows.length);
       for (let p = 0; p < rows.length; p++) {
-        const v = fv[rows[p]];
+        const v = fv[rows[order[p]]];
         if (Number.isNaN(v)) continue;
         const t = span ? Math.min(1, Math.max(0, (v - lo) / span)) : 0.5;
         hit[p] = 1 + Math.round(t * (RAMP_STEPS - 1));
@@ -147,7 +202,7 @@ export class CellCache {
   colourRange(series: Series, j: number): [number, number] {
     const data = this.store.data;
     if (data.kinds[j] !== "numeric") return [0, Math.max(1, data.levels(j) - 1)];
-    return colorRange(sortedFloat32(data.featureValues(j), series.rows));
+    return colorRangeOf(data.featureValues(j), series.rows);
   }
 
   clear(): void {

@@ -4,7 +4,6 @@
 import { rgb } from "../dependence/raster";
 import { linearScale, paddedExtent, type Scale } from "../dependence/scales";
 import type { Cell, CellCache, Series } from "./cells";
-import { visitStride } from "./stats";
 
 export type Mode = "box" | "violin" | "beeswarm";
 
@@ -204,38 +203,42 @@ export function paintSwarm(
   let drawn = 0;
   for (const band of layout.bands)
     for (const slot of band.slots) {
-      const { values } = slot.cell;
-      const n = values.length;
+      const n = slot.cell.values.length;
       if (!n) continue;
       const swarm = cache.swarm(slot.cell);
       const colours = cache.colours(slot.series, band.j);
       const dot = n > 20000 ? 2 : n > 2000 ? 3 : 4; // css px
-      const size = Math.max(1, Math.round(dot * dpr));
+      // device px: dense swarms at most 3 (1.5 css px on a HiDPI screen), each dot being size^2 writes
+      const size = Math.max(1, n > 20000 ? Math.min(3, Math.round(dot * dpr)) : Math.round(dot * dpr));
       const step = layerStep(slot.height, swarm.depth, dot) * dpr;
       const cy = (slot.top + slot.height / 2) * dpr;
       const k = (xs.range[1] - xs.range[0]) / (xs.domain[1] - xs.domain[0] || 1);
       const x0d = xs.range[0];
       const d0 = xs.domain[0];
-      const { layers } = swarm;
-      const off = size / 2;
-      const stride = visitStride(n);
-      for (let q = 0, p = 0; q < n; q++, p = (p + stride) % n) {
+      const { x: values, layer: layers } = swarm;
+      // x and y of the dot's top-left device pixel, rounded by adding 0.5 and truncating (both >= 0 once clamped)
+      const ax = (x0d - d0 * k) * dpr - size / 2 + 0.5;
+      const kx = k * dpr;
+      const ay = cy - size / 2 + 0.5;
+      const maxX = width - size;
+      const maxY = height - size;
+      for (let p = 0; p < n; p++) {
         const v = values[p];
-        if (Number.isNaN(v)) continue;
-        let xa = Math.round((x0d + (v - d0) * k) * dpr - off);
-        let ya = Math.round(cy + layers[p] * step - off);
-        let xb = xa + size;
-        let yb = ya + size;
-        if (xa < 0) xa = 0;
-        if (ya < 0) ya = 0;
-        if (xb > width) xb = width;
-        if (yb > height) yb = height;
-        const c = palette[colours[p]];
-        for (let y = ya; y < yb; y++) {
-          const row = y * width;
-          for (let x = xa; x < xb; x++) buf[row + x] = c;
+        if (!Number.isNaN(v)) {
+          let xa = ax + v * kx;
+          let ya = ay + layers[p] * step;
+          xa = xa < 0 ? 0 : xa > maxX ? maxX : xa | 0;
+          ya = ya < 0 ? 0 : ya > maxY ? maxY : ya | 0;
+          const c = palette[colours[p]];
+          let at = ya * width + xa;
+          if (size === 2) {
+            buf[at] = c;
+            buf[at + 1] = c;
+            buf[at + width] = c;
+            buf[at + width + 1] = c;
+          } else for (let y = 0; y < size; y++, at += width) for (let x = 0; x < size; x++) buf[at + x] = c;
+          drawn++;
         }
-        drawn++;
       }
     }
   return drawn;

@@ -8,7 +8,6 @@ import { niceTicks } from "../dependence/scales";
 import type { CellCache } from "./cells";
 import type { Layout } from "./draw";
 import { layerStep } from "./draw";
-import { visitStride } from "./stats";
 
 /** Beeswarm dots per feature in the SVG: a vector file of 100,000 circles per feature would not open. */
 export const SVG_SWARM_POINTS = 1500;
@@ -149,16 +148,14 @@ export function distributionScene(
           { kind: "circle", cx: X(b.median), cy, r: 2.5, fill: "#ffffff" },
         );
       } else if (swarm === "circles") {
-        const { values } = slot.cell;
-        const s = cache.swarm(slot.cell);
+        const dots = cache.swarm(slot.cell);
         const colours = cache.colours(slot.series, band.j);
-        const n = values.length;
+        const n = dots.x.length;
         const every = Math.max(1, Math.ceil(n / SVG_SWARM_POINTS));
-        const step = layerStep(slot.height, Math.max(1, Math.ceil(s.depth / every)), 4);
-        const stride = visitStride(n);
-        for (let q = 0, p = 0; q < n; q++, p = (p + stride) % n) {
-          if (q % every || Number.isNaN(values[p])) continue;
-          items.push({ kind: "circle", cx: X(values[p]), cy: cy + (s.layers[p] / every) * step, r: 1.6, fill: palette[colours[p]] });
+        const step = layerStep(slot.height, Math.max(1, Math.ceil(dots.depth / every)), 4);
+        for (let p = 0; p < n; p += every) {
+          if (Number.isNaN(dots.x[p])) continue;
+          items.push({ kind: "circle", cx: X(dots.x[p]), cy: cy + (dots.layer[p] / every) * step, r: 1.6, fill: palette[colours[p]] });
         }
       }
     }

@@ -2,13 +2,13 @@
 // numpy / scipy vectors, tests/distribution_cases.json): the violin's density (scipy's gaussian_kde
 // with Scott's bandwidth on a fixed grid), the beeswarm's layers (shap's binned layering) and its
 // colour range (shap's trimmed percentiles); the box is core/quantiles.ts.
-import { quantile } from "../../core/quantiles";
+import { quantile, quantilesOf } from "../../core/quantiles";
 
 /** Points of the grid a violin's density is evaluated on: numpy.linspace(min, max, KDE_GRID). */
 export const KDE_GRID = 64;
 /** Above this many values the density is computed on linearly binned data (see kde). */
 export const KDE_EXACT_LIMIT = 2000;
-const BINS_PER_STEP = 64; // binned density: bins between two grid points
+const BINS_PER_STEP = 16; // binned density: bins between two grid points
 
 export interface Density {
   grid: Float64Array; // numpy.linspace(min, max, points)
@@ -30,8 +30,8 @@ export function linspace(lo: number, hi: number, num: number): Float64Array {
  * scipy.stats.gaussian_kde(values)(numpy.linspace(min, max, points)), Scott's bandwidth (factor
  * n ** -1/5 times the sample standard deviation, ddof 1). NaN values are left out. Null when scipy
  * cannot make one: fewer than two values, or no spread (every value the same: the chart draws a line).
- * Above `exactLimit` values the sum runs over the values linearly binned onto 64 bins per grid step
- * (O(n + grid x bins), not O(n x grid)); the tests bound its error against scipy.
+ * Above `exactLimit` values the sum runs over the values linearly binned onto 16 bins per grid step
+ * (O(n + grid x bins), not O(n x grid)); the tests bound its error against scipy (well under a pixel).
  */
 export function kde(values: ArrayLike<number>, points = KDE_GRID, exactLimit = KDE_EXACT_LIMIT): Density | null {
   let n = 0;
@@ -112,10 +112,19 @@ export function visitStride(n: number): number {
   return a;
 }
 
-/** numpy.round (half to even) of a non-negative or negative number. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+let lastOrder: Int32Array | null = null;
+/** The visiting order of n points: the p-th visit is point (p * visitStride(n)) mod n (the last one kept). */
+export function visitOrder(n: number): Int32Array {
+  if (lastOrder?.length === n) return lastOrder;
+  const order = new Int32Array(n);
+  const stride = visitStride(n);
+  for (let p = 0, i = 0; p < n; p++) {
+    order[p] = i;
+    i += stride;
+    if (i >= n) i -= n;
+  }
+  lastOrder = order;
+  return order;
 }
 
 export interface Swarm {
@@ -125,6 +134,8 @@ export interface Swarm {
   depth: number;
   /** The bin of each value (-1 for NaN). */
   bins: Int32Array;
+  /** With `visitOrdered`: the values in visiting order (layers and bins are in that order too). */
+  x?: Float32Array;
 }
 
 /**
@@ -134,7 +145,7 @@ export interface Swarm {
  * kernel and the browser agree: the p-th visit is value (p * visitStride(n)) mod n, a scramble of the
  * row order (so rows next to each other do not pile up on one side). O(n).
  */
-export function swarmLayers(values: ArrayLike<number>, nbins = 100): Swarm {
+export function swarmLayers(values: ArrayLike<number>, nbins = 100, visitOrdered = false): Swarm {
   const n = values.length;
   const layers = new Int32Array(n);
   const bins = new Int32Array(n).fill(-1);
@@ -147,22 +158,29 @@ export function swarmLayers(values: ArrayLike<number>, nbins = 100): Swarm {
   }
   if (lo === Infinity) return { layers, depth: 1, bins };
   const span = hi - lo + 1e-8;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (!Number.isNaN(v)) bins[i] = roundHalfEven((nbins * (v - lo)) / span);
-  }
   const filled = new Int32Array(nbins + 2);
   const stride = visitStride(n);
   let depth = 0;
-  for (let p = 0, i = 0; p < n; p++, i = (i + stride) % n) {
-    const b = bins[i];
-    if (b < 0) continue;
-    const layer = filled[b]++;
-    const y = Math.ceil(layer / 2) * (layer % 2 ? 1 : -1);
-    layers[i] = y;
-    if (y > depth) depth = y;
+  // visitOrdered: the dots in the order they are painted, so the painter reads them sequentially
+  const x = visitOrdered ? new Float32Array(n) : undefined;
+  for (let p = 0, i = 0; p < n; p++) {
+    const v = values[i];
+    const at = x ? p : i;
+    if (x) x[p] = v;
+    if (!Number.isNaN(v)) {
+      const t = (nbins * (v - lo)) / span; // numpy's operations in numpy's order: the same bins
+      let b = Math.round(t);
+      if (b - t === 0.5 && b & 1) b--; // numpy.round: half to even
+      bins[at] = b;
+      const layer = filled[b]++;
+      const y = layer & 1 ? (layer + 1) >> 1 : -(layer >> 1); // ceil(layer / 2), odd layers up
+      layers[at] = y;
+      if (y > depth) depth = y;
+    }
+    i += stride;
+    if (i >= n) i -= n;
   }
-  return { layers, depth: depth + 1, bins };
+  return { layers, depth: depth + 1, bins, x };
 }
 
 /**
@@ -180,6 +198,29 @@ export function colorRange(sorted: ArrayLike<number>): [number, number] {
       lo = sorted[0];
       hi = sorted[sorted.length - 1];
     }
+  }
+  return [Math.min(lo, hi), hi];
+}
+
+/** colorRange of the non-NaN values at `rows`, without sorting them (O(n)). */
+export function colorRangeOf(values: ArrayLike<number>, rows: ArrayLike<number> | null = null): [number, number] {
+  const [p1, p5, p95, p99] = quantilesOf(values, [0.01, 0.05, 0.95, 0.99], rows);
+  if (Number.isNaN(p5) && Number.isNaN(p95) && Number.isNaN(p1)) {
+    // nothing left (every value missing), or infinities on both sides: as colorRange does
+    let any = false;
+    const n = rows ? rows.length : values.length;
+    for (let i = 0; i < n && !any; i++) any = !Number.isNaN(values[rows ? rows[i] : i]);
+    if (!any) return [Number.NaN, Number.NaN];
+  }
+  if (p5 !== p95) return [Math.min(p5, p95), p95];
+  if (p1 !== p99) return [Math.min(p1, p99), p99];
+  let lo = Infinity;
+  let hi = -Infinity;
+  const n = rows ? rows.length : values.length;
+  for (let i = 0; i < n; i++) {
+    const v = values[rows ? rows[i] : i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
   return [Math.min(lo, hi), hi];
 }

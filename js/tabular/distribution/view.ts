@@ -52,6 +52,7 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
   const cache = new CellCache(store);
   let mode: Mode = "box";
   let layout: Layout | null = null;
+  let image: ImageData | null = null; // the beeswarm's pixel buffer, reused while the size stays
   let cursor = -1; // index into the layout's slots (keyboard and hover)
   let exportUi: ReturnType<typeof exportControls> | null = null;
 
@@ -261,7 +262,8 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
       ...all.map((s) => {
         const note = s.error ? "cannot be evaluated" : s.count ? countRows(s.count) : "no rows: not drawn";
         const item = h("span", { cls: `rw-legend-item${s.cohort.name === store.state.active ? " rw-active" : ""}` }, [
-          h("span", { cls: "rw-swatch", attrs: { style: `background:${s.color}` } }),
+          // a swatch only for what is drawn (an empty cohort gets a dashed outline, as in the dependence legend)
+          s.count ? h("span", { cls: "rw-swatch", attrs: { style: `background:${s.color}` } }) : h("span", { cls: "rw-dep-noswatch" }),
           h("span", { text: s.cohort.name }),
           h("span", { cls: "rw-muted", text: ` ${note}` }),
         ]);
@@ -315,6 +317,7 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
 
     const labelW = labelWidth(features);
     const width = areaWidth(labelW);
+    for (const s of series) cache.prepare(s, features); // one pass over each cohort's rows for what is missing
     const l = layoutChart(mode, features, series, (s, j) => cache.cell(s, j), width);
     layout = l;
     el.dataset.features = JSON.stringify(features.map((j) => names[j]));
@@ -368,9 +371,10 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
       const style = getComputedStyle(el);
       const ink = style.color || "#1f1f1f";
       if (mode === "beeswarm") {
-        const img = ctx.createImageData(W, H);
-        points = paintSwarm(new Uint32Array(img.data.buffer), W, H, dpr, l, cache, PACKED);
-        ctx.putImageData(img, 0, 0);
+        if (!image || image.width !== W || image.height !== H) image = ctx.createImageData(W, H);
+        else image.data.fill(0);
+        points = paintSwarm(new Uint32Array(image.data.buffer), W, H, dpr, l, cache, PACKED);
+        ctx.putImageData(image, 0, 0);
       } else {
         ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
         ctx.clearRect(0, 0, width, l.height);

@@ -37,6 +37,8 @@ from rai_widget._checks import shown
 MULBERRY_INCREMENT = 0x6D2B79F5
 # Rows x resamples per chunk: bounds every temporary (counts as int64, sorted copies) to about 16 MB.
 CELLS_PER_CHUNK = 1 << 21
+# Confusion matrices of at most this many cells (k x k) are one matrix product; more, a sort and reduceat.
+MATMUL_CELLS = 64
 EPS = float(np.finfo(np.float64).eps)  # log loss clips probabilities to [EPS, 1 - EPS], as sklearn (float64) does
 # y_true counts as constant for R² when its spread is within this share of its largest |value|.
 R2_CONSTANT_TOLERANCE = 1e-9
@@ -46,17 +48,35 @@ COLUMNS = ["metric", "value", "ci_low", "ci_high", "n"]
 # --- the random stream --------------------------------------------------------------------------
 def mulberry32(seed: int, start: int, count: int) -> np.ndarray:
     """Outputs start .. start+count-1 of mulberry32 seeded with `seed` (a uint32), as uint32."""
-    step = (np.arange(start + 1, start + count + 1, dtype=np.uint64) & 0xFFFFFFFF).astype(np.uint32)
-    t = step * np.uint32(MULBERRY_INCREMENT) + np.uint32(seed)  # wraps mod 2**32
-    t = (t ^ (t >> np.uint32(15))) * (t | np.uint32(1))
-    t ^= t + (t ^ (t >> np.uint32(7))) * (t | np.uint32(61))
-    return t ^ (t >> np.uint32(14))
+    if start + count < 2**32:
+        t = np.arange(start + 1, start + count + 1, dtype=np.uint32)
+    else:  # the counter wraps mod 2**32, as Math.imul's operands do
+        t = (np.arange(start + 1, start + count + 1, dtype=np.uint64) & 0xFFFFFFFF).astype(np.uint32)
+    t *= np.uint32(MULBERRY_INCREMENT)  # uint32 arithmetic wraps mod 2**32; in place: no extra temporaries
+    t += np.uint32(seed)
+    a = t >> np.uint32(15)
+    a ^= t
+    t |= np.uint32(1)
+    a *= t
+    t = a
+    b = t >> np.uint32(7)
+    b ^= t
+    c = t | np.uint32(61)
+    b *= c
+    b += t
+    t ^= b
+    t ^= t >> np.uint32(14)
+    return t
 
 
 def resample_rows(seed: int, n: int, first: int, count: int) -> np.ndarray:
     """(count, n) int64: the rows resamples first .. first+count-1 draw, in draw order."""
-    u = mulberry32(seed, first * n, count * n).astype(np.uint64)
-    return ((u * np.uint64(n)) >> np.uint64(32)).astype(np.int64).reshape(count, n)
+    u = mulberry32(seed, first * n, count * n)
+    if n <= 2**21:  # u * n < 2**53: exact in float64, and scaling by 2**-32 is exact too
+        rows = (u * (n / 2**32)).astype(np.int64)
+    else:
+        rows = ((u.astype(np.uint64) * np.uint64(n)) >> np.uint64(32)).astype(np.int64)
+    return rows.reshape(count, n)
 
 
 def resample_counts(seed: int, n: int, first: int, count: int) -> np.ndarray:
@@ -80,6 +100,9 @@ class _Classification:
         sorted_cells = cells[self.cell_order]
         self.cell_starts = np.flatnonzero(np.r_[True, sorted_cells[1:] != sorted_cells[:-1]]) if n else np.zeros(0, int)
         self.cell_ids = sorted_cells[self.cell_starts]
+        if k * k <= MATMUL_CELLS:
+            self.cell_onehot = np.zeros((n, k * k))
+            self.cell_onehot[np.arange(n), cells] = 1.0
         p_true = proba[np.arange(n), y_true] if n else np.zeros(0)
         self.log_loss = -np.log(np.clip(p_true, EPS, 1 - EPS))
         self.auc_classes = [1] if k == 2 else list(range(k))
@@ -106,9 +129,13 @@ class _Classification:
             names += [f"ROC AUC: {c}" for c in self.classes]
         return names
 
-    def confusion(self, counts: np.ndarray) -> np.ndarray:
-        """(m, k, k) int64 weighted confusion matrices, C[true, predicted]."""
+    def confusion(self, counts: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """(m, k, k) int64 weighted confusion matrices, C[true, predicted]. `weights`: counts as float64, when
+        the caller has them (few classes: one BLAS product, exact since every sum is a whole number < 2**53)."""
         m, k = len(counts), self.k
+        if k * k <= MATMUL_CELLS:
+            w = counts.astype(np.float64) if weights is None else weights
+            return np.rint(w @ self.cell_onehot).astype(np.int64).reshape(m, k, k)
         out = np.zeros((m, k * k), dtype=np.int64)
         if len(self.cell_starts):
             out[:, self.cell_ids] = np.add.reduceat(counts[:, self.cell_order], self.cell_starts, axis=1)
@@ -137,7 +164,8 @@ class _Classification:
     def figures(self, counts: np.ndarray) -> np.ndarray:
         """(m, metrics) in the order of names(), for m resamples given as counts per row (m, n)."""
         m, k = len(counts), self.k
-        cm = self.confusion(counts)
+        weights = counts.astype(np.float64)
+        cm = self.confusion(counts, weights)
         total = cm.sum(axis=(1, 2))
         tp = np.diagonal(cm, axis1=1, axis2=2)
         true_c = cm.sum(axis=2)
@@ -158,7 +186,7 @@ class _Classification:
             auc_macro = np.where(
                 defined.any(axis=1), np.where(defined, auc, 0).sum(axis=1) / np.maximum(defined.sum(axis=1), 1), np.nan
             )
-            log_loss = np.where(total > 0, (counts @ self.log_loss) / np.maximum(total, 1), np.nan)
+            log_loss = np.where(total > 0, (weights @ self.log_loss) / np.maximum(total, 1), np.nan)
         cols = [accuracy, macro(precision), macro(recall), macro(f1), auc[:, 0] if k == 2 else auc_macro, log_loss]
         cols += [precision[:, c] for c in range(k)] + [recall[:, c] for c in range(k)] + [f1[:, c] for c in range(k)]
         if k > 2:
@@ -203,7 +231,7 @@ class _Regression:
         return ["MAE", "RMSE", "R²", "mean error"]
 
     def figures(self, counts: np.ndarray) -> np.ndarray:
-        sums = counts @ self.terms  # (m, 5), counts as float64 by BLAS
+        sums = counts.astype(np.float64) @ self.terms  # (m, 5), by BLAS
         total = counts.sum(axis=1).astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             mae, mse, me = sums[:, 0] / total, sums[:, 1] / total, sums[:, 2] / total

@@ -6,7 +6,7 @@ import { decodeArray, type WireArray } from "../../js/core/arrays";
 import { type Cohort, evaluateCohort } from "../../js/core/cohorts";
 import { decodeDataset, type WireColumn } from "../../js/core/columns";
 import { cohortInputs, computeMetrics, confusionMatrix, type MetricsData, MetricsRun } from "../../js/tabular/metrics/compute";
-import { mulberry32At, resampleCounts } from "../../js/tabular/metrics/prng";
+import { drawRow, mulberry32At, resampleCounts } from "../../js/tabular/metrics/prng";
 import cases from "../metrics_cases.json";
 
 interface Check {
@@ -134,5 +134,21 @@ describe("MetricsRun", () => {
     for (let i = 0; i < inputs.yTrue.length; i++) expect(cm[inputs.yTrue[i] * k + inputs.yPred[i]]).toBeGreaterThan(0);
     for (const v of cm) total += v;
     expect(total).toBe(inputs.yTrue.length);
+  });
+});
+
+describe("drawRow", () => {
+  it("is floor(u * n / 2**32) exactly, for cohorts past 2**21 rows too", () => {
+    const cases: [number, number][] = [
+      [4294967295, 2097152],
+      [4294967295, 3000001],
+      [123456789, 5000000],
+      [2147483648, 4194305],
+      [0, 9999999],
+    ];
+    for (const [u, n] of cases) {
+      const exact = Number((BigInt(u) * BigInt(n)) >> 32n);
+      expect(drawRow(u, n), `${u} ${n}`).toBe(exact);
+    }
   });
 });

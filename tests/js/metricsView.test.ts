@@ -174,5 +174,6 @@ describe("formatMetric and definition", () => {
     expect(definition("precision: yes")).toContain("of class yes");
     expect(definition("F1 (macro)")).toContain("macro");
     expect(definition("mean error")).toContain("y_pred - y_true");
+    expect(definition("ROC AUC", "yes")).toContain("of class yes");
   });
 });

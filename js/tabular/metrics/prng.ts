@@ -14,13 +14,17 @@ export function mulberry32At(seed: number, i: number): number {
   return (t ^ (t >>> 14)) >>> 0;
 }
 
-/**
- * Resample b of n rows as counts per row: draw j takes row floor(u * n / 2**32), u being output
- * b * n + j. `out` (length n) is overwritten. u * n stays below 2**53, so the division is exact.
- */
+/** floor(u * n / 2**32), exactly: u * n is exact in a double below 2**53 (n <= 2**21); beyond, in 16-bit halves. */
+export function drawRow(u: number, n: number): number {
+  if (n <= 2097152) return Math.floor((u * n) / TWO_32);
+  return Math.floor(((u >>> 16) * n + Math.floor(((u & 0xffff) * n) / 65536)) / 65536);
+}
+
+/** Resample b of n rows as counts per row: draw j takes row drawRow(u, n), u being output b * n + j. `out` (length n) is overwritten. */
 export function resampleCounts(seed: number, n: number, b: number, out: Int32Array): Int32Array {
   out.fill(0);
   const start = b * n;
-  for (let j = 0; j < n; j++) out[Math.floor((mulberry32At(seed, start + j) * n) / TWO_32)]++;
+  if (n <= 2097152) for (let j = 0; j < n; j++) out[Math.floor((mulberry32At(seed, start + j) * n) / TWO_32)]++;
+  else for (let j = 0; j < n; j++) out[drawRow(mulberry32At(seed, start + j), n)]++;
   return out;
 }

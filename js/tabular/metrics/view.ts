@@ -33,8 +33,8 @@ export function formatMetric(v: number): string {
 }
 
 /** What a figure is, in a sentence (the metric name's tooltip). */
-export function definition(metric: string): string {
-  const [name, cls] = metric.split(": ");
+export function definition(metric: string, positive?: string): string {
+  const [name, cls = metric === "ROC AUC" ? positive : undefined] = metric.split(": ");
   const of = cls === undefined ? "" : ` of class ${cls} (one-vs-rest)`;
   const base = name.replace(/ \(macro\)$/, "");
   const macro = base !== name ? ", averaged over the classes present (macro)" : "";
@@ -162,7 +162,14 @@ export function createMetricsView(store: TabularStore): TabularView {
             h("th", { text: "Per class", attrs: { colspan: String(cohorts.length + 1), scope: "colgroup" } }),
           ]),
         );
-      const row = h("tr", {}, [h("th", { cls: "rw-mt-metric", text: metric, title: definition(metric), attrs: { scope: "row" } })]);
+      const row = h("tr", {}, [
+        h("th", {
+          cls: "rw-mt-metric",
+          text: metric,
+          title: definition(metric, classification && data.k === 2 ? data.meta.output_names[1] : undefined),
+          attrs: { scope: "row" },
+        }),
+      ]);
       cohorts.forEach((c, s) => {
         row.appendChild(cell(c, entries[s], metric, m, notes));
       });

@@ -277,7 +277,7 @@ class ExplanationDashboard(anywidget.AnyWidget):
 
     @traitlets.validate("what_if_points")
     def _check_points(self, proposal):
-        from rai_widget.explainers._what_if import check_points
+        from rai_widget.explainers._what_if_points import check_points
 
         if not isinstance(self.explanation, TabularExplanation):
             if proposal["value"]:
@@ -295,7 +295,7 @@ class ExplanationDashboard(anywidget.AnyWidget):
         ("probability: <class>") or model output, the surrogate/model gap, the attribution ("attribution:
         <feature>", "... -> <class>" per class) and the findings. Compare with ``exp.local_importance(row)``;
         save with ``dash.what_if.to_csv(path)``."""
-        from rai_widget.explainers._what_if import points_frame
+        from rai_widget.explainers._what_if_points import points_frame
 
         return points_frame(self)
 

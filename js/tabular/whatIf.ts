@@ -11,6 +11,7 @@ import type { KeptTrait } from "../core/jobs";
 import type { TabularView } from "./dashboard";
 import { barGeometry } from "./local";
 import type { TabularStore } from "./store";
+import { createKeptPoints } from "./whatIfKept";
 import {
   type CompareBar,
   compareBars,
@@ -18,25 +19,21 @@ import {
   decodePoint,
   type Edits,
   type EditValue,
-  editsText,
   type Field,
   fieldOf,
   hasEdit,
-  keptJson,
-  keptPoints,
   numberText,
   parseNumber,
   predictionText,
   rowPrediction,
   shownOutput,
-  topAttributions,
   valueText,
   type WhatIfPoint,
   whatIfCsv,
   whatIfScene,
   withEdit,
 } from "./whatIfLogic";
-import { outputTitle, signedValuesNote, unitsPhrase } from "./wording";
+import { signedValuesNote, unitsPhrase } from "./wording";
 
 export const JOB = "what_if";
 export const POINTS_TRAIT = "what_if_points";
@@ -76,7 +73,7 @@ export function createWhatIf(store: TabularStore): TabularView {
     attrs: { type: "text", "aria-label": "name of the point to keep", maxlength: "200" },
   });
   const keepButton = h("button", { text: "Keep", testid: "what-if-keep", attrs: { type: "button" } });
-  const keptEl = h("div", { cls: "rw-wi-kept", testid: "what-if-kept" });
+  const keptList = createKeptPoints(store, kept, live);
 
   const stem = () => `what-if-row_${row}`;
   const exportGroup = exportControls("the what-if attribution", [
@@ -124,7 +121,7 @@ export function createWhatIf(store: TabularStore): TabularView {
           text: `Editing is off: what-if ${kernel?.reason ?? "needs a running kernel."}`,
         }),
     h("h4", { cls: "rw-wi-kepthead", text: "Kept what-if points" }),
-    keptEl,
+    keptList.el,
   ]);
 
   function firstSelected(): number | null {
@@ -380,7 +377,7 @@ export function createWhatIf(store: TabularStore): TabularView {
     drawPrediction(p, c);
     drawFindings(p);
     drawChart(p, c);
-    const taken = keptPoints(kept?.get(), data.f, data.k).map((k) => k.name);
+    const taken = keptList.names();
     if (!nameInput.value.trim() || taken.includes(nameInput.value.trim())) nameInput.value = uniqueName(`row ${row} what-if`, taken);
     keepButton.disabled = false;
   }
@@ -389,75 +386,10 @@ export function createWhatIf(store: TabularStore): TabularView {
 
   function keep(): void {
     if (!point || !kept) return;
-    const points = Array.isArray(kept.get()) ? [...(kept.get() as unknown[])] : [];
-    const taken = keptPoints(points, data.f, data.k).map((k) => k.name);
+    const taken = keptList.names();
     const name = uniqueName(nameInput.value.trim() || `row ${row} what-if`, taken);
-    kept.set([...points, keptJson(name, point, data.f, data.k)]);
+    keptList.keep(name, point);
     nameInput.value = uniqueName(name, [...taken, name]);
-    drawKept();
-  }
-
-  function remove(name: string): void {
-    if (!kept) return;
-    const points = Array.isArray(kept.get()) ? (kept.get() as { name?: unknown }[]) : [];
-    kept.set(points.filter((p) => !(p && p.name === name)));
-    drawKept();
-  }
-
-  function drawKept(): void {
-    const points = keptPoints(kept?.get(), data.f, data.k);
-    if (!points.length) {
-      keptEl.replaceChildren(
-        h("div", { cls: "rw-empty", text: live ? 'No kept points yet: edit a row, then "Keep".' : "No kept what-if points." }),
-      );
-      return;
-    }
-    const cards = points.map(({ name, point: p }) => {
-      const c = shownOutput(data, store.state.output, p);
-      const top = topAttributions(data, p, c, 5);
-      let max = 0;
-      for (const [, v] of top) max = Math.max(max, Math.abs(v));
-      const domain: [number, number] = [-max || -1, max || 1];
-      const del = live
-        ? h("button", {
-            cls: "rw-local-remove",
-            text: "×",
-            title: `Delete the what-if point "${name}"`,
-            testid: "what-if-delete",
-            attrs: { type: "button", "aria-label": `delete what-if point ${name}` },
-          })
-        : null;
-      del?.addEventListener("click", () => remove(name));
-      const rows = top.flatMap(([feature, v]) => {
-        const g = barGeometry(v, domain);
-        return [
-          h("span", { cls: "rw-wi-kfeat", text: feature, title: feature }),
-          h("span", { cls: "rw-local-track" }, [
-            h("span", { cls: "rw-local-zero", attrs: { style: "left:50%" } }),
-            h("span", {
-              cls: "rw-local-fill",
-              attrs: { style: `left:${g.left}%;width:${Math.max(g.width, 0.3)}%;background:${v >= 0 ? POS_COLOR : NEG_COLOR}` },
-            }),
-          ]),
-          h("span", { cls: "rw-local-value", text: (v > 0 ? "+" : "") + fmt(v) }),
-        ];
-      });
-      return h("div", { cls: "rw-wi-kcard", testid: "what-if-point", attrs: { "data-name": name } }, [
-        h("div", { cls: "rw-local-title" }, [h("span", { cls: "rw-local-rowname", text: name, title: name }), del]),
-        h("div", { cls: "rw-muted", text: `from row ${p.row}: ${editsText(p.values)}` }),
-        h("div", { text: `predicted ${predictionText(data, p.prediction.label, p.prediction.probabilities, c)}` }),
-        h("div", { cls: "rw-muted", text: `${outputTitle(data.meta, c)}, ${units}` }),
-        h("div", { cls: "rw-wi-kbars" }, rows),
-        p.findings.length
-          ? h("div", {
-              cls: "rw-wi-kwarn",
-              text: `⚠ ${p.findings.length} finding${p.findings.length === 1 ? "" : "s"}`,
-              title: p.findings.map((f) => f.message).join("\n"),
-            })
-          : null,
-      ]);
-    });
-    keptEl.replaceChildren(h("div", { cls: "rw-wi-kcards" }, cards));
   }
 
   // ---------------------------------------------------------------- wiring
@@ -487,12 +419,10 @@ export function createWhatIf(store: TabularStore): TabularView {
   });
 
   const unwatch = live && kernel ? kernel.watch(JOB, onJob) : () => {};
-  const unwatchKept = kept ? kept.watch(drawKept) : () => {};
   if (live) {
     drawFields();
     drawResult();
   }
-  drawKept();
 
   return {
     el,
@@ -503,13 +433,13 @@ export function createWhatIf(store: TabularStore): TabularView {
       }
       if (keys.has("output")) {
         if (point) drawResult();
-        drawKept();
+        keptList.draw();
       }
     },
     destroy() {
       clearTimeout(timer);
       unwatch();
-      unwatchKept();
+      keptList.destroy();
     },
   };
 }

@@ -5,8 +5,7 @@ attribution (TreeSHAP, exactly what `explainer.explain(X)` gives), the surrogate
 findings that say when a point leaves the region the surrogate was fit on (a number outside X_train's
 range, a category X_train never had, a gap larger than on 99% of X_train). `what_if_job` is the
 dashboard's kernel job behind the view's what-if panel (rai_widget._jobs): one model call of one row
-and TreeSHAP of one row per edit. `check_points` validates the dashboard's kept points, `points_frame`
-lays them out as `dash.what_if`.
+and TreeSHAP of one row per edit. The kept points are in _what_if_points.py.
 """
 
 from __future__ import annotations
@@ -28,8 +27,6 @@ from rai_widget.explainers._tabular_data import BOOL, CATEGORY, NUMERIC
 # Finding kinds (the view and the tests rely on these names).
 ABOVE_RANGE, BELOW_RANGE, NO_TRAINING_VALUES = "above_range", "below_range", "no_training_values"
 UNSEEN_CATEGORY, SURROGATE_GAP = "unseen_category", "surrogate_gap"
-# A kept point's name: shown in the view and used as the index of dash.what_if.
-MAX_NAME_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -243,78 +240,47 @@ def _as_rows(explainer, X) -> pd.DataFrame:
 # --------------------------------------------------------------------------- the model and the surrogate
 
 
+def _feature_finding(name: str, kind: str, x: float, value, ranges: dict) -> tuple[str, str] | None:
+    """(kind, message) of one feature's value outside the surrogate's region, else None."""
+    if kind == NUMERIC and not math.isnan(x):
+        if name not in ranges:
+            message = (
+                f"{name} = {x:.6g}, but X_train has no value of it (all missing): the surrogate knows nothing of it."
+            )
+            return NO_TRAINING_VALUES, message
+        lo, hi = ranges[name]
+        side, edge = ("above", hi) if x > hi else ("below", lo) if x < lo else (None, None)
+        if side:
+            return (ABOVE_RANGE if side == "above" else BELOW_RANGE), (
+                f"{name} = {x:.6g} is {side} X_train's range ({lo:.6g} to {hi:.6g}): the surrogate was not trained "
+                f"there and reads it as {edge:.6g}."
+            )
+    if kind == CATEGORY and math.isnan(x) and not _missing(value):  # encoded as missing, but not missing
+        return UNSEEN_CATEGORY, (
+            f"{name} = {_text(value)!r} is a category X_train does not have: the surrogate treats it as missing."
+        )
+    return None
+
+
 def _findings(explainer, frame: pd.DataFrame, encoded: np.ndarray, gap: np.ndarray) -> list[WhatIfFinding]:
     out: list[WhatIfFinding] = []
-    schema = explainer.schema
+    schema, k = explainer.schema, gap.shape[1]
+    binary = explainer.task == "classification" and k == 2
     for i in range(len(frame)):
         for j, (name, kind) in enumerate(zip(schema.feature_names, schema.kinds, strict=True)):
-            x = encoded[i, j]
-            if kind == NUMERIC and not math.isnan(x):
-                if name not in explainer.train_ranges:
-                    out.append(
-                        WhatIfFinding(
-                            i,
-                            name,
-                            None,
-                            NO_TRAINING_VALUES,
-                            f"{name} = {x:.6g}, but X_train has no value of {name} (all missing): the surrogate "
-                            "learned nothing about it.",
-                        )
-                    )
-                    continue
-                lo, hi = explainer.train_ranges[name]
-                if x > hi:
-                    out.append(
-                        WhatIfFinding(
-                            i,
-                            name,
-                            None,
-                            ABOVE_RANGE,
-                            f"{name} = {x:.6g} is above X_train's range ({lo:.6g} to {hi:.6g}): the surrogate "
-                            f"was not trained there and reads it as {hi:.6g}.",
-                        )
-                    )
-                elif x < lo:
-                    out.append(
-                        WhatIfFinding(
-                            i,
-                            name,
-                            None,
-                            BELOW_RANGE,
-                            f"{name} = {x:.6g} is below X_train's range ({lo:.6g} to {hi:.6g}): the surrogate "
-                            f"was not trained there and reads it as {lo:.6g}.",
-                        )
-                    )
-            elif kind == CATEGORY and math.isnan(x):
-                value = frame.iloc[i, j]
-                if not _missing(value):
-                    out.append(
-                        WhatIfFinding(
-                            i,
-                            name,
-                            None,
-                            UNSEEN_CATEGORY,
-                            f"{name} = {_text(value)!r} is a category X_train does not have: the surrogate treats "
-                            "it as missing.",
-                        )
-                    )
-        outputs = [1] if explainer.task == "classification" and gap.shape[1] == 2 else range(gap.shape[1])
-        for m in outputs:
+            found = _feature_finding(name, kind, encoded[i, j], frame.iloc[i, j], explainer.train_ranges)
+            if found:
+                out.append(WhatIfFinding(i, name, None, *found))
+        for m in [1] if binary else range(k):  # a binary model's two gaps are one
             limit = float(explainer.train_gap[m])
             if gap[i, m] > limit:
-                name = explainer.output_names[m]
-                toward = f" for class {name}" if explainer.task == "classification" and gap.shape[1] > 2 else ""
-                out.append(
-                    WhatIfFinding(
-                        i,
-                        None,
-                        name,
-                        SURROGATE_GAP,
-                        f"the surrogate is {gap[i, m]:.3g} {explainer.units} from the model here{toward}: further "
-                        f"than on 99% of X_train (at most {limit:.3g} there), so its attribution may not reflect "
-                        "the model.",
-                    )
+                output = explainer.output_names[m]
+                toward = f" for class {output}" if explainer.task == "classification" and k > 2 else ""
+                message = (
+                    f"the surrogate is {gap[i, m]:.3g} {explainer.units} from the model here{toward}: further than on "
+                    f"99% of X_train (at most {limit:.3g} there), so its attribution may not reflect the model."
                 )
+                out.append(WhatIfFinding(i, None, output, SURROGATE_GAP, message))
     return out
 
 
@@ -419,89 +385,6 @@ def point_json(point: WhatIf, i: int = 0) -> dict:
     }
 
 
-# --------------------------------------------------------------------------- kept points
-
-
-def _scalar(v) -> bool:
-    return v is None or isinstance(v, (str, bool, int, float))
-
-
-def _numbers(v, shape: tuple, what: str) -> list:
-    """A (nested) list of numbers (None for a number JSON could not hold) of the given shape."""
-    try:
-        a = np.asarray([[np.nan if x is None else x for x in r] for r in v] if len(shape) == 2 else v, dtype=object)
-    except TypeError:
-        a = np.asarray([], dtype=object)
-    if a.shape != shape or not all(
-        x is None or (isinstance(x, (int, float)) and not isinstance(x, bool)) for x in a.reshape(-1).tolist()
-    ):
-        raise ValueError(f"{what} must be {' x '.join(map(str, shape))} numbers.")
-    return v
-
-
-def check_points(value, dash) -> list[dict]:
-    """The dashboard's kept what-if points, checked: a list of {"name", "row", "values", and the point's
-    "prediction", "attribution", "base_values", "surrogate_output", "gap", "findings"} (as the what-if
-    job returns them), names unique, rows explained rows, features known. Raises ValueError / TypeError."""
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
-        raise TypeError(f"what_if_points must be a list of points (dicts), not {type(value).__name__}.")
-    exp = dash.explanation
-    names, f, k = exp.feature_names, len(exp.feature_names), len(exp.output_names)
-    points, seen = [], set()
-    for i, p in enumerate(value):
-        where = f"what_if_points[{i}]"
-        if not isinstance(p, Mapping):
-            raise TypeError(f"{where} must be a dict, not {type(p).__name__}.")
-        name = p.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH:
-            raise ValueError(f"{where} needs a name: a non-empty string of at most {MAX_NAME_LENGTH} characters.")
-        where = f"what-if point {name!r}"
-        if name in seen:
-            raise ValueError(f"what-if point names must be unique; {name!r} is used more than once.")
-        seen.add(name)
-        _check_row(p.get("row"), len(exp))
-        values = p.get("values", {})
-        if not isinstance(values, Mapping):
-            raise TypeError(f"{where}: values must be a dict {{feature: value}}, not {type(values).__name__}.")
-        unknown = [v for v in values if v not in names]
-        if unknown:
-            raise ValueError(f"{where} edits {shown(unknown[0])}, which is not a feature; features: {shown(names)}.")
-        odd = [v for v in values.values() if not _scalar(v)]
-        if odd:
-            raise TypeError(f"{where}: edited values must be numbers, strings, booleans or None; got {shown(odd[0])}.")
-        extra = sorted(set(p) - {"name", "row", "values", *POINT_FIELDS})
-        if extra:
-            raise ValueError(f"{where} has fields a point does not have: {shown(extra)}.")
-        prediction = p.get("prediction")
-        if not isinstance(prediction, Mapping) or not _scalar(prediction.get("label")):
-            raise ValueError(f"{where} needs its prediction (as the what-if job returns it).")
-        _numbers(prediction.get("model_output"), (k,), f"{where}: prediction.model_output")
-        if prediction.get("probabilities") is not None:
-            _numbers(prediction["probabilities"], (k,), f"{where}: prediction.probabilities")
-        _numbers(p.get("attribution"), (f, k), f"{where}: attribution")
-        for key in ("base_values", "surrogate_output", "gap"):
-            _numbers(p.get(key), (k,), f"{where}: {key}")
-        findings = p.get("findings", [])
-        if not isinstance(findings, list) or not all(
-            isinstance(x, Mapping) and isinstance(x.get("kind"), str) and isinstance(x.get("message"), str)
-            for x in findings
-        ):
-            raise ValueError(f"{where}: findings must be a list of {{feature, kind, message}}.")
-        points.append(
-            {
-                "name": name,
-                "row": int(p["row"]),
-                "values": dict(values),
-                **{key: p[key] for key in POINT_FIELDS if key in p},
-                "findings": [dict(x) for x in findings],
-            }
-        )
-    return points
-
-
-POINT_FIELDS = ("prediction", "attribution", "base_values", "surrogate_output", "gap", "findings")
-
-
 def _layout(rows, predictions, scores, model_output, gap, values, findings, features, outputs, task) -> list:
     """The columns of a what-if table (WhatIf.to_frame, dash.what_if), one dict per point."""
     classification = task == "classification"
@@ -524,47 +407,3 @@ def _layout(rows, predictions, scores, model_output, gap, values, findings, feat
         record["findings"] = "\n".join(findings[i])
         out.append(record)
     return out
-
-
-def points_frame(dash) -> pd.DataFrame:
-    """dash.what_if: one row per kept point (index: its name): its base row, every feature's value (the
-    base row's, with the point's edits), the prediction, probabilities or model output, the gap, the
-    attribution toward each output and the findings."""
-    exp = dash.explanation
-    features, outputs = exp.feature_names, list(exp.output_names)
-    points = list(dash.what_if_points)
-    rows = []
-    for p in points:
-        base = exp.data.iloc[p["row"]]
-        row = {name: _plain(base.iloc[j]) for j, name in enumerate(features)}
-        row.update(p["values"])
-        rows.append(row)
-    nan = float("nan")
-
-    def arr(v):
-        return np.array([[nan if x is None else x for x in r] for r in v] if v and isinstance(v[0], list) else v)
-
-    classification = exp.task == "classification"
-    scores = [
-        (p["prediction"].get("probabilities") if classification else None) or p["prediction"]["model_output"]
-        for p in points
-    ]
-    records = _layout(
-        rows,
-        [p["prediction"]["label"] for p in points],
-        [[nan if x is None else x for x in s] for s in scores],
-        [p["prediction"]["model_output"] for p in points],
-        [[nan if x is None else x for x in p["gap"]] for p in points],
-        [arr(p["attribution"]) for p in points],
-        [[x["message"] for x in p.get("findings", [])] for p in points],
-        features,
-        outputs,
-        exp.task,
-    )
-    frame = pd.DataFrame(records, index=pd.Index([p["name"] for p in points], name="name"))
-    frame.insert(0, "row", [p["row"] for p in points])
-    if not points:  # the columns a point would have, so code that reads them works before the first point
-        empty = _layout([{}], [None], [[nan] * len(outputs)], [[nan] * len(outputs)], [[nan] * len(outputs)],
-                        [np.full((len(features), len(outputs)), nan)], [[]], features, outputs, exp.task)  # fmt: skip
-        frame = pd.DataFrame(columns=["row", *empty[0]], index=pd.Index([], name="name"))
-    return frame

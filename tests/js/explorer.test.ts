@@ -59,7 +59,9 @@ describe("explorer bins agree with numpy", () => {
       const s = binSummary(x, y, null, spec);
       expect(Array.from(s.bin)).toEqual(c.bin);
       expect(Array.from(s.counts)).toEqual(c.counts);
-      c.means.forEach((m, b) => close(s.means[b], m, `mean of bin ${b}`));
+      c.means.forEach((m, b) => {
+        close(s.means[b], m, `mean of bin ${b}`);
+      });
       c.boxes.forEach((want, b) => {
         const got = s.boxes[b];
         expect(got.n, `n of bin ${b}`).toBe(want.n);

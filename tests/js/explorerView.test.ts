@@ -6,7 +6,10 @@ import type { Cohort } from "../../js/core/cohorts";
 import type { TabularArrays } from "../../js/tabular/data";
 import { TabularData } from "../../js/tabular/data";
 import { AxisValues, explorerAxes, shapOutputOf } from "../../js/tabular/explorer/axes";
+import { binEdges, binSummary } from "../../js/tabular/explorer/bins";
 import { brushOutcome, MAX_INDEX_ROWS, rangeFilter } from "../../js/tabular/explorer/brush";
+import { colorByAxis } from "../../js/tabular/explorer/colour";
+import { binsCsv } from "../../js/tabular/explorer/export";
 import { createDataExplorer } from "../../js/tabular/explorer/view";
 import { TabularStore } from "../../js/tabular/store";
 import { ALL_DATA, EVIL, type TestColumn, tinyPayload, wire, wireColumns } from "./fixtures";
@@ -403,7 +406,7 @@ describe("the explorer view", () => {
     expect(pick(view.el, "explorer-note").textContent).toBe("");
   });
 
-  it("aggregate: bins x, one bin per level of a category, and exports the bins' figures", () => {
+  it("aggregate: bins x, one bin per level of a category; a brush across bins filters x", () => {
     const canvas = fakeCanvas();
     const store = new TabularStore(explorerData(300), {});
     const view = mount(store);
@@ -437,5 +440,37 @@ describe("the explorer view", () => {
     store.update({ output: { kind: "output", index: 1 } });
     expect(output.value).toBe("output:0");
     expect(view.el.textContent).toContain("SHAP value of age toward class no");
+  });
+});
+
+describe("explorer legend and export", () => {
+  const data = explorerData(90);
+  const axes = new AxisValues(data);
+  const colour = axes.get("feature:colour");
+  const age = axes.get("feature:age");
+  if (!colour || !age) throw new Error("missing axes");
+
+  it("colour by a category lists only the levels drawn, and missing values in grey", () => {
+    const values = axes.values(colour, { kind: "predicted" });
+    const rows = Int32Array.from({ length: 30 }, (_, k) => k * 3 + 1); // colour code 1 only: green
+    const coloring = colorByAxis(colour, values, rows);
+    expect(coloring.legend.map((e) => e.label)).toEqual(["green"]);
+    const ageColoring = colorByAxis(
+      age,
+      axes.values(age, { kind: "predicted" }),
+      Int32Array.from({ length: 90 }, (_, i) => i),
+    );
+    expect(ageColoring.legend.map((e) => e.label)).toEqual(["age", "missing"]); // a ramp, then the 2 rows without age
+  });
+
+  it("the bins' CSV: each bin's range, its rows and the box of y", () => {
+    const x = Float64Array.from([0, 1, 2, 3, 4, 5]);
+    const y = Float64Array.from([1, 2, 3, 4, 5, Number.NaN]);
+    const spec = { edges: binEdges(0, 5, 2) };
+    const csv = binsCsv(age, axes.get("probability:1") ?? null, spec, binSummary(x, y, null, spec), "box");
+    const lines = csv.trim().split("\r\n");
+    expect(lines[0]).toBe("bin,x_from,x_to,rows,n,min,whisker_low,q1,median,q3,whisker_high,max,mean");
+    expect(lines[1]).toBe("0,0,2.5,3,3,1,1,1.5,2,2.5,3,3,2");
+    expect(lines[2]).toBe("1,2.5,5,3,2,4,4,4.25,4.5,4.75,5,5,4.5"); // the NaN y is left out of the box, not the count
   });
 });

@@ -17,6 +17,14 @@ from rai_widget.report import OFFLINE
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# axe-core (as test_accessibility.py runs it) on the what-if section only: WCAG 2.1 A and AA.
+RUN_AXE = """async (el) => {
+  const r = await axe.run(el, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+                               resultTypes: ['violations']});
+  return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+}"""
 ROW = 3
 
 DATA = (
@@ -128,19 +136,23 @@ def test_an_edit_reaches_the_kernel_and_its_attribution_is_drawn(
     _no_errors(page)
 
 
-def test_screenshots_light_and_dark(lab_page, run_notebook, cell_locator, set_theme, screenshot):
+def test_screenshots_light_and_dark_and_no_accessibility_violations(
+    lab_page, run_notebook, cell_locator, set_theme, screenshot
+):
     page = lab_page
     what_if = _open_what_if(page, run_notebook, cell_locator)
     _edit(what_if, "income", "140")
     _drawn(what_if)
     what_if.get_by_test_id("what-if-keep").click()
     expect(what_if.get_by_test_id("what-if-point")).to_have_count(1)
+    page.add_script_tag(path=str(AXE))
     for theme in ("light", "dark"):
         set_theme(page, theme)
         for width in (1024, 1440):
             page.set_viewport_size({"width": width, "height": 1100})
             expect(what_if.get_by_test_id("what-if-chart")).to_be_visible()
             screenshot(page, f"what_if_{theme}_{width}", what_if)
+        assert what_if.evaluate(RUN_AXE) == [], theme
     _no_errors(page)
 
 

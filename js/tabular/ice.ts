@@ -242,12 +242,21 @@ export function createIcePlot(store: TabularStore): TabularView {
         ? ""
         : ` The selected rows were not among them: showing rows ${all.rows.join(", ")}. Select one of those in the table to see it alone.`;
     note.textContent = `${offline.note} Range and steps are fixed in a report (${g} values); open the notebook to change them.${which}`;
+    // A binary classifier's two classes mirror each other: the other class's log-odds are minus these.
+    const want = iceOutput(store, keep);
+    const flip = data.meta.task === "classification" && data.k === 2 && want !== all.output ? -1 : 1;
+    if (flip < 0)
+      curves.forEach((v, i) => {
+        curves[i] = -v;
+      });
     setBody({
       ...all,
+      output: flip < 0 ? want : all.output,
       rows: keep,
       curves,
       actual: at.map((k) => all.actual[k]),
-      actualOutput: at.map((k) => all.actualOutput[k]),
+      actualOutput: at.map((k) => flip * all.actualOutput[k]),
+      pdp: all.pdp && flip < 0 ? all.pdp.map((v) => -v) : all.pdp,
     });
   }
 

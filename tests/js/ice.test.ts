@@ -14,7 +14,7 @@ import {
   pdpLabel,
 } from "../../js/tabular/iceData";
 import { TabularStore as Store } from "../../js/tabular/store";
-import { EVIL, makeData, wire } from "./fixtures";
+import { EVIL, makeData, tinyData, wire } from "./fixtures";
 
 const NAMES = ["age", "income", "city"];
 
@@ -243,6 +243,45 @@ describe("the ICE plot with a kernel", () => {
   });
 });
 
+describe("the ICE plot of a multi-class model", () => {
+  it("offers the classes, starting with the one most selected rows are predicted, and asks for the one chosen", () => {
+    const data = tinyData({
+      featureNames: ["a", "b"],
+      outputNames: ["red", "green", "blue"],
+      data: [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      values: [
+        [
+          [1, 0, 0],
+          [0, 0, 0],
+        ],
+        [
+          [0, 0, 2],
+          [0, 0, 0],
+        ],
+        [
+          [0, 0, 3],
+          [0, 0, 1],
+        ],
+      ],
+    });
+    const store = new Store(data, { selected: [1, 2] });
+    const kernel = new FakeKernel();
+    store.kernel = kernel;
+    const view = createIcePlot(store);
+    const select = view.el.querySelector<HTMLSelectElement>('[data-testid="ice-class"]');
+    expect(select?.closest("label")?.hidden).toBe(false);
+    expect(kernel.last.params.output).toBe(2); // rows 1 and 2 are predicted "blue"
+    if (!select) throw new Error("no class select");
+    select.value = "1";
+    select.dispatchEvent(new Event("change"));
+    expect(kernel.last.params.output).toBe(1);
+  });
+});
+
 describe("the ICE plot without a kernel", () => {
   it("says why when there is nothing precomputed", () => {
     const reason = "needs the model: this explanation was loaded or built without its explainer.";
@@ -274,6 +313,15 @@ describe("the ICE plot without a kernel", () => {
     store.update({ selected: [] });
     el.querySelector<HTMLSelectElement>('[data-testid="ice-feature"]')?.dispatchEvent(new Event("change"));
     expect(el.dataset.curves).toBe("3"); // nothing selected: every precomputed row
+  });
+  it("shows the other class of a binary model as the mirror of the precomputed one", () => {
+    const kernel = new FakeKernel(false, "offline", { rows: [3], note: "", features: [result(0, [3], "income")] });
+    const { el, store } = mount([3], kernel);
+    expect(el.querySelector<HTMLElement>('[data-testid="ice-curve"]')?.dataset.values).toBe("0,0.5,1");
+    store.update({ output: { kind: "output", index: 0 } });
+    el.querySelector<HTMLSelectElement>('[data-testid="ice-feature"]')?.dispatchEvent(new Event("change"));
+    expect(el.querySelector<HTMLElement>('[data-testid="ice-curve"]')?.dataset.values).toBe("0,-0.5,-1");
+    expect(el.querySelector(".rw-dep-ytitle")?.textContent).toBe("model output: log-odds of class no");
   });
   it("says when the report's precompute failed", () => {
     const kernel = new FakeKernel(false, "offline", { error: "the scoring service is down", features: [] });

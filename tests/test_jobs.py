@@ -38,7 +38,10 @@ def test_a_request_runs_the_handler_and_sends_its_result():
     ("error", "message"),
     [
         (ValueError("feature 'age' is not a feature"), "feature 'age' is not a feature"),
-        (ModelPredictError("the model's predict_proba failed on 20 rows: boom"), "predict_proba failed on 20 rows: boom"),
+        (
+            ModelPredictError("the model's predict_proba failed on 20 rows: boom"),
+            "predict_proba failed on 20 rows: boom",
+        ),
         (KeyError("no row 99"), "no row 99"),
         (ZeroDivisionError("division by zero"), "internal error (ZeroDivisionError: division by zero)"),
     ],

@@ -1,13 +1,24 @@
 // The distribution chart's files: its figures as CSV (per feature per cohort) and its picture as a Scene
 // (core/export.ts makes the SVG and the PNG of it). Pure functions of a drawn layout.
 import { fmt } from "../../core/dom";
-import { type Cell as CsvCell, fitText, MUTED, type Scene, type SceneItem, textWidth, toCsv } from "../../core/export";
+import {
+  type Cell as CsvCell,
+  canvasPng,
+  fitText,
+  MUTED,
+  type Scene,
+  type SceneItem,
+  sceneToCanvas,
+  textWidth,
+  toCsv,
+} from "../../core/export";
 import type { TabularData } from "../data";
+import { GREY } from "../dependence/coloring";
 import { rgb } from "../dependence/raster";
 import { niceTicks } from "../dependence/scales";
-import type { CellCache } from "./cells";
-import type { Layout } from "./draw";
-import { layerStep } from "./draw";
+import { countRows } from "../wording";
+import { type CellCache, RAMP_STEPS } from "./cells";
+import { type Layout, layerStep, paintSwarm } from "./draw";
 
 /** Beeswarm dots per feature in the SVG: a vector file of 100,000 circles per feature would not open. */
 export const SVG_SWARM_POINTS = 1500;
@@ -70,15 +81,6 @@ export function distributionScene(
   const items: SceneItem[] = [{ kind: "text", x: 12, y: 20, text: text.caption, bold: true, size: 13 }];
   let x = 12;
   let y = 42;
-  for (const e of text.legend) {
-    const w = textWidth(e.label) + 26;
-    if (x + w > width - 12 && x > 12) {
-      x = 12;
-      y += 18;
-    }
-    items.push({ kind: "rect", x, y: y - 10, w: 12, h: 12, fill: e.color }, { kind: "text", x: x + 16, y, text: e.label, fill: MUTED });
-    x += w;
-  }
   if (text.rampLegend) {
     const r = text.rampLegend;
     items.push({ kind: "text", x, y, text: r.low, fill: MUTED, size: 11 });
@@ -89,6 +91,16 @@ export function distributionScene(
     });
     x += 84;
     items.push({ kind: "text", x, y, text: r.high, fill: MUTED, size: 11 });
+    x += textWidth(r.high, 11) + 16;
+  }
+  for (const e of text.legend) {
+    const w = textWidth(e.label) + 26;
+    if (x + w > width - 12 && x > 12) {
+      x = 12;
+      y += 18;
+    }
+    items.push({ kind: "rect", x, y: y - 10, w: 12, h: 12, fill: e.color }, { kind: "text", x: x + 16, y, text: e.label, fill: MUTED });
+    x += w;
   }
   const top = y + 14;
   const ox = left;
@@ -162,4 +174,52 @@ export function distributionScene(
   }
   items.push({ kind: "text", x: ox + layout.width / 2, y: top + layout.height + 32, text: text.xTitle, size: 12, anchor: "middle" });
   return { scene: { width, height: top + layout.height + 44, title: text.title, items }, plotOrigin: [ox, top] };
+}
+
+/** The texts of the exported picture: the chart's caption and axis title, its legend (cohorts, or the colour ramp). */
+export function sceneTextOf(layout: Layout, caption: string, xTitle: string, palette: string[]): SceneText {
+  const swarm = layout.mode === "beeswarm";
+  return {
+    title: `Distribution of local importances (${layout.mode}): ${caption}`,
+    caption,
+    xTitle,
+    legend: swarm
+      ? [{ color: GREY, label: "missing" }]
+      : (layout.bands[0]?.slots.map((s) => ({ color: s.series.color, label: `${s.series.cohort.name} (${countRows(s.series.count)})` })) ??
+        []),
+    rampLegend: swarm
+      ? { low: "feature value: low", high: "high", colors: palette.slice(1).filter((_, k) => k % 4 === 0 || k === RAMP_STEPS - 1) }
+      : undefined,
+  };
+}
+
+/** The PNG: the scene painted at 2x, and for the beeswarm every dot from a raster at the same scale. */
+export function distributionPng(
+  data: TabularData,
+  layout: Layout,
+  cache: CellCache,
+  text: SceneText,
+  palette: string[],
+  packed: Uint32Array,
+): Promise<Blob> {
+  const ratio = 2;
+  const { scene, plotOrigin } = distributionScene(data, layout, cache, text, palette, "none");
+  const out = sceneToCanvas(scene, ratio);
+  if (layout.mode === "beeswarm") {
+    const w = Math.round(layout.width * ratio);
+    const h = Math.round(layout.height * ratio);
+    const dots = document.createElement("canvas");
+    dots.width = w;
+    dots.height = h;
+    const dctx = dots.getContext("2d");
+    const octx = out.getContext("2d");
+    if (dctx && octx) {
+      const img = dctx.createImageData(w, h);
+      paintSwarm(new Uint32Array(img.data.buffer), w, h, ratio, layout, cache, packed);
+      dctx.putImageData(img, 0, 0);
+      octx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      octx.drawImage(dots, plotOrigin[0], plotOrigin[1], layout.width, layout.height);
+    }
+  }
+  return canvasPng(out);
 }

@@ -6,7 +6,7 @@
 import "./distribution.css";
 import { markCohortSize } from "../../core/cohortSize";
 import { fmt, h, option, SERIES_COLORS } from "../../core/dom";
-import { canvasPng, exportControls, sceneToCanvas, sceneToSvg, textWidth } from "../../core/export";
+import { exportControls, sceneToSvg, textWidth } from "../../core/export";
 import type { View } from "../../core/view";
 import { GREY, RAMP_HIGH, RAMP_LOW, rampColor } from "../dependence/coloring";
 import { niceTicks } from "../dependence/scales";
@@ -16,7 +16,7 @@ import type { TabularState, TabularStore } from "../store";
 import { countRows, towardPhrase, unitsPhrase } from "../wording";
 import { CellCache, chartFeatures, chartSeries, RAMP_STEPS, type Series } from "./cells";
 import { type Layout, layoutChart, type Mode, packedPalette, paintBoxes, paintSwarm, paintViolins, type Slot } from "./draw";
-import { distributionCsv, distributionScene } from "./export";
+import { distributionCsv, distributionPng, distributionScene, sceneTextOf } from "./export";
 
 const MODES: [Mode, string][] = [
   ["box", "Box"],
@@ -122,45 +122,8 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
       if (!layout) throw new Error("nothing is drawn");
       return layout;
     };
-    const sceneText = () => ({
-      title: `Distribution of local importances (${mode}): ${caption.textContent ?? ""}`,
-      caption: caption.textContent ?? "",
-      xTitle: xTitle.textContent ?? "",
-      legend:
-        mode === "beeswarm"
-          ? [{ color: GREY, label: "missing" }]
-          : (need().bands[0]?.slots.map((s) => ({
-              color: s.series.color,
-              label: `${s.series.cohort.name} (${countRows(s.series.count)})`,
-            })) ?? []),
-      rampLegend:
-        mode === "beeswarm"
-          ? { low: "feature value: low", high: "high", colors: PALETTE.slice(1).filter((_, k) => k % 4 === 0 || k === RAMP_STEPS - 1) }
-          : undefined,
-    });
-    const png = async () => {
-      const l = need();
-      const { scene, plotOrigin } = distributionScene(data, l, cache, sceneText(), PALETTE, "none");
-      const out = sceneToCanvas(scene);
-      if (l.mode === "beeswarm") {
-        const ratio = 2;
-        const w = Math.round(l.width * ratio);
-        const hgt = Math.round(l.height * ratio);
-        const layer = document.createElement("canvas");
-        layer.width = w;
-        layer.height = hgt;
-        const lctx = layer.getContext("2d");
-        const octx = out.getContext("2d");
-        if (lctx && octx) {
-          const img = lctx.createImageData(w, hgt);
-          paintSwarm(new Uint32Array(img.data.buffer), w, hgt, ratio, l, cache, PACKED);
-          lctx.putImageData(img, 0, 0);
-          octx.setTransform(ratio, 0, 0, ratio, 0, 0);
-          octx.drawImage(layer, plotOrigin[0], plotOrigin[1], l.width, l.height);
-        }
-      }
-      return canvasPng(out);
-    };
+    const sceneText = () => sceneTextOf(need(), caption.textContent ?? "", xTitle.textContent ?? "", PALETTE);
+    const png = () => distributionPng(data, need(), cache, sceneText(), PALETTE, PACKED);
     const what = "the distribution chart";
     exportUi = exportControls(what, [
       { format: "png", what, fileName: stem, build: png },

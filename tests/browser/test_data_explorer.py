@@ -242,7 +242,7 @@ def _made_cohort(page, explorer, run_cell) -> dict:
     make.wait_for(state="visible")
     expect(make).to_be_enabled()
     name = make.get_attribute("title").split('"', 1)[1].rsplit('"', 1)[0]
-    count = int(re.search(r"\(([\d,]+) rows?", make.text_content()).group(1).replace(",", ""))
+    count = int(re.findall(r"([\d,]+) rows?\b", make.text_content())[-1].replace(",", ""))
     make.click()
     cohorts = wait_for_kernel(
         run_cell, page, "[c.to_json() for c in dash.cohorts]", lambda cs: any(c["name"] == name for c in cs)

@@ -358,7 +358,7 @@ describe("the explorer view", () => {
     const button = pick(view.el, "explorer-make-cohort") as unknown as HTMLButtonElement;
     expect(button.textContent).toMatch(/^Make cohort index in \[\d+, \d+\]/);
     drag(view.el, 100, 40, 300, 200);
-    expect(button.textContent).toMatch(/^Make cohort \d+ rows picked on index × P\(yes\)/);
+    expect(button.textContent).toMatch(/^Make cohort of the \d+ rows picked on index × P\(yes\)$/);
     button.click();
     const made = store.state.cohorts[store.state.cohorts.length - 1];
     expect(made.filters).toHaveLength(1);

@@ -414,7 +414,10 @@ export function createDataExplorer(store: TabularStore): TabularView {
     const ors = !outcome.byIndex && !(active.combine === "all" || active.filters.length <= 1);
     const scope = ors ? ` of all data: "${active.name}" ORs its filters` : "";
     makeButton.disabled = count === 0;
-    makeButton.textContent = `Make cohort ${outcome.phrase} (${plural(count, "row", "rows")}${scope})`;
+    // a list of rows already says how many it holds
+    makeButton.textContent = outcome.byIndex
+      ? `Make cohort of the ${outcome.phrase}`
+      : `Make cohort ${outcome.phrase} (${plural(count, "row", "rows")}${scope})`;
     makeButton.title = `New cohort "${outcome.cohort.name}"`;
   };
 

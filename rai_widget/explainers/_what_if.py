@@ -276,8 +276,9 @@ def _findings(explainer, frame: pd.DataFrame, encoded: np.ndarray, gap: np.ndarr
             if gap[i, m] > limit:
                 output = explainer.output_names[m]
                 toward = f" for class {output}" if explainer.task == "classification" and k > 2 else ""
+                units = " log-odds" if explainer.task == "classification" else ""  # a regression's units are its own
                 message = (
-                    f"the surrogate is {gap[i, m]:.3g} {explainer.units} from the model here{toward}: further than on "
+                    f"the surrogate is {gap[i, m]:.3g}{units} from the model's output here{toward}: further than on "
                     f"99% of X_train (at most {limit:.3g} there), so its attribution may not reflect the model."
                 )
                 out.append(WhatIfFinding(i, None, output, SURROGATE_GAP, message))

@@ -211,7 +211,22 @@ def test_screenshots(browser, report, scheme, width):
     assert opened.errors == []
 
 
-def test_it_renders_in_jupyterlab(lab_page, run_notebook, cell_locator):
+# WCAG contrast of an element's text on its background (both opaque here).
+CONTRAST = """(el) => {
+  const lum = (css) => {
+    const [r, g, b] = css.match(/[\\d.]+/g).slice(0, 3).map(Number).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const s = getComputedStyle(el);
+  const [a, b] = [lum(s.color), lum(s.backgroundColor)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def test_it_renders_in_jupyterlab(lab_page, run_notebook, cell_locator, set_theme, screenshot):
     page = lab_page
     run_notebook(
         page,
@@ -233,4 +248,9 @@ def test_it_renders_in_jupyterlab(lab_page, run_notebook, cell_locator):
     chart.locator('button[data-mode="beeswarm"]').click()
     page.wait_for_function("(el) => +el.querySelector('canvas').dataset.points > 0", arg=chart.element_handle())
     assert int(chart.locator("canvas").get_attribute("data-points")) == 569 * len(_attrs(chart)["features"])
+    screenshot(page, "distribution_lab_light", chart)
+    set_theme(page, "dark")
+    pressed = chart.locator('button[aria-pressed="true"]')
+    assert pressed.evaluate(CONTRAST) >= 4.5, "the pressed mode button's text is hard to read in Lab's dark theme"
+    screenshot(page, "distribution_lab_dark", chart)
     assert page.rw_errors == []  # type: ignore[attr-defined]

@@ -400,6 +400,30 @@ class TabularExplanation(Explanation):
 
         return metrics(self, cohort, ci=ci, n_boot=n_boot, random_state=random_state)
 
+    def compare(
+        self, a, b, output=None, ci: float = 0.95, n_boot: int = 1000, random_state: int = 0, progress=None
+    ) -> pd.DataFrame:
+        """How the global importance of each feature differs between two cohorts, with a bootstrap interval.
+
+        a, b: the cohorts, each an rw.Cohort or its JSON, a boolean mask or row indices (see cohort_mask);
+        neither may be empty. output: as in global_importance (None: the mean over outputs; "predicted";
+        an output's name or index). ci: the interval's level, in (0, 1). n_boot: resamples (0: no interval,
+        NaN). random_state: the bootstrap's seed, 0 to 2**32 - 1. progress: a progress bar (None: for
+        20 million row draws or more).
+
+        Returns a DataFrame indexed by feature, largest |difference| first (ties in feature order), with
+        columns mean_abs_a and mean_abs_b (global_importance of each cohort), difference (a - b), ci_low,
+        ci_high (its interval: each cohort's rows resampled independently) and excludes_zero (the interval
+        lies above or below 0). attrs: the cohorts' names (a, b), rows_a, rows_b, output, ci, n_boot,
+        random_state. The importance chart's "Difference" mode draws the same numbers.
+
+        Cost: O(n_boot x (rows of a + rows of b) x features), in chunks of about 2 million row draws (no
+        temporary above ~16 MB); 1,000 resamples of two cohorts of 100,000 rows x 30 features take seconds.
+        The streams of a and b, and the definitions, are in rai_widget/explanations/_compare.py."""
+        from rai_widget.explanations._compare import compare
+
+        return compare(self, a, b, output, ci=ci, n_boot=n_boot, random_state=random_state, progress=progress)
+
     def local_importance(self, row: int, output=None) -> pd.Series:
         """One row's values for an output (default: its predicted class), sorted by |value|.
 

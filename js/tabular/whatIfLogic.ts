@@ -322,11 +322,26 @@ export function whatIfCsv(data: TabularData, row: number, c: number, p: WhatIfPo
   return toCsv(["row", "output", "feature", "row_value", "what_if_value", "edited", "row_shap_value", "what_if_shap_value"], rows);
 }
 
+/** Text cut into lines of at most maxWidth px, at spaces (a word wider than a line stays whole). */
+export function wrapText(text: string, maxWidth: number, size = 12): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && textWidth(next, size) > maxWidth) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 /** The side-by-side chart as drawn: the row's bars on the left, the what-if's on the right. */
 export function whatIfScene(data: TabularData, row: number, c: number, p: WhatIfPoint, bars: CompareBar[]): Scene {
   const labelOf = (b: CompareBar) =>
     b.feature === null ? b.name : `${b.name} = ${b.editedShown}${b.changed ? ` (was ${b.originalShown})` : ""}`;
-  const labelW = Math.min(320, Math.max(100, ...bars.map((b) => textWidth(labelOf(b)))));
+  const labelW = Math.min(320, Math.max(100, ...bars.map((b) => textWidth(labelOf(b), 12, b.changed))));
   const left = 12 + labelW + 8;
   const barW = 220;
   const valueW = 64;
@@ -374,9 +389,10 @@ export function whatIfScene(data: TabularData, row: number, c: number, p: WhatIf
   const foot = `what-if: model output ${fmt(p.prediction.modelOutput[c])}, surrogate ${fmt(p.surrogate[c])} (gap ${fmt(p.gap[c])}) · row ${row}: model output ${fmt(data.modelOutput(row, c))}`;
   items.push({ kind: "text", x: 12, y: y + 16, text: fitText(foot, width - 24, 11), size: 11, fill: MUTED });
   y += 24;
-  for (const f of p.findings) {
-    items.push({ kind: "text", x: 12, y: y + 14, text: fitText(`⚠ ${f.message}`, width - 24, 11), size: 11, fill: "#9a4a00" });
-    y += 16;
-  }
+  for (const f of p.findings)
+    for (const line of wrapText(`⚠ ${f.message}`, width - 24, 11)) {
+      items.push({ kind: "text", x: 12, y: y + 14, text: line, size: 11, fill: "#9a4a00" });
+      y += 16;
+    }
   return { width, height: y + 10, title, items };
 }

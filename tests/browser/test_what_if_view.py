@@ -5,6 +5,8 @@ requested. Screenshots light and dark at 1024 and 1440 px."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -111,6 +113,24 @@ def test_an_edit_reaches_the_kernel_and_its_attribution_is_drawn(
     kinds = findings.evaluate_all("items => items.map((i) => i.dataset.kind)")
     assert kinds == expected["findings"]
     expect(what_if.get_by_test_id("what-if-after")).to_contain_text(f"predicted {expected['label']}")
+
+    # The chart's CSV holds every feature's two values, as the kernel has them; the PNG and SVG are pictures.
+    with page.expect_download(timeout=10_000) as info:
+        what_if.get_by_role("button", name="Save the what-if attribution as CSV").click()
+    assert info.value.suggested_filename == f"what-if-row_{ROW}.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"), newline="")))
+    assert {r["feature"] for r in rows} == set(by_name)
+    for r in rows:
+        assert float(r["what_if_shap_value"]) == pytest.approx(by_name[r["feature"]][0], rel=1e-6, abs=1e-6)
+        assert float(r["row_shap_value"]) == pytest.approx(by_name[r["feature"]][1], rel=1e-6, abs=1e-6)
+    assert next(r for r in rows if r["feature"] == "income")["what_if_value"] == "140"
+    for fmt, magic in (("PNG", b"\x89PNG"), ("SVG", b"<?xml")):
+        with page.expect_download(timeout=10_000) as info:
+            what_if.get_by_role("button", name=f"Save the what-if attribution as {fmt}").click()
+        data = Path(info.value.path()).read_bytes()
+        assert data.startswith(magic), fmt
+        SCREENSHOTS.mkdir(exist_ok=True)
+        (SCREENSHOTS / f"what_if_export.{fmt.lower()}").write_bytes(data)  # for people to look at
 
     # Keep it: the point is in dash.what_if, with the drawn attribution.
     name = what_if.get_by_test_id("what-if-name")

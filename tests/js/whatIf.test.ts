@@ -16,6 +16,7 @@ import {
   whatIfCsv,
   whatIfScene,
   withEdit,
+  wrapText,
 } from "../../js/tabular/whatIfLogic";
 import { EVIL, FakeModel, makeData, wireOf } from "./fixtures";
 
@@ -133,6 +134,14 @@ describe("what-if logic", () => {
     const scene = whatIfScene(data, 1, 1, p, compareBars(data, 1, 1, p, 4));
     expect(scene.title).toBe("What-if of row 1: SHAP values toward class yes, in log-odds");
     expect(scene.items.filter((i) => i.kind === "rect")).toHaveLength(8);
+    // a finding wider than the picture wraps onto more lines, none cut
+    const long = { ...p, findings: [{ feature: null, output: "yes", kind: "surrogate_gap", message: "word ".repeat(80).trim() }] };
+    const lines = whatIfScene(data, 1, 1, long, compareBars(data, 1, 1, long, 4)).items.filter(
+      (i) => i.kind === "text" && i.text.includes("word"),
+    );
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.map((i) => (i.kind === "text" ? i.text : "")).join(" ")).toBe(`⚠ ${"word ".repeat(80).trim()}`);
+    expect(wrapText("a b c", 1)).toEqual(["a", "b", "c"]);
   });
 });
 

@@ -46,7 +46,8 @@ export function createWhatIf(store: TabularStore): TabularView {
   const kernel = store.kernel;
   const live = kernel?.available === true;
   const kept: KeptTrait | null = kernel?.kept?.(POINTS_TRAIT) ?? null;
-  const units = unitsPhrase(data.meta);
+  // after a number: " log-odds"; nothing for a regression without units of its own ("12.3", not "12.3 the model's output units")
+  const units = unitsPhrase(data.meta) === "the model's output units" ? "" : ` ${unitsPhrase(data.meta)}`;
 
   let row = firstSelected() ?? 0;
   let edits: Edits = {};
@@ -283,7 +284,7 @@ export function createWhatIf(store: TabularStore): TabularView {
       h("div", { cls: "rw-wi-pred", testid }, [
         h("div", { cls: "rw-wi-predtitle rw-muted", text: title }),
         h("div", { cls: "rw-wi-predlabel", text: `predicted ${predictionText(data, pred.label, pred.probabilities, c)}` }),
-        h("div", { cls: "rw-muted", text: `model output ${fmt(pred.modelOutput[c])} ${units}${extra}` }),
+        h("div", { cls: "rw-muted", text: `model output ${fmt(pred.modelOutput[c])}${units}${extra}` }),
       ]);
     const gap = p.gap[c];
     predictionEl.replaceChildren(
@@ -291,8 +292,8 @@ export function createWhatIf(store: TabularStore): TabularView {
       side("what-if", p.prediction, "", "what-if-after"),
       h("div", { cls: "rw-wi-gap", testid: "what-if-gap" }, [
         h("div", { cls: "rw-wi-predtitle rw-muted", text: "surrogate" }),
-        h("div", { text: `output ${fmt(p.surrogate[c])} ${units}` }),
-        h("div", { cls: "rw-muted", text: `${fmt(gap)} ${units} from the model's output` }),
+        h("div", { text: `output ${fmt(p.surrogate[c])}${units}` }),
+        h("div", { cls: "rw-muted", text: `${fmt(gap)}${units} from the model's output` }),
       ]),
     );
   }

@@ -68,7 +68,7 @@ export function createKeptPoints(store: TabularStore, kept: KeptTrait | null, li
       h("div", { cls: "rw-local-title" }, [h("span", { cls: "rw-local-rowname", text: name, title: name }), del]),
       h("div", { cls: "rw-muted", text: `from row ${p.row}: ${editsText(p.values)}` }),
       h("div", { text: `predicted ${predictionText(data, p.prediction.label, p.prediction.probabilities, c)}` }),
-      h("div", { cls: "rw-muted", text: `${outputTitle(data.meta, c)}, ${units}` }),
+      h("div", { cls: "rw-muted", text: `${outputTitle(data.meta, c)}, in ${units}` }),
       h("div", { cls: "rw-wi-kbars" }, rows),
       n
         ? h("div", { cls: "rw-wi-kwarn", text: `⚠ ${n} finding${n === 1 ? "" : "s"}`, title: p.findings.map((f) => f.message).join("\n") })

@@ -312,6 +312,48 @@ describe("the what-if view", () => {
     expect(s.el.querySelector('[data-testid="what-if-point"]')?.getAttribute("data-name")).toBe("from python");
   });
 
+  it("reads a regression's prediction as a number, with no placeholder units", () => {
+    const data = makeData({
+      n: 3,
+      names: ["a", "b"],
+      kinds: ["numeric", "numeric"],
+      feature: (i, j) => i + j,
+      value: (i, j) => (j ? 1 : -1) * (i + 1),
+      task: "regression",
+    });
+    const requests: unknown[] = [];
+    const model = new FakeModel({ kernel: { available: true, reason: "" }, what_if_points: [] });
+    model.on("change:what_if_request", () => requests.push(model.get("what_if_request")));
+    const store = new TabularStore(data, { selected: [2] });
+    store.kernel = kernelLink(model);
+    const view = createWhatIf(store);
+    document.body.appendChild(view.el);
+    type(view.el, "a", "7");
+    vi.advanceTimersByTime(DEBOUNCE_MS);
+    const id = (requests[0] as { id: number }).id;
+    model.set("what_if_result", {
+      id,
+      row: 2,
+      values: { a: 7 },
+      prediction: { label: 12.345678, model_output: [12.345678], probabilities: null },
+      attribution: wireOf(Float32Array.from([4, 0.5]), [2, 1]),
+      base_values: [0.25],
+      surrogate_output: [4.75],
+      gap: [7.6],
+      findings: [],
+    });
+    expect(q(view.el, '[data-testid="what-if-after"]').textContent).toContain("predicted 12.35");
+    expect(q(view.el, '[data-testid="what-if-after"]').textContent).toContain("model output 12.3");
+    expect(q(view.el, '[data-testid="what-if-after"]').textContent).not.toContain("units");
+    expect(q(view.el, '[data-testid="what-if-gap"]').textContent).toBe("surrogateoutput 4.757.6 from the model's output");
+    expect(view.el.textContent).toContain("red pushes the prediction up");
+    const bars = Array.from(view.el.querySelectorAll<HTMLElement>('[data-testid="what-if-bar"]'));
+    expect(bars.map((b) => [b.dataset.feature, Number(b.dataset.value), Number(b.dataset.original)])).toEqual([
+      ["a", 4, -3],
+      ["b", 0.5, 3],
+    ]);
+  });
+
   it("without a kernel: no editing, the reason, the kept points read-only, no request", () => {
     const data = sample();
     const s = mount({ available: false, points: [keptJson("kept", point(data), data.f, data.k)], selected: [1] });

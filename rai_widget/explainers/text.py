@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 from rai_widget._checks import check_classes, check_flag, check_fraction, check_int, check_progress, plain, shown
 from rai_widget._errors import ModelPredictError
 from rai_widget._warnings import RaiWidgetWarning
-from rai_widget.explainers import _owen, _text_tokens
+from rai_widget.explainers import _owen, _text_faithfulness, _text_tokens
 from rai_widget.explainers._text_scorer import (  # noqa: F401  (the errors are part of this module's API)
     CallableScorer,
     TextModelError,
@@ -40,6 +40,7 @@ from rai_widget.explainers._text_scorer import (  # noqa: F401  (the errors are 
     sensible_max_length,
 )
 from rai_widget.explanations import TextExplanation
+from rai_widget.explanations._text_trust import TextApproximation, TextFaithfulness
 
 _PROBE = ["a short probe sentence"]
 _SEED = 0  # Partition breaks ties between equal priorities at random; fixed for reproducible values
@@ -316,7 +317,7 @@ class TextExplainer:
             y_pred = model_output >= self.threshold
         else:
             y_pred = np.asarray(names)[np.argmax(model_output, axis=1)]
-        return TextExplanation(
+        exp = TextExplanation(
             texts=list(texts),
             tokens=tokens,
             offsets=offsets,
@@ -339,6 +340,58 @@ class TextExplainer:
                 "masker": "tokenizer" if self.tokenizer is not None else f"words ({_text_tokens.WORD_PATTERN})",
             },
         )
+        needed = [job.evaluations_needed for job in pieces]
+        exp.approximation = _text_faithfulness.approximation_of(exp, np.asarray(needed), self.max_evals)
+        return exp
+
+    def faithfulness(
+        self,
+        exp: TextExplanation,
+        ks=_text_faithfulness.DEFAULT_KS,
+        output=None,
+        random_baseline: bool = True,
+        random_state: int = 0,
+        progress: bool | None = None,
+    ) -> TextFaithfulness:
+        """Comprehensiveness and sufficiency (ERASER) of each text's explanation; stored as ``exp.faithfulness``.
+
+        For each text and output (None: its predicted output), its words ranked by their value toward
+        it (the strongest positive evidence first): the model's output with the top k removed
+        (comprehensiveness = output - that: higher, the words mattered) and with only them kept
+        (sufficiency = output - that: lower, they suffice), removed as the SHAP values assumed (this
+        explainer's masker and mask token). ks: numbers of words, or shares of a text's words (0.2: a
+        fifth, rounded up), each capped at the text's length; AOPC averages a text's distinct k's.
+        random_baseline: the same for k words drawn at random (random_state), what a useless ranking
+        scores. Cost: 2 masked texts per k and ranking per text (16 by default, against about 300 for
+        explain() at max_evals=500), scored 256 texts' worth a scorer call.
+        """
+        exp.faithfulness = _text_faithfulness.faithfulness(
+            self, exp, ks, output, random_baseline, random_state, progress
+        )
+        exp.check_trust()
+        return exp.faithfulness
+
+    def approximation_error(
+        self,
+        exp: TextExplanation,
+        n: int = 10,
+        random_state: int = 0,
+        limit: int = _text_faithfulness.EXACT_EVALS_LIMIT,
+        progress: bool | None = None,
+    ) -> TextApproximation:
+        """How far SHAP's budget left the values from the exact ones; stored as ``exp.approximation``.
+
+        Each text whose partition tree max_evals did not fully expand is approximate. `n` of them (at
+        random, random_state), among those a full expansion scores at most `limit` masked texts for,
+        are explained again with a budget that expands every node (the exact Owen values), and
+        ``exp.approximation.max_abs_diff`` gets the largest difference over their words and outputs
+        (NaN for texts not checked; 0 for exact ones). Cost: up to `limit` masked texts per text checked.
+        """
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RaiWidgetWarning)  # explain()'s truncation note was given once
+            exp.approximation = _text_faithfulness.approximation_error(self, exp, n, random_state, limit, progress)
+        exp.check_trust()
+        return exp.approximation
 
     def _explain_pieces(self, text: str, output: np.ndarray, nodes: int) -> _TextJob:
         """One text's explanation as a job: a generator that yields masked texts and receives their scores.
@@ -352,19 +405,20 @@ class TextExplainer:
         if len(group) != n_pieces:
             raise RuntimeError(f"internal error: {len(group)} pieces vs {n_pieces} masker pieces")
         job = _TextJob(text, group, spans)
+        clustering = masker.clustering(text) if spans and n_pieces >= 2 else None
+        if clustering is not None:
+            job.evaluations_needed = _text_faithfulness.full_expansion_evals(clustering)
 
         def steps():
             k = len(output)
             if not spans:  # nothing people read as a word (empty, whitespace, only special tokens)
                 return np.zeros((n_pieces, k)), output.copy()
-            if n_pieces < 2:
+            if clustering is None:
                 (base,) = yield [str(masker(np.zeros(n_pieces, dtype=bool), text)[0][0])]
                 return (output - base).reshape(1, k), base
             ends = [str(masker(np.full(n_pieces, keep), text)[0][0]) for keep in (False, True)]
             f00, f11 = yield ends
-            owen = _owen.owen_values(
-                masker.clustering(text), f00, f11, self.max_evals - 2, nodes, np.random.RandomState(_SEED)
-            )
+            owen = _owen.owen_values(clustering, f00, f11, self.max_evals - 2, nodes, np.random.RandomState(_SEED))
             try:
                 masks = next(owen)
                 while True:
@@ -416,6 +470,7 @@ class _TextJob:
     def __init__(self, text: str, group: np.ndarray, spans: list):
         self.text, self.group, self.spans = text, group, spans
         self.steps: Generator[list[str], np.ndarray, tuple[np.ndarray, np.ndarray]]
+        self.evaluations_needed = 0  # masked texts a full expansion of its partition tree scores
         self.piece_values: np.ndarray | None = None  # (pieces, k), once the recursion is done
         self.base: np.ndarray | None = None
 

@@ -17,6 +17,7 @@ from rai_widget.explanations._format import (
     strings_from_arrays,
     strings_to_arrays,
 )
+from rai_widget.explanations._text_trust import TextApproximation, TextFaithfulness
 
 # What the view's "hide stop-words" hides: scikit-learn's English stop words and punctuation tokens.
 PUNCTUATION = tuple(",.!?;:'\"-()")
@@ -37,6 +38,11 @@ class TextExplanation(Explanation):
     a (t_i, k) array in `units`, and base_values[i] + values[i].sum(0) == model_output[i]
     (special tokens' values are part of base_values). truncated[i] says whether text i was longer
     than the model reads: then only the part it reads has tokens.
+
+    faithfulness (from ``explainer.faithfulness(exp)``, else None): per text, how much removing its
+    top-k words lowers the explained output and how much keeping only them does (ERASER).
+    approximation (from explain(), else None): per text, whether SHAP's budget gave the exact Owen
+    values, the additivity gap and, where checked, the largest difference from an exact run.
 
     Example
     -------
@@ -65,6 +71,8 @@ class TextExplanation(Explanation):
         truncated: np.ndarray | None = None,
         threshold: float | None = None,
         params: dict | None = None,
+        faithfulness: TextFaithfulness | None = None,
+        approximation: TextApproximation | None = None,
     ):
         self.texts = list(texts)
         self.tokens = [list(t) if isinstance(t, (list, tuple, np.ndarray)) else t for t in tokens]
@@ -81,6 +89,8 @@ class TextExplanation(Explanation):
         self.truncated = np.zeros(len(texts), dtype=bool) if truncated is None else np.asarray(truncated)
         self.threshold = threshold
         self.params = {} if params is None else params
+        self.faithfulness = faithfulness
+        self.approximation = approximation
         self._validate()
 
     def _validate(self) -> None:
@@ -149,6 +159,22 @@ class TextExplanation(Explanation):
             raise ValueError(f"threshold must be None or a number in (0, 1), got {shown(th)}.")
         if not isinstance(self.params, dict):
             raise TypeError(f"params must be a dict, not {type(self.params).__name__}.")
+        self.check_trust()
+
+    def check_trust(self) -> None:
+        """ValueError unless faithfulness and approximation (when present) fit these texts and outputs."""
+        if self.faithfulness is not None:
+            if not isinstance(self.faithfulness, TextFaithfulness):
+                raise TypeError(
+                    f"faithfulness must be a TextFaithfulness or None, not {type(self.faithfulness).__name__}."
+                )
+            self.faithfulness.check(len(self.texts), len(self.output_names))
+        if self.approximation is not None:
+            if not isinstance(self.approximation, TextApproximation):
+                raise TypeError(
+                    f"approximation must be a TextApproximation or None, not {type(self.approximation).__name__}."
+                )
+            self.approximation.check(len(self.texts))
 
     def __repr__(self) -> str:
         return (
@@ -246,7 +272,14 @@ class TextExplanation(Explanation):
             "base_values": self.base_values,
             "truncated": self.truncated,
         }
-        return {**meta, "threshold": self.threshold, "params": self.params}, arrays
+        meta = {**meta, "threshold": self.threshold, "params": self.params}
+        for name in ("faithfulness", "approximation"):  # optional: files without them load as None
+            part = getattr(self, name)
+            if part is not None:
+                part_meta, part_arrays = part.to_arrays()
+                meta[name] = part_meta
+                arrays |= part_arrays
+        return meta, arrays
 
     @classmethod
     def _from_arrays(cls, meta, arrays):
@@ -277,5 +310,11 @@ class TextExplanation(Explanation):
             truncated=arrays["truncated"],
             threshold=meta.get("threshold"),
             params=meta.get("params"),
+            faithfulness=(
+                TextFaithfulness.from_arrays(meta["faithfulness"], arrays) if meta.get("faithfulness") else None
+            ),
+            approximation=(
+                TextApproximation.from_arrays(meta["approximation"], arrays) if meta.get("approximation") else None
+            ),
             **outcome_from_arrays(meta, arrays),
         )

@@ -12,6 +12,7 @@ from rai_widget.explanations import _columns as C
 from rai_widget.explanations._base import Explanation
 from rai_widget.explanations._columns import CohortColumns, Column
 from rai_widget.explanations._format import outcome_from_arrays, outcome_to_arrays
+from rai_widget.explanations._interactions import interactions_from_arrays, interactions_to_arrays
 
 FEATURE_KINDS = ("numeric", "bool", "category")
 # An output the model holds constant on some rows (its spread within R2_TOLERANCE of its scale: the wire's
@@ -203,6 +204,8 @@ class TabularExplanation(Explanation):
     # The MimicExplainer that made this explanation in this kernel (None once saved and loaded): the
     # dashboard's model jobs (ICE, what-if) use it. Not part of the saved file.
     explainer: Any = None
+    # The surrogate's mean |SHAP interaction| matrix once explainer.interactions(exp) computed it (saved).
+    interactions: pd.DataFrame | None = None
 
     def __init__(
         self,
@@ -499,7 +502,8 @@ class TabularExplanation(Explanation):
             "fidelity": self.fidelity,
             "columns": columns_meta,
         }
-        return meta, arrays
+        extra_meta, extra_arrays = interactions_to_arrays(self.interactions)
+        return meta | extra_meta, arrays | extra_arrays
 
     @classmethod
     def _from_arrays(cls, meta, arrays):
@@ -510,7 +514,7 @@ class TabularExplanation(Explanation):
             name: column_from_arrays(col, arrays, j, name)
             for j, (name, col) in enumerate(zip(names, columns, strict=True))
         }
-        return cls(
+        exp = cls(
             data=pd.DataFrame(data),
             feature_names=meta["feature_names"],
             feature_kinds=meta["feature_kinds"],
@@ -520,3 +524,5 @@ class TabularExplanation(Explanation):
             fidelity=meta.get("fidelity"),
             **outcome_from_arrays(meta, arrays),
         )
+        exp.interactions = interactions_from_arrays(meta, arrays, exp.feature_names)
+        return exp

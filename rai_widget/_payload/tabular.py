@@ -37,4 +37,11 @@ def payload(exps: list[TabularExplanation], spec: CohortColumns) -> tuple[dict, 
     }
     if exp.probabilities is not None:  # classification: the data explorer's probability axes, the metrics
         arrays["probabilities"] = array_to_wire(np.asarray(exp.probabilities, dtype=np.float32))
+    if exp.interactions is not None:  # the importance tab's heatmap, once explainer.interactions(exp) computed it
+        output = exp.interactions.attrs.get("output")
+        arrays["interactions"] = array_to_wire(exp.interactions.to_numpy(dtype=np.float32))
+        meta["interactions"] = {
+            "output": None if output is None else exp.output_index(output),  # None: the average over outputs
+            "rows": exp.interactions.attrs["rows"],
+        }
     return meta, arrays

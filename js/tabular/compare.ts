@@ -100,6 +100,7 @@ export class ResampleRun {
       }
       for (let j = 0; j < f; j++) boot[at + j] /= n;
     }
+    if (this.finished) this.values = new Float64Array(0); // the resamples are all it needs from now on
     return this.finished;
   }
 

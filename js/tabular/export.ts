@@ -2,7 +2,8 @@
 // (core/export.ts turns a Scene into SVG and PNG). Pure functions of the store, unit-tested.
 import type { Cohort } from "../core/cohorts";
 import { fmt, NEG_COLOR, POS_COLOR, SERIES_COLORS } from "../core/dom";
-import { type Cell, fitText, MUTED, type Scene, type SceneItem, textWidth, toCsv } from "../core/export";
+import { type Cell, fitText, INK, MUTED, type Scene, type SceneItem, textWidth, toCsv } from "../core/export";
+import type { CompareSettings, Difference, Interval } from "./compare";
 import type { TabularData } from "./data";
 import type { Coloring } from "./dependence/coloring";
 import type { Points } from "./dependence/points";
@@ -51,19 +52,28 @@ function importanceOrder(store: TabularStore, series: Series[], k: number): numb
   return sort ? topFeatures(sort.imp, k) : [];
 }
 
-/** Mean |SHAP value| of every feature in every cohort with rows, for the chosen output: one line per cohort x feature. */
-export function importanceCsv(store: TabularStore): string {
+/** Mean |SHAP value| of every feature in every cohort with rows, for the chosen output: one line per cohort x feature;
+ *  with `intervals` (the chart's whiskers), each value's bootstrap interval too. */
+export function importanceCsv(store: TabularStore, intervals?: (c: Cohort) => Interval | null): string {
   const { data } = store;
   const series = importanceSeries(store, true);
   const order = importanceOrder(store, series, data.f);
   const output = outputLabel(data, store.state.output);
   const rows: Cell[][] = [];
-  for (const s of series) for (const j of order) rows.push([s.cohort.name, s.count, output, data.meta.feature_names[j], s.imp[j]]);
-  return toCsv(["cohort", "rows", "output", "feature", "mean_abs_shap"], rows);
+  for (const s of series) {
+    const ci = intervals?.(s.cohort);
+    for (const j of order) {
+      const row: Cell[] = [s.cohort.name, s.count, output, data.meta.feature_names[j], s.imp[j]];
+      if (intervals) row.push(ci?.low[j] ?? Number.NaN, ci?.high[j] ?? Number.NaN);
+      rows.push(row);
+    }
+  }
+  const header = ["cohort", "rows", "output", "feature", "mean_abs_shap"];
+  return toCsv(intervals ? [...header, "ci_low", "ci_high"] : header, rows);
 }
 
-/** The importance chart as drawn: the top features, a bar per cohort, the caption and a legend. */
-export function importanceScene(store: TabularStore): Scene {
+/** The importance chart as drawn: the top features, a bar per cohort (with `intervals`, its whisker), the caption and a legend. */
+export function importanceScene(store: TabularStore, intervals?: (c: Cohort) => Interval | null): Scene {
   const { data } = store;
   const series = importanceSeries(store);
   const order = importanceOrder(store, series, store.state.topK);
@@ -88,24 +98,206 @@ export function importanceScene(store: TabularStore): Scene {
     x += w;
   }
   y += 16;
+  const whiskers = new Map(series.map((s) => [s, intervals?.(s.cohort) ?? null]));
   let max = 1e-12;
-  for (const j of order) for (const s of series) max = Math.max(max, s.imp[j]);
+  for (const j of order) for (const s of series) max = Math.max(max, s.imp[j], whiskers.get(s)?.high[j] ?? 0);
   const barH = 12;
   for (const j of order) {
     const groupH = series.length * (barH + 2);
     items.push({ kind: "text", x: left - 8, y: y + groupH / 2 + 4, text: fitText(names[j], labelW), anchor: "end" });
     for (const s of series) {
       const w = (barW * s.imp[j]) / max;
-      items.push(
-        { kind: "rect", x: left, y, w, h: barH, fill: s.color, title: `${names[j]} · ${s.cohort.name}: ${s.imp[j]}` },
-        { kind: "text", x: left + w + 4, y: y + barH - 2, text: fmt(s.imp[j]), size: 11, fill: MUTED },
-      );
+      const ci = whiskers.get(s);
+      items.push({ kind: "rect", x: left, y, w, h: barH, fill: s.color, title: `${names[j]} · ${s.cohort.name}: ${s.imp[j]}` });
+      let textX = left + w + 4;
+      if (ci) {
+        const [x0, x1] = [left + (barW * ci.low[j]) / max, left + (barW * ci.high[j]) / max];
+        items.push(...whisker(x0, x1, y + barH / 2, barH / 2, INK));
+        textX = Math.max(textX, x1 + 4);
+      }
+      const label = ci ? `${fmt(s.imp[j])} [${fmt(ci.low[j])}, ${fmt(ci.high[j])}]` : fmt(s.imp[j]);
+      items.push({ kind: "text", x: textX, y: y + barH - 2, text: label, size: 11, fill: MUTED });
       y += barH + 2;
     }
     y += 8;
   }
+  if (intervals && series.length) {
+    items.push({
+      kind: "text",
+      x: 12,
+      y: y + 8,
+      text: "Whiskers: each bar's bootstrap interval (exp.compare's resamples).",
+      size: 11,
+      fill: MUTED,
+    });
+    y += 16;
+  }
   if (!series.length) items.push({ kind: "text", x: 12, y: y + 12, text: "No rows in any cohort.", fill: MUTED });
-  return { width, height: y + 12, title: `Feature importance: ${caption}`, items };
+  return { width: intervals ? width + 90 : width, height: y + 12, title: `Feature importance: ${caption}`, items };
+}
+
+/** An interval as a horizontal line with end caps, centred on y. */
+function whisker(x0: number, x1: number, y: number, half: number, stroke: string): SceneItem[] {
+  return [
+    { kind: "line", x1: x0, y1: y, x2: x1, y2: y, stroke, width: 1.5 },
+    { kind: "line", x1: x0, y1: y - half, x2: x0, y2: y + half, stroke, width: 1.5 },
+    { kind: "line", x1: x1, y1: y - half, x2: x1, y2: y + half, stroke, width: 1.5 },
+  ];
+}
+
+// ------------------------------------------------------------------ the difference of two cohorts
+
+/** What the importance chart's difference mode shows: cohorts a and b in their colours, and exp.compare(a, b). */
+export interface DifferenceExport {
+  a: Cohort;
+  b: Cohort;
+  colorA: string;
+  colorB: string;
+  d: Difference;
+  settings: CompareSettings;
+  /** Rows in both cohorts (the bootstrap resamples each cohort on its own). */
+  shared: number;
+  /** Both cohorts' resamples are done: the intervals are known. */
+  done: boolean;
+}
+
+/** A difference with its sign: "+0.12", "−0.03" (a true minus sign), "0". */
+export function signed(v: number): string {
+  if (Number.isNaN(v)) return "n/a";
+  return v > 0 ? `+${fmt(v)}` : v < 0 ? `−${fmt(-v)}` : "0";
+}
+
+/** The cohorts in a file name: "x0_gt_0.5-vs-All_data" (safeFileName cleans the rest). */
+export function differenceSlug(v: DifferenceExport): string {
+  const clean = (name: string) => name.replace(/>/g, "gt").replace(/</g, "lt").replace(/=/g, "eq");
+  return `${clean(v.a.name)}-vs-${clean(v.b.name)}`;
+}
+
+/** The line above the difference chart: what is subtracted from what, and how the intervals were drawn. */
+export function differenceCaption(data: TabularData, output: OutputChoice, v: DifferenceExport): string {
+  const { ci, nBoot, seed } = v.settings;
+  const what = importanceCaption(data.meta, output).replace(/^mean \|SHAP value\|/, "Difference in mean |SHAP value|");
+  const overlap = v.shared
+    ? ` The cohorts share ${v.shared.toLocaleString()} ${v.shared === 1 ? "row" : "rows"}; each is resampled on its own.`
+    : "";
+  return `${what}: “${v.a.name}” − “${v.b.name}”, largest first, with ${Math.round(ci * 100)}% bootstrap intervals (${nBoot.toLocaleString()} resamples of each cohort's rows, seed ${seed}); exp.compare(a, b) gives the same numbers.${overlap}`;
+}
+
+/** exp.compare(a, b) as a table: every feature, largest |difference| first. */
+export function differenceCsv(store: TabularStore, v: DifferenceExport): string {
+  const { data } = store;
+  const { d, settings } = v;
+  const output = outputLabel(data, store.state.output);
+  const rows: Cell[][] = d.order.map((j) => [
+    data.meta.feature_names[j],
+    output,
+    v.a.name,
+    d.rowsA,
+    v.b.name,
+    d.rowsB,
+    d.meanA[j],
+    d.meanB[j],
+    d.difference[j],
+    d.low[j],
+    d.high[j],
+    Number.isFinite(d.low[j]) ? d.excludesZero[j] === 1 : null,
+    settings.ci,
+    settings.nBoot,
+    settings.seed,
+  ]);
+  const header = ["feature", "output", "cohort_a", "rows_a", "cohort_b", "rows_b", "mean_abs_a", "mean_abs_b", "difference"];
+  return toCsv([...header, "ci_low", "ci_high", "excludes_zero", "ci", "n_boot", "seed"], rows);
+}
+
+/** The difference chart as drawn: the top features by |difference|, a bar from 0 (solid when the interval
+ *  excludes 0, hollow when it covers it) with its whisker, the zero line, the caption and the key. */
+export function differenceScene(store: TabularStore, v: DifferenceExport): Scene {
+  const { data } = store;
+  const { d } = v;
+  const names = data.meta.feature_names;
+  const order = d.order.slice(0, store.state.topK);
+  const caption = differenceCaption(data, store.state.output, v);
+  const labelW = Math.min(MAX_LABEL_W, Math.max(60, ...order.map((j) => textWidth(names[j]))));
+  const left = 12 + labelW + 8;
+  const plotW = 360;
+  const valueW = 170;
+  const width = Math.max(left + plotW + valueW + 12, 560);
+  const items: SceneItem[] = [];
+  let y = 20;
+  for (const line of wrapText(caption, width - 24, 12)) {
+    items.push({ kind: "text", x: 12, y, text: line, bold: y === 20, size: 12 });
+    y += 16;
+  }
+  y += 6;
+  let x = 12;
+  const key: [string, string | null][] = [
+    [`larger in a: ${v.a.name} (${d.rowsA.toLocaleString()} rows)`, v.colorA],
+    [`larger in b: ${v.b.name} (${d.rowsB.toLocaleString()} rows)`, v.colorB],
+    ["✱ solid: interval excludes 0; hollow: covers 0", null],
+  ];
+  for (const [label, color] of key) {
+    const w = textWidth(label) + (color ? 26 : 8);
+    if (x + w > width - 12 && x > 12) {
+      x = 12;
+      y += 18;
+    }
+    if (color) items.push({ kind: "rect", x, y: y - 10, w: 12, h: 12, fill: color });
+    items.push({ kind: "text", x: color ? x + 16 : x, y, text: label, fill: MUTED });
+    x += w;
+  }
+  y += 16;
+  let scale = 1e-12;
+  for (const j of order)
+    for (const t of [d.difference[j], d.low[j], d.high[j]]) if (Number.isFinite(t)) scale = Math.max(scale, Math.abs(t));
+  const xs = linearScale([-scale, scale], [left, left + plotW]);
+  const top = y;
+  const barH = 12;
+  for (const j of order) {
+    const diff = d.difference[j];
+    const known = Number.isFinite(d.low[j]);
+    const excludes = d.excludesZero[j] === 1;
+    const color = diff >= 0 ? v.colorA : v.colorB;
+    const x0 = xs(Math.min(0, diff));
+    const w = Math.max(1, xs(Math.max(0, diff)) - x0);
+    items.push({ kind: "text", x: left - 8, y: y + barH - 2, text: fitText(names[j], labelW), anchor: "end" });
+    if (excludes) items.push({ kind: "rect", x: x0, y, w, h: barH, fill: color, title: `${names[j]}: ${diff}` });
+    else
+      items.push(
+        { kind: "rect", x: x0, y, w, h: barH, fill: "#ffffff", title: `${names[j]}: ${diff}` },
+        { kind: "line", x1: x0, y1: y, x2: x0 + w, y2: y, stroke: color, width: 1.5 },
+        { kind: "line", x1: x0, y1: y + barH, x2: x0 + w, y2: y + barH, stroke: color, width: 1.5 },
+        { kind: "line", x1: x0, y1: y, x2: x0, y2: y + barH, stroke: color, width: 1.5 },
+        { kind: "line", x1: x0 + w, y1: y, x2: x0 + w, y2: y + barH, stroke: color, width: 1.5 },
+      );
+    if (known) items.push(...whisker(xs(d.low[j]), xs(d.high[j]), y + barH / 2, barH / 2 - 1, INK));
+    const text = `${signed(diff)}${known ? ` [${signed(d.low[j])}, ${signed(d.high[j])}]` : ""}${excludes ? " ✱" : ""}`;
+    items.push({ kind: "text", x: left + plotW + 8, y: y + barH - 2, text, size: 11, fill: MUTED });
+    y += barH + 6;
+  }
+  items.push({ kind: "line", x1: xs(0), y1: top - 4, x2: xs(0), y2: y, stroke: MUTED });
+  for (const [t, anchor] of [
+    [-scale, "start"],
+    [0, "middle"],
+    [scale, "end"],
+  ] as const)
+    items.push({ kind: "text", x: xs(t), y: y + 12, text: t ? signed(t) : "0", size: 11, fill: MUTED, anchor });
+  y += 18;
+  return { width, height: y + 8, title: `Difference in feature importance: ${v.a.name} − ${v.b.name}`, items };
+}
+
+/** Words of `text` in lines of at most maxWidth px. */
+function wrapText(text: string, maxWidth: number, size: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && textWidth(next, size) > maxWidth) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
 
 /** The selected rows the local charts explain (each toward its own output), in the selection's order. */

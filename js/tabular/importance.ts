@@ -1,44 +1,240 @@
-// Aggregate feature importance: mean |value| per feature, one bar per cohort side by side.
+// Aggregate feature importance: mean |value| per feature, one bar per cohort side by side, optionally with
+// each bar's bootstrap interval; or, in "Difference" mode, the difference of two cohorts' importances with
+// its interval (exp.compare(a, b)). The intervals are compare.ts's, computed here on demand in slices that
+// yield to the page (only while the tab is shown), cached by cohort definition and output.
 import { markCohortSize } from "../core/cohortSize";
+import type { Cohort } from "../core/cohorts";
 import { fmt, h, option, SERIES_COLORS } from "../core/dom";
 import { canvasPng, exportControls, sceneToCanvas, sceneToSvg } from "../core/export";
 import type { View } from "../core/view";
-import { importanceCsv, importanceScene, outputSlug } from "./export";
+import { COMPARE_SETTINGS, type Difference, differenceOf, type Interval, intervals, magnitudes, maskRows, ResampleRun } from "./compare";
+import {
+  type DifferenceExport,
+  differenceCaption,
+  differenceCsv,
+  differenceScene,
+  differenceSlug,
+  importanceCsv,
+  importanceScene,
+  outputSlug,
+  signed,
+} from "./export";
 import { fidelityText } from "./header";
 import { topFeatures } from "./stats";
 import type { TabularState, TabularStore } from "./store";
 import { countRows, importanceCaption } from "./wording";
+import "./importance.css";
 
 const MAX_SERIES = SERIES_COLORS.length;
+const SLICE_MS = 12; // work per slice before the page gets the event loop back
+const RUN_CACHE = 48;
+const settings = COMPARE_SETTINGS;
+type Mode = "bars" | "difference";
+const MODES: [Mode, string, string][] = [
+  ["bars", "Per cohort", "Each cohort's mean |SHAP value|, side by side"],
+  ["difference", "Difference", "The difference of two cohorts' mean |SHAP value|, with its bootstrap interval"],
+];
+const STAR = "✱";
+const percent = (ci: number) => `${Math.round(ci * 100)}%`;
+const settingsText = `${settings.nBoot.toLocaleString()} resamples, seed ${settings.seed}`;
 
 export function createImportanceChart(store: TabularStore): View<TabularState> {
   const { data } = store;
+  let mode: Mode = "bars";
+  let whiskers = false;
+  let picked: [string | null, string | null] = [null, null];
+  const runs = new Map<string, ResampleRun>();
+
   const slider = h("input", { attrs: { type: "range", min: "1", max: String(data.f), step: "1" }, title: "How many features to show" });
   const sliderValue = h("span", { cls: "rw-muted" });
   const sortSelect = h("select", { title: "Which cohort's importances order the bars" });
+  const sortControl = h("label", { cls: "rw-control" }, [h("span", { text: "Sort by" }), sortSelect]);
+  const modeButtons = MODES.map(([m, label, title]) =>
+    h("button", { cls: "rw-imp-mode", text: label, title, testid: "importance-mode", attrs: { type: "button", "data-mode": m } }),
+  );
+  const whiskerBox = h("input", { testid: "importance-whiskers", attrs: { type: "checkbox" } });
+  const whiskerControl = h(
+    "label",
+    { cls: "rw-control rw-imp-whiskers", title: `Whiskers: each bar's ${percent(settings.ci)} bootstrap interval (${settingsText})` },
+    [whiskerBox, h("span", { text: "Intervals" })],
+  );
+  const selectA = h("select", { testid: "difference-a", attrs: { "aria-label": "Cohort a" }, title: "Cohort a: the difference is a − b" });
+  const selectB = h("select", { testid: "difference-b", attrs: { "aria-label": "Cohort b" }, title: "Cohort b: the difference is a − b" });
+  const pairControl = h("span", { cls: "rw-control rw-imp-pair" }, [
+    h("span", { text: "Difference" }),
+    selectA,
+    h("span", { cls: "rw-imp-minus", text: "−" }),
+    selectB,
+  ]);
   const legend = h("div", { cls: "rw-legend" });
   const axis = h("div", { cls: "rw-axis" });
   const chart = h("div", { cls: "rw-bars" });
   const message = h("div", { cls: "rw-empty" });
+  const whiskerNote = h("div", { cls: "rw-muted rw-imp-note", testid: "importance-whiskers-note", attrs: { "aria-live": "polite" } });
+  const barsPanel = h("div", { cls: "rw-imp-bars" }, [legend, axis, message, whiskerNote, chart]);
+  const diffCaption = h("div", { cls: "rw-axis", testid: "difference-caption" });
+  const diffKey = h("div", { cls: "rw-legend rw-diff-key" });
+  const diffProgress = h("div", { cls: "rw-muted rw-imp-note", testid: "difference-progress", attrs: { "aria-live": "polite" } });
+  const diffMessage = h("div", { cls: "rw-empty" });
+  const diffChart = h("div", { cls: "rw-diff-rows" });
+  const diffPanel = h("div", { cls: "rw-imp-diff", testid: "importance-difference" }, [
+    diffCaption,
+    diffKey,
+    diffProgress,
+    diffMessage,
+    diffChart,
+  ]);
   const el = h("div", { cls: "rw-importance", testid: "importance-chart" }, [
     h("div", { cls: "rw-toolbar" }, [
       h("label", { cls: "rw-control" }, [h("span", { text: "Top" }), slider, sliderValue]),
-      h("label", { cls: "rw-control" }, [h("span", { text: "Sort by" }), sortSelect]),
-      exportImportance(store),
+      h("div", { cls: "rw-control rw-imp-modes", attrs: { role: "group", "aria-label": "Importance chart" } }, [
+        h("span", { text: "Show" }),
+        ...modeButtons,
+      ]),
+      sortControl,
+      whiskerControl,
+      pairControl,
+      exportImportance(store, () => exported()),
     ]),
-    legend,
-    axis,
-    message,
-    chart,
+    barsPanel,
+    diffPanel,
   ]);
 
   slider.addEventListener("input", () => store.update({ topK: Number(slider.value) }));
   sortSelect.addEventListener("change", () => store.update({ sortBy: sortSelect.value }));
+  for (const b of modeButtons)
+    b.addEventListener("click", () => {
+      mode = b.dataset.mode as Mode;
+      draw();
+    });
+  whiskerBox.addEventListener("change", () => {
+    whiskers = whiskerBox.checked;
+    draw();
+  });
+  selectA.addEventListener("change", () => {
+    picked = [selectA.value, selectB.value];
+    draw();
+  });
+  selectB.addEventListener("change", () => {
+    picked = [selectA.value, selectB.value];
+    draw();
+  });
+
+  // --- the resamples: one run per cohort definition, output and stream offset ---------------------
+  const outputKey = () => (data.meta.binary_mirror ? "binary" : JSON.stringify(store.state.output));
+  const runFor = (cohort: Cohort, offset: number): ResampleRun => {
+    const key = JSON.stringify([cohort.combine, cohort.filters, outputKey(), offset]);
+    let run = runs.get(key);
+    if (!run) {
+      const rows = maskRows(store.maskOf(cohort).mask);
+      run = new ResampleRun(magnitudes(data, rows, store.state.output), data.f, settings.nBoot, settings.seed, offset);
+      if (runs.size >= RUN_CACHE) runs.clear();
+      runs.set(key, run);
+    }
+    return run;
+  };
+  const intervalOf = (cohort: Cohort): Interval | null => {
+    const run = runFor(cohort, 0);
+    return run.finished && run.n ? intervals(run.boot, data.f, settings.ci) : null;
+  };
+  const colorOf = (cohort: Cohort) => SERIES_COLORS[Math.max(0, store.state.cohorts.indexOf(cohort)) % SERIES_COLORS.length];
+
+  /** Cohorts a and b: the user's picks while they exist; else the active cohort against the sort cohort
+   *  (or the first other), with all data as b when the active cohort is all data. */
+  const pair = (): [Cohort, Cohort] | null => {
+    const cohorts = store.state.cohorts;
+    if (cohorts.length < 2) return null;
+    const active = store.activeCohort();
+    const sort = store.cohort(store.state.sortBy);
+    const other = (c: Cohort) => (sort && sort.name !== c.name ? sort : (cohorts.find((x) => x.name !== c.name) as Cohort));
+    const isAll = active.name === data.dataset.allData;
+    let a = isAll ? other(active) : active;
+    let b = isAll ? active : other(active);
+    a = store.cohort(picked[0] ?? "") ?? a;
+    b = store.cohort(picked[1] ?? "") ?? b;
+    return [a, b];
+  };
+  const pairRuns = (a: Cohort, b: Cohort) => {
+    const ra = runFor(a, 0);
+    return { ra, rb: runFor(b, settings.nBoot * ra.n) };
+  };
+
+  // --- scheduling: the runs the chart shows, in slices, only while the tab is shown ----------------
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const needed = (): ResampleRun[] => {
+    if (store.state.tab !== "importance") return [];
+    if (mode === "difference") {
+      const p = pair();
+      if (!p || p.some((c) => !store.maskOf(c).count)) return [];
+      const { ra, rb } = pairRuns(p[0], p[1]);
+      return [ra, rb];
+    }
+    if (!whiskers) return [];
+    return drawnCohorts().map((c) => runFor(c, 0));
+  };
+  const schedule = () => {
+    if (timer === null && needed().some((r) => !r.finished)) timer = setTimeout(slice, 0);
+  };
+  const slice = () => {
+    timer = null;
+    const run = needed().find((r) => !r.finished);
+    if (!run) return;
+    const start = performance.now();
+    const per = Math.max(1, Math.floor(20000 / Math.max(1, run.n * Math.max(1, data.f / 4))));
+    let finished = false;
+    while (!finished && performance.now() - start < SLICE_MS) finished = run.step(per);
+    if (finished) draw();
+    else drawProgress();
+    schedule();
+  };
+  const progressText = (left: ResampleRun[], what: string) => {
+    if (!left.length) return "";
+    const total = left.length * settings.nBoot;
+    const done = left.reduce((s, r) => s + r.done, 0);
+    return `Computing ${what}: ${Math.floor((100 * done) / total)}%…`;
+  };
+  const drawProgress = () => {
+    const all = needed();
+    const left = all.filter((r) => !r.finished);
+    const state = left.length ? "running" : "done";
+    if (mode === "difference") {
+      diffProgress.textContent = progressText(all.some((r) => !r.finished) ? all : [], "the intervals");
+      diffPanel.dataset.state = state;
+    } else {
+      const text = progressText(left, "the intervals");
+      whiskerNote.textContent = whiskers
+        ? text || `Whiskers: each bar's ${percent(settings.ci)} bootstrap interval (${settingsText}).`
+        : "";
+      chart.dataset.state = whiskers ? state : "";
+    }
+  };
+
+  // --- drawing --------------------------------------------------------------------------------
+  const drawnCohorts = () =>
+    store.state.cohorts.slice(0, MAX_SERIES).filter((c) => {
+      const res = store.maskOf(c);
+      return res.count > 0 && !res.error;
+    });
 
   const draw = () => {
     const { state } = store;
     slider.value = String(state.topK);
     sliderValue.textContent = `${state.topK} of ${data.f} features`;
+    for (const b of modeButtons) b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
+    el.dataset.mode = mode;
+    sortControl.hidden = mode !== "bars";
+    whiskerControl.hidden = mode !== "bars";
+    pairControl.hidden = mode !== "difference";
+    barsPanel.hidden = mode !== "bars";
+    diffPanel.hidden = mode !== "difference";
+    if (mode === "bars") drawBars();
+    else drawDifference();
+    drawProgress();
+    schedule();
+  };
+
+  const drawBars = () => {
+    const { state } = store;
     const cohorts = state.cohorts.slice(0, MAX_SERIES);
     sortSelect.replaceChildren(...cohorts.map((c) => option(c.name, c.name, c.name === state.sortBy)));
 
@@ -70,62 +266,247 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
     message.textContent =
       sortSeries.count === 0 ? `Cohort "${sortSeries.cohort.name}" has no rows; bars are ordered by the first cohort with rows.` : "";
     const order = topFeatures((sortSeries.count ? sortSeries : drawable[0]).imp, state.topK);
+    const whiskerOf = new Map(drawable.map((s) => [s, whiskers ? intervalOf(s.cohort) : null]));
     let max = 1e-12;
-    for (const j of order) for (const s of drawable) max = Math.max(max, s.imp[j]);
+    for (const j of order) for (const s of drawable) max = Math.max(max, s.imp[j], whiskerOf.get(s)?.high[j] ?? 0);
 
-    // a redraw replaces the bars: keep the keyboard focus on the feature that had it
-    const focused = chart.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.feature : undefined;
+    const focused = focusedFeature(chart);
     chart.replaceChildren(
       ...order.map((j) => {
         const name = data.meta.feature_names[j];
-        const group = h("div", {
-          cls: `rw-bar-group${state.depFeature === j ? " rw-selected" : ""}`,
-          title: `${name}: click (or Enter) for its dependence plot`,
-          attrs: { role: "button", tabindex: "0", "aria-pressed": String(state.depFeature === j) },
-        });
-        group.dataset.feature = name;
+        const group = featureRow("rw-bar-group", j, name);
         group.appendChild(h("span", { cls: "rw-bar-label", text: name }));
         const bars = h("span", { cls: "rw-bar-stack" });
         for (const s of drawable) {
+          const interval = whiskerOf.get(s);
           const bar = h("span", { cls: "rw-bar-line", testid: "importance-bar" });
           bar.dataset.cohort = s.cohort.name;
-          bar.title = `${name} · ${s.cohort.name}: ${fmt(s.imp[j])}`;
+          bar.dataset.value = String(s.imp[j]);
+          const range = interval ? ` [${fmt(interval.low[j])}, ${fmt(interval.high[j])}]` : "";
+          bar.title = `${name} · ${s.cohort.name}: ${fmt(s.imp[j])}${range && `, ${percent(settings.ci)} interval${range}`}`;
           const fill = h("span", { cls: "rw-bar", attrs: { style: `width:${(100 * s.imp[j]) / max}%;background:${s.color}` } });
-          bar.append(fill, h("span", { cls: "rw-bar-value", text: fmt(s.imp[j]) }));
+          bar.append(fill, h("span", { cls: "rw-bar-value", text: fmt(s.imp[j]) + range }));
+          if (interval) {
+            bar.dataset.low = String(interval.low[j]);
+            bar.dataset.high = String(interval.high[j]);
+            const left = (100 * interval.low[j]) / max;
+            const width = (100 * (interval.high[j] - interval.low[j])) / max;
+            bar.appendChild(h("span", { cls: "rw-imp-whisker", attrs: { style: `left:${left}%;width:${width}%`, "aria-hidden": "true" } }));
+          }
           bars.appendChild(bar);
         }
         group.appendChild(bars);
-        group.addEventListener("click", () => store.update({ depFeature: j }));
-        group.addEventListener("keydown", (ev) => {
-          if (ev.key !== "Enter" && ev.key !== " ") return;
-          ev.preventDefault(); // Space would scroll the page
-          store.update({ depFeature: j });
-        });
         return group;
       }),
     );
-    if (focused !== undefined)
-      Array.from(chart.querySelectorAll<HTMLElement>(".rw-bar-group"))
-        .find((g) => g.dataset.feature === focused)
-        ?.focus();
+    restoreFocus(chart, focused);
   };
+
+  /** What difference mode draws now, for the chart and its export; null with a message when it cannot. */
+  const differenceView = (): { view: DifferenceExport | null; why: string } => {
+    const p = pair();
+    if (!p)
+      return { view: null, why: "The difference needs two cohorts: make another in the Cohorts tab (or brush one in the data explorer)." };
+    const [a, b] = p;
+    for (const c of p) {
+      const res = store.maskOf(c);
+      if (res.error) return { view: null, why: `Cohort “${c.name}” cannot be evaluated (${res.error}): pick another.` };
+      if (!res.count) return { view: null, why: `Cohort “${c.name}” has no rows: pick another, or edit its filters in the Cohorts tab.` };
+    }
+    const { ra, rb } = pairRuns(a, b);
+    const maskA = store.maskOf(a).mask;
+    const maskB = store.maskOf(b).mask;
+    let shared = 0;
+    for (let i = 0; i < data.n; i++) if (maskA[i] && maskB[i]) shared++;
+    const d: Difference = differenceOf(ra, rb, settings.ci);
+    const view = { a, b, colorA: colorOf(a), colorB: colorOf(b), d, settings, shared, done: ra.finished && rb.finished };
+    return { view, why: "" };
+  };
+
+  const drawDifference = () => {
+    const { state } = store;
+    const p = pair();
+    const names = state.cohorts.map((c) => c.name);
+    selectA.replaceChildren(...names.map((n) => option(n, n, n === p?.[0].name)));
+    selectB.replaceChildren(...names.map((n) => option(n, n, n === p?.[1].name)));
+    selectA.disabled = selectB.disabled = !p;
+    const { view, why } = differenceView();
+    diffMessage.textContent = why;
+    diffPanel.dataset.a = p?.[0].name ?? "";
+    diffPanel.dataset.b = p?.[1].name ?? "";
+    diffPanel.dataset.ci = String(settings.ci);
+    diffPanel.dataset.nBoot = String(settings.nBoot);
+    diffPanel.dataset.seed = String(settings.seed);
+    if (!view) {
+      diffCaption.textContent = "";
+      diffKey.replaceChildren();
+      diffChart.replaceChildren();
+      return;
+    }
+    const { a, b, d } = view;
+    diffPanel.dataset.rowsA = String(d.rowsA);
+    diffPanel.dataset.rowsB = String(d.rowsB);
+    diffCaption.textContent = differenceCaption(data, state.output, view);
+    const sized = (c: Cohort, rows: number, text: string, color: string) =>
+      markCohortSize(
+        h("span", { cls: "rw-legend-item" }, [
+          h("span", { cls: "rw-swatch", attrs: { style: `background:${color}` } }),
+          h("span", { text }),
+          h("span", { cls: "rw-muted", text: ` ${countRows(rows)}` }),
+        ]),
+        c.name,
+        { count: rows, error: null },
+      );
+    diffKey.replaceChildren(
+      sized(a, d.rowsA, `larger in a: “${a.name}”`, view.colorA),
+      sized(b, d.rowsB, `larger in b: “${b.name}”`, view.colorB),
+      h("span", { cls: "rw-legend-item" }, [
+        h("span", { cls: "rw-diff-swatch rw-diff-solid" }),
+        h("span", { text: `${STAR} interval excludes 0` }),
+      ]),
+      h("span", { cls: "rw-legend-item" }, [h("span", { cls: "rw-diff-swatch rw-diff-hollow" }), h("span", { text: "interval covers 0" })]),
+    );
+
+    const order = d.order.slice(0, state.topK);
+    let scale = 1e-12;
+    for (const j of order)
+      for (const v of [d.difference[j], d.low[j], d.high[j]]) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
+    const x = (v: number) => 50 + (50 * v) / scale; // percent of the plot's width; 0 in the middle
+    const focused = focusedFeature(diffChart);
+    const rows = order.map((j) => {
+      const name = data.meta.feature_names[j];
+      const diff = d.difference[j];
+      const excludes = d.excludesZero[j] === 1;
+      const known = Number.isFinite(d.low[j]);
+      const row = featureRow("rw-diff-row", j, name);
+      row.setAttribute("data-testid", "difference-bar");
+      Object.assign(row.dataset, {
+        difference: String(diff),
+        low: String(d.low[j]),
+        high: String(d.high[j]),
+        meanA: String(d.meanA[j]),
+        meanB: String(d.meanB[j]),
+        excludesZero: known ? String(excludes) : "",
+      });
+      const interval = known ? ` [${signed(d.low[j])}, ${signed(d.high[j])}]` : view.done ? "" : " […]";
+      row.title = `${name}: ${fmt(d.meanA[j])} in “${a.name}” − ${fmt(d.meanB[j])} in “${b.name}” = ${signed(diff)}${
+        known ? `; ${percent(settings.ci)} interval${interval}, ${excludes ? "excludes 0" : "covers 0"}` : ""
+      }. Click (or Enter) for its dependence plot`;
+      const plot = h("span", { cls: "rw-diff-plot", attrs: { "aria-hidden": "true" } }, [
+        h("span", { cls: "rw-diff-zero" }),
+        h("span", {
+          cls: `rw-diff-bar ${excludes ? "rw-diff-solid" : "rw-diff-hollow"}`,
+          attrs: {
+            style: `left:${x(Math.min(0, diff))}%;width:${x(Math.abs(diff)) - 50}%;--rw-diff-color:${diff >= 0 ? view.colorA : view.colorB}`,
+          },
+        }),
+      ]);
+      if (known)
+        plot.appendChild(
+          h("span", { cls: "rw-diff-whisker", attrs: { style: `left:${x(d.low[j])}%;width:${x(d.high[j]) - x(d.low[j])}%` } }),
+        );
+      row.append(
+        h("span", { cls: "rw-bar-label", text: name }),
+        plot,
+        h("span", { cls: "rw-bar-value rw-diff-value", text: `${signed(diff)}${interval}${excludes ? ` ${STAR}` : ""}` }),
+      );
+      return row;
+    });
+    const ticks = h("div", { cls: "rw-diff-row rw-diff-scale", attrs: { "aria-hidden": "true" } }, [
+      h("span"),
+      h("span", { cls: "rw-diff-ticks" }, [
+        h("span", { text: `−${fmt(scale)}` }),
+        h("span", { text: "0" }),
+        h("span", { text: `+${fmt(scale)}` }),
+      ]),
+      h("span"),
+    ]);
+    diffChart.replaceChildren(...rows, ticks);
+    restoreFocus(diffChart, focused);
+  };
+
+  /** A feature's row: a button that opens its dependence plot. */
+  const featureRow = (cls: string, j: number, name: string): HTMLElement => {
+    const { state } = store;
+    const row = h("div", {
+      cls: `${cls}${state.depFeature === j ? " rw-selected" : ""}`,
+      title: `${name}: click (or Enter) for its dependence plot`,
+      attrs: { role: "button", tabindex: "0", "aria-pressed": String(state.depFeature === j) },
+    });
+    row.dataset.feature = name;
+    row.addEventListener("click", () => store.update({ depFeature: j }));
+    row.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter" && ev.key !== " ") return;
+      ev.preventDefault(); // Space would scroll the page
+      store.update({ depFeature: j });
+    });
+    return row;
+  };
+
+  /** What the export group saves: the difference in difference mode, else the bars (with their intervals if shown). */
+  const exported = () => {
+    if (mode === "difference") {
+      for (const r of needed()) r.finish(); // the file has the intervals even if the chart is still computing
+      return { difference: differenceView().view };
+    }
+    if (!whiskers) return {};
+    const finished = (c: Cohort) => {
+      if (!store.maskOf(c).count) return null;
+      runFor(c, 0).finish();
+      return intervalOf(c);
+    };
+    return { intervals: finished };
+  };
+
   draw();
   return {
     el,
     update(changed) {
       const keys: (keyof TabularState)[] = ["cohorts", "output", "topK", "sortBy", "depFeature", "active"];
       if (keys.some((k) => changed.has(k))) draw();
+      else if (changed.has("tab")) schedule();
+    },
+    destroy() {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
     },
   };
 }
 
-/** PNG, SVG and CSV of the importance chart, named by the output it explains. */
-function exportImportance(store: TabularStore): HTMLElement {
-  const stem = () => `importance-${outputSlug(store.data, store.state.output)}`;
+const focusedFeature = (container: HTMLElement) =>
+  container.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.feature : undefined;
+
+/** A redraw replaces the rows: keep the keyboard focus on the feature that had it. */
+function restoreFocus(container: HTMLElement, feature: string | undefined): void {
+  if (feature === undefined) return;
+  Array.from(container.querySelectorAll<HTMLElement>("[data-feature]"))
+    .find((g) => g.dataset.feature === feature)
+    ?.focus();
+}
+
+type Exported = { difference?: DifferenceExport | null; intervals?: (c: Cohort) => Interval | null };
+
+/** PNG, SVG and CSV of the importance chart (or of the difference it shows), named by what they hold. */
+function exportImportance(store: TabularStore, exported: () => Exported): HTMLElement {
+  const stem = () => {
+    const { difference } = exported();
+    const output = outputSlug(store.data, store.state.output);
+    return difference ? `importance-difference-${differenceSlug(difference)}-${output}` : `importance-${output}`;
+  };
   const what = "the importance chart";
+  const scene = () => {
+    const e = exported();
+    if (e.difference === null) throw new Error("the difference needs two cohorts with rows");
+    return e.difference ? differenceScene(store, e.difference) : importanceScene(store, e.intervals);
+  };
+  const csv = () => {
+    const e = exported();
+    if (e.difference === null) throw new Error("the difference needs two cohorts with rows");
+    return e.difference ? differenceCsv(store, e.difference) : importanceCsv(store, e.intervals);
+  };
   return exportControls("the importance chart", [
-    { format: "png", what, fileName: stem, build: () => canvasPng(sceneToCanvas(importanceScene(store))) },
-    { format: "svg", what, fileName: stem, build: () => sceneToSvg(importanceScene(store)) },
-    { format: "csv", what: "the importances per cohort", fileName: stem, build: () => importanceCsv(store) },
+    { format: "png", what, fileName: stem, build: () => canvasPng(sceneToCanvas(scene())) },
+    { format: "svg", what, fileName: stem, build: () => sceneToSvg(scene()) },
+    { format: "csv", what: "the importances per cohort", fileName: stem, build: csv },
   ]);
 }

@@ -3,6 +3,7 @@
 // and character span, and the outputs. Token t of text i is `offsets[i] + t` of the tokens column.
 import { decodeArray, type WireArray } from "../core/arrays";
 import { type Column, type CommonMeta, type Dataset, decodeDataset, special, type TokensColumn, type WireColumn } from "../core/columns";
+import { type ApproximationMeta, type CheckArrays, type FaithfulnessMeta, TextChecks } from "./faithfulness";
 
 export interface TextMeta extends CommonMeta {
   task: "classification" | "multilabel" | "regression";
@@ -10,9 +11,12 @@ export interface TextMeta extends CommonMeta {
   texts: string[];
   /** What "hide stop-words" hides (lower-case words). */
   stop_words: string[];
+  /** The trust checks, when the explanation has them (faithfulness.ts). */
+  faithfulness?: FaithfulnessMeta;
+  approximation?: ApproximationMeta;
 }
 
-export interface TextArrays {
+export interface TextArrays extends CheckArrays {
   columns: WireColumn[];
   spans: WireArray; // int32 (T, 2): characters of each token in its text, -1 when unknown
   values: WireArray; // float32 (T, k)
@@ -39,6 +43,7 @@ export class TextData {
   readonly yTrue: Column | null;
   readonly correct: Uint8Array | null;
   readonly stopWords: ReadonlySet<string>;
+  readonly checks: TextChecks;
 
   constructor(
     readonly meta: TextMeta,
@@ -62,6 +67,7 @@ export class TextData {
     const correct = special(this.dataset, "correct");
     this.correct = correct?.kind === "bool" ? correct.values : null;
     this.stopWords = new Set(meta.stop_words.map((w) => w.toLowerCase()));
+    this.checks = new TextChecks(this.n, meta.faithfulness, meta.approximation, arrays);
     const total = this.offsets[this.n];
     if (this.values.length !== total * this.k) throw new Error("values do not match tokens x outputs");
     if (this.spans.length !== total * 2) throw new Error("spans do not match the tokens");

@@ -24,6 +24,7 @@ import { modelState, syncWithModel, type WidgetModel } from "../core/sync";
 import { tabBar } from "../core/tabs";
 import type { View } from "../core/view";
 import { type TextArrays, TextData, type TextMeta, type TextOutput, textRuns } from "./data";
+import { cohortSummary, textChecksBlock } from "./faithfulness";
 import { aggregateTokens, colorScale, heatmapScene, tokenColor, tokensCsv, topTokens, topTokensTitle } from "./tokens";
 
 const LIST_LIMIT = 300; // documents listed per group
@@ -99,6 +100,9 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   const list = h("div", { cls: "rw-tx-list", testid: "doc-list" });
   const docHead = h("div", { cls: "rw-tx-dochead" });
   const docText = h("div", { cls: "rw-tx-doc", testid: "doc-text" });
+  const docChecks = h("div", {}); // the text's faithfulness and SHAP approximation, under its heatmap
+  const summary = h("div", { cls: "rw-tx-summary", testid: "faithfulness-summary" });
+  summary.hidden = true;
   const legend = h("div", { cls: "rw-tx-legend", testid: "text-legend" });
   const topChart = h("div", { cls: "rw-tx-chart" });
   const topTitle = h("div", { cls: "rw-tx-title", testid: "top-tokens-title", text: `Top ${TOP_K} tokens of this text` });
@@ -131,11 +135,13 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
   const docPanel = h("div", { cls: "rw-tx-main" }, [
     list,
     h("div", { cls: "rw-tx-right" }, [
+      summary,
       outsideNote,
       docHead,
       docExport,
       legend,
       docText,
+      docChecks,
       h("div", { cls: "rw-tx-charts" }, [
         h("div", { cls: "rw-tx-chartbox" }, [topTitle, topChart]),
         h("div", { cls: "rw-tx-chartbox" }, [
@@ -249,6 +255,7 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
         ? `No text in the cohort '${store.state.active}'${contains ? ` containing '${contains}'` : ""}.`
         : "No text.";
       docText.replaceChildren();
+      docChecks.replaceChildren();
       legend.replaceChildren();
       topTitle.textContent = `Top ${TOP_K} tokens of this text`;
       topChart.replaceChildren();
@@ -307,6 +314,8 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     if (data.truncated?.[sel] === 1)
       nodes.push(h("div", { cls: "rw-warn-text", text: "Truncated: the model reads only the text up to its last coloured token." }));
     docText.replaceChildren(...nodes);
+    const checks = textChecksBlock(data.checks, sel, meta.units, outputName, data.length(sel), c);
+    docChecks.replaceChildren(...(checks ? [checks] : []));
     // a token that does not move the output is not a top token: fewer than TOP_K may be left
     const top = topTokens(data, sel, c, TOP_K).filter(({ value }) => value !== 0);
     topTitle.textContent = topTokensTitle(top.length, data.length(sel), TOP_K);
@@ -322,6 +331,14 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
           )
         : h("div", { cls: "rw-empty", text: "No token of this text changes this output." }),
     );
+  };
+
+  const drawSummary = (docs: number[]) => {
+    const cohort = `${store.state.active}${contains ? ` containing '${contains}'` : ""}`;
+    const asked = data.checks.faith?.meta.output;
+    const text = cohortSummary(data.checks, docs, cohort, meta.units, asked == null ? "each for its predicted class" : `for '${asked}'`);
+    summary.replaceChildren(...(text ?? []).map((line) => h("div", { text: line })));
+    summary.hidden = text === null;
   };
 
   const drawCohortChart = (docs: number[]) => {
@@ -355,7 +372,10 @@ export function renderText(model: WidgetModel, root: HTMLElement): () => void {
     drawControls(docs);
     if (what.list) drawList(docs, outside ? null : sel);
     if (what.doc) drawDoc(docs, sel, outside);
-    if (what.cohort) drawCohortChart(docs);
+    if (what.cohort) {
+      drawCohortChart(docs);
+      drawSummary(docs);
+    }
   };
   const ALL = { list: true, doc: true, cohort: true };
   draw(ALL);

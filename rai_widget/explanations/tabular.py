@@ -224,6 +224,7 @@ class TabularExplanation(Explanation):
         y_true: np.ndarray | None = None,
         probabilities: np.ndarray | None = None,
         fidelity: dict | None = None,
+        attribution_agreement: dict | None = None,
     ):
         self.data = data
         self.feature_names = list(feature_names)
@@ -243,6 +244,8 @@ class TabularExplanation(Explanation):
         self.y_true = None if y_true is None else np.asarray(y_true)
         self.probabilities = None if probabilities is None else np.asarray(probabilities)
         self.fidelity = fidelity or {}
+        # explainer.check_attributions(exp)'s summary (JSON: rai_widget/explainers/_agreement.py); None until then
+        self.attribution_agreement = attribution_agreement
         self._validate()
 
     def _validate(self) -> None:
@@ -278,6 +281,11 @@ class TabularExplanation(Explanation):
             self._check_sums(n, f)
         if not isinstance(self.fidelity, dict):
             raise TypeError(f"fidelity must be a dict of figures, not {type(self.fidelity).__name__}.")
+        if self.attribution_agreement is not None and not isinstance(self.attribution_agreement, dict):
+            raise TypeError(
+                "attribution_agreement must be the dict explainer.check_attributions(exp) keeps, or None; not "
+                f"{type(self.attribution_agreement).__name__}."
+            )
         if self.task == "regression":
             self._validate_regression(n, k)
         else:
@@ -500,6 +508,7 @@ class TabularExplanation(Explanation):
             "feature_names": self.feature_names,
             "feature_kinds": self.feature_kinds,
             "fidelity": self.fidelity,
+            "attribution_agreement": self.attribution_agreement,
             "columns": columns_meta,
         }
         extra_meta, extra_arrays = interactions_to_arrays(self.interactions)
@@ -522,6 +531,7 @@ class TabularExplanation(Explanation):
             base_values=arrays["base_values"],
             surrogate_output=arrays["surrogate_output"],
             fidelity=meta.get("fidelity"),
+            attribution_agreement=meta.get("attribution_agreement"),  # files before it: None
             **outcome_from_arrays(meta, arrays),
         )
         exp.interactions = interactions_from_arrays(meta, arrays, exp.feature_names)

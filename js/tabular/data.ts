@@ -16,6 +16,8 @@ export interface TabularMeta extends CommonMeta {
   fidelity_floors: { r2: number; agreement: number };
   /** An output constant up to this share of its scale has no variation for R² (surrogate_fidelity's rule). */
   r2_tolerance: number;
+  /** Present with arrays.interactions: the output the matrix is for (null: the average over outputs), its rows. */
+  interactions?: { output: number | null; rows: number };
 }
 
 export interface TabularArrays {
@@ -25,6 +27,8 @@ export interface TabularArrays {
   model_output: WireArray;
   /** Classification: the model's probabilities (n, k). */
   probabilities?: WireArray;
+  /** explainer.interactions(exp): mean |SHAP interaction| (f, f), feature order; the diagonal: main effects. */
+  interactions?: WireArray;
 }
 
 const KINDS: Record<string, FeatureKind> = { number: "numeric", bool: "bool", category: "category" };
@@ -48,6 +52,8 @@ export class TabularData {
   readonly correct: Uint8Array | null;
   readonly error: Float32Array | null;
   readonly confidence: Float32Array | null;
+  /** The interaction matrix, row-major (f, f), when the kernel computed it; else null. */
+  readonly interactions: Float32Array | null;
   private plotted: (Float32Array | undefined)[];
 
   constructor(
@@ -65,6 +71,8 @@ export class TabularData {
     this.probabilities = arrays.probabilities ? (decodeArray(arrays.probabilities).data as Float32Array) : null;
     if (this.probabilities && this.probabilities.length !== this.n * this.k) throw new Error("probabilities do not match n x classes");
     if (this.values.length !== this.n * this.f * this.stored) throw new Error("values do not match n x f x outputs");
+    this.interactions = arrays.interactions ? (decodeArray(arrays.interactions).data as Float32Array) : null;
+    if (this.interactions && this.interactions.length !== this.f * this.f) throw new Error("interactions do not match f x f");
     this.featureColumns = meta.feature_names.map((name) => {
       const col = this.dataset.columns.get(name);
       if (col?.role !== "feature") throw new Error(`feature '${name}' has no feature column`);

@@ -6,6 +6,7 @@ import { fmt, h, option } from "../../core/dom";
 import { canvasPng, exportControls, sceneToCanvas, sceneToSvg } from "../../core/export";
 import type { View } from "../../core/view";
 import { cohortBinNames, dependenceCsv, dependenceGroupOf, dependenceScene, outputSlug } from "../export";
+import { defaultDependenceColor } from "../interactions";
 import type { TabularState, TabularStore } from "../store";
 import { dependenceAxis } from "../wording";
 import { brushCohort, brushFilter, canRefine } from "./brush";
@@ -88,9 +89,20 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
   featureSelect.addEventListener("change", () =>
     store.update({ depFeature: featureSelect.value === "" ? null : Number(featureSelect.value) }),
   );
-  colorSelect.addEventListener("change", () =>
-    store.update({ depColor: colorSelect.value === "cohort" ? "cohort" : colorSelect.value.slice(8) }),
-  );
+  // Until the user picks a colour here, it is the feature's strongest interaction partner when the kernel
+  // computed the interactions (exp.interactions), else the cohorts: it follows the feature.
+  let picked = store.state.depColor !== "cohort";
+  colorSelect.addEventListener("change", () => {
+    picked = true;
+    store.update({ depColor: colorSelect.value === "cohort" ? "cohort" : colorSelect.value.slice(8) });
+  });
+  const followFeature = (): boolean => {
+    const color = defaultDependenceColor(data, store.state.depFeature);
+    if (picked || color === store.state.depColor) return false;
+    store.update({ depColor: color }); // this view redraws on that update
+    return true;
+  };
+  followFeature();
 
   let frame: Frame | null = null;
   let image: ImageData | null = null; // reused pixel buffer of the canvas
@@ -458,6 +470,7 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
     update(changed) {
       const keys: (keyof TabularState)[] = ["depFeature", "depColor", "active", "cohorts", "output"];
       if (changed.has("active")) onTop = null; // a newly active (e.g. just brushed) cohort goes on top
+      if (changed.has("depFeature") && !changed.has("depColor") && followFeature()) return;
       if (keys.some((k) => changed.has(k))) rebuild();
       else if (changed.has("tab") && frame && areaWidth() !== frame.width) draw();
     },

@@ -13,6 +13,7 @@ import { createDataExplorer } from "./explorer/view";
 import { createHeader } from "./header";
 import { createIcePlot } from "./ice";
 import { createImportanceChart } from "./importance";
+import { createInteractionMatrix } from "./interactions";
 import { createLocalChart } from "./local";
 import { createMetricsView } from "./metrics/view";
 import { createRowTable } from "./rows";
@@ -24,7 +25,7 @@ export type TabularViewFactory = (store: TabularStore) => TabularView;
 export type TabViews = Partial<Record<Tab, TabularViewFactory[]>>; // a tab left out has no views (tests)
 
 export const TABULAR_VIEWS: TabViews = {
-  importance: [createImportanceChart, createImportanceDistribution, createDependencePlot],
+  importance: [createImportanceChart, createImportanceDistribution, createInteractionMatrix, createDependencePlot],
   explorer: [createDataExplorer],
   rows: [createRowTable, createLocalChart, createWhatIf, createIcePlot],
   performance: [createMetricsView],

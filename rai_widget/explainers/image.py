@@ -261,13 +261,19 @@ class ImageExplainer:
         return self._fast
 
     def _scores(
-        self, inputs: list, expect: int | None = None, fast: tuple | None = None, where: str | None = None
+        self,
+        inputs: list,
+        expect: int | None = None,
+        fast: tuple | None = None,
+        where: str | None = None,
+        batch_size: int | None = None,
     ) -> np.ndarray:
         """(n, k) float64 model outputs for model-space inputs, in batches of inputs of the same shape
         (``fast``: ``_fast_model``'s (model, channels_last) to run them with, for SHAP's masked images; ``where``:
-        what the inputs are, for messages, default "images i, j, ..."). The model raising, or returning NaN or
-        infinite scores, is a ModelPredictError saying for which images."""
-        bs = int(self.params["batch_size"])
+        what the inputs are, for messages, default "images i, j, ..."; ``batch_size``: inputs per call, default the
+        explainer's). The model raising, or returning NaN or infinite scores, is a ModelPredictError saying for
+        which images."""
+        bs = int(batch_size or self.params["batch_size"])
         out: list = [None] * len(inputs)
         by_shape: dict = {}
         for i, x in enumerate(inputs):
@@ -467,7 +473,9 @@ class ImageExplainer:
                 )
 
     # --- the whole run ------------------------------------------------------------------------------
-    def explain(self, images, targets=None, y_true=None, progress: bool | None = None) -> ImageExplanation:
+    def explain(
+        self, images, targets=None, y_true=None, progress: bool | None = None, faithfulness: bool = False
+    ) -> ImageExplanation:
         """Attributions for each image and target.
 
         images : (N, H, W, C) uint8 or [0, 1] float array, or a list of such arrays or PIL images
@@ -477,11 +485,18 @@ class ImageExplainer:
             Classes by name or index.
         y_true : true labels (names or indices; for multilabel an (N, k) 0/1 array), optional.
         progress : show a progress bar (default: from two images or batches on).
+        faithfulness : also compute each map's deletion and insertion curves (``self.faithfulness``): 42 more
+            forward passes per map, several times the cost of a Grad-CAM or guided backprop map (one forward and
+            one backward pass) and about a third of an integrated gradients map at 50 steps (bench/faithfulness.py).
 
         Returns an ImageExplanation: ``attributions[i]`` is (H_i, W_i) with one target per image,
-        or (t_i, H_i, W_i) when any image was given a list of targets (or multilabel defaults).
+        or (t_i, H_i, W_i) when any image was given a list of targets (or multilabel defaults). Integrated
+        gradients' explanations carry ``completeness`` (each map's sum against f(x) - f(baseline): one more
+        forward pass per image).
         """
         progress = check_progress(progress)
+        if not isinstance(faithfulness, (bool, np.bool_)):
+            raise TypeError(f"faithfulness must be True or False, not {shown(faithfulness)}.")
         originals = as_images(images)
         inputs = [self._model_input(im) for im in originals]
         self._check_inputs(originals, inputs)
@@ -559,7 +574,7 @@ class ImageExplainer:
         params = {k: jsonable_param(v) for k, v in self.params.items()}
         if self.method in ("gradcam", "guided_gradcam"):
             params["target_layer"] = layer_name(self.model, self.layer)
-        return ImageExplanation(
+        exp = ImageExplanation(
             images=originals,
             attributions=attributions,
             targets=target_arr,
@@ -573,3 +588,39 @@ class ImageExplainer:
             probabilities=probabilities,
             y_true=y_true,
         )
+        if self.method == "integrated_gradients":
+            from rai_widget.explainers._faithfulness import completeness
+
+            exp.completeness = completeness(self, exp, originals, self.params["baseline"])
+        if faithfulness:
+            self.faithfulness(exp, progress=progress)
+        return exp
+
+    # --- checks of the maps against the model -------------------------------------------------------
+    def faithfulness(self, exp, images=None, steps: int = 20, progress: bool | None = None):
+        """Deletion and insertion curves of each map of `exp` (an ImageExplanation of this model, any method)
+        and their AUCs: the target's probability as pixels are replaced by the blurred image in the map's order
+        (deletion AUC, lower is better) or restored into it (insertion AUC, higher is better). Stored on
+        ``exp.faithfulness`` and returned (``.to_frame()``: one row per map). images : the explanation's own by
+        default. Cost: 2 x (steps + 1) forward passes per map, a map's in one or a few batched calls. See
+        ``rai_widget.explainers._faithfulness`` for the baseline and the order."""
+        from rai_widget.explainers._faithfulness import faithfulness
+
+        return faithfulness(self, exp, images, steps=steps, progress=progress)
+
+    def sanity_check(self, images, targets=None, layers=None, random_state: int = 0, progress: bool | None = None):
+        """Model-parameter randomisation (Adebayo et al. 2018): this method's maps on a copy of the model whose
+        top `layers` are randomised, against its maps on the model; a method whose maps barely change (rank
+        correlation of |map| above 0.8) may not reflect the model. The model itself is not touched.
+
+        images : images (as explain() takes them), or an ImageExplanation of this method: its maps, images and
+            targets are used (no second run on the model) and the result is stored on its ``sanity``.
+        targets : as in explain() (images only; both runs explain the same targets).
+        layers : how many of the model's top weight layers (Conv2d / Linear, last first) to randomise (default 3,
+            or all when the model has fewer), or a list of their names (as in ``model.named_modules()``).
+        random_state : seed of the random weights (normal, with each layer's own weights' standard deviation).
+        Returns a SanityCheck (``.passed``, ``.rank_correlation``, ``.ssim`` per map; ``.to_frame()``). Cost: one
+        explain() on the randomised copy (two when given images), and a copy of the model in memory."""
+        from rai_widget.explainers._sanity import sanity_check
+
+        return sanity_check(self, images, targets, layers=layers, random_state=random_state, progress=progress)

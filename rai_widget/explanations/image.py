@@ -11,6 +11,7 @@ from rai_widget.explanations import _columns as C
 from rai_widget.explanations._base import Explanation
 from rai_widget.explanations._columns import CohortColumns
 from rai_widget.explanations._format import outcome_from_arrays, outcome_to_arrays
+from rai_widget.explanations._image_checks import CHECKS, Completeness, Faithfulness, SanityCheck
 
 # The attribution methods an ImageExplanation can hold (rai_widget.explainers.image.METHODS has their parameters).
 METHODS = ("integrated_gradients", "guided_backprop", "gradcam", "guided_gradcam", "xrai", "shap")
@@ -83,6 +84,11 @@ class ImageExplanation(Explanation):
     model_output : (n, k) scores as the model returned them, in `units` ("logit", "log-odds"
         for multilabel logits, or "probability"); `probabilities` (n, k) softmax / sigmoid of them.
     task : "classification" (y_pred: names, (n,)) or "multilabel" (y_pred: (n, k) bool).
+
+    Checks of the maps against the model (each None until computed; saved and loaded with the explanation):
+    faithfulness : deletion / insertion curves and AUCs per map (``ImageExplainer.faithfulness(exp)``).
+    completeness : integrated gradients' sum of attributions against f(x) - f(baseline) (set by explain()).
+    sanity : how much the maps change on a randomised model (``ImageExplainer.sanity_check(exp)``).
     """
 
     kind = "image"
@@ -103,6 +109,9 @@ class ImageExplanation(Explanation):
         model_output: np.ndarray,
         probabilities: np.ndarray | None = None,
         y_true: np.ndarray | None = None,
+        faithfulness: Faithfulness | None = None,
+        completeness: Completeness | None = None,
+        sanity: SanityCheck | None = None,
     ):
         self.images = _stack_if_same([np.asarray(im) for im in images])
         self.attributions = _stack_if_same([np.asarray(a) for a in attributions])
@@ -116,6 +125,9 @@ class ImageExplanation(Explanation):
         self.model_output = np.asarray(model_output)
         self.probabilities = probabilities
         self.y_true = None if y_true is None else np.asarray(y_true) if task != "multilabel" else _flags(y_true)
+        self.faithfulness = faithfulness
+        self.completeness = completeness
+        self.sanity = sanity
         self._validate()
 
     def __len__(self) -> int:
@@ -156,6 +168,7 @@ class ImageExplanation(Explanation):
             return (len(targets[i]), *size) if multi else size
 
         check_maps(self.attributions, n, "attributions", map_shape)
+        self.check_results()
         if self.probabilities is not None:
             p = np.asarray(self.probabilities)
             if p.shape != (n, k) or p.dtype.kind not in "iuf":
@@ -190,6 +203,21 @@ class ImageExplanation(Explanation):
             f"ImageExplanation({len(self)} images {size}, method={self.method!r}, task={self.task!r}, "
             f"outputs={len(self.output_names)}, units={self.units!r})"
         )
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """The (image, output index) pair of each map, in order: the rows of the checks."""
+        return [(i, t) for i in range(len(self)) for t in targets_of(self, i)]
+
+    def check_results(self) -> None:
+        """Each check present is of its class and has one row per map, in order (computed on these maps)."""
+        pairs = self.pairs()
+        for name, cls in CHECKS.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not isinstance(value, cls):
+                raise TypeError(f"{name} must be a {cls.__name__} or None, not {type(value).__name__}.")
+            value.check_rows(pairs, name)
 
     @property
     def multi_target(self) -> bool:
@@ -243,7 +271,13 @@ class ImageExplanation(Explanation):
             arrays[f"image_{i}"] = np.asarray(self.images[i])
             arrays[f"attributions_{i}"] = np.asarray(self.attributions[i])
             arrays[f"targets_{i}"] = np.asarray(self.targets[i])
-        return {**meta, "n": len(self), "method": self.method, "params": self.params}, arrays
+        meta = {**meta, "n": len(self), "method": self.method, "params": self.params}
+        for name in CHECKS:
+            check = getattr(self, name)
+            if check is not None:
+                meta[name], more = check.to_arrays(name)
+                arrays.update(more)
+        return meta, arrays
 
     @classmethod
     def _from_arrays(cls, meta, arrays):
@@ -255,6 +289,7 @@ class ImageExplanation(Explanation):
             method=meta["method"],
             params=meta["params"],
             **outcome_from_arrays(meta, arrays),
+            **{name: cls.from_arrays(name, meta.get(name), arrays) for name, cls in CHECKS.items()},
         )
 
 

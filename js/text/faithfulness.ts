@@ -315,9 +315,9 @@ export function cohortSummary(checks: TextChecks, docs: number[], cohort: string
     else {
       const random = f.randomRemoved !== null && f.randomKept !== null;
       const k = /^\d+$/.test(label) ? (label === "1" ? "top word" : `top ${label} words`) : `top ${label} of its words`;
-      const rnd = (x: number) => (random ? ` (random words: ${fmt(x / sums.n)})` : "");
+      const rnd = (x: number) => (random ? ` (random words: ${change(x / sums.n)})` : "");
       out.push(
-        `Over '${cohort}' (${sums.n} ${sums.n === 1 ? "text" : "texts"}, ${classWording}): removing each text's ${k} lowers ${unit} by ${fmt(sums.c / sums.n)} on average${rnd(sums.rc)}; keeping only them lowers it by ${fmt(sums.s / sums.n)}${rnd(sums.rs)}. AOPC over k = ${f.meta.labels.join(", ")}: comprehensiveness ${fmt(sums.ac / sums.n)}, sufficiency ${fmt(sums.as / sums.n)}.`,
+        `Over '${cohort}' (${sums.n} ${sums.n === 1 ? "text" : "texts"}, ${classWording}): removing each text's ${k} ${change(sums.c / sums.n, unit)} on average${rnd(sums.rc)}; keeping only them ${change(sums.s / sums.n)}${rnd(sums.rs)}. AOPC over k = ${f.meta.labels.join(", ")}: comprehensiveness ${fmt(sums.ac / sums.n)}, sufficiency ${fmt(sums.as / sums.n)}.`,
       );
     }
   }

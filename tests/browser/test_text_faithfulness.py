@@ -112,9 +112,11 @@ def test_the_cohort_line_is_the_active_cohorts_mean(browser, report):
             arg=f"Over '{cohort}' ({len(rows)} texts",
         )
         text = summary.inner_text()
-        comp = re.search(r"lowers its class's probability by (\S+) on average", text).group(1)
-        suff = re.search(r"keeping only them lowers it by (\S+) \(", text).group(1)
-        assert close(comp, f.comprehensiveness[rows, j].mean()) and close(suff, f.sufficiency[rows, j].mean())
+        comp = re.search(r"words (lowers|raises) its class's probability by (\S+) on average", text).groups()
+        suff = re.search(r"keeping only them (lowers|raises) it by (\S+) \(", text).groups()
+        signed = [float(v) * (1 if way == "lowers" else -1) for way, v in (comp, suff)]
+        assert close(str(signed[0]), f.comprehensiveness[rows, j].mean())
+        assert close(str(signed[1]), f.sufficiency[rows, j].mean())
         aopc = re.search(r"comprehensiveness (\S+), sufficiency (\S+)\.", text).groups()
         assert close(aopc[0], f.comprehensiveness_aopc[rows].mean()) and close(aopc[1], f.sufficiency_aopc[rows].mean())
         assert f"SHAP values exact for {int(a.exact[rows].sum())} of {len(rows)} texts" in text

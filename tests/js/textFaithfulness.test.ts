@@ -186,7 +186,7 @@ describe("the text view's checks", () => {
     expect(summary?.hidden).toBe(false);
     // texts 0 and 1 have figures (k = 3 is 3 and 2 words): (0.65 + 0.15) / 2 = 0.4; kept (0.01 + 0) / 2
     expect(text("faithfulness-summary")).toContain(
-      "Over 'All data' (2 texts, each for its predicted class): removing each text's top 3 words lowers its class's probability by 0.4 on average (random words: 0.25); keeping only them lowers it by 0.005 (random words: 0.225).",
+      "Over 'All data' (2 texts, each for its predicted class): removing each text's top 3 words lowers its class's probability by 0.4 on average (random words: lowers it by 0.25); keeping only them lowers it by 0.005 (random words: lowers it by 0.225).",
     );
     expect(text("faithfulness-summary")).toContain(
       "SHAP values exact for 2 of 3 texts, approximate for the others (max_evals 500); of 1 approximate text checked by an exact run, the largest difference is 0.0123.",

@@ -37,6 +37,8 @@ def payload(exps: list[TabularExplanation], spec: CohortColumns) -> tuple[dict, 
     }
     if exp.probabilities is not None:  # classification: the data explorer's probability axes, the metrics
         arrays["probabilities"] = array_to_wire(np.asarray(exp.probabilities, dtype=np.float32))
+    if exp.attribution_agreement is not None:  # the header's badge beside the fidelity's (check_attributions)
+        meta["attribution_agreement"] = {k: v for k, v in exp.attribution_agreement.items() if k != "features"}
     if exp.interactions is not None:  # the importance tab's heatmap, once explainer.interactions(exp) computed it
         output = exp.interactions.attrs.get("output")
         arrays["interactions"] = array_to_wire(exp.interactions.to_numpy(dtype=np.float32))

@@ -3,6 +3,7 @@
 // labels, `correct`, `error` and `confidence` the views show are the kernel's columns too.
 import { decodeArray, type WireArray } from "../core/arrays";
 import { type Column, type CommonMeta, type Dataset, decodeDataset, numberColumn, special, type WireColumn } from "../core/columns";
+import type { AgreementSummary } from "./agreement";
 
 export type FeatureKind = "numeric" | "bool" | "category";
 
@@ -16,6 +17,8 @@ export interface TabularMeta extends CommonMeta {
   fidelity_floors: { r2: number; agreement: number };
   /** An output constant up to this share of its scale has no variation for R² (surrogate_fidelity's rule). */
   r2_tolerance: number;
+  /** explainer.check_attributions(exp)'s summary, when it ran: the header's agreement badge. */
+  attribution_agreement?: AgreementSummary;
   /** Present with arrays.interactions: the output the matrix is for (null: the average over outputs), its rows. */
   interactions?: { output: number | null; rows: number };
 }

@@ -256,3 +256,18 @@ def test_progress_shows_a_bar_when_asked(capsys, monkeypatch):
 
 def test_floors_are_stated():
     assert FLOORS == {"rank_rho": 0.8, "top_k_overlap": 0.7}
+
+
+def test_the_dashboard_gets_the_summary_in_its_meta_only_once_checked():
+    from rai_widget._payload import payload
+
+    X, model = _gbc()
+    explainer = rw.MimicExplainer(model, X)
+    exp = explainer.explain(X.iloc[:60], progress=False)
+    meta, _ = payload([exp])
+    assert "attribution_agreement" not in meta
+    explainer.check_attributions(exp, progress=False)
+    meta, _ = payload([exp])
+    sent = meta["attribution_agreement"]
+    assert sent["figures"] == exp.attribution_agreement["figures"] and sent["method"] == "tree"
+    assert "features" not in sent  # the per-feature table stays in the kernel: the badge shows the figures

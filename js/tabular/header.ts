@@ -1,7 +1,9 @@
-// Header: active cohort, which output the charts show, and the surrogate's fidelity on the cohort.
+// Header: active cohort, which output the charts show, the surrogate's fidelity on the cohort, and (once
+// explainer.check_attributions(exp) ran) whether its attributions agree with the model's own SHAP values.
 import { createCohortPicker } from "../core/cohortPicker";
 import { h, option } from "../core/dom";
 import type { View } from "../core/view";
+import { createAgreementBadge } from "./agreement";
 import { cohortFidelity, fidelityIsPoor, type OutputChoice } from "./stats";
 import type { TabularState, TabularStore } from "./store";
 import { binaryNote, countRows, mirrored, type OutputsMeta, outputNoun, unitsPhrase } from "./wording";
@@ -68,12 +70,14 @@ export function createHeader(store: TabularStore): View<TabularState> {
       ])
     : h("label", { cls: "rw-control" }, [h("span", { text: meta.task === "classification" ? "Class" : "Output" }), outputSelect]);
   const note = binaryNote(meta);
+  const agreement = createAgreementBadge(store);
   const el = h("div", { cls: "rw-header" }, [
     h("label", { cls: "rw-control" }, [h("span", { text: "Cohort" }), picker.el]),
     rows,
     outputControl,
     note ? h("span", { cls: "rw-muted rw-output-note", testid: "output-note", text: note }) : null,
     badge,
+    agreement?.el,
   ]);
 
   outputSelect.addEventListener("change", () => store.update({ output: decodeOutput(outputSelect.value) }));
@@ -97,7 +101,8 @@ export function createHeader(store: TabularStore): View<TabularState> {
     badge.textContent = `Surrogate fidelity: ${text}`;
     badge.title =
       "How well the surrogate model (whose attributions you see) replicates your model on this cohort: " +
-      "R² of its outputs and, for classifiers, the share of rows where both predict the same class.";
+      "R² of its outputs and, for classifiers, the share of rows where both predict the same class." +
+      (agreement ? "" : " explainer.check_attributions(exp) checks its attributions against the model's own SHAP values.");
     badge.classList.toggle("rw-warn", poor);
   };
   drawCohorts();
@@ -110,7 +115,10 @@ export function createHeader(store: TabularStore): View<TabularState> {
         drawCohorts();
         drawFidelity();
       }
-      if (changed.has("output")) drawOutputs();
+      if (changed.has("output")) {
+        drawOutputs();
+        agreement?.draw();
+      }
     },
   };
 }

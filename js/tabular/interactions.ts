@@ -181,13 +181,14 @@ export function createInteractionMatrix(store: TabularStore): View<TabularState>
           // the diagonal stands for the feature with its default colour, unless that pair's own cell is in the row
           const pairShown = shown.some((c) => c !== i && names[c] === depColor);
           const selected = depFeature === i && (diagonal ? !pairShown : depColor === names[j]);
+          const text = cell >= TEXT_MIN ? fmt(v, 2) : "";
           const button = h("button", {
             cls: `rw-ix-cell${diagonal ? " rw-ix-diagonal" : ""}${selected ? " rw-selected" : ""}`,
-            text: cell >= TEXT_MIN ? fmt(v, 2) : "",
+            text,
             title: `${what} (click: ${action})`,
             attrs: {
               type: "button",
-              "aria-label": `${what}; ${action}`,
+              "aria-label": `${text ? `${text}: ` : ""}${what}; ${action}`, // the visible text first (WCAG 2.5.3)
               tabindex: a === focusAt[0] && b === focusAt[1] ? "0" : "-1",
               style: `width:${cell}px;height:${Math.min(cell, 32)}px${diagonal ? "" : `;background-color:${fill};color:${inkOn(fill)}`}`,
               "data-row": names[i],

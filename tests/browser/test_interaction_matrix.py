@@ -154,6 +154,24 @@ def test_screenshots(browser, report, scheme, width):
     assert opened.errors == []
 
 
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+RUN_AXE = """async () => {
+  const r = await axe.run(document.querySelector('.rw-ix'),
+                          {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+  return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_serious_in_the_heatmap(browser, report, scheme):
+    opened = open_offline(browser, report, scheme=scheme, width=1280, height=1000, bypass_csp=True)
+    opened.page.locator('[data-testid="interaction-matrix"]').wait_for(state="visible", timeout=20_000)
+    opened.page.locator('button.rw-ix-cell[data-row="income"][data-col="owner"]').click()
+    opened.page.add_script_tag(path=str(AXE))
+    assert opened.page.evaluate(RUN_AXE) == []
+
+
 def test_it_renders_in_jupyterlab(lab_page, run_notebook, cell_locator, screenshot):
     page = lab_page
     run_notebook(

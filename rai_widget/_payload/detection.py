@@ -1,4 +1,5 @@
-"""The detection payload: boxes as JSON, one saliency map per detection as a float32 buffer per image."""
+"""The detection payload: boxes as JSON, one saliency map per detection as a float32 buffer per image, and the
+maps' checks (localisation per detection, D-RISE's convergence) as JSON."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def payload(exps: list[DetectionExplanation], spec: CohortColumns) -> tuple[dict
     meta = {
         **common_meta(exp),
         "detections": detections,
+        **checks_meta(exp),
         "sizes": sizes,
         "map_sizes": map_sizes,
         "max_map_side": MAX_MAP_SIDE,
@@ -36,3 +38,30 @@ def payload(exps: list[DetectionExplanation], spec: CohortColumns) -> tuple[dict
     }
     arrays = {"columns": columns_to_wire(spec), **images_and_thumbs(exp.images), "saliency": maps}
     return meta, arrays
+
+
+def _number(v) -> float | None:
+    return None if v is None or not np.isfinite(v) else float(v)
+
+
+def checks_meta(exp: DetectionExplanation) -> dict:
+    """`localisation`: per image, per detection {hit, peak [x, y] | None, distance, tied, energy, box_share};
+    `tolerances`: the pointing game's tolerance per image (px); `convergence`: exp.convergence (None for a
+    file saved before it)."""
+    table = exp.localisation
+    per_image: list[list[dict]] = [[] for _ in range(len(exp))]
+    tolerances: list[float | None] = [None] * len(exp)
+    for row in table.itertuples(index=False):
+        peak = None if not np.isfinite(row.peak_x) else [float(row.peak_x), float(row.peak_y)]
+        per_image[int(row.image)].append(
+            {
+                "hit": bool(row.pointing_hit),
+                "peak": peak,
+                "distance": _number(row.peak_distance),
+                "tied": int(row.tied_peaks),
+                "energy": _number(row.energy_inside),
+                "box_share": _number(row.box_share),
+            }
+        )
+        tolerances[int(row.image)] = float(row.tolerance)
+    return {"localisation": per_image, "tolerances": tolerances, "convergence": exp.convergence}

@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from rai_widget._checks import check_classes, check_progress, plain
 from rai_widget._warnings import RaiWidgetWarning
+from rai_widget.explainers._detection_checks import SUBSETS, SubsetSums, convergence
 from rai_widget.explainers._detections import (  # noqa: F401  (parse_detections is part of this module's API)
     Detections,
     check_images,
@@ -261,7 +262,8 @@ class DetectionExplainer:
         as numpy arrays, lists or torch tensors (torchvision detectors' output works as is), a list of
         ``{"box", "score", "label"}`` dicts, or an (m, 6) array ``[x0, y0, x1, y1, score, label]`` (YOLO).
     classes : class names; integer labels are shown as ``classes[label]``.
-    num_masks : masks per image (the paper uses 5,000; 1,000 gives usable maps on simple scenes).
+    num_masks : masks per image (the paper uses 5,000; 1,000 gives usable maps on simple scenes); the
+        explanation's `convergence` says whether they were enough (the two halves of the masks compared).
     mask_res : (rows, cols) of the random grid; coarser grids suit larger objects.
     batch_size : masked images passed to the detector per call; memory is O(batch_size x image). Batching
         pays off when a call has a fixed cost (GPU, a served model); a CPU model may run faster with small batches
@@ -324,12 +326,21 @@ class DetectionExplainer:
             found += run_detector(self.detector, images[start : start + step], "image")
         return found
 
-    def saliency(self, image: np.ndarray, target: Detections, bar=None, sizer: BatchSizer | None = None) -> np.ndarray:
+    def saliency(
+        self, image: np.ndarray, target: Detections, bar=None, sizer: BatchSizer | None = None, subsets=None
+    ) -> np.ndarray:
         """(t, H, W) float32 D-RISE maps of one image's target detections. With ``batch_size="auto"``, `sizer`
-        carries the batch size found so far (explain shares one between its images)."""
+        carries the batch size found so far (explain shares one between its images). `subsets`, a list, gets the
+        (4, t, h, w) pooled sums of four equal runs of masks appended (the convergence check), or None when
+        there are fewer than 4 masks."""
         H, W = image.shape[:2]
         sampler = MaskSampler((H, W), self.mask_res, self.keep_prob, self.random_state)
         total = np.zeros((len(target), H * W))
+        kept = (
+            SubsetSums(self.num_masks, len(target), (H, W))
+            if subsets is not None and self.num_masks >= SUBSETS
+            else None
+        )
         # the batch size: fixed, or found as the run goes by a BatchSizer
         batches: int | BatchSizer = (
             sizer if sizer is not None else (BatchSizer() if self.batch_size == "auto" else self.batch_size)
@@ -347,9 +358,14 @@ class DetectionExplainer:
                 batches.record(count, _clock() - start)
             done += count
             weights = mask_weights(target, found).astype(np.float32)
-            total += weights @ masks.reshape(count, -1)
+            if kept is None:
+                total += weights @ masks.reshape(count, -1)
+            else:  # the same sum, split where a subset of masks ends
+                kept.add(total, weights, masks.reshape(count, -1), done - count)
             if bar is not None:
                 bar.update(count)
+        if subsets is not None:
+            subsets.append(None if kept is None else kept.subset_sums())
         total /= self.num_masks * self.keep_prob
         return total.reshape(len(target), H, W).astype(np.float32)
 
@@ -359,6 +375,10 @@ class DetectionExplainer:
         images : an (n, H, W, C) uint8 array or a list of (H, W, C) uint8 arrays (sizes may differ).
         progress : show a progress bar; None: the explainer's own `progress` (default: for
             ``num_masks x images >= 5,000``).
+
+        The explanation carries the maps' checks, computed without another detector call:
+        ``exp.localisation`` (per detection, the pointing game and the share of saliency inside its box) and
+        ``exp.convergence`` (how well the two halves of the masks agree, with a verdict).
         """
         progress = check_progress(progress)
         images = check_images(images)
@@ -366,7 +386,8 @@ class DetectionExplainer:
         labels = self._label_names(targets)  # unknown labels are an error before the long part
         progress = self.progress if progress is None else progress
         show = len(images) * self.num_masks >= PROGRESS_MIN_EVALS if progress is None else progress
-        saliency = []
+        saliency: list[np.ndarray] = []
+        subsets: list = []  # per image, the convergence check's subset sums
         sizer = BatchSizer() if self.batch_size == "auto" else None
         with tqdm(total=len(images) * self.num_masks, disable=not show, desc="D-RISE", unit="mask") as bar:
             for i, (image, target) in enumerate(zip(images, targets, strict=True)):
@@ -378,10 +399,17 @@ class DetectionExplainer:
                         stacklevel=2,
                     )
                     saliency.append(np.zeros((0, *image.shape[:2]), dtype=np.float32))
+                    subsets.append(None)
                     bar.update(self.num_masks)
                     continue
-                saliency.append(self.saliency(image, target, bar, sizer))
-        return self._explanation(images, targets, labels, saliency)
+                saliency.append(self.saliency(image, target, bar, sizer, subsets))
+        return self._explanation(
+            images,
+            targets,
+            labels,
+            saliency,
+            convergence(subsets, [len(t) for t in targets], self.num_masks, self.keep_prob),
+        )
 
     def _label_names(self, targets: list[Detections]) -> list[list]:
         """Each detection's label as the explanation shows it: with classes, integer labels are indices into them
@@ -413,7 +441,7 @@ class DetectionExplainer:
             )
         return names
 
-    def _explanation(self, images, targets, labels, saliency) -> DetectionExplanation:
+    def _explanation(self, images, targets, labels, saliency, checks: dict | None = None) -> DetectionExplanation:
         detections = [
             [
                 {"box": [float(v) for v in d.boxes[j]], "label": names[j], "score": float(d.scores[j])}
@@ -446,4 +474,5 @@ class DetectionExplainer:
                 "keep_prob": self.keep_prob,
                 "random_state": self.random_state,
             },
+            convergence=checks,
         )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from rai_widget.explainers import _detection_checks as checks
 from rai_widget.explanations import _columns as C
 from rai_widget.explanations._base import Explanation
 from rai_widget.explanations._columns import CohortColumns
@@ -23,6 +25,16 @@ class DetectionExplanation(Explanation):
         (0 when there is none), so the generic per-row, per-output views have a number to show.
     units : "saliency": the mean affinity (IoU x score x class similarity) of the detection's best
         match in the masked images when the pixel is kept.
+    localisation : a pandas DataFrame, one row per detection (image by image): the pointing game (does the
+        map's peak fall in the detection's box: `pointing_hit`, within `tolerance` px, 3% of the image's
+        longer side; `peak_x`, `peak_y`, `tied_peaks`, `peak_distance`) and the share of the map's positive
+        part above its median that lies in the box (`energy_inside`, beside the box's share of the image,
+        `box_share`). Computed from the maps (None: computed here; cheap) and saved.
+    convergence : D-RISE's masks and how well the map has settled (a dict, or None for an explanation saved
+        before this check): `num_masks`; `agreement`, per image and detection, the Pearson r between the
+        maps of the two halves of the masks; `noise`, the map's standard error over its range; `median`,
+        `lowest`, `enough` (lowest r >= `threshold`, 0.9), `masks_needed` and `verdict`, a sentence.
+        See rai_widget/explainers/_detection_checks.py for the definitions.
     """
 
     kind = "detection"
@@ -38,6 +50,8 @@ class DetectionExplanation(Explanation):
         model_output: np.ndarray,
         params: dict | None = None,
         y_true=None,
+        localisation=None,
+        convergence: dict | None = None,
     ):
         images = [np.asarray(im) for im in images]
         self.images = np.stack(images) if len({im.shape for im in images}) == 1 else images
@@ -51,6 +65,14 @@ class DetectionExplanation(Explanation):
         self.y_true = y_true
         self.y_pred = [[d["label"] for d in dets] for dets in self.detections]
         self._validate()
+        self.convergence = checks.check_convergence(convergence, self.detections)
+        if localisation is None:
+            localisation = checks.localisation(self.images, self.detections, self.saliency)
+        elif not isinstance(localisation, pd.DataFrame):
+            raise TypeError(f"localisation must be a DataFrame (or None), not {type(localisation).__name__}.")
+        elif len(localisation) != sum(map(len, self.detections)):
+            raise ValueError(f"localisation has {len(localisation)} rows, not one per detection.")
+        self.localisation = localisation
 
     def __len__(self) -> int:
         return len(self.images)
@@ -120,6 +142,12 @@ class DetectionExplanation(Explanation):
         }
         return CohortColumns(cols, len(self))
 
+    def pointing_game(self, cohort=None, min_score: float = 0.0) -> dict:
+        """The pointing game over a cohort's images (an rw.Cohort, a mask or row indices; None: every image),
+        as the view's summary counts it: among their detections scoring >= `min_score`, `detections`, `hits`
+        (peak in the box) and `share` (None when there is no detection)."""
+        return checks.pointing_share(self.localisation, self.cohort_mask(cohort), float(min_score))
+
     def to_shap(self, output=None):
         """A shap.Explanation with one row per detection (shap has no detection type), image by image:
         values (d, H, W) the saliency maps, data (d, H, W, C) each detection's image, output_names the
@@ -153,7 +181,13 @@ class DetectionExplanation(Explanation):
             arrays[f"boxes_{i}"] = np.array([d["box"] for d in dets], dtype=np.float64).reshape(-1, 4)
             arrays[f"scores_{i}"] = np.array([d["score"] for d in dets], dtype=np.float64)
             arrays[f"labels_{i}"] = label_array([jsonable(d["label"]) for d in dets])
-        meta = {"n": len(self), "params": self.params, "output_names": [jsonable(o) for o in self.output_names]}
+        meta = {
+            "n": len(self),
+            "params": self.params,
+            "output_names": [jsonable(o) for o in self.output_names],
+            "localisation": checks.localisation_to_json(self.localisation),
+            "convergence": self.convergence,
+        }
         return meta, arrays
 
     @classmethod
@@ -179,4 +213,12 @@ class DetectionExplanation(Explanation):
             output_names=meta["output_names"],
             model_output=arrays["model_output"],
             params=meta["params"],
+            # files saved before these checks have neither: the localisation is computed from the maps,
+            # the convergence figures (which need the masks' subsets) stay None
+            localisation=(
+                None
+                if meta.get("localisation") is None
+                else checks.localisation_from_json(meta["localisation"], detections)
+            ),
+            convergence=meta.get("convergence"),
         )

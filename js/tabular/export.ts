@@ -73,7 +73,7 @@ export function importanceCsv(store: TabularStore, intervals?: (c: Cohort) => In
 }
 
 /** The importance chart as drawn: the top features, a bar per cohort (with `intervals`, its whisker), the caption and a legend. */
-export function importanceScene(store: TabularStore, intervals?: (c: Cohort) => Interval | null): Scene {
+export function importanceScene(store: TabularStore, intervals?: (c: Cohort) => Interval | null, _note = ""): Scene {
   const { data } = store;
   const series = importanceSeries(store);
   const order = importanceOrder(store, series, store.state.topK);
@@ -220,12 +220,18 @@ export function differenceScene(store: TabularStore, v: DifferenceExport): Scene
   const labelW = Math.min(MAX_LABEL_W, Math.max(60, ...order.map((j) => textWidth(names[j]))));
   const left = 12 + labelW + 8;
   const plotW = 360;
-  const valueW = 170;
-  const width = Math.max(left + plotW + valueW + 12, 560);
-  const items: SceneItem[] = [];
-  let y = 20;
+  const valueText = (j: number) => {
+    const known = Number.isFinite(d.low[j]);
+    const range = known ? ` [${signed(d.low[j])}, ${signed(d.high[j])}]` : "";
+    return `${signed(d.difference[j])}${range}${d.excludesZero[j] === 1 ? " ✱" : ""}`;
+  };
+  const valueW = Math.max(60, ...order.map((j) => textWidth(valueText(j), 11)));
+  const title = `Difference in feature importance: ${v.a.name} − ${v.b.name}`;
+  const width = Math.max(left + plotW + 8 + valueW + 12, 560, textWidth(title, 13, true) + 24);
+  const items: SceneItem[] = [{ kind: "text", x: 12, y: 20, text: title, bold: true, size: 13 }];
+  let y = 38;
   for (const line of wrapText(caption, width - 24, 12)) {
-    items.push({ kind: "text", x: 12, y, text: line, bold: y === 20, size: 12 });
+    items.push({ kind: "text", x: 12, y, text: line, size: 12, fill: MUTED });
     y += 16;
   }
   y += 6;
@@ -270,8 +276,7 @@ export function differenceScene(store: TabularStore, v: DifferenceExport): Scene
         { kind: "line", x1: x0 + w, y1: y, x2: x0 + w, y2: y + barH, stroke: color, width: 1.5 },
       );
     if (known) items.push(...whisker(xs(d.low[j]), xs(d.high[j]), y + barH / 2, barH / 2 - 1, INK));
-    const text = `${signed(diff)}${known ? ` [${signed(d.low[j])}, ${signed(d.high[j])}]` : ""}${excludes ? " ✱" : ""}`;
-    items.push({ kind: "text", x: left + plotW + 8, y: y + barH - 2, text, size: 11, fill: MUTED });
+    items.push({ kind: "text", x: left + plotW + 8, y: y + barH - 2, text: valueText(j), size: 11, fill: MUTED });
     y += barH + 6;
   }
   items.push({ kind: "line", x1: xs(0), y1: top - 4, x2: xs(0), y2: y, stroke: MUTED });
@@ -282,7 +287,7 @@ export function differenceScene(store: TabularStore, v: DifferenceExport): Scene
   ] as const)
     items.push({ kind: "text", x: xs(t), y: y + 12, text: t ? signed(t) : "0", size: 11, fill: MUTED, anchor });
   y += 18;
-  return { width, height: y + 8, title: `Difference in feature importance: ${v.a.name} − ${v.b.name}`, items };
+  return { width, height: y + 8, title, items };
 }
 
 /** Words of `text` in lines of at most maxWidth px. */

@@ -8,6 +8,7 @@ import { fmt, h, option, SERIES_COLORS } from "../core/dom";
 import { canvasPng, exportControls, sceneToCanvas, sceneToSvg } from "../core/export";
 import type { View } from "../core/view";
 import { COMPARE_SETTINGS, type Difference, differenceOf, type Interval, intervals, magnitudes, maskRows, ResampleRun } from "./compare";
+import { differenceKey, differenceRows } from "./difference";
 import {
   type DifferenceExport,
   differenceCaption,
@@ -17,7 +18,6 @@ import {
   importanceCsv,
   importanceScene,
   outputSlug,
-  signed,
 } from "./export";
 import { fidelityText } from "./header";
 import { topFeatures } from "./stats";
@@ -34,9 +34,9 @@ const MODES: [Mode, string, string][] = [
   ["bars", "Per cohort", "Each cohort's mean |SHAP value|, side by side"],
   ["difference", "Difference", "The difference of two cohorts' mean |SHAP value|, with its bootstrap interval"],
 ];
-const STAR = "✱";
 const percent = (ci: number) => `${Math.round(ci * 100)}%`;
 const settingsText = `${settings.nBoot.toLocaleString()} resamples, seed ${settings.seed}`;
+const whiskerText = `Whiskers: each bar's ${percent(settings.ci)} bootstrap interval (${settingsText}).`;
 
 export function createImportanceChart(store: TabularStore): View<TabularState> {
   const { data } = store;
@@ -202,9 +202,7 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
       diffPanel.dataset.state = state;
     } else {
       const text = progressText(left, "the intervals");
-      whiskerNote.textContent = whiskers
-        ? text || `Whiskers: each bar's ${percent(settings.ci)} bootstrap interval (${settingsText}).`
-        : "";
+      whiskerNote.textContent = whiskers ? text || whiskerText : "";
       chart.dataset.state = whiskers ? state : "";
     }
   };
@@ -285,14 +283,17 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
           const range = interval ? ` [${fmt(interval.low[j])}, ${fmt(interval.high[j])}]` : "";
           bar.title = `${name} · ${s.cohort.name}: ${fmt(s.imp[j])}${range && `, ${percent(settings.ci)} interval${range}`}`;
           const fill = h("span", { cls: "rw-bar", attrs: { style: `width:${(100 * s.imp[j]) / max}%;background:${s.color}` } });
-          bar.append(fill, h("span", { cls: "rw-bar-value", text: fmt(s.imp[j]) + range }));
+          const value = h("span", { cls: "rw-bar-value", text: fmt(s.imp[j]) + range });
           if (interval) {
+            // the bar and its whisker on a track of their own, the numbers in a column after it
             bar.dataset.low = String(interval.low[j]);
             bar.dataset.high = String(interval.high[j]);
             const left = (100 * interval.low[j]) / max;
             const width = (100 * (interval.high[j] - interval.low[j])) / max;
-            bar.appendChild(h("span", { cls: "rw-imp-whisker", attrs: { style: `left:${left}%;width:${width}%`, "aria-hidden": "true" } }));
-          }
+            const whisker = h("span", { cls: "rw-imp-whisker", attrs: { style: `left:${left}%;width:${width}%`, "aria-hidden": "true" } });
+            bar.classList.add("rw-imp-ranged");
+            bar.append(h("span", { cls: "rw-imp-track" }, [fill, whisker]), value);
+          } else bar.append(fill, value);
           bars.appendChild(bar);
         }
         group.appendChild(bars);
@@ -343,85 +344,13 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
       diffChart.replaceChildren();
       return;
     }
-    const { a, b, d } = view;
+    const { d } = view;
     diffPanel.dataset.rowsA = String(d.rowsA);
     diffPanel.dataset.rowsB = String(d.rowsB);
     diffCaption.textContent = differenceCaption(data, state.output, view);
-    const sized = (c: Cohort, rows: number, text: string, color: string) =>
-      markCohortSize(
-        h("span", { cls: "rw-legend-item" }, [
-          h("span", { cls: "rw-swatch", attrs: { style: `background:${color}` } }),
-          h("span", { text }),
-          h("span", { cls: "rw-muted", text: ` ${countRows(rows)}` }),
-        ]),
-        c.name,
-        { count: rows, error: null },
-      );
-    diffKey.replaceChildren(
-      sized(a, d.rowsA, `larger in a: “${a.name}”`, view.colorA),
-      sized(b, d.rowsB, `larger in b: “${b.name}”`, view.colorB),
-      h("span", { cls: "rw-legend-item" }, [
-        h("span", { cls: "rw-diff-swatch rw-diff-solid" }),
-        h("span", { text: `${STAR} interval excludes 0` }),
-      ]),
-      h("span", { cls: "rw-legend-item" }, [h("span", { cls: "rw-diff-swatch rw-diff-hollow" }), h("span", { text: "interval covers 0" })]),
-    );
-
-    const order = d.order.slice(0, state.topK);
-    let scale = 1e-12;
-    for (const j of order)
-      for (const v of [d.difference[j], d.low[j], d.high[j]]) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
-    const x = (v: number) => 50 + (50 * v) / scale; // percent of the plot's width; 0 in the middle
+    diffKey.replaceChildren(...differenceKey(view));
     const focused = focusedFeature(diffChart);
-    const rows = order.map((j) => {
-      const name = data.meta.feature_names[j];
-      const diff = d.difference[j];
-      const excludes = d.excludesZero[j] === 1;
-      const known = Number.isFinite(d.low[j]);
-      const row = featureRow("rw-diff-row", j, name);
-      row.setAttribute("data-testid", "difference-bar");
-      Object.assign(row.dataset, {
-        difference: String(diff),
-        low: String(d.low[j]),
-        high: String(d.high[j]),
-        meanA: String(d.meanA[j]),
-        meanB: String(d.meanB[j]),
-        excludesZero: known ? String(excludes) : "",
-      });
-      const interval = known ? ` [${signed(d.low[j])}, ${signed(d.high[j])}]` : view.done ? "" : " […]";
-      row.title = `${name}: ${fmt(d.meanA[j])} in “${a.name}” − ${fmt(d.meanB[j])} in “${b.name}” = ${signed(diff)}${
-        known ? `; ${percent(settings.ci)} interval${interval}, ${excludes ? "excludes 0" : "covers 0"}` : ""
-      }. Click (or Enter) for its dependence plot`;
-      const plot = h("span", { cls: "rw-diff-plot", attrs: { "aria-hidden": "true" } }, [
-        h("span", { cls: "rw-diff-zero" }),
-        h("span", {
-          cls: `rw-diff-bar ${excludes ? "rw-diff-solid" : "rw-diff-hollow"}`,
-          attrs: {
-            style: `left:${x(Math.min(0, diff))}%;width:${x(Math.abs(diff)) - 50}%;--rw-diff-color:${diff >= 0 ? view.colorA : view.colorB}`,
-          },
-        }),
-      ]);
-      if (known)
-        plot.appendChild(
-          h("span", { cls: "rw-diff-whisker", attrs: { style: `left:${x(d.low[j])}%;width:${x(d.high[j]) - x(d.low[j])}%` } }),
-        );
-      row.append(
-        h("span", { cls: "rw-bar-label", text: name }),
-        plot,
-        h("span", { cls: "rw-bar-value rw-diff-value", text: `${signed(diff)}${interval}${excludes ? ` ${STAR}` : ""}` }),
-      );
-      return row;
-    });
-    const ticks = h("div", { cls: "rw-diff-row rw-diff-scale", attrs: { "aria-hidden": "true" } }, [
-      h("span"),
-      h("span", { cls: "rw-diff-ticks" }, [
-        h("span", { text: `−${fmt(scale)}` }),
-        h("span", { text: "0" }),
-        h("span", { text: `+${fmt(scale)}` }),
-      ]),
-      h("span"),
-    ]);
-    diffChart.replaceChildren(...rows, ticks);
+    diffChart.replaceChildren(...differenceRows(data.meta.feature_names, view, state.topK, featureRow));
     restoreFocus(diffChart, focused);
   };
 
@@ -497,7 +426,7 @@ function exportImportance(store: TabularStore, exported: () => Exported): HTMLEl
   const scene = () => {
     const e = exported();
     if (e.difference === null) throw new Error("the difference needs two cohorts with rows");
-    return e.difference ? differenceScene(store, e.difference) : importanceScene(store, e.intervals);
+    return e.difference ? differenceScene(store, e.difference) : importanceScene(store, e.intervals, e.intervals ? whiskerText : "");
   };
   const csv = () => {
     const e = exported();

@@ -4,6 +4,7 @@
 import { decodeArray, type NDArray, type WireArray } from "../core/arrays";
 import { type Column, type CommonMeta, type Dataset, decodeDataset, numberColumn, special, type WireColumn } from "../core/columns";
 import type { WireImage } from "../core/images";
+import type { Convergence, DetectionCheck } from "./checks";
 
 export interface Detection {
   box: [number, number, number, number];
@@ -17,6 +18,11 @@ export interface DetectionMeta extends CommonMeta {
   map_sizes?: [number, number][];
   max_map_side?: number;
   image_format?: string;
+  /** Per image, per detection: the pointing game and the share of saliency in the box (kernel-computed). */
+  localisation?: DetectionCheck[][];
+  /** Per image, the pointing game's tolerance in pixels. */
+  tolerances?: (number | null)[];
+  convergence?: Convergence | null;
 }
 
 export interface DetectionArrays {

@@ -16,6 +16,8 @@ import { Store } from "../core/store";
 import { modelState, syncWithModel, type WidgetModel } from "../core/sync";
 import { tabBar } from "../core/tabs";
 import { thumbGrid } from "../core/thumbs";
+import { agreementText, convergenceText, energyText, peakText, pointingShare, pointingShareText } from "./checks";
+import "./checks.css";
 import {
   aboveMinimum,
   type Detection,
@@ -54,6 +56,25 @@ function thumbBoxes(dets: Detection[], shown: number[], size: [number, number]):
   return svg;
 }
 
+/** The map's peak: a cross, white over black so it reads on any colour. */
+function drawPeak(ctx: CanvasRenderingContext2D, x: number, y: number) {
+  const r = 6;
+  for (const [style, width] of [
+    ["rgba(0,0,0,0.85)", 4],
+    ["#ffffff", 2],
+  ] as const) {
+    ctx.strokeStyle = style;
+    ctx.lineWidth = width;
+    ctx.setLineDash([]);
+    ctx.beginPath();
+    ctx.moveTo(x - r, y);
+    ctx.lineTo(x + r, y);
+    ctx.moveTo(x, y - r);
+    ctx.lineTo(x, y + r);
+    ctx.stroke();
+  }
+}
+
 export function renderDetection(model: WidgetModel, root: HTMLElement): () => void {
   const data = new DetectionData(model.get("meta") as DetectionMeta, model.get("arrays") as DetectionArrays);
   const { meta, arrays, n, maps } = data;
@@ -78,6 +99,12 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
     h("label", { cls: "rw-control" }, [h("span", { text: "Score threshold" }), slider, sliderValue]),
   ]);
 
+  // the maps' checks: D-RISE's masks (Python's verdict) and the active cohort's pointing game
+  const conv = meta.convergence ?? null;
+  const masksLine = h("div", { cls: "rw-det-masks", testid: "mask-agreement", text: convergenceText(conv) });
+  masksLine.classList.toggle("rw-warn-text", conv !== null && conv.enough === false);
+  const pointingLine = h("div", { testid: "pointing-game-share" });
+  const checksSummary = h("div", { cls: "rw-det-checks", testid: "detection-checks-summary" }, [masksLine, pointingLine]);
   const canvas = h("canvas", { cls: "rw-media-canvas rw-det-canvas", testid: "detection-canvas" });
   const list = h("div", { cls: "rw-det-list", testid: "detection-list" });
   const legend = h("div", { cls: "rw-legend" });
@@ -146,7 +173,7 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
   });
   const editor = createCohortEditor(store, { noun: rowNoun("detection") });
   const tabs: [string, string, HTMLElement][] = [
-    ["images", "Images", h("div", { cls: "rw-panel" }, [detail, empty, grid.el])],
+    ["images", "Images", h("div", { cls: "rw-panel" }, [checksSummary, detail, empty, grid.el])],
     ["cohorts", "Cohorts", h("div", { cls: "rw-panel" }, [editor.el])],
   ];
   const tabsUi = tabBar(tabs, store.state.tab, (tab) => store.update({ tab }));
@@ -204,6 +231,8 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
         ctx.fillStyle = color;
         ctx.fillText(text, x0 * geometry.sx + 3, ty + 2);
       }
+      const peak = picked >= 0 ? meta.localisation?.[i]?.[picked]?.peak : null;
+      if (peak) drawPeak(ctx, peak[0] * geometry.sx, peak[1] * geometry.sy);
     }
     canvas.dataset.drawn = `${i}:${picked}`;
   }
@@ -233,10 +262,23 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
       const d = dets[j];
       const sw = h("span", { cls: "rw-swatch" });
       sw.style.background = BOX_COLORS[j % BOX_COLORS.length];
+      const check = meta.localisation?.[selected]?.[j];
+      const lines = check
+        ? [
+            h("span", {
+              cls: `rw-det-peak ${check.hit ? "rw-det-hit" : "rw-det-miss"}`,
+              testid: "detection-peak",
+              text: `${check.hit ? "✓" : "✗"} ${peakText(check, meta.tolerances?.[selected] ?? null)}`,
+            }),
+            h("span", { cls: "rw-det-energy", testid: "detection-energy", text: energyText(check) }),
+          ]
+        : [];
       const b = h("button", { cls: "rw-det-item", testid: "detection-item", attrs: { type: "button", "data-index": String(j) } }, [
         sw,
-        h("span", { text: d.label }),
-        h("span", { cls: "rw-muted", text: d.score.toFixed(3) }),
+        h("span", { cls: "rw-det-what" }, [
+          h("span", { cls: "rw-det-name" }, [h("span", { text: d.label }), h("span", { cls: "rw-muted", text: d.score.toFixed(3) })]),
+          ...lines,
+        ]),
       ]);
       b.classList.toggle("rw-selected", j === picked);
       b.setAttribute("aria-pressed", String(j === picked));
@@ -247,6 +289,14 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
       });
       items.push(b);
     }
+    if (picked >= 0 && vis.includes(picked))
+      items.push(
+        h("div", {
+          cls: "rw-muted rw-det-agreement",
+          testid: "detection-agreement",
+          text: `${dets[picked].label} ${dets[picked].score.toFixed(3)}: ${agreementText(conv, selected, picked)}`,
+        }),
+      );
     list.replaceChildren(...items);
   }
 
@@ -273,6 +323,11 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
     const { mask, error } = store.maskOf(store.activeCohort());
     const shown = Array.from({ length: n }, (_, i) => i).filter((i) => mask[i]);
     count.textContent = error ? `invalid cohort: ${error}` : countOfText(shown.length, n, IMAGES);
+    pointingLine.textContent = error
+      ? ""
+      : meta.localisation
+        ? pointingShareText(pointingShare(meta.detections, meta.localisation, mask, threshold), store.state.active, threshold)
+        : "";
     // the selected image, else the cohort's first; a selection outside the cohort is said to be
     const s = store.state.selected[0];
     const next = s !== undefined && s >= 0 && s < n ? s : (shown[0] ?? null);

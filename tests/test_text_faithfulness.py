@@ -282,3 +282,37 @@ def test_a_text_without_words_has_no_figures():
     f = explainer.faithfulness(exp)
     assert np.isnan(f.comprehensiveness[0]).all() and np.isnan(f.sufficiency_aopc[0])
     assert f.k[0].tolist() == [0, 0, 0, 0] and f.comprehensiveness[1, 0] == pytest.approx(0.9)
+
+
+def test_a_truncated_text_is_checked_on_what_the_model_reads():
+    from test_text import as_pipeline, tiny_bert
+
+    model, tok = tiny_bert()
+    explainer = rw.TextExplainer(as_pipeline(model, tok), max_length=8)
+    with pytest.warns(rw.RaiWidgetWarning, match="truncated"):
+        exp = explainer.explain(["the movie was great but the acting was terrible and boring"])
+    assert exp.truncated[0] and len(exp.tokens[0]) == 6
+    f = explainer.faithfulness(exp, ks=(1, 0.5))
+    assert f.k[0].tolist() == [1, 3] and np.isfinite(f.comprehensiveness).all()
+
+
+def test_multilabel_and_a_named_output():
+    def labels(texts):
+        great = np.array([0.9 if "great" in t.split() else 0.1 for t in texts])
+        dull = np.array([0.8 if "dull" in t.split() else 0.2 for t in texts])
+        return np.column_stack([great, dull])
+
+    explainer = rw.TextExplainer(labels, classes=["praise", "boredom"], multilabel=True)
+    exp = explainer.explain(["a great but dull film", "dull dull dull"])
+    f = explainer.faithfulness(exp, ks=(1,), output="boredom")
+    assert (f.class_index == 1).all()
+    assert f.comprehensiveness[0, 0] == pytest.approx(0.6) and f.sufficiency[0, 0] == pytest.approx(0)
+    assert explainer.faithfulness(exp, ks=(1,)).class_index.tolist() == [0, 1]  # each text's top label
+
+
+def test_progress_bar_on_request(keyword_exp, capsys):
+    explainer, exp = keyword_exp
+    explainer.faithfulness(exp, progress=True)
+    assert "faithfulness" in capsys.readouterr().err
+    explainer.faithfulness(exp)  # 4 texts: no bar by default
+    assert "faithfulness" not in capsys.readouterr().err

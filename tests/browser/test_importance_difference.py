@@ -202,6 +202,30 @@ def test_screenshots(browser, report, scheme, width):
     assert opened.errors == []
 
 
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+RUN_AXE = """async () => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+                                     resultTypes: ['violations']});
+  return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+    .map(v => ({id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_accessibility_violations(browser, report, scheme):
+    """axe-core (as tests/browser/test_accessibility.py runs it) over the whiskered bars and the difference."""
+    opened, chart = _open(browser, report, scheme=scheme, bypass_csp=True)
+    page = opened.page
+    page.add_script_tag(path=str(AXE))
+    chart.locator('[data-testid="importance-whiskers"]').check()
+    page.wait_for_function(
+        "(el) => el.dataset.state === 'done'", arg=chart.locator(".rw-bars").element_handle(), timeout=TIMEOUT
+    )
+    assert page.evaluate(RUN_AXE) == []
+    _difference(page, chart, "group a", "group b")
+    assert page.evaluate(RUN_AXE) == []
+
+
 def test_it_renders_in_jupyterlab(lab_page, run_notebook, run_cell, cell_locator, set_theme, screenshot):
     page = lab_page
     run_notebook(

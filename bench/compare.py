@@ -104,7 +104,9 @@ def main() -> None:
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", rw.FidelityWarning)
-            fit, explainer = timed(lambda: rw.MimicExplainer(predict_proba, X, task="classification", classes=["no", "yes"]))
+            fit, explainer = timed(
+                lambda: rw.MimicExplainer(predict_proba, X, task="classification", classes=["no", "yes"])
+            )
             seconds, exp = timed(lambda: explainer.explain(X, progress=False))
         print(f"the explanation: MimicExplainer(...) {fit:.1f} s (the surrogate's fit), explain(X) {seconds:.1f} s")
     half = rw.Cohort("x1 > 0", [rw.Filter("x1", ">", 0)])

@@ -70,7 +70,8 @@ export function agreementText(conv: Convergence | null | undefined, image: numbe
 
 /** The view's summary of D-RISE's masks: Python's verdict, or why there is none. */
 export function convergenceText(conv: Convergence | null | undefined): string {
-  if (!conv) return "D-RISE's mask agreement was not recorded: this explanation was saved before rai-widget checked it.";
+  if (!conv)
+    return "D-RISE's mask agreement is not recorded: the explanation was saved before rai-widget checked it, or made without explain().";
   return conv.verdict;
 }
 

@@ -294,7 +294,7 @@ export function renderDetection(model: WidgetModel, root: HTMLElement): () => vo
         h("div", {
           cls: "rw-muted rw-det-agreement",
           testid: "detection-agreement",
-          text: `${dets[picked].label} ${dets[picked].score.toFixed(3)}: ${agreementText(conv, selected, picked)}`,
+          text: `The picked detection's map: ${agreementText(conv, selected, picked)}`,
         }),
       );
     list.replaceChildren(...items);

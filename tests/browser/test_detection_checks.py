@@ -104,8 +104,7 @@ def test_the_report_shows_each_detections_checks_as_python_computed_them(browser
         assert _texts(page, "detection-energy") == [energy_text(r) for r in rows]
         r = exp.convergence["agreement"][i][0]
         noise = exp.convergence["noise"][i][0]
-        d = exp.detections[i][0]
-        want = f"{d['label']} {d['score']:.3f}: mask halves agree at r {r:.2f}; noise ±{noise:.0%} of the map's range"
+        want = f"The picked detection's map: mask halves agree at r {r:.2f}; noise ±{noise:.0%} of the map's range"
         assert _texts(page, "detection-agreement") == [want]
     assert any(not r["pointing_hit"] for r in _items_of(exp, 1))
 
@@ -138,7 +137,8 @@ def test_a_report_of_a_file_saved_before_the_checks_says_the_masks_were_not_reco
     page = opened.page
     page.locator('[data-testid="detection-view"]').wait_for(state="visible", timeout=30_000)
     expect(page.get_by_test_id("mask-agreement")).to_have_text(
-        "D-RISE's mask agreement was not recorded: this explanation was saved before rai-widget checked it."
+        "D-RISE's mask agreement is not recorded: the explanation was saved before rai-widget checked it, or made "
+        "without explain()."
     )
     shown = int(page.locator('[data-testid="detection-canvas"]').get_attribute("data-drawn").split(":")[0])
     assert _texts(page, "detection-energy") == [energy_text(r) for r in _items_of(old, shown)]
@@ -179,3 +179,26 @@ def test_jupyterlab_renders_the_checks(lab_page, run_notebook, run_cell, cell_lo
     )
     assert not page.rw_dialogs and not [e for e in page.rw_errors if "pageerror" in e], page.rw_errors
     screenshot(page, "detection_checks_lab", view)
+
+
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+RUN_AXE = """async () => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+                                     resultTypes: ['violations']});
+  return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_checks_pass_axe_with_hits_misses_and_the_warning(browser, checked_report, scheme):
+    from playwright.sync_api import expect
+
+    _, path = checked_report
+    page = open_offline(browser, path, scheme=scheme, width=1280, bypass_csp=True).page
+    page.locator('[data-testid="detection-view"]').wait_for(state="visible", timeout=30_000)
+    page.get_by_test_id("image-thumb").nth(1).click()  # the image whose maps miss: red text on a picked item
+    expect(page.get_by_test_id("detection-peak").first).to_contain_text("outside the box")
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate(RUN_AXE) == []
+    page.close()

@@ -53,7 +53,9 @@ describe("the checks in words", () => {
   };
   it("shows Python's verdict, and says when there is none", () => {
     expect(convergenceText(conv)).toBe(conv.verdict);
-    expect(convergenceText(null)).toMatch(/^D-RISE's mask agreement was not recorded: this explanation was saved before/);
+    expect(convergenceText(null)).toMatch(
+      /^D-RISE's mask agreement is not recorded: the explanation was saved before rai-widget checked it/,
+    );
     expect(agreementText(conv, 0, 0)).toBe("mask halves agree at r 0.93; noise ±4% of the map's range");
     expect(agreementText(conv, 0, 1)).toBe("mask halves: no figure (a flat map)");
     expect(agreementText({ ...conv, num_masks: 2 }, 0, 1)).toBe("too few masks to compare");
@@ -149,13 +151,17 @@ describe("the detection view shows the checks", () => {
     expect(peaks[0].classList.contains("rw-det-hit") && peaks[1].classList.contains("rw-det-miss")).toBe(true);
     expect(text(root, "mask-agreement")).toEqual([conv.verdict]);
     expect(root.querySelector('[data-testid="mask-agreement"]')!.classList.contains("rw-warn-text")).toBe(true);
-    expect(text(root, "detection-agreement")).toEqual(["a 0.900: mask halves agree at r 0.20; noise ±30% of the map's range"]);
+    expect(text(root, "detection-agreement")).toEqual([
+      "The picked detection's map: mask halves agree at r 0.20; noise ±30% of the map's range",
+    ]);
     expect(text(root, "pointing-game-share")).toEqual([
       "Pointing game in the cohort 'All data': 2 of 3 detections (67%) with the peak inside the box",
     ]);
-    // picking the other detection moves the agreement line with it; the label is text, never markup
+    // picking the other detection moves the agreement line with it; labels are text, never markup
     root.querySelectorAll<HTMLElement>('[data-testid="detection-item"]')[1].click();
-    expect(text(root, "detection-agreement")).toEqual(["<b>b</b> 0.300: mask halves agree at r 0.50; noise ±20% of the map's range"]);
+    expect(text(root, "detection-agreement")).toEqual([
+      "The picked detection's map: mask halves agree at r 0.50; noise ±20% of the map's range",
+    ]);
     expect(root.querySelector("b")).toBeNull();
     // the score threshold and the active cohort change the cohort's count
     const slider = root.querySelector<HTMLInputElement>('[data-testid="score-threshold"]')!;
@@ -177,8 +183,8 @@ describe("the detection view shows the checks", () => {
   it("an explanation saved before the masks' check says so; a payload without checks still renders", () => {
     const root = document.createElement("div");
     const cleanup = renderDetection(model({ ...checks, convergence: null }), root);
-    expect(text(root, "mask-agreement")[0]).toMatch(/^D-RISE's mask agreement was not recorded/);
-    expect(text(root, "detection-agreement")).toEqual(["a 0.900: mask agreement not recorded"]);
+    expect(text(root, "mask-agreement")[0]).toMatch(/^D-RISE's mask agreement is not recorded/);
+    expect(text(root, "detection-agreement")).toEqual(["The picked detection's map: mask agreement not recorded"]);
     cleanup();
     const bare = document.createElement("div");
     const done = renderDetection(model({}), bare);

@@ -7,8 +7,33 @@ import { type Column, type CommonMeta, type Dataset, decodeDataset, special, typ
 import type { WireImage } from "../core/images";
 import type { OverlayOptions } from "../core/overlay";
 
-/** One attribution method of an image explanation (meta.methods; several when compared side by side). */
-export interface MethodInfo {
+/** The checks of one map, as rai_widget/_payload/image.py sends them (per_image[i][t]: image i, its t-th target). */
+export interface CurveRow {
+  deletion_auc: number;
+  insertion_auc: number;
+  deletion: number[];
+  insertion: number[];
+}
+export interface CompletenessRow {
+  attribution_sum: number;
+  output_difference: number;
+  gap: number;
+  relative_gap: number | null;
+}
+export interface SanityRow {
+  rank_correlation: number;
+  ssim: number | null;
+  passed: boolean;
+}
+export interface MethodChecks {
+  faithfulness?: { steps: number; baseline: string; score: string; per_image: CurveRow[][] };
+  completeness?: { per_image: CompletenessRow[][] };
+  sanity?: { layers: string[]; threshold: number; per_image: SanityRow[][] };
+}
+
+/** One attribution method of an image explanation (meta.methods; several when compared side by side), with the
+ *  checks of its maps when the kernel computed them. */
+export interface MethodInfo extends MethodChecks {
   method: string;
   label: string;
   signed: boolean;

@@ -19,6 +19,7 @@ import { modelState, syncWithModel, type WidgetModel } from "../core/sync";
 import { tabBar } from "../core/tabs";
 import { thumbGrid } from "../core/thumbs";
 import { classesPresent, classMask, type ImageArrays, ImageData, type ImageMeta, mapSlice, methodMaps, panelOptions } from "./data";
+import { trustBlock } from "./trust";
 
 /** Canvas size of an image in the detail: small images are enlarged to be seen, big ones fit; with
  *  several method panels side by side each is smaller, so a row of them fits a notebook's width. */
@@ -92,6 +93,7 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
     info: m,
     canvas: h("canvas", { cls: "rw-media-canvas", testid: "image-overlay", attrs: { "data-method": m.method } }),
     legend: h("div", { cls: "rw-legend rw-media-legend", testid: "method-legend" }),
+    checks: h("div", { cls: "rw-trust-slot" }),
   }));
   // Export of a method's panel: the map alone on the current colours, and the overlay as drawn.
   let drawn: { i: number; opts: OverlayOptions[]; scales: number[] } | null = null;
@@ -148,6 +150,7 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
       ...overlays.map((o, j) => {
         const fig = panel(o.info.label, o.canvas, o.legend, "method-panel", o.info.method);
         fig.appendChild(exportPanel(j, o.canvas));
+        fig.appendChild(o.checks);
         return fig;
       }),
       labels,
@@ -196,6 +199,7 @@ export function renderImage(model: WidgetModel, root: HTMLElement): () => void {
     drawn = { i, opts: panelOpts, scales };
     overlays.forEach((o, j) => {
       o.legend.replaceChildren(colorBar(panelOpts[j], scales[j], (v) => fmt(v)));
+      o.checks.replaceChildren(trustBlock(methods, j, i, target));
     });
     const paint = (img: CanvasImageSource | null) => {
       drawOverlay(canvasOrig, img, null, opts, 0);

@@ -7,7 +7,7 @@ import { FakeModel, wire, wireColumns } from "./fixtures";
 describe("the texts of the checks", () => {
   it("AUCs read with two decimals and which way is better", () => {
     expect(deletionText(0.1234)).toBe("deletion AUC 0.12, lower is better");
-    expect(insertionText(0.7071)).toBe("insertion AUC 0.71, higher is better");
+    expect(insertionText(0.7061)).toBe("insertion AUC 0.71, higher is better");
     expect(two(-0.001)).toBe("0.00");
     expect(two(1)).toBe("1.00");
   });

@@ -119,6 +119,21 @@ def test_screenshots(browser, report, scheme, width):
     page.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_accessibility_violations(browser, report, scheme):
+    from test_accessibility import AXE, BLOCKING, RUN_AXE
+
+    _, path = report
+    opened = open_offline(browser, path, scheme=scheme, width=1280, bypass_csp=True)
+    page = opened.page
+    page.locator('[data-testid="image-thumb"][data-index="0"]').click(timeout=30_000)
+    page.locator('[data-testid="sanity-warning"]').first.wait_for(state="visible", timeout=30_000)
+    page.add_script_tag(path=str(AXE))
+    found = [v for v in page.evaluate(RUN_AXE) if v["impact"] in BLOCKING]
+    assert not found, found
+    page.close()
+
+
 LAB_CELLS = [
     "import numpy as np, torch, rai_widget as rw\n"
     "torch.manual_seed(0)\n"

@@ -616,7 +616,7 @@ class MimicExplainer:
         progress: show a progress bar (default: only for large work).
 
         Cost: about d^2 table look-ups per row and leaf (d: the features on a leaf's path), bounded by n; on 30
-        features 2,000 rows cost about what explain() takes on 10,000, per surrogate (bench/interactions.py).
+        features 2,000 rows cost about what explain() takes on 5,000 to 10,000 (bench/interactions.py).
         """
         from rai_widget.explainers._interactions import interactions
 

@@ -244,3 +244,10 @@ def test_too_deep_with_categorical_splits_says_how_to_fix(mixed_explainer, monke
     monkeypatch.setattr(_interactions, "MAX_TABLE_VALUES", 0)
     with pytest.raises(ValueError, match="max_depth"):
         ex.interactions(X, n=50)
+
+
+def test_many_features_go_in_smaller_chunks_with_the_same_result(product_explainer, monkeypatch):
+    ex, X = product_explainer
+    whole = ex.interactions(X, n=300)
+    monkeypatch.setattr(_interactions, "CHUNK_VALUES", 16 * 7)  # 7 rows of 4 x 4 per chunk
+    np.testing.assert_allclose(ex.interactions(X, n=300).to_numpy(), whole.to_numpy(), rtol=1e-12)

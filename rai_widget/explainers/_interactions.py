@@ -53,7 +53,8 @@ if TYPE_CHECKING:
 DEFAULT_ROWS = 2_000
 # Total interaction-table values (float64) of one surrogate above which its trees count as too deep for tables.
 MAX_TABLE_VALUES = 24_000_000
-CHUNK_ROWS = 128  # rows per kernel call: the unit of the progress bar and of the (chunk, f, f) temporaries
+CHUNK_ROWS = 128  # rows per kernel call: the unit of the progress bar and of the (chunk, f, f) temporaries,
+CHUNK_VALUES = 2_000_000  # fewer for many features, so that each temporary stays under 16 MB
 # Rows x surrogates from which the progress bar shows by default (progress=None).
 PROGRESS_MIN_WORK = 4_000
 
@@ -321,7 +322,8 @@ def interactions(
     show = rows * len(surrogates) >= PROGRESS_MIN_WORK if progress is None else progress
     f = len(explainer.feature_names)
     total = np.zeros((f, f))
-    chunks = [slice(s, min(rows, s + CHUNK_ROWS)) for s in range(0, rows, CHUNK_ROWS)]
+    step = max(1, min(CHUNK_ROWS, CHUNK_VALUES // (f * f)))
+    chunks = [slice(s, min(rows, s + step)) for s in range(0, rows, step)]
     threads = max(1, min(numba.get_num_threads(), len(chunks)))
     with (
         tqdm(total=rows * len(surrogates), disable=not show, unit="row", desc="Interactions") as bar,

@@ -99,7 +99,7 @@ def test_a_pipeline_takes_the_permutation_path_and_finds_the_exact_values_of_an_
     assert np.random.get_state()[1].tolist() == state[1].tolist(), "numpy's global stream is the user's"
     assert result.method == "permutation"
     assert "Pipeline" in result.reason and "100 background rows" in result.method_detail
-    assert result.background_rows == 100 and result.max_evals == 10 * (2 * F + 1)
+    assert result.background_rows == 100 and result.max_evals == _agreement.PERMUTATIONS * (2 * F + 1)
     # log-odds of a logistic regression are additive: feature j's SHAP value is w_j (x_j - background mean),
     # a line in x_j of slope coef_j / scale_j, which the permutation explainer finds exactly
     rows = X.iloc[:300].iloc[result.row_index]

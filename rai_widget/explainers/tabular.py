@@ -656,15 +656,15 @@ class MimicExplainer:
         The model's SHAP values come from ``shap.TreeExplainer`` on the model itself when shap reads it (a
         scikit-learn, LightGBM or XGBoost tree ensemble, not a Pipeline) and its values add up to the
         explanation's units (checked on the rows); otherwise from shap's permutation explainer on the model's
-        outputs in those units, with 100 background rows of X_train and 10 permutations per row. Returns an
+        outputs in those units, with 100 background rows of X_train and 2 permutations per row. Returns an
         ``AttributionAgreement``: ``figures`` (rank_rho: Spearman of the global importances; row_rank_rho: mean
         per-row Spearman of |values|; sign_agreement: share of cells of the same sign, near-zero values left
         out; top_k_overlap: share of the model's top 5 features per row in the surrogate's top 5),
         ``per_output``, ``features`` (a DataFrame per output and feature), ``poor`` (rank_rho < 0.8 or top-5
         overlap < 3.5/5), ``method`` and ``method_detail``. Definitions: rai_widget/explainers/_agreement.py.
 
-        Cost: TreeExplainer, milliseconds; the permutation explainer, n x 10 x (2 x features + 1) x 100 model
-        rows (200 rows of 10 features: 4.2 million), bounded by n.
+        Cost: TreeExplainer, milliseconds; the permutation explainer, n x 2 x (2 x features + 1) x 100 model
+        rows (200 rows of 10 features: 840,000), bounded by n.
 
         >>> result = explainer.check_attributions(exp)
         >>> result.figures, exp.attribution_agreement["poor"]

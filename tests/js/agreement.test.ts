@@ -100,10 +100,10 @@ describe("the attribution agreement badge", () => {
     const perm = summary({
       method: "permutation",
       method_detail:
-        "shap's permutation explainer on the model's log-odds, 100 background rows from X_train, 10 permutations per row (max_evals 70)",
+        "shap's permutation explainer on the model's log-odds, 100 background rows from X_train, 2 permutations per row (max_evals 14)",
       reason: `the model is a scikit-learn Pipeline ${EVIL}`,
       background_rows: 100,
-      max_evals: 70,
+      max_evals: 14,
     });
     const { root, cleanup } = render(perm);
     const badge = badgeOf(root);

@@ -142,3 +142,25 @@ def test_jupyterlab_shows_the_kernels_figures(lab_page, run_notebook, run_cell, 
     summary = kernel_json(run_cell, page, "exp.attribution_agreement")
     assert badge.locator(TEXT).text_content() == _sentence(summary)
     assert badge.get_attribute("data-method") == "tree"
+
+
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+RUN_AXE_ON_HEADER = """async () => {
+  const r = await axe.run(document.querySelector('.rw-header'), {runOnly: {type: 'tag',
+    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']});
+  return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id + ': ' + v.help);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("case", ["good", "poor"])
+def test_axe_finds_nothing_serious_in_the_header_with_the_badge_closed_and_open(browser, reports, case, scheme):
+    path, _ = reports[case]
+    page = open_offline(browser, path, scheme=scheme, width=1024, height=800, bypass_csp=True).page
+    page.locator(BADGE).wait_for(timeout=TIMEOUT)
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate(RUN_AXE_ON_HEADER) == []
+    page.locator(TEXT).click()
+    page.locator(f"{BADGE} .rw-agreement-body").wait_for(state="visible", timeout=TIMEOUT)
+    assert page.evaluate(RUN_AXE_ON_HEADER) == []
+    page.close()

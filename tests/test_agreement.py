@@ -271,3 +271,17 @@ def test_the_dashboard_gets_the_summary_in_its_meta_only_once_checked():
     sent = meta["attribution_agreement"]
     assert sent["figures"] == exp.attribution_agreement["figures"] and sent["method"] == "tree"
     assert "features" not in sent  # the per-feature table stays in the kernel: the badge shows the figures
+
+
+def test_no_rows_means_the_last_explanation_this_explainer_made():
+    X, model = _gbc()
+    explainer = rw.MimicExplainer(model, X)
+    exp = explainer.explain(X.iloc[:40])
+    result = explainer.check_attributions(n=20, progress=False)
+    assert exp.attribution_agreement is not None and exp.attribution_agreement["rows"] == result.rows == 20
+    del exp
+    import gc
+
+    gc.collect()
+    with pytest.raises(TypeError, match="no explanation alive"):
+        explainer.check_attributions(n=20)

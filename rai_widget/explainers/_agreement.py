@@ -152,8 +152,9 @@ def _rows(explainer: MimicExplainer, X) -> tuple[pd.DataFrame, TabularExplanatio
 
     if X is None:
         raise TypeError(
-            "check_attributions needs the rows to check: pass the explanation (explainer.check_attributions(exp), "
-            "which also keeps the summary on it as exp.attribution_agreement) or the rows as explain() takes them."
+            "check_attributions needs the rows to check (this explainer has no explanation alive to default to): "
+            "pass the explanation (explainer.check_attributions(exp), which also keeps the summary on it as "
+            "exp.attribution_agreement) or the rows as explain() takes them."
         )
     if isinstance(X, TabularExplanation):
         for what, mine, theirs in (

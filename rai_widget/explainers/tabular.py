@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
+import weakref
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -331,6 +332,8 @@ class MimicExplainer:
     >>> exp.fidelity, exp.global_importance().head()
     """
 
+    _last_explanation: weakref.ReferenceType | None = None
+
     def __init__(
         self,
         model,
@@ -562,6 +565,7 @@ class MimicExplainer:
         )
         exp.fidelity = surrogate_fidelity(model_output, exp.surrogate_output, self.task, self.output_names)
         exp.explainer = self  # the dashboard's ICE and what-if need the model (exp.show() finds it here)
+        self._last_explanation = weakref.ref(exp)  # check_attributions() with no rows checks it
         self._warn_about_fidelity(exp.fidelity, scores)
         return exp
 
@@ -642,13 +646,13 @@ class MimicExplainer:
 
         return what_if(self, X)
 
-    def check_attributions(self, X, n=200, random_state=0, progress=None) -> AttributionAgreement:
+    def check_attributions(self, X=None, n=200, random_state=0, progress=None) -> AttributionAgreement:
         """Do the surrogate's attributions agree with the model's own? On a sample of n rows of X, the model's
         exact SHAP values against the surrogate's TreeSHAP values, both in the explanation's units.
 
         X: a TabularExplanation this explainer made (its rows and values; the summary is then kept on it as
             ``exp.attribution_agreement``, which its dashboard and offline report show and ``exp.save`` keeps),
-            or rows as explain() takes them. Required: an explainer remembers no explanation.
+            or rows as explain() takes them. None: the last explanation this explainer made, while it exists.
         n: at most this many rows, a fixed random sample (``random_state``, which also seeds the background
             and the permutations) when X has more.
         progress: show a progress bar (default: once the work has taken 2 seconds).
@@ -671,6 +675,8 @@ class MimicExplainer:
         """
         from rai_widget.explainers._agreement import check_attributions
 
+        if X is None and self._last_explanation is not None:
+            X = self._last_explanation()  # None once the user has dropped it: then the error says what to pass
         return check_attributions(self, X, n=n, random_state=random_state, progress=progress)
 
     def _warn_about_fidelity(self, fidelity: dict, scores: np.ndarray) -> None:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sortedValues } from "../../js/core/quantiles";
+import { boxOf, boxStats, quantile, quantilesOf, sortedValues } from "../../js/core/quantiles";
 import {
   colorRange,
   colorRangeOf,
@@ -130,5 +130,51 @@ describe("the beeswarm's colour range is shap's trimmed percentiles", () => {
       expect(close(ours[0], c.colorRange[0], 1e-12) && close(ours[1], c.colorRange[1], 1e-12), `${ours} vs ${c.colorRange}`).toBe(true);
       const unsorted = colorRangeOf(c.values);
       expect(close(unsorted[0], c.colorRange[0], 1e-12) && close(unsorted[1], c.colorRange[1], 1e-12), `${unsorted}`).toBe(true);
+    });
+});
+
+describe("the box of float32 data by selection (no sort) is the box of the sorted values", () => {
+  // boxOf and quantilesOf find float32 order statistics by counting keys in 65,536 buckets, then
+  // resolving the few buckets that hold the wanted ranks: sorted when small, counted again when large
+  // (more than 4,096 keys sharing their top 16 bits: a cluster of close values, or many equal ones).
+  let seed = 11;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const samples: [string, Float32Array][] = [
+    ["100,000 spread values", Float32Array.from({ length: 100_000 }, () => (rand() - 0.5) * Math.exp(rand() * 8))],
+    ["a tight cluster (one large bucket)", Float32Array.from({ length: 50_000 }, () => 1 + rand() * 1e-3)],
+    [
+      "mostly zeros of both signs, a few outliers",
+      Float32Array.from({ length: 30_000 }, (_, i) => (i % 97 === 0 ? rand() * 50 - 25 : i % 2 ? 0 : -0)),
+    ],
+    ["every value equal", new Float32Array(10_000).fill(0.25)],
+    [
+      "NaN and infinities",
+      Float32Array.from({ length: 9_001 }, (_, i) =>
+        i % 7 === 0 ? Number.NaN : i % 1000 === 1 ? Number.POSITIVE_INFINITY : i % 1000 === 2 ? Number.NEGATIVE_INFINITY : rand(),
+      ),
+    ],
+    ["all NaN", new Float32Array(5).fill(Number.NaN)],
+  ];
+  for (const [name, values] of samples)
+    it(name, () => {
+      const sorted = sortedValues(values);
+      const ref = boxStats(sorted);
+      const { box, below, above } = boxOf(values);
+      for (const key of ["n", "min", "q1", "median", "q3", "max", "whiskerLow", "whiskerHigh"] as const)
+        expect(Object.is(box[key], ref[key]), `${key}: ${box[key]} vs ${ref[key]}`).toBe(true);
+      expect(
+        close(box.mean, ref.mean, 1e-12) || (Number.isNaN(box.mean) && Number.isNaN(ref.mean)),
+        `mean ${box.mean} vs ${ref.mean}`,
+      ).toBe(true);
+      expect(Array.from(below)).toEqual(Array.from(sorted.filter((v) => v < ref.whiskerLow)));
+      expect(Array.from(above)).toEqual(Array.from(sorted.filter((v) => v > ref.whiskerHigh)));
+      const qs = [0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1];
+      const rows = Int32Array.from({ length: Math.floor(values.length / 3) }, (_, i) => i * 3);
+      expect(quantilesOf(values, qs).map(String)).toEqual(qs.map((q) => String(quantile(sorted, q))));
+      const sub = sortedValues(values, rows);
+      expect(quantilesOf(values, qs, rows).map(String)).toEqual(qs.map((q) => String(quantile(sub, q))));
     });
 });

@@ -199,47 +199,62 @@ export function paintSwarm(
   cache: CellCache,
   palette: Uint32Array,
 ): number {
+  let drawn = 0;
+  for (const band of layout.bands) drawn += paintSwarmBand(buf, width, height, dpr, layout, band, cache, palette);
+  return drawn;
+}
+
+/** One feature's band of the beeswarm (paintSwarm), so the view can spread a large swarm over frames. */
+export function paintSwarmBand(
+  buf: Uint32Array,
+  width: number,
+  height: number,
+  dpr: number,
+  layout: Layout,
+  band: Band,
+  cache: CellCache,
+  palette: Uint32Array,
+): number {
   const { xs } = layout;
   let drawn = 0;
-  for (const band of layout.bands)
-    for (const slot of band.slots) {
-      const n = slot.cell.values.length;
-      if (!n) continue;
-      const swarm = cache.swarm(slot.cell);
-      const colours = cache.colours(slot.series, band.j);
-      const dot = n > 20000 ? 2 : n > 2000 ? 3 : 4; // css px
-      // device px: dense swarms at most 3 (1.5 css px on a HiDPI screen), each dot being size^2 writes
-      const size = Math.max(1, n > 20000 ? Math.min(3, Math.round(dot * dpr)) : Math.round(dot * dpr));
-      const step = layerStep(slot.height, swarm.depth, dot) * dpr;
-      const cy = (slot.top + slot.height / 2) * dpr;
-      const k = (xs.range[1] - xs.range[0]) / (xs.domain[1] - xs.domain[0] || 1);
-      const x0d = xs.range[0];
-      const d0 = xs.domain[0];
-      const { x: values, layer: layers } = swarm;
-      // x and y of the dot's top-left device pixel, rounded by adding 0.5 and truncating (both >= 0 once clamped)
-      const ax = (x0d - d0 * k) * dpr - size / 2 + 0.5;
-      const kx = k * dpr;
-      const ay = cy - size / 2 + 0.5;
-      const maxX = width - size;
-      const maxY = height - size;
-      for (let p = 0; p < n; p++) {
-        const v = values[p];
-        if (!Number.isNaN(v)) {
-          let xa = ax + v * kx;
-          let ya = ay + layers[p] * step;
-          xa = xa < 0 ? 0 : xa > maxX ? maxX : xa | 0;
-          ya = ya < 0 ? 0 : ya > maxY ? maxY : ya | 0;
-          const c = palette[colours[p]];
-          let at = ya * width + xa;
-          if (size === 2) {
-            buf[at] = c;
-            buf[at + 1] = c;
-            buf[at + width] = c;
-            buf[at + width + 1] = c;
-          } else for (let y = 0; y < size; y++, at += width) for (let x = 0; x < size; x++) buf[at + x] = c;
-          drawn++;
-        }
+  for (const slot of band.slots) {
+    const n = slot.cell.values.length;
+    if (!n) continue;
+    const swarm = cache.swarm(slot.cell);
+    const colours = cache.colours(slot.series, band.j);
+    const dot = n > 20000 ? 2 : n > 2000 ? 3 : 4; // css px
+    // device px: dense swarms at most 3 (1.5 css px on a HiDPI screen), each dot being size^2 writes
+    const size = Math.max(1, n > 20000 ? Math.min(3, Math.round(dot * dpr)) : Math.round(dot * dpr));
+    const step = layerStep(slot.height, swarm.depth, dot) * dpr;
+    const cy = (slot.top + slot.height / 2) * dpr;
+    const k = (xs.range[1] - xs.range[0]) / (xs.domain[1] - xs.domain[0] || 1);
+    const x0d = xs.range[0];
+    const d0 = xs.domain[0];
+    const { x: values, layer: layers } = swarm;
+    // x and y of the dot's top-left device pixel, rounded by adding 0.5 and truncating (both >= 0 once clamped)
+    const ax = (x0d - d0 * k) * dpr - size / 2 + 0.5;
+    const kx = k * dpr;
+    const ay = cy - size / 2 + 0.5;
+    const maxX = width - size;
+    const maxY = height - size;
+    for (let p = 0; p < n; p++) {
+      const v = values[p];
+      if (!Number.isNaN(v)) {
+        let xa = ax + v * kx;
+        let ya = ay + layers[p] * step;
+        xa = xa < 0 ? 0 : xa > maxX ? maxX : xa | 0;
+        ya = ya < 0 ? 0 : ya > maxY ? maxY : ya | 0;
+        const c = palette[colours[p]];
+        let at = ya * width + xa;
+        if (size === 2) {
+          buf[at] = c;
+          buf[at + 1] = c;
+          buf[at + width] = c;
+          buf[at + width + 1] = c;
+        } else for (let y = 0; y < size; y++, at += width) for (let x = 0; x < size; x++) buf[at + x] = c;
+        drawn++;
       }
     }
+  }
   return drawn;
 }

@@ -15,7 +15,7 @@ import { outputLabel } from "../stats";
 import type { TabularState, TabularStore } from "../store";
 import { countRows, towardPhrase, unitsPhrase } from "../wording";
 import { CellCache, chartFeatures, chartSeries, RAMP_STEPS, type Series } from "./cells";
-import { type Layout, layoutChart, type Mode, packedPalette, paintBoxes, paintSwarm, paintViolins, type Slot } from "./draw";
+import { type Layout, layoutChart, type Mode, packedPalette, paintBoxes, paintSwarmBand, paintViolins, type Slot } from "./draw";
 import { distributionCsv, distributionPng, distributionScene, sceneTextOf } from "./export";
 
 const MODES: [Mode, string][] = [
@@ -27,6 +27,11 @@ const FALLBACK_W = 640; // when the element is not laid out (hidden tab, jsdom)
 const RIGHT = 14;
 const PALETTE = [GREY, ...Array.from({ length: RAMP_STEPS }, (_, k) => rampColor(k / (RAMP_STEPS - 1)))];
 const PACKED = packedPalette(PALETTE);
+// A beeswarm of millions of dots (its first draw computes every feature's layers and colours) is
+// painted feature by feature within this many ms per frame, the rest in the frames after, so the
+// page never blocks for more than a frame; data-complete says when the last feature is painted.
+const FRAME_BUDGET_MS = 45;
+const PROGRESSIVE_DOTS = 300_000; // below this many dots the beeswarm is painted in one go
 
 /** The figures of one feature x cohort, as the readout and the hover say them. */
 export function figuresText(feature: string, cohort: string, slot: Slot, noSpread: boolean): string {
@@ -55,6 +60,8 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
   let image: ImageData | null = null; // the beeswarm's pixel buffer, reused while the size stays
   let cursor = -1; // index into the layout's slots (keyboard and hover)
   let exportUi: ReturnType<typeof exportControls> | null = null;
+  let pendingFrame = 0; // the animation frame painting the beeswarm's remaining features
+  let pendingTask: ReturnType<typeof setTimeout> | undefined;
 
   const modeButtons = MODES.map(([m, label]) => {
     const b = h("button", {
@@ -191,6 +198,7 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
     exportUi?.setEnabled(!nothing);
     if (nothing) {
       layout = null;
+      el.dataset.complete = "true";
       el.dataset.features = "[]";
       el.dataset.cohorts = "[]";
       canvas.dataset.points = "0";
@@ -245,6 +253,9 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
   /** Recompute what is drawn (cohorts, features, output, mode or width changed) and draw it. */
   function draw() {
     const t0 = performance.now();
+    if (pendingFrame) cancelAnimationFrame(pendingFrame);
+    clearTimeout(pendingTask);
+    pendingFrame = 0;
     const { state } = store;
     for (const b of modeButtons) b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
     cohortControl.hidden = mode !== "beeswarm";
@@ -336,8 +347,27 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
       if (mode === "beeswarm") {
         if (!image || image.width !== W || image.height !== H) image = ctx.createImageData(W, H);
         else image.data.fill(0);
-        points = paintSwarm(new Uint32Array(image.data.buffer), W, H, dpr, l, cache, PACKED);
-        ctx.putImageData(image, 0, 0);
+        const img = image;
+        const buf = new Uint32Array(img.data.buffer);
+        let next = 0;
+        let dots = 0;
+        for (const b of l.bands) for (const s of b.slots) dots += s.cell.values.length;
+        const budget = dots > PROGRESSIVE_DOTS ? FRAME_BUDGET_MS : Infinity; // small swarms at once
+        const paintSome = (since: number) => {
+          while (next < l.bands.length) {
+            points += paintSwarmBand(buf, W, H, dpr, l, l.bands[next++], cache, PACKED);
+            if (performance.now() - since > budget) break;
+          }
+          ctx.putImageData(img, 0, 0);
+          canvas.dataset.points = String(points);
+          el.dataset.complete = String(next >= l.bands.length);
+          // the rest after this frame is painted (a task queued from the next frame's callback runs after its paint)
+          if (next < l.bands.length)
+            pendingFrame = requestAnimationFrame(() => {
+              pendingTask = setTimeout(() => paintSome(performance.now()), 0);
+            });
+        };
+        paintSome(t0);
       } else {
         ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
         ctx.clearRect(0, 0, width, l.height);
@@ -345,7 +375,10 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
         else paintViolins(ctx, l, cache, ink, paperColour());
       }
     }
-    canvas.dataset.points = String(points);
+    if (mode !== "beeswarm" || !ctx) {
+      canvas.dataset.points = String(points);
+      el.dataset.complete = "true";
+    }
     canvas.dataset.shapes = String(shapes);
     if (cursor >= slotList().length) cursor = -1;
     showCursor();
@@ -464,6 +497,8 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
     destroy() {
       ro?.disconnect();
       cancelAnimationFrame(raf);
+      if (pendingFrame) cancelAnimationFrame(pendingFrame);
+      clearTimeout(pendingTask);
     },
   };
 }

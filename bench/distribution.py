@@ -7,11 +7,13 @@ explained by rw.MimicExplainer) with two cohorts besides all data, saves its off
 with every request refused (tests/browser/offline.py) and shows every feature (Top = FEATURES). Then,
 per chart (Box, Violin, Beeswarm): the mode switch, a class switch (class 1 -> each row's predicted
 class -> back), a cohort switch (first time and cached) and a Top change; each timed from the
-control's event to the next painted frame (two animation frames), and by the chart's own draw time
-(data-draw-ms: computing what is missing, then painting its first frame). A beeswarm of millions of
-dots paints the features that fit in about 45 ms at once and the rest in the frames after
-(data-complete): for those steps the time to the complete picture and the longest frame are given too,
-and the target applies to every frame. The first draw of a chart or a class
+control's event to the first painted frame (see 'frame' below), and by the chart's own draw time
+(data-draw-ms: computing what is missing, then painting its first part). A first draw over millions of
+values (boxes and violins computing their figures, the beeswarm its 3,000,000 dots) paints the
+features that fit in about 45 ms at once and the rest in the frames after (data-complete): for those
+steps the time to the complete picture and the longest frame are given too, and the target applies to
+every frame. 'frame' ends with the first frame's rendering task; 'rAF x2' is the earlier, one-vsync-later
+measure (for a progressive draw it includes the next part). The first draw of a chart or a class
 computes each feature x cohort's values and box once; later draws reuse them.
 Target (issue 15): every redraw under 100 ms for 100,000 rows. `uptime`'s load is printed before and
 after: figures taken on a loaded machine do not count.
@@ -35,39 +37,45 @@ sys.path[:0] = [str(REPO), str(BENCH), str(REPO / "tests" / "browser")]
 
 TARGET_MS = 100.0
 
-# Dispatch a change on a control, then wait for two animation frames (layout + paint): the first frame.
-# A beeswarm too large for one frame paints the rest of its features in the frames after (data-complete
-# "false" until the last): wait for those too, timing the complete picture and the longest frame.
+# Dispatch a change on a control and time it to the end of the first frame painted after it: a
+# requestAnimationFrame registered before the event, then a task queued from it (it runs once that frame's
+# rendering task, paint included, is done). 'rAF x2' is the older measure, the next animation frame after
+# the first (one vsync later; for a progressive draw it also holds the next part's work). A chart too
+# large for one frame paints the rest of its features in the frames after (data-complete "false" until
+# the last): those frames are waited for too, timing the complete picture and the longest frame.
 ACT = """
 async ([selector, value]) => {
   const el = document.querySelector(selector);
   const chart = document.querySelector('[data-testid="importance-distribution"]');
-  const frame = () => new Promise((r) => requestAnimationFrame(r));
+  const painted = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  const firstPainted = painted();
   const t0 = performance.now();
   if (el.tagName === 'BUTTON') el.click();
   else {
     el.value = value;
     el.dispatchEvent(new Event(el.type === 'range' ? 'input' : 'change', {bubbles: true}));
   }
-  await frame();
-  await frame();
+  await firstPainted;
   const first = performance.now() - t0;
   let longest = first;
   let last = performance.now();
   let frames = 1;
+  let twoRaf = null;
   while (chart.dataset.complete !== 'true') {
-    await frame();
+    await painted();
     const now = performance.now();
+    if (twoRaf === null) twoRaf = now - t0;
     longest = Math.max(longest, now - last);
     last = now;
     frames++;
   }
-  if (frames > 1) {
-    await frame(); // the last part painted
-    longest = Math.max(longest, performance.now() - last);
-  }
   const complete = performance.now() - t0;
-  return [first, Number(chart.dataset.drawMs), Number(chart.querySelector('canvas').dataset.points), complete, longest, frames];
+  if (twoRaf === null) {
+    await new Promise((r) => requestAnimationFrame(r));
+    twoRaf = performance.now() - t0;
+  }
+  const points = Number(chart.querySelector('canvas').dataset.points);
+  return [first, Number(chart.dataset.drawMs), points, complete, longest, frames, twoRaf];
 }
 """
 
@@ -135,7 +143,7 @@ def main() -> int:
     print(f"load before: {uptime()}")
     report = build_report(args.rows, args.features, Path(tempfile.mkdtemp(prefix="rw-bench-dist-")))
     print(f"report: {report} ({os.path.getsize(report) / 1e6:.1f} MB)")
-    results: dict[str, list[tuple[float, float, int, float, float, int]]] = {}
+    results: dict[str, list[tuple[float, float, int, float, float, int, float]]] = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
@@ -155,7 +163,11 @@ def main() -> int:
 
     print(f"\nDistribution chart, {args.rows:,} rows x {args.features} features (all shown), binary, 3 cohorts;")
     print(f"best of {args.repeat} runs (ms; 'frame' = event to painted frame, 'draw' = the chart's own draw)")
-    print(f"  {'step':<44} {'frame':>8} {'draw':>8} {'points':>10} {'complete':>9} {'longest':>8} {'frames':>6}   target < {TARGET_MS:.0f} ms a frame")
+    print(
+        f"  {'step':<44} {'frame':>8} {'rAF x2':>8} {'draw':>8} {'points':>10}"
+        f" {'complete':>9} {'longest':>8} {'frames':>6}"
+        f"   target < {TARGET_MS:.0f} ms a frame"
+    )
     worst = 0.0
     for what, runs in results.items():
         frame = min(r[0] for r in runs)
@@ -164,9 +176,14 @@ def main() -> int:
         complete = min(r[3] for r in runs)
         longest = min(r[4] for r in runs)
         frames = max(r[5] for r in runs)
+        two_raf = min(r[6] for r in runs)
         worst = max(worst, frame, longest)
         verdict = "met" if max(frame, longest) < TARGET_MS else "NOT MET"
-        print(f"  {what:<44} {frame:8.1f} {draw:8.1f} {points:>10,} {complete:9.1f} {longest:8.1f} {frames:>6}   {verdict}")
+        print(
+            f"  {what:<44} {frame:8.1f} {two_raf:8.1f} {draw:8.1f} {points:>10,}"
+            f" {complete:9.1f} {longest:8.1f} {frames:>6}"
+            f"   {verdict}"
+        )
     print(f"  slowest frame: {worst:.1f} ms   {'met' if worst < TARGET_MS else 'NOT MET'}")
     print(f"load after: {uptime()}")
     return 0

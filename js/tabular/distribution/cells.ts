@@ -28,6 +28,11 @@ export interface Series {
 
 export interface Cell {
   values: Float32Array; // SHAP value of each of the cohort's rows (in row order) toward the chosen output
+  count: number; // values that are not NaN (box.n)
+  min: number; // their smallest and largest (the box's min and max), known before the box
+  max: number;
+  /** Whether the box is computed (it is on first read: a chart of millions of values reads them band by band). */
+  boxed: () => boolean;
   box: BoxStats;
   below: Float64Array; // values under the lower whisker, ascending
   above: Float64Array; // values over the upper whisker, ascending
@@ -94,6 +99,41 @@ export function gatherValues(
   return out;
 }
 
+/** A cell whose box (and outliers) are computed when first read; its extent at once (one cheap pass). */
+function lazyCell(values: Float32Array): Cell {
+  let count = 0;
+  let min = Number.NaN;
+  let max = Number.NaN;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) continue;
+    if (!count++) min = max = v;
+    else if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  let made: ReturnType<typeof boxOf> | null = null;
+  const boxes = () => {
+    if (!made) made = boxOf(values);
+    return made;
+  };
+  return {
+    values,
+    count,
+    min,
+    max,
+    boxed: () => made !== null,
+    get box() {
+      return boxes().box;
+    },
+    get below() {
+      return boxes().below;
+    },
+    get above() {
+      return boxes().above;
+    },
+  };
+}
+
 /** Bytes a cell holds (its values, and its beeswarm dots once drawn), for the cache's budget. */
 const cellBytes = (cell: Cell) => cell.values.byteLength * (cell.swarm ? 3 : 1);
 
@@ -125,9 +165,7 @@ export class CellCache {
       this.predicted = Uint8Array.from({ length: data.n }, (_, i) => data.predictedIndex(i));
     const columns = gatherValues(data, missing, series.rows, c, this.predicted);
     missing.forEach((j, t) => {
-      const values = columns[t];
-      const { box, below, above } = boxOf(values);
-      this.put(this.key(series, j), { values, box, below, above });
+      this.put(this.key(series, j), lazyCell(columns[t]));
     });
   }
 

@@ -48,7 +48,7 @@ export function layoutChart(
       const cell = cellOf(s, j);
       slots.push({ series: s, cell, top: y, height: SLOT_H[mode] });
       y += SLOT_H[mode];
-      if (cell.box.n) ends.push(cell.box.min, cell.box.max);
+      if (cell.count) ends.push(cell.min, cell.max);
     }
     bands.push({ j, top: top - BAND_PAD / 2, height: y - top + BAND_PAD, slots });
     y += BAND_PAD;
@@ -67,9 +67,9 @@ const rgba = (hex: string, a: number) => {
 };
 
 /** A box per slot: Q1 to Q3 filled in the cohort's colour, the median in ink, whiskers and caps, the mean as a diamond, points beyond the whiskers. */
-export function paintBoxes(ctx: CanvasRenderingContext2D, layout: Layout, ink: string): void {
+export function paintBoxes(ctx: CanvasRenderingContext2D, layout: Layout, ink: string, bands = layout.bands): void {
   const { xs } = layout;
-  for (const band of layout.bands)
+  for (const band of bands)
     for (const slot of band.slots) {
       const b = slot.cell.box;
       if (!b.n) continue;
@@ -129,9 +129,16 @@ function paintMean(ctx: CanvasRenderingContext2D, x: number, cy: number, ink: st
  * with the quartiles as a bar and the median as a gap in it. No spread (every value the same, or one
  * value): a line at the value across the slot.
  */
-export function paintViolins(ctx: CanvasRenderingContext2D, layout: Layout, cache: CellCache, ink: string, paper: string): void {
+export function paintViolins(
+  ctx: CanvasRenderingContext2D,
+  layout: Layout,
+  cache: CellCache,
+  ink: string,
+  paper: string,
+  bands = layout.bands,
+): void {
   const { xs } = layout;
-  for (const band of layout.bands)
+  for (const band of bands)
     for (const slot of band.slots) {
       const b = slot.cell.box;
       if (!b.n) continue;

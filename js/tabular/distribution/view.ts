@@ -14,7 +14,7 @@ import { outputSlug } from "../export";
 import { outputLabel } from "../stats";
 import type { TabularState, TabularStore } from "../store";
 import { countRows, towardPhrase, unitsPhrase } from "../wording";
-import { CellCache, chartFeatures, chartSeries, RAMP_STEPS, type Series } from "./cells";
+import { type Cell, CellCache, chartFeatures, chartSeries, RAMP_STEPS, type Series } from "./cells";
 import { type Layout, layoutChart, type Mode, packedPalette, paintBoxes, paintSwarmBand, paintViolins, type Slot } from "./draw";
 import { distributionCsv, distributionPng, distributionScene, sceneTextOf } from "./export";
 
@@ -27,11 +27,11 @@ const FALLBACK_W = 640; // when the element is not laid out (hidden tab, jsdom)
 const RIGHT = 14;
 const PALETTE = [GREY, ...Array.from({ length: RAMP_STEPS }, (_, k) => rampColor(k / (RAMP_STEPS - 1)))];
 const PACKED = packedPalette(PALETTE);
-// A beeswarm of millions of dots (its first draw computes every feature's layers and colours) is
-// painted feature by feature within this many ms per frame, the rest in the frames after, so the
-// page never blocks for more than a frame; data-complete says when the last feature is painted.
+// A first draw over millions of values (boxes and violins computing their figures, a beeswarm its
+// layers and colours) is painted feature by feature within this many ms per frame, the rest in the
+// frames after, so the page never blocks for more than a frame; data-complete says when all is painted.
 const FRAME_BUDGET_MS = 45;
-const PROGRESSIVE_DOTS = 300_000; // below this many dots the beeswarm is painted in one go
+const PROGRESSIVE_VALUES = 300_000; // below this many dots (boxes, violins: values still to compute) painted in one go
 
 /** The figures of one feature x cohort, as the readout and the hover say them. */
 export function figuresText(feature: string, cohort: string, slot: Slot, noSpread: boolean): string {
@@ -340,19 +340,25 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
     const ctx = canvas.getContext("2d");
     let points = 0;
     let shapes = 0;
-    for (const b of l.bands) for (const s of b.slots) if (s.cell.box.n) shapes++;
+    for (const b of l.bands) for (const s of b.slots) if (s.cell.count) shapes++;
+    // the rest of a progressive draw after this frame is painted (a task queued from the next frame's callback runs after its paint)
+    const later = (paint: (since: number) => void) => {
+      pendingFrame = requestAnimationFrame(() => {
+        pendingTask = setTimeout(() => paint(performance.now()), 0);
+      });
+    };
     if (ctx) {
       const style = getComputedStyle(el);
       const ink = style.color || "#1f1f1f";
+      let next = 0;
       if (mode === "beeswarm") {
         if (!image || image.width !== W || image.height !== H) image = ctx.createImageData(W, H);
         else image.data.fill(0);
         const img = image;
         const buf = new Uint32Array(img.data.buffer);
-        let next = 0;
         let dots = 0;
         for (const b of l.bands) for (const s of b.slots) dots += s.cell.values.length;
-        const budget = dots > PROGRESSIVE_DOTS ? FRAME_BUDGET_MS : Infinity; // small swarms at once
+        const budget = dots > PROGRESSIVE_VALUES ? FRAME_BUDGET_MS : Infinity; // small swarms at once
         const paintSome = (since: number) => {
           while (next < l.bands.length) {
             points += paintSwarmBand(buf, W, H, dpr, l, l.bands[next++], cache, PACKED);
@@ -361,24 +367,36 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
           ctx.putImageData(img, 0, 0);
           canvas.dataset.points = String(points);
           el.dataset.complete = String(next >= l.bands.length);
-          // the rest after this frame is painted (a task queued from the next frame's callback runs after its paint)
-          if (next < l.bands.length)
-            pendingFrame = requestAnimationFrame(() => {
-              pendingTask = setTimeout(() => paintSome(performance.now()), 0);
-            });
+          if (next < l.bands.length) later(paintSome);
         };
         paintSome(t0);
       } else {
         ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
         ctx.clearRect(0, 0, width, l.height);
-        if (mode === "box") paintBoxes(ctx, l, ink);
-        else paintViolins(ctx, l, cache, ink, paperColour());
+        const paper = mode === "violin" ? paperColour() : "";
+        const computed = (c: Cell) => c.boxed() && (mode === "box" || c.density !== undefined);
+        let pending = 0; // values whose box (violin: and density) is not computed yet
+        for (const b of l.bands) for (const s of b.slots) if (!computed(s.cell)) pending += s.cell.values.length;
+        const budget = pending > PROGRESSIVE_VALUES ? FRAME_BUDGET_MS : Infinity; // small charts at once
+        const paintSome = (since: number) => {
+          const from = next;
+          while (next < l.bands.length) {
+            for (const s of l.bands[next].slots) if (s.cell.box.n && mode === "violin") cache.density(s.cell);
+            next++;
+            if (performance.now() - since > budget) break;
+          }
+          ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+          const bands = l.bands.slice(from, next);
+          if (mode === "box") paintBoxes(ctx, l, ink, bands);
+          else paintViolins(ctx, l, cache, ink, paper, bands);
+          el.dataset.complete = String(next >= l.bands.length);
+          if (next < l.bands.length) later(paintSome);
+        };
+        paintSome(t0);
       }
     }
-    if (mode !== "beeswarm" || !ctx) {
-      canvas.dataset.points = String(points);
-      el.dataset.complete = "true";
-    }
+    if (mode !== "beeswarm") canvas.dataset.points = "0";
+    if (!ctx) el.dataset.complete = "true";
     canvas.dataset.shapes = String(shapes);
     if (cursor >= slotList().length) cursor = -1;
     showCursor();

@@ -212,7 +212,7 @@ def test_class_select_changes_the_bars(lab_page, run_notebook, run_cell, cell_lo
     seen = []
     for label in ("young", "high"):
         select.select_option(label=label)
-        expect(output.locator(".rw-axis")).to_contain_text(f"class {label}")
+        expect(output.locator(".rw-axis").first).to_contain_text(f"class {label}")
         now = drawn()
         kernel = kernel_json(run_cell, page, f"exp.global_importance(output={label!r}).to_dict()")
         assert list(now) == list(kernel), (now, kernel)  # same order: largest first

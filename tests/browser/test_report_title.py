@@ -62,7 +62,7 @@ def test_default_header_says_what_the_report_is_of(browser, regression, tmp_path
     body = page.locator("body").inner_text()
     assert "ExplanationDashboard(" not in body and "TabularExplanation(" not in body
     # the regression reads in words: no "output output", no units called "output"
-    axis = page.locator(".rw-axis").inner_text()
+    axis = page.locator(".rw-axis").first.inner_text()  # the importance chart's axis
     assert axis == "mean |SHAP value| in the model's output units: how much each feature moves the prediction"
     assert page.get_by_test_id("output-fixed").inner_text() == "the prediction, in the model's output units"
     page.close()

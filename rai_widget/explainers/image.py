@@ -16,6 +16,9 @@ One validation boundary: the constructor checks its arguments, explain() its ima
 infinite scores or gradients, is a ModelPredictError naming the images), before any long work where it can;
 ImageExplanation checks the result. This module runs past 500 lines to keep the six methods' calls and that
 boundary in one place.
+
+This module runs past 500 lines: one explainer class holds every method's settings, checks and batching
+(the methods' numerics live in captum and in the private helpers); the trust checks are thin methods.
 """
 
 from __future__ import annotations

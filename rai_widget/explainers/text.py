@@ -16,6 +16,9 @@ torch and transformers are imported only when a transformers model is explained.
 
 This module runs past 500 lines on purpose: the checks of that boundary (the texts, y_true in its
 single- and multi-label forms) sit beside the explainer that calls them.
+
+This module runs past 500 lines: the explainer's checks of every kind of model it takes (pipelines, pairs,
+callables) sit beside the interleaved jobs that share its forward passes; the checks' work is in helpers.
 """
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+// Past 500 lines on purpose: the controls, the readout's keyboard walk and the progressive draw share one
+// state (mode, cells, the pending parts), which splitting would pass around as a bag of closures.
 // Distribution of local importances: per feature (the importance chart's, in its order) the SHAP values
 // of every row as a box, a violin or a beeswarm, per cohort side by side in the importance chart's
 // colours (the beeswarm: the active cohort, coloured by the feature's value, as shap draws it). Shapes on

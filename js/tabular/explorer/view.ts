@@ -1,3 +1,5 @@
+// Past 500 lines on purpose: the brush, click, hover and redraw handlers share the current frame and
+// axes; the pure parts (axes, bins, brush, frames, paint, legend, controls, export) are their own modules.
 // Data explorer: any two of the explanation's columns, class probabilities and SHAP values against each
 // other for the rows of the active cohort. Individual: every row a point on one canvas (paint.ts);
 // aggregate: x binned by numpy's rules (bins.ts) with a count, mean or box of y per bin. A brushed region

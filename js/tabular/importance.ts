@@ -50,7 +50,7 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
   const sortSelect = h("select", { title: "Which cohort's importances order the bars" });
   const sortControl = h("label", { cls: "rw-control" }, [h("span", { text: "Sort by" }), sortSelect]);
   const modeButtons = MODES.map(([m, label, title]) =>
-    h("button", { cls: "rw-imp-mode", text: label, title, testid: "importance-mode", attrs: { type: "button", "data-mode": m } }),
+    h("button", { cls: "rw-segment rw-imp-mode", text: label, title, testid: "importance-mode", attrs: { type: "button", "data-mode": m } }),
   );
   const whiskerBox = h("input", { testid: "importance-whiskers", attrs: { type: "checkbox" } });
   const whiskerControl = h(
@@ -87,7 +87,7 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
   const el = h("div", { cls: "rw-importance", testid: "importance-chart" }, [
     h("div", { cls: "rw-toolbar" }, [
       h("label", { cls: "rw-control" }, [h("span", { text: "Top" }), slider, sliderValue]),
-      h("div", { cls: "rw-control rw-imp-modes", attrs: { role: "group", "aria-label": "Importance chart" } }, [
+      h("div", { cls: "rw-control rw-segmented rw-imp-modes", attrs: { role: "group", "aria-label": "Importance chart" } }, [
         h("span", { text: "Show" }),
         ...modeButtons,
       ]),

@@ -67,7 +67,7 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
 
   const modeButtons = MODES.map(([m, label]) => {
     const b = h("button", {
-      cls: "rw-dist-mode",
+      cls: "rw-segment rw-dist-mode",
       text: label,
       attrs: { type: "button", "aria-pressed": String(m === mode), "data-mode": m },
     });
@@ -103,7 +103,7 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
   const body = h("div", { cls: "rw-dist-body" }, [plot, readout]);
   const el = h("div", { cls: "rw-dist", testid: "importance-distribution" }, [
     h("div", { cls: "rw-toolbar" }, [
-      h("div", { cls: "rw-control rw-dist-modes", attrs: { role: "group", "aria-label": "Chart type" } }, [
+      h("div", { cls: "rw-control rw-segmented rw-dist-modes", attrs: { role: "group", "aria-label": "Chart type" } }, [
         h("span", { text: "Distribution" }),
         ...modeButtons,
       ]),

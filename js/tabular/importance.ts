@@ -50,7 +50,13 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
   const sortSelect = h("select", { title: "Which cohort's importances order the bars" });
   const sortControl = h("label", { cls: "rw-control" }, [h("span", { text: "Sort by" }), sortSelect]);
   const modeButtons = MODES.map(([m, label, title]) =>
-    h("button", { cls: "rw-segment rw-imp-mode", text: label, title, testid: "importance-mode", attrs: { type: "button", "data-mode": m } }),
+    h("button", {
+      cls: "rw-segment rw-imp-mode",
+      text: label,
+      title,
+      testid: "importance-mode",
+      attrs: { type: "button", "data-mode": m },
+    }),
   );
   const whiskerBox = h("input", { testid: "importance-whiskers", attrs: { type: "checkbox" } });
   const whiskerControl = h(

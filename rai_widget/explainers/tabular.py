@@ -304,29 +304,51 @@ def resolve_surrogate_params(surrogate_params, random_state: int) -> tuple[dict,
 
 
 class MimicExplainer:
-    """Global surrogate explainer for any tabular model.
+    """Global surrogate explainer for any tabular model (the *Mimic* method).
+
+    A LightGBM model, the surrogate, is trained on X_train to reproduce the model's outputs (per-class
+    log-odds of its probabilities for a classifier, the raw output for a regression); exact TreeSHAP on the
+    surrogate gives every explained row's attributions, and the surrogate's fidelity to the model is
+    measured on those rows.
 
     Parameters
     ----------
-    model : a fitted model with ``predict_proba`` (classification) or ``predict`` (regression),
-        a scikit-learn pipeline, a LightGBM Booster, or a plain callable ``f(X) -> scores``. It is
-        called on data exactly as you pass it (DataFrame or array). A classifier without
-        ``predict_proba`` is refused: its labels are not probabilities.
-    X_train : DataFrame or 2-D array the surrogate learns the model's behaviour on.
-    task : "auto", "classification" or "regression". "auto" means classification when the model
-        has ``predict_proba``; otherwise (a plain callable, a model with only ``predict``) when its
+    model : object
+        A fitted model with ``predict_proba`` (classification) or ``predict`` (regression), a
+        scikit-learn pipeline, a LightGBM Booster, or a plain callable ``f(X) -> scores``. It is called on
+        data exactly as you pass it (DataFrame or array). A classifier without ``predict_proba`` is
+        refused: its labels are not probabilities.
+    X_train : DataFrame or array
+        The 2-D data the surrogate learns the model's behaviour on.
+    task : str
+        ``"auto"``, ``"classification"`` or ``"regression"``. ``"auto"`` means classification when the
+        model has ``predict_proba``; otherwise (a plain callable, a model with only ``predict``) when its
         output is rows of probabilities.
-    classes : class names (default: ``model.classes_``, else 0..k-1).
-    features : column names when X_train is a numpy array.
-    categorical_features : names or indices of numeric columns to treat as categories (a list, or one
-        name); strings, bytes, booleans and pandas categoricals are detected.
-    surrogate_params : LightGBM parameters (any of LightGBM's names for them) that override
-        ``DEFAULT_SURROGATE_PARAMS``. Parameters TreeSHAP cannot explain exactly, or that would have no
-        effect, are refused with the reason.
-    random_state : seed for the surrogate; results are deterministic for a given seed.
+    classes : sequence, optional
+        Class names (default: ``model.classes_``, else 0..k-1); for a regression, one name for the output.
+    features : sequence of str, optional
+        Column names when X_train is a numpy array.
+    categorical_features : sequence, optional
+        Names or indices of numeric columns to treat as categories (a list, or one name); strings, bytes,
+        booleans and pandas categoricals are detected.
+    surrogate_params : dict, optional
+        LightGBM parameters (any of LightGBM's names for them) that override ``DEFAULT_SURROGATE_PARAMS``
+        (100 trees of depth 6, learning rate 0.2). Parameters TreeSHAP cannot explain exactly, or that
+        would have no effect, are refused with the reason.
+    random_state : int
+        Seed for the surrogate; results are deterministic for a given seed.
 
-    Example
-    -------
+    Raises
+    ------
+    ValueError
+        Bad settings or data (named, with the fix), before any long work.
+    TypeError
+        An argument of the wrong type.
+    ModelPredictError
+        The model raised on X_train, or returned something that is not scores.
+
+    Examples
+    --------
     >>> ex = rw.MimicExplainer(model, X_train)
     >>> exp = ex.explain(X_test, y_true=y_test)
     >>> exp.fidelity, exp.global_importance().head()
@@ -392,10 +414,12 @@ class MimicExplainer:
     # --- public attributes -----------------------------------------------------------------
     @property
     def feature_names(self) -> list[str]:
+        """The features, in X_train's column order."""
         return list(self.schema.feature_names)
 
     @property
     def output_names(self) -> list:
+        """The classes (classification), or the one name of a regression's output (default ``"output"``)."""
         if self.task == "classification":
             assert self.classes is not None, "the adapter names the classes on the first probabilities it checks"
             return [c.item() if isinstance(c, np.generic) else c for c in self.classes]
@@ -403,6 +427,7 @@ class MimicExplainer:
 
     @property
     def units(self) -> str:
+        """What the attributions and outputs are in: ``"log-odds"`` (classification) or ``"output"``."""
         return "log-odds" if self.task == "classification" else "output"
 
     # --- fitting ---------------------------------------------------------------------------
@@ -513,7 +538,29 @@ class MimicExplainer:
     def explain(self, X, y_true=None, progress: bool | None = None) -> TabularExplanation:
         """Local values for every row of X, fidelity on those rows, and the model's predictions.
 
-        progress: show a progress bar (default: only for 20,000 rows or more).
+        Parameters
+        ----------
+        X : DataFrame or array
+            The rows to explain, with X_train's columns.
+        y_true : array-like, optional
+            The true labels (class names, or the regression target), one per row; needed for the
+            dashboard's model performance and the ``correct`` / ``error`` cohort columns.
+        progress : bool, optional
+            Show a progress bar (default: only for 20,000 rows or more).
+
+        Returns
+        -------
+        TabularExplanation
+            The attributions in ``self.units``, the surrogate's fidelity on these rows (a
+            ``FidelityWarning`` when it is poor) and the model's predictions.
+
+        Raises
+        ------
+        ValueError
+            Columns that differ from X_train's, ``y_true`` of the wrong length, values the model or the
+            surrogate cannot take.
+        ModelPredictError
+            The model raised on X, or returned something unusable.
         """
         progress = check_progress(progress)
         frame = self.schema.to_frame(X, "X")
@@ -570,9 +617,26 @@ class MimicExplainer:
         return exp
 
     def model_scores(self, frame) -> np.ndarray:
-        """The model's scores (class probabilities, or the regression output as (n, 1)) on rows given as
-        an explanation's `data` frame (X_train's columns): passed to the model as X_train was (a DataFrame,
-        or its values as an array), checked as explain() checks them."""
+        """The model's scores on rows given as an explanation's ``data`` frame.
+
+        The rows are passed to the model as X_train was (a DataFrame, or its values as an array) and the
+        scores checked as ``explain()`` checks them.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Rows with X_train's columns, e.g. ``exp.data``.
+
+        Returns
+        -------
+        ndarray
+            ``(n, k)`` class probabilities, or the regression output as ``(n, 1)``.
+
+        Raises
+        ------
+        ModelPredictError
+            The model raised, or returned something unusable.
+        """
         X = frame if self.schema.is_frame else frame.to_numpy()
         scores = self._adapter.scores(X, len(frame))
         if scores.shape[1] != self._n_outputs:
@@ -580,64 +644,145 @@ class MimicExplainer:
         return scores
 
     def ice(self, X, feature, grid=20, output=None) -> pd.DataFrame:
-        """ICE curves: the model's output for each row of X as `feature` takes each value of a grid, the row's
-        other values kept. A DataFrame with X's index, one column per grid value, in the explanation's units
-        (`self.units`: log-odds for a classifier, the output itself for a regression).
+        """ICE curves: the model's output for each row of X as ``feature`` takes each value of a grid.
 
-        grid: a number of steps over X_train's observed range of a numeric feature (whole numbers when the
-            feature holds whole numbers and the range has fewer than that many); every X_train category of a
-            categorical; False, True for a boolean (the number is then ignored). Or a list of the values to try.
-        output: a class (or output) name, else its index. None: the positive (second) class of a binary
-            classifier, the output of a regression; a classifier of more classes needs it (the error lists them).
+        Each row's other values are kept. Every row x grid value goes to the model in one batched call
+        (several only past 200,000 rows).
 
-        Every row x grid value goes to the model in one batched call (several only past 200,000 rows).
+        Parameters
+        ----------
+        X : DataFrame or array
+            The rows, with X_train's columns.
+        feature : str
+            The feature to sweep.
+        grid : int or list
+            A number of steps over X_train's observed range of a numeric feature (whole numbers when the
+            feature holds whole numbers and the range has fewer than that many); every X_train category of
+            a categorical; False, True for a boolean (the number is then ignored). Or a list of the values
+            to try.
+        output : str or int, optional
+            A class (or output) name, else its index. None: the positive (second) class of a binary
+            classifier, the output of a regression; a classifier of more classes needs it (the error
+            lists them).
+
+        Returns
+        -------
+        DataFrame
+            X's index, one column per grid value, in the explanation's units (``self.units``: log-odds
+            for a classifier, the output itself for a regression).
+
+        Raises
+        ------
+        ValueError
+            An unknown feature or output, or grid values the feature cannot take.
+        ModelPredictError
+            The model failed on the edited rows.
         """
         from rai_widget.explainers._ice import ice
 
         return ice(self, X, feature, grid, output)
 
     def partial_dependence(self, feature, X=None, grid=20, output=None) -> pd.Series:
-        """Partial dependence: the mean ICE curve (see `ice`) over the rows of X, a Series indexed by the grid
-        values. X=None uses `train_sample`, the X_train rows the explainer keeps (all of them up to 5,000,
-        else a fixed random 5,000)."""
+        """Partial dependence: the mean ICE curve (see ``ice``) over the rows of X.
+
+        Parameters
+        ----------
+        feature : str
+            The feature to sweep.
+        X : DataFrame or array, optional
+            The rows to average over. None uses ``train_sample``, the X_train rows the explainer keeps
+            (all of them up to 5,000, else a fixed random 5,000).
+        grid : int or list
+            As in ``ice``: a number of steps, or the values to try.
+        output : str or int, optional
+            As in ``ice``: the class or output whose curve to compute.
+
+        Returns
+        -------
+        Series
+            The mean output in ``self.units``, indexed by the grid values.
+
+        Raises
+        ------
+        ValueError
+            An unknown feature or output, or grid values the feature cannot take.
+        """
         from rai_widget.explainers._ice import partial_dependence
 
         return partial_dependence(self, feature, X, grid, output)
 
     def interactions(self, X=None, n=2000, random_state=0, output=None, progress=None) -> pd.DataFrame:
-        """The surrogate's SHAP interaction values (exact path-dependent TreeSHAP interactions, as
-        ``shap.TreeExplainer(surrogate).shap_interaction_values`` defines them), averaged as |value| over rows:
-        a features x features DataFrame in feature order. Off the diagonal, entry (i, j) = (j, i) is the mean
-        |Phi_ij|, shap's half of the pair's interaction (each row of a row's matrix sums to its SHAP value);
-        on the diagonal, the main effects. ``attrs``: ``output`` and ``rows``.
+        """The surrogate's SHAP interaction values, averaged as |value| over rows.
 
-        X: rows like explain()'s X, or a TabularExplanation (its rows; the matrix is then stored on it as
-            ``exp.interactions``, which its dashboard shows and ``exp.save`` keeps); None: ``train_sample``.
-        n: at most this many rows, a fixed random sample (``random_state``) when X has more.
-        output: a class (or output) name or index; None averages the outputs' matrices, as
-            ``global_importance`` averages over outputs (a binary classifier's two classes mirror each other, so
-            that is the positive class's).
-        progress: show a progress bar (default: only for large work).
+        Exact path-dependent TreeSHAP interactions, as ``shap.TreeExplainer(surrogate).shap_interaction_values``
+        defines them (and right on categorical splits, where shap's are not: shap#1644). Cost: about d^2 table
+        look-ups per row and leaf (d: the features on a leaf's path), bounded by n; on 30 features 2,000 rows
+        cost about what ``explain()`` takes on 5,000 to 10,000 (bench/interactions.py).
 
-        Cost: about d^2 table look-ups per row and leaf (d: the features on a leaf's path), bounded by n; on 30
-        features 2,000 rows cost about what explain() takes on 5,000 to 10,000 (bench/interactions.py).
+        Parameters
+        ----------
+        X : TabularExplanation, DataFrame or array, optional
+            Rows like ``explain()``'s X, or a TabularExplanation (its rows; the matrix is then stored on it
+            as ``exp.interactions``, which its dashboard shows and ``exp.save`` keeps). None:
+            ``train_sample``.
+        n : int
+            At most this many rows, a fixed random sample (``random_state``) when X has more.
+        random_state : int
+            Seed of that sample.
+        output : str or int, optional
+            A class (or output) name or index; None averages the outputs' matrices, as
+            ``global_importance`` averages over outputs (a binary classifier's two classes mirror each
+            other, so that is the positive class's).
+        progress : bool, optional
+            Show a progress bar (default: only for large work).
+
+        Returns
+        -------
+        DataFrame
+            Features x features, in feature order. Off the diagonal, entry (i, j) = (j, i) is the mean
+            |Phi_ij|, shap's half of the pair's interaction (each row of a row's matrix sums to its SHAP
+            value); on the diagonal, the main effects. ``attrs``: ``output`` and ``rows``.
+
+        Raises
+        ------
+        ValueError
+            An unknown output, or rows unlike X_train.
         """
         from rai_widget.explainers._interactions import interactions
 
         return interactions(self, X, n=n, random_state=random_state, output=output, progress=progress)
 
     def what_if(self, X) -> WhatIf:
-        """The model and the surrogate on edited rows: what the model predicts there, the surrogate's local
-        attribution (TreeSHAP: the same values and base values as ``explain(X)``), how far the surrogate is
-        from the model, and where the point leaves the region the surrogate was fit on.
+        """The model and the surrogate on edited rows.
 
-        X: rows with X_train's columns (a DataFrame, or an array when X_train was one), or a dict of one
-        row ``{feature: value}`` (None for a missing value). Returns a ``WhatIf``: ``prediction``,
-        ``scores`` (probabilities, or the regression output), ``model_output``, ``values`` (rows x features
-        x outputs), ``base_values``, ``surrogate_output``, ``gap`` and ``findings`` (a number outside
-        X_train's range, a category X_train does not have, a gap larger than on 99% of X_train);
-        ``.to_frame()`` lays it out as a table, ``.local_importance(row)`` as ``exp.local_importance`` does.
+        What the model predicts there, the surrogate's local attribution (TreeSHAP: the same values and base
+        values as ``explain(X)``), how far the surrogate is from the model, and where the point leaves the
+        region the surrogate was fit on.
 
+        Parameters
+        ----------
+        X : DataFrame, array or dict
+            Rows with X_train's columns (a DataFrame, or an array when X_train was one), or a dict of one
+            row ``{feature: value}`` (None for a missing value).
+
+        Returns
+        -------
+        WhatIf
+            ``prediction``, ``scores`` (probabilities, or the regression output), ``model_output``,
+            ``values`` (rows x features x outputs), ``base_values``, ``surrogate_output``, ``gap`` and
+            ``findings`` (a number outside X_train's range, a category X_train does not have, a gap larger
+            than on 99% of X_train); ``.to_frame()`` lays it out as a table, ``.local_importance(row)`` as
+            ``exp.local_importance`` does.
+
+        Raises
+        ------
+        ValueError
+            Unknown features, or values of the wrong kind.
+        ModelPredictError
+            The model failed on the edited rows.
+
+        Examples
+        --------
         >>> row = X_test.iloc[[0]].assign(income=250_000)
         >>> w = explainer.what_if(row)
         >>> w.prediction, w.local_importance(0).head(), [f.message for f in w.findings]
@@ -647,29 +792,48 @@ class MimicExplainer:
         return what_if(self, X)
 
     def check_attributions(self, X=None, n=200, random_state=0, progress=None) -> AttributionAgreement:
-        """Do the surrogate's attributions agree with the model's own? On a sample of n rows of X, the model's
-        exact SHAP values against the surrogate's TreeSHAP values, both in the explanation's units.
+        """Do the surrogate's attributions agree with the model's own?
 
-        X: a TabularExplanation this explainer made (its rows and values; the summary is then kept on it as
-            ``exp.attribution_agreement``, which its dashboard and offline report show and ``exp.save`` keeps),
-            or rows as explain() takes them. None: the last explanation this explainer made, while it exists.
-        n: at most this many rows, a fixed random sample (``random_state``, which also seeds the background
-            and the permutations) when X has more.
-        progress: show a progress bar (default: once the work has taken 2 seconds).
+        On a sample of n rows of X, the model's exact SHAP values against the surrogate's TreeSHAP values,
+        both in the explanation's units. The model's SHAP values come from ``shap.TreeExplainer`` on the
+        model itself when shap reads it (a scikit-learn, LightGBM or XGBoost tree ensemble, not a Pipeline)
+        and its values add up to the explanation's units (checked on the rows); otherwise from shap's
+        permutation explainer on the model's outputs in those units, with 100 background rows of X_train and
+        2 permutations per row. Cost: TreeExplainer, milliseconds; the permutation explainer,
+        n x 2 x (2 x features + 1) x 100 model rows (200 rows of 10 features: 840,000), bounded by n.
 
-        The model's SHAP values come from ``shap.TreeExplainer`` on the model itself when shap reads it (a
-        scikit-learn, LightGBM or XGBoost tree ensemble, not a Pipeline) and its values add up to the
-        explanation's units (checked on the rows); otherwise from shap's permutation explainer on the model's
-        outputs in those units, with 100 background rows of X_train and 2 permutations per row. Returns an
-        ``AttributionAgreement``: ``figures`` (rank_rho: Spearman of the global importances; row_rank_rho: mean
-        per-row Spearman of |values|; sign_agreement: share of cells of the same sign, near-zero values left
-        out; top_k_overlap: share of the model's top 5 features per row in the surrogate's top 5),
-        ``per_output``, ``features`` (a DataFrame per output and feature), ``poor`` (rank_rho < 0.8 or top-5
-        overlap < 3.5/5), ``method`` and ``method_detail``. Definitions: rai_widget/explainers/_agreement.py.
+        Parameters
+        ----------
+        X : TabularExplanation, DataFrame or array, optional
+            A TabularExplanation this explainer made (its rows and values; the summary is then kept on it
+            as ``exp.attribution_agreement``, which its dashboard and offline report show and ``exp.save``
+            keeps), or rows as ``explain()`` takes them. None: the last explanation this explainer made,
+            while it exists.
+        n : int
+            At most this many rows, a fixed random sample when X has more.
+        random_state : int
+            Seed of that sample, the background and the permutations.
+        progress : bool, optional
+            Show a progress bar (default: once the work has taken 2 seconds).
 
-        Cost: TreeExplainer, milliseconds; the permutation explainer, n x 2 x (2 x features + 1) x 100 model
-        rows (200 rows of 10 features: 840,000), bounded by n.
+        Returns
+        -------
+        AttributionAgreement
+            ``figures`` (rank_rho: Spearman of the global importances; row_rank_rho: mean per-row Spearman
+            of |values|; sign_agreement: share of cells of the same sign, near-zero values left out;
+            top_k_overlap: share of the model's top 5 features per row in the surrogate's top 5),
+            ``per_output``, ``features`` (a DataFrame per output and feature), ``poor`` (rank_rho < 0.8 or
+            top-5 overlap < 3.5/5), ``method`` and ``method_detail``.
 
+        Raises
+        ------
+        ValueError
+            No X and no live explanation of this explainer, or rows unlike X_train.
+        ModelPredictError
+            The model failed on the sampled rows.
+
+        Examples
+        --------
         >>> result = explainer.check_attributions(exp)
         >>> result.figures, exp.attribution_agreement["poor"]
         """

@@ -60,36 +60,53 @@ _RESIDUAL_TOL = 1e-6  # |output - base - sum(values)| above this is a residual (
 class TextExplainer:
     """Token attributions for a text classifier, with SHAP's Partition explainer.
 
-    Parameters
-    ----------
-    model : a transformers ``pipeline("text-classification", ..., top_k=None)``, a
-        ``(model, tokenizer)`` pair (or a transformers model with ``tokenizer=``), or any callable
-        ``f(list[str]) -> (n, k)`` scores (then texts are masked word by word).
-    classes : output names (default: the model's ``id2label``, else 0..k-1).
-    multilabel : independent labels (sigmoid scores, ``y_pred`` by `threshold`) instead of one
-        class (softmax). A transformers model configured as ``multi_label_classification``, or with
-        one output, is multi-label whatever this says.
-    max_evals : model evaluations per text (SHAP's budget; 500 as in shap).
-    batch_size : masked texts per forward pass.
-    threshold : probability at or above which a label is predicted (multi-label), in (0, 1).
-    tokenizer : the tokenizer, when `model` is a bare transformers model.
-    max_length : the model's input length in tokens (default: the tokenizer's ``model_max_length``).
-        Longer texts are cut as the tokenizer truncates them; ``exp.truncated`` says which. Only for
-        transformers models (a callable reads whole texts).
-    mask_token : what replaces a masked piece (default: the tokenizer's mask token, or "..." for callables).
-    exact : expand SHAP's partition tree in shap's own steps (up to 6 masked texts per text and
-        step), so the values equal ``shap.Explainer(pipeline)``'s (to 1e-7 in bench/text.py). False
-        expands ``batch_size // 2`` nodes per step: fewer steps (about 5% faster in bench/text.py,
-        since the steps of all texts already share forward passes), but when `max_evals` runs out
-        before the tree is fully expanded, different nodes get evaluated (max difference 7e-3,
-        worst per-text rank correlation 0.95 there). Additivity holds either way.
-
     Transformers models are explained in probability space (softmax or sigmoid of the logits, the
     scores a pipeline returns); a callable in the space of its own scores. Empty texts and texts of
     one word are explained too (no token, or one token worth output - base).
 
-    Example
-    -------
+    Parameters
+    ----------
+    model : pipeline, tuple or callable
+        A transformers ``pipeline("text-classification", ..., top_k=None)``, a ``(model, tokenizer)``
+        pair (or a transformers model with ``tokenizer=``), or any callable ``f(list[str]) -> (n, k)``
+        scores (then texts are masked word by word).
+    classes : sequence, optional
+        Output names (default: the model's ``id2label``, else 0..k-1).
+    multilabel : bool
+        Independent labels (sigmoid scores, ``y_pred`` by ``threshold``) instead of one class
+        (softmax). A transformers model configured as ``multi_label_classification``, or with one
+        output, is multi-label whatever this says.
+    max_evals : int
+        Model evaluations per text (SHAP's budget; 500 as in shap).
+    batch_size : int
+        Masked texts per forward pass.
+    threshold : float
+        Probability at or above which a label is predicted (multi-label), in (0, 1).
+    tokenizer : object, optional
+        The tokenizer, when ``model`` is a bare transformers model.
+    max_length : int, optional
+        The model's input length in tokens (default: the tokenizer's ``model_max_length``). Longer texts
+        are cut as the tokenizer truncates them; ``exp.truncated`` says which. Only for transformers
+        models (a callable reads whole texts).
+    mask_token : str, optional
+        What replaces a masked piece (default: the tokenizer's mask token, or ``"..."`` for callables).
+    exact : bool
+        Expand SHAP's partition tree in shap's own steps (up to 6 masked texts per text and step), so
+        the values equal ``shap.Explainer(pipeline)``'s (to 1e-7 in bench/text.py). False expands
+        ``batch_size // 2`` nodes per step: fewer steps (about 5% faster in bench/text.py, since the
+        steps of all texts already share forward passes), but when ``max_evals`` runs out before the
+        tree is fully expanded, different nodes get evaluated (max difference 7e-3, worst per-text rank
+        correlation 0.95 there). Additivity holds either way.
+
+    Raises
+    ------
+    ValueError
+        A setting out of range (named, with the fix).
+    TypeError
+        A model that is neither a transformers model nor a callable, or a setting of the wrong type.
+
+    Examples
+    --------
     >>> clf = transformers.pipeline("text-classification", model=m, tokenizer=tok, top_k=None)
     >>> exp = rw.TextExplainer(clf).explain(["a gripping, beautifully shot film"], y_true=["POSITIVE"])
     >>> exp.tokens[0], exp.values[0][:, 1]     # words and their contributions to class 1
@@ -266,9 +283,28 @@ class TextExplainer:
     def explain(self, texts: Sequence[str], y_true=None, progress: bool | None = None) -> TextExplanation:
         """Attributions for each text: one value per displayed token and output.
 
-        y_true: the true class of each text (a name or, for named classes, an index), or for
-        multi-label an (n, k) 0/1 array or one list (or set) of label names per text.
-        progress: show a progress bar (default: from ``len(texts) * max_evals >= 5,000`` on).
+        Parameters
+        ----------
+        texts : sequence of str
+            The texts to explain.
+        y_true : array-like, optional
+            The true class of each text (a name or, for named classes, an index), or for multi-label an
+            (n, k) 0/1 array or one list (or set) of label names per text.
+        progress : bool, optional
+            Show a progress bar (default: from ``len(texts) * max_evals >= 5,000`` on).
+
+        Returns
+        -------
+        TextExplanation
+            Each text's words as people read them and their values, base values and the model's outputs,
+            with ``approximation`` (whether ``max_evals`` gave the exact Owen values for each text).
+
+        Raises
+        ------
+        ValueError
+            Texts that are not strings, or ``y_true`` that does not match the texts or the classes.
+        ModelPredictError
+            The model raised, or returned something that is not scores.
         """
         texts = _check_texts(texts)
         progress = check_progress(progress)
@@ -356,17 +392,45 @@ class TextExplainer:
         random_state: int = 0,
         progress: bool | None = None,
     ) -> TextFaithfulness:
-        """Comprehensiveness and sufficiency (ERASER) of each text's explanation; stored as ``exp.faithfulness``.
+        """Comprehensiveness and sufficiency (ERASER) of each text's explanation.
 
-        For each text and output (None: its predicted output), its words ranked by their value toward
-        it (the strongest positive evidence first): the model's output with the top k removed
-        (comprehensiveness = output - that: higher, the words mattered) and with only them kept
-        (sufficiency = output - that: lower, they suffice), removed as the SHAP values assumed (this
-        explainer's masker and mask token). ks: numbers of words, or shares of a text's words (0.2: a
-        fifth, rounded up), each capped at the text's length; AOPC averages a text's distinct k's.
-        random_baseline: the same for k words drawn at random (random_state), what a useless ranking
-        scores. Cost: 2 masked texts per k and ranking per text (16 by default, against about 300 for
-        explain() at max_evals=500), scored 256 texts' worth a scorer call.
+        For each text and output, its words ranked by their value toward it (the strongest positive
+        evidence first): the model's output with the top k removed (comprehensiveness = output - that:
+        higher, the words mattered) and with only them kept (sufficiency = output - that: lower, they
+        suffice), removed as the SHAP values assumed (this explainer's masker and mask token). Cost: 2
+        masked texts per k and ranking per text (16 by default, against about 300 for ``explain()`` at
+        max_evals=500), scored 256 texts' worth a scorer call.
+
+        Parameters
+        ----------
+        exp : TextExplanation
+            An explanation this explainer made (the result is stored on it as ``exp.faithfulness``).
+        ks : sequence of int or float
+            Numbers of words, or shares of a text's words (0.2: a fifth, rounded up), each capped at the
+            text's length; AOPC averages a text's distinct k's.
+        output : str or int, optional
+            The output to explain; None: each text's predicted output.
+        random_baseline : bool
+            Also score k words drawn at random, what a useless ranking scores.
+        random_state : int
+            Seed of the random words.
+        progress : bool, optional
+            Show a progress bar (default: for large work).
+
+        Returns
+        -------
+        TextFaithfulness
+            Per text and k: comprehensiveness, sufficiency, their random yardsticks and AOPC;
+            ``.table(output_names)`` lays them out as a DataFrame.
+
+        Raises
+        ------
+        ValueError
+            An explanation of another model, or ks out of range.
+        TypeError
+            ``exp`` is not a TextExplanation, or ks are not numbers.
+        ModelPredictError
+            The model failed on the masked texts.
         """
         exp.faithfulness = _text_faithfulness.faithfulness(
             self, exp, ks, output, random_baseline, random_state, progress
@@ -382,13 +446,36 @@ class TextExplainer:
         limit: int = _text_faithfulness.EXACT_EVALS_LIMIT,
         progress: bool | None = None,
     ) -> TextApproximation:
-        """How far SHAP's budget left the values from the exact ones; stored as ``exp.approximation``.
+        """How far SHAP's budget left the values from the exact ones.
 
-        Each text whose partition tree max_evals did not fully expand is approximate. `n` of them (at
-        random, random_state), among those a full expansion scores at most `limit` masked texts for,
-        are explained again with a budget that expands every node (the exact Owen values), and
-        ``exp.approximation.max_abs_diff`` gets the largest difference over their words and outputs
-        (NaN for texts not checked; 0 for exact ones). Cost: up to `limit` masked texts per text checked.
+        Each text whose partition tree ``max_evals`` did not fully expand is approximate. ``n`` of them,
+        among those a full expansion scores at most ``limit`` masked texts for, are explained again with a
+        budget that expands every node (the exact Owen values). Cost: up to ``limit`` masked texts per text
+        checked.
+
+        Parameters
+        ----------
+        exp : TextExplanation
+            An explanation this explainer made (the result is stored on it as ``exp.approximation``).
+        n : int
+            How many approximate texts to check, drawn at random.
+        random_state : int
+            Seed of that draw.
+        limit : int
+            Check only texts whose full expansion needs at most this many masked texts.
+        progress : bool, optional
+            Show a progress bar (default: for large work).
+
+        Returns
+        -------
+        TextApproximation
+            Per text, whether its values are exact, and ``max_abs_diff``: the largest difference over its
+            words and outputs (NaN for texts not checked; 0 for exact ones).
+
+        Raises
+        ------
+        ValueError
+            An explanation of another model, or n or limit out of range.
         """
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RaiWidgetWarning)  # explain()'s truncation note was given once

@@ -132,30 +132,45 @@ class ImageExplainer:
 
     Parameters
     ----------
-    model : a ``torch.nn.Module`` taking a float (N, C, h, w) batch and returning (N, k) logits (or
-        probabilities). For ``method="shap"`` any callable ``f(batch) -> (N, k)`` works; it gets
-        a numpy (N, C, h, w) float32 batch unless it is a torch module. The module is put in eval mode.
-    method : "integrated_gradients", "guided_backprop", "gradcam", "guided_gradcam", "xrai", "shap".
-    classes : output names (default 0..k-1).
-    target_layer : Grad-CAM's layer: a module name (as in ``model.named_modules()``) or the module;
-        default the last ``torch.nn.Conv2d``.
-    preprocess : ``f((H, W, C) uint8 array) -> (C, h, w)`` float tensor or array: resize and
-        normalise as the model needs. Default: channels first, divided by 255.
-    multilabel : outputs are independent labels (sigmoid) rather than one class (softmax).
-    **params : the method's settings; see ``METHODS`` for each method's names and defaults, plus
-        ``batch_size`` (images per forward pass, also SHAP's masked images per call).
-        integrated_gradients: ``baseline`` ("black", "blur", "white" or an (H, W, C) image),
-        ``n_steps``, ``internal_batch_size`` (path points per forward/backward pass; 6 was fastest on
-        CPU, where larger ones fall out of cache: raise it on a GPU),
-        ``integration`` (captum's ``method``), ``fold_batchnorm`` (run the path points through a
-        twin of the model with its eval batch norms folded into the convolutions: the same function,
-        about 30% faster; the twin is checked against the model and skipped when it differs or the
-        model cannot be traced; False uses the model as it is). xrai: ``baselines`` (a list of those),
-        ``algorithm`` ("full" or "fast") and the segmentation settings. shap: ``baseline``
-        (what masked pixels become), ``max_evals``, ``fold_batchnorm`` (for its masked images).
+    model : torch.nn.Module or callable
+        A ``torch.nn.Module`` taking a float (N, C, h, w) batch and returning (N, k) logits (or
+        probabilities). For ``method="shap"`` any callable ``f(batch) -> (N, k)`` works; it gets a numpy
+        (N, C, h, w) float32 batch unless it is a torch module. The module is put in eval mode.
+    method : str
+        ``"integrated_gradients"``, ``"guided_backprop"``, ``"gradcam"``, ``"guided_gradcam"``,
+        ``"xrai"`` or ``"shap"``.
+    classes : sequence, optional
+        Output names (default 0..k-1).
+    target_layer : str or torch.nn.Module, optional
+        Grad-CAM's layer: a module name (as in ``model.named_modules()``) or the module; default the last
+        ``torch.nn.Conv2d``.
+    preprocess : callable, optional
+        ``f((H, W, C) uint8 array) -> (C, h, w)`` float tensor or array: resize and normalise as the model
+        needs. Default: channels first, divided by 255.
+    multilabel : bool
+        Outputs are independent labels (sigmoid) rather than one class (softmax).
+    **params
+        The method's settings; see ``METHODS`` for each method's names and defaults, plus ``batch_size``
+        (images per forward pass, also SHAP's masked images per call). integrated_gradients: ``baseline``
+        (``"black"``, ``"blur"``, ``"white"`` or an (H, W, C) image), ``n_steps``, ``internal_batch_size``
+        (path points per forward/backward pass; 6 was fastest on CPU, where larger ones fall out of cache:
+        raise it on a GPU), ``integration`` (captum's ``method``), ``fold_batchnorm`` (run the path points
+        through a twin of the model with its eval batch norms folded into the convolutions: the same
+        function, about 30% faster; the twin is checked against the model and skipped when it differs or
+        the model cannot be traced; False uses the model as it is). xrai: ``baselines`` (a list of those),
+        ``algorithm`` (``"full"`` or ``"fast"``) and the segmentation settings. shap: ``baseline`` (what
+        masked pixels become), ``max_evals``, ``fold_batchnorm`` (for its masked images).
 
-    Example
-    -------
+    Raises
+    ------
+    ValueError
+        An unknown method or parameter (the error lists the method's parameters), or a bad value.
+    TypeError
+        A model that is not a torch module (for a gradient method) or not callable, or a setting of the
+        wrong type.
+
+    Examples
+    --------
     >>> ex = rw.ImageExplainer(model, method="integrated_gradients", classes=names, n_steps=64)
     >>> exp = ex.explain(images)                # (N, H, W, 3) uint8, or a list of PIL images
     >>> exp.attributions.shape                  # (N, H, W): one map per image, its predicted class
@@ -481,21 +496,38 @@ class ImageExplainer:
     ) -> ImageExplanation:
         """Attributions for each image and target.
 
-        images : (N, H, W, C) uint8 or [0, 1] float array, or a list of such arrays or PIL images
-            (sizes may differ).
-        targets : None (the predicted class; for multilabel each label with probability > 0.5, or
-            the top one), one class for all images, one per image, or a list of classes per image.
-            Classes by name or index.
-        y_true : true labels (names or indices; for multilabel an (N, k) 0/1 array), optional.
-        progress : show a progress bar (default: from two images or batches on).
-        faithfulness : also compute each map's deletion and insertion curves (``self.faithfulness``): 42 more
-            forward passes per map, several times the cost of a Grad-CAM or guided backprop map (one forward and
-            one backward pass) and about a third of an integrated gradients map at 50 steps (bench/faithfulness.py).
+        Parameters
+        ----------
+        images : array or list
+            An (N, H, W, C) uint8 or [0, 1] float array, or a list of such arrays or PIL images (sizes may
+            differ).
+        targets : optional
+            None (the predicted class; for multilabel each label with probability > 0.5, or the top one),
+            one class for all images, one per image, or a list of classes per image. Classes by name or
+            index.
+        y_true : array-like, optional
+            True labels (names or indices; for multilabel an (N, k) 0/1 array).
+        progress : bool, optional
+            Show a progress bar (default: from two images or batches on).
+        faithfulness : bool
+            Also compute each map's deletion and insertion curves (``self.faithfulness``): 42 more forward
+            passes per map, several times the cost of a Grad-CAM or guided backprop map (one forward and one
+            backward pass) and about a third of an integrated gradients map at 50 steps
+            (bench/faithfulness.py).
 
-        Returns an ImageExplanation: ``attributions[i]`` is (H_i, W_i) with one target per image,
-        or (t_i, H_i, W_i) when any image was given a list of targets (or multilabel defaults). Integrated
-        gradients' explanations carry ``completeness`` (each map's sum against f(x) - f(baseline): one more
-        forward pass per image).
+        Returns
+        -------
+        ImageExplanation
+            ``attributions[i]`` is (H_i, W_i) with one target per image, or (t_i, H_i, W_i) when any image
+            was given a list of targets (or multilabel defaults). Integrated gradients' explanations carry
+            ``completeness`` (each map's sum against f(x) - f(baseline): one more forward pass per image).
+
+        Raises
+        ------
+        ValueError
+            Images of the wrong shape or range, unknown targets, ``y_true`` that does not match.
+        TypeError
+            Images that are not arrays or PIL images, or a preprocess that returns something else.
         """
         progress = check_progress(progress)
         if not isinstance(faithfulness, (bool, np.bool_)):
@@ -601,29 +633,73 @@ class ImageExplainer:
 
     # --- checks of the maps against the model -------------------------------------------------------
     def faithfulness(self, exp, images=None, steps: int = 20, progress: bool | None = None):
-        """Deletion and insertion curves of each map of `exp` (an ImageExplanation of this model, any method)
-        and their AUCs: the target's probability as pixels are replaced by the blurred image in the map's order
-        (deletion AUC, lower is better) or restored into it (insertion AUC, higher is better). Stored on
-        ``exp.faithfulness`` and returned (``.to_frame()``: one row per map). images : the explanation's own by
-        default. Cost: 2 x (steps + 1) forward passes per map, a map's in one or a few batched calls. See
-        ``rai_widget.explainers._faithfulness`` for the baseline and the order."""
+        """Deletion and insertion curves of each map of an explanation, and their AUCs.
+
+        The target's probability as pixels are replaced by the blurred image in the map's order (deletion
+        AUC, lower is better) or restored into it (insertion AUC, higher is better). The blurred image is
+        the baseline of every method, so methods side by side rank for this model. Cost: 2 x (steps + 1)
+        forward passes per map, a map's in one or a few batched calls.
+
+        Parameters
+        ----------
+        exp : ImageExplanation
+            An explanation of this model (any method); the result is stored on it as ``exp.faithfulness``.
+        images : array or list, optional
+            The images, as ``explain()`` takes them (default: the explanation's own).
+        steps : int
+            Shares of the pixels between 0 and all (``steps + 1`` points per curve).
+        progress : bool, optional
+            Show a progress bar (default: for large work).
+
+        Returns
+        -------
+        Faithfulness
+            The curves and AUCs per map; ``.to_frame()``: one row per map.
+
+        Raises
+        ------
+        ValueError
+            An explanation of another model (its outputs differ from this model's), or steps out of range.
+        """
         from rai_widget.explainers._faithfulness import faithfulness
 
         return faithfulness(self, exp, images, steps=steps, progress=progress)
 
     def sanity_check(self, images, targets=None, layers=None, random_state: int = 0, progress: bool | None = None):
-        """Model-parameter randomisation (Adebayo et al. 2018): this method's maps on a copy of the model whose
-        top `layers` are randomised, against its maps on the model; a method whose maps barely change (rank
-        correlation of |map| above 0.8) may not reflect the model. The model itself is not touched.
+        """Model-parameter randomisation test (Adebayo et al. 2018).
 
-        images : images (as explain() takes them), or an ImageExplanation of this method: its maps, images and
-            targets are used (no second run on the model) and the result is stored on its ``sanity``.
-        targets : as in explain() (images only; both runs explain the same targets).
-        layers : how many of the model's top weight layers (Conv2d / Linear, last first) to randomise (default 3,
+        This method's maps on a copy of the model whose top ``layers`` are randomised, against its maps on
+        the model; a method whose maps barely change (rank correlation of |map| above 0.8) may not reflect
+        the model. The model itself is not touched. Cost: one ``explain()`` on the randomised copy (two when
+        given images), and a copy of the model in memory.
+
+        Parameters
+        ----------
+        images : ImageExplanation, array or list
+            Images (as ``explain()`` takes them), or an ImageExplanation of this method: its maps, images
+            and targets are used (no second run on the model) and the result is stored on its ``sanity``.
+        targets : optional
+            As in ``explain()`` (images only; both runs explain the same targets).
+        layers : int or list of str, optional
+            How many of the model's top weight layers (Conv2d / Linear, last first) to randomise (default 3,
             or all when the model has fewer), or a list of their names (as in ``model.named_modules()``).
-        random_state : seed of the random weights (normal, with each layer's own weights' standard deviation).
-        Returns a SanityCheck (``.passed``, ``.rank_correlation``, ``.ssim`` per map; ``.to_frame()``). Cost: one
-        explain() on the randomised copy (two when given images), and a copy of the model in memory."""
+        random_state : int
+            Seed of the random weights (normal, with each layer's own weights' standard deviation).
+        progress : bool, optional
+            Show a progress bar (default: for large work).
+
+        Returns
+        -------
+        SanityCheck
+            ``.passed``, ``.rank_correlation``, ``.ssim`` per map; ``.to_frame()``.
+
+        Raises
+        ------
+        ValueError
+            Unknown layer names, or an explanation of another method.
+        TypeError
+            A model that is not a torch module.
+        """
         from rai_widget.explainers._sanity import sanity_check
 
         return sanity_check(self, images, targets, layers=layers, random_state=random_state, progress=progress)

@@ -255,33 +255,48 @@ class BatchSizer:
 class DetectionExplainer:
     """D-RISE saliency maps for any object detector: one map per detection, at image resolution.
 
-    Parameters
-    ----------
-    detector : ``f(list of HxWxC uint8 arrays) -> list`` with one output per image, each a dict
-        ``{"boxes": (m, 4) xyxy, "scores": (m,), "labels": (m,)}`` (optionally ``"class_scores": (m, k)``),
-        as numpy arrays, lists or torch tensors (torchvision detectors' output works as is), a list of
-        ``{"box", "score", "label"}`` dicts, or an (m, 6) array ``[x0, y0, x1, y1, score, label]`` (YOLO).
-    classes : class names; integer labels are shown as ``classes[label]``.
-    num_masks : masks per image (the paper uses 5,000; 1,000 gives usable maps on simple scenes); the
-        explanation's `convergence` says whether they were enough (the two halves of the masks compared).
-    mask_res : (rows, cols) of the random grid; coarser grids suit larger objects.
-    batch_size : masked images passed to the detector per call; memory is O(batch_size x image). Batching
-        pays off when a call has a fixed cost (GPU, a served model); a CPU model may run faster with small batches
-        (its time per image can grow with the batch). ``"auto"`` measures: it doubles the batch from 1 while the
-        detector's time per image falls (up to 64, and less for very large images); maps change only by float
-        rounding (~1e-7).
-    random_state : seed; every image gets the same mask sequence, so an image's result does not depend on
-        the other images explained with it, nor on batch_size.
-    keep_prob : probability that a grid cell is kept (not masked).
-    progress : show a progress bar (default: for ``num_masks x images >= 5,000``).
-
     The saliency map of target detection t is ``sum_i w_i M_i / (num_masks * keep_prob)``: the paper's
     weighted sum of masks, divided by its expected mask total as in RISE, so a pixel's value estimates the
     mean affinity of the target's best match when that pixel is kept (0 to 1 for scores in [0, 1]). Maps are
     not min-max rescaled, so they stay comparable between detections and images.
 
-    Example
-    -------
+    Parameters
+    ----------
+    detector : callable
+        ``f(list of HxWxC uint8 arrays) -> list`` with one output per image, each a dict
+        ``{"boxes": (m, 4) xyxy, "scores": (m,), "labels": (m,)}`` (optionally ``"class_scores": (m, k)``),
+        as numpy arrays, lists or torch tensors (torchvision detectors' output works as is), a list of
+        ``{"box", "score", "label"}`` dicts, or an (m, 6) array ``[x0, y0, x1, y1, score, label]`` (YOLO).
+    classes : sequence, optional
+        Class names; integer labels are shown as ``classes[label]``.
+    num_masks : int
+        Masks per image (the paper uses 5,000; 1,000 gives usable maps on simple scenes); the explanation's
+        ``convergence`` says whether they were enough (the two halves of the masks compared).
+    mask_res : tuple of int, or int
+        (rows, cols) of the random grid; coarser grids suit larger objects.
+    batch_size : int or "auto"
+        Masked images passed to the detector per call; memory is O(batch_size x image). Batching pays off
+        when a call has a fixed cost (GPU, a served model); a CPU model may run faster with small batches
+        (its time per image can grow with the batch). ``"auto"`` measures: it doubles the batch from 1 while
+        the detector's time per image falls (up to 64, and less for very large images); maps change only by
+        float rounding (~1e-7).
+    random_state : int
+        Seed; every image gets the same mask sequence, so an image's result does not depend on the other
+        images explained with it, nor on batch_size.
+    keep_prob : float
+        Probability that a grid cell is kept (not masked).
+    progress : bool, optional
+        Show a progress bar (default: for ``num_masks x images >= 5,000``).
+
+    Raises
+    ------
+    ValueError
+        A setting out of range (named, with the fix).
+    TypeError
+        A detector that is not callable, or a setting of the wrong type.
+
+    Examples
+    --------
     >>> model = torchvision.models.detection.fasterrcnn_resnet50_fpn(weights=...).eval()
     >>> to_tensor = lambda img: torch.from_numpy(img).permute(2, 0, 1).float() / 255
     >>> detector = lambda imgs: model([to_tensor(i) for i in imgs])   # torchvision output as is
@@ -318,7 +333,25 @@ class DetectionExplainer:
         self.progress = check_progress(progress)
 
     def detect(self, images) -> list[Detections]:
-        """The detector's output on unmasked images, parsed and checked."""
+        """The detector's output on unmasked images, parsed and checked.
+
+        Parameters
+        ----------
+        images : array or list
+            An (n, H, W, C) uint8 array or a list of (H, W, C) uint8 arrays.
+
+        Returns
+        -------
+        list of Detections
+            Per image, its boxes, scores and labels as rai-widget reads them.
+
+        Raises
+        ------
+        ValueError
+            Images that are not uint8 (H, W, C), or a detector output it cannot read.
+        ModelPredictError
+            The detector raised.
+        """
         images = check_images(images)
         step = AUTO_MAX_BATCH if self.batch_size == "auto" else self.batch_size
         found: list[Detections] = []
@@ -329,10 +362,28 @@ class DetectionExplainer:
     def saliency(
         self, image: np.ndarray, target: Detections, bar=None, sizer: BatchSizer | None = None, subsets=None
     ) -> np.ndarray:
-        """(t, H, W) float32 D-RISE maps of one image's target detections. With ``batch_size="auto"``, `sizer`
-        carries the batch size found so far (explain shares one between its images). `subsets`, a list, gets the
-        (4, t, h, w) pooled sums of four equal runs of masks appended (the convergence check), or None when
-        there are fewer than 4 masks."""
+        """The D-RISE maps of one image's target detections (``explain()`` calls it per image).
+
+        Parameters
+        ----------
+        image : ndarray
+            One (H, W, C) uint8 image.
+        target : Detections
+            The detections to explain (``detect([image])[0]``).
+        bar : tqdm, optional
+            A progress bar to advance by the masks done.
+        sizer : BatchSizer, optional
+            With ``batch_size="auto"``, the batch size found so far (``explain()`` shares one between its
+            images).
+        subsets : list, optional
+            Gets the (4, t, h, w) pooled sums of four equal runs of masks appended (the convergence
+            check), or None when there are fewer than 4 masks.
+
+        Returns
+        -------
+        ndarray
+            (t, H, W) float32 maps, one per target detection.
+        """
         H, W = image.shape[:2]
         sampler = MaskSampler((H, W), self.mask_res, self.keep_prob, self.random_state)
         total = np.zeros((len(target), H * W))
@@ -372,13 +423,28 @@ class DetectionExplainer:
     def explain(self, images, progress: bool | None = None) -> DetectionExplanation:
         """Detect objects in each image and compute one D-RISE saliency map per detection.
 
-        images : an (n, H, W, C) uint8 array or a list of (H, W, C) uint8 arrays (sizes may differ).
-        progress : show a progress bar; None: the explainer's own `progress` (default: for
+        Parameters
+        ----------
+        images : array or list
+            An (n, H, W, C) uint8 array or a list of (H, W, C) uint8 arrays (sizes may differ).
+        progress : bool, optional
+            Show a progress bar; None: the explainer's own ``progress`` (default: for
             ``num_masks x images >= 5,000``).
 
-        The explanation carries the maps' checks, computed without another detector call:
-        ``exp.localisation`` (per detection, the pointing game and the share of saliency inside its box) and
-        ``exp.convergence`` (how well the two halves of the masks agree, with a verdict).
+        Returns
+        -------
+        DetectionExplanation
+            The detections and their maps, with the maps' checks, computed without another detector call:
+            ``exp.localisation`` (per detection, the pointing game and the share of saliency inside its
+            box) and ``exp.convergence`` (how well the two halves of the masks agree, with a verdict).
+
+        Raises
+        ------
+        ValueError
+            Images that are not uint8 (H, W, C), labels outside ``classes``, or a detector output it cannot
+            read.
+        ModelPredictError
+            The detector raised.
         """
         progress = check_progress(progress)
         images = check_images(images)

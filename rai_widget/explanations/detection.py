@@ -14,27 +14,49 @@ from rai_widget.explanations.image import check_images, check_maps, shown
 
 
 class DetectionExplanation(Explanation):
-    """D-RISE saliency maps for object detections (from DetectionExplainer).
+    """D-RISE saliency maps for object detections (from ``DetectionExplainer.explain``).
 
-    images : (n, H, W, C) uint8, or a list of (H_i, W_i, C) arrays when sizes differ.
-    detections : detections[i] is image i's list of {"box": [x0, y0, x1, y1], "label", "score"}.
-    saliency : saliency[i] is an (m_i, H_i, W_i) float32 array, one map per detection of image i
-        (m_i = 0 when the detector found nothing).
-    output_names : the classes (given, else the labels seen). y_pred[i] : image i's detected labels.
-    model_output : (n, k): per image and class, the highest score among its detections of that class
-        (0 when there is none), so the generic per-row, per-output views have a number to show.
-    units : "saliency": the mean affinity (IoU x score x class similarity) of the detection's best
-        match in the masked images when the pixel is kept.
-    localisation : a pandas DataFrame, one row per detection (image by image): the pointing game (does the
-        map's peak fall in the detection's box: `pointing_hit`, within `tolerance` px, 3% of the image's
-        longer side; `peak_x`, `peak_y`, `tied_peaks`, `peak_distance`) and the share of the map's positive
-        part above its median that lies in the box (`energy_inside`, beside the box's share of the image,
-        `box_share`). Computed from the maps (None: computed here; cheap) and saved.
-    convergence : D-RISE's masks and how well the map has settled (a dict, or None for an explanation saved
-        before this check): `num_masks`; `agreement`, per image and detection, the Pearson r between the
-        maps of the two halves of the masks; `noise`, the map's standard error over its range; `median`,
-        `lowest`, `enough` (lowest r >= `threshold`, 0.9), `masks_needed` and `verdict`, a sentence.
-        See rai_widget/explainers/_detection_checks.py for the definitions.
+    Every parameter is also the attribute of that name. Besides them: ``y_pred[i]``, image i's detected
+    labels; ``task`` is ``"detection"``; ``units`` is ``"saliency"``: the mean affinity (IoU x score x
+    class similarity) of the detection's best match in the masked images when the pixel is kept.
+
+    Parameters
+    ----------
+    images : array or list
+        (n, H, W, C) uint8, or a list of (H_i, W_i, C) arrays when sizes differ.
+    detections : list
+        ``detections[i]`` is image i's list of ``{"box": [x0, y0, x1, y1], "label", "score"}``.
+    saliency : list
+        ``saliency[i]`` is an (m_i, H_i, W_i) float32 array, one map per detection of image i (m_i = 0
+        when the detector found nothing).
+    output_names : list
+        The classes (given, else the labels seen).
+    model_output : ndarray
+        (n, k): per image and class, the highest score among its detections of that class (0 when there
+        is none), so the generic per-row, per-output views have a number to show.
+    params : dict, optional
+        The explainer's settings (``num_masks``, ``mask_res``, ...).
+    y_true : optional
+        Per image, its true labels, when known.
+    localisation : DataFrame, optional
+        One row per detection (image by image): the pointing game (does the map's peak fall in the
+        detection's box: ``pointing_hit``, within ``tolerance`` px, 3% of the image's longer side;
+        ``peak_x``, ``peak_y``, ``tied_peaks``, ``peak_distance``) and the share of the map's positive part
+        above its median that lies in the box (``energy_inside``, beside the box's share of the image,
+        ``box_share``). Computed from the maps (None: computed here; cheap) and saved.
+    convergence : dict, optional
+        D-RISE's masks and how well the map has settled (None for an explanation saved before this
+        check): ``num_masks``; ``agreement``, per image and detection, the Pearson r between the maps of
+        the two halves of the masks; ``noise``, the map's standard error over its range; ``median``,
+        ``lowest``, ``enough`` (lowest r >= ``threshold``, 0.9), ``masks_needed`` and ``verdict``, a
+        sentence. See rai_widget/explainers/_detection_checks.py for the definitions.
+
+    Raises
+    ------
+    ValueError
+        Fields that do not make one consistent explanation (shapes, boxes, labels), named.
+    TypeError
+        A field of the wrong type.
     """
 
     kind = "detection"
@@ -143,15 +165,42 @@ class DetectionExplanation(Explanation):
         return CohortColumns(cols, len(self))
 
     def pointing_game(self, cohort=None, min_score: float = 0.0) -> dict:
-        """The pointing game over a cohort's images (an rw.Cohort, a mask or row indices; None: every image),
-        as the view's summary counts it: among their detections scoring >= `min_score`, `detections`, `hits`
-        (peak in the box) and `share` (None when there is no detection)."""
+        """The pointing game over a cohort's images, as the view's summary counts it.
+
+        Parameters
+        ----------
+        cohort : Cohort, array or list, optional
+            An ``rw.Cohort``, a boolean mask or row indices; None: every image.
+        min_score : float
+            Count only detections scoring at least this.
+
+        Returns
+        -------
+        dict
+            Among those detections: ``detections``, ``hits`` (peak in the box) and ``share`` (None when
+            there is no detection).
+        """
         return checks.pointing_share(self.localisation, self.cohort_mask(cohort), float(min_score))
 
     def to_shap(self, output=None):
-        """A shap.Explanation with one row per detection (shap has no detection type), image by image:
-        values (d, H, W) the saliency maps, data (d, H, W, C) each detection's image, output_names the
-        detections' labels. output (a class name or index) keeps that class's detections. Images of one size only."""
+        """The explanation as a ``shap.Explanation``, one row per detection (shap has no detection type).
+
+        Parameters
+        ----------
+        output : str or int, optional
+            A class name or index: keep that class's detections only.
+
+        Returns
+        -------
+        shap.Explanation
+            Image by image: values (d, H, W) the saliency maps, data (d, H, W, C) each detection's image,
+            output_names the detections' labels.
+
+        Raises
+        ------
+        ValueError
+            Images of several sizes (shap needs one array).
+        """
         import shap
 
         if len({np.shape(im) for im in self.images}) > 1:

@@ -74,21 +74,54 @@ def _stack_if_same(items: list):
 
 
 class ImageExplanation(Explanation):
-    """Pixel attributions for images (from ImageExplainer).
+    """Pixel attributions for images (from ``ImageExplainer.explain``).
 
-    images : (n, H, W, C) uint8, or a list of (H_i, W_i, C) arrays when sizes differ.
-    attributions : one map per image at the image's own resolution: (n, H, W) (or a list of
-        (H_i, W_i)) with one target per image; (n, t, H, W) (or a list of (t_i, H_i, W_i)) when
-        targets were given as a list per image or chosen per label (multilabel).
-    targets : output index explained, (n,) ints; or (n, t) / a list of int arrays per image.
-    model_output : (n, k) scores as the model returned them, in `units` ("logit", "log-odds"
-        for multilabel logits, or "probability"); `probabilities` (n, k) softmax / sigmoid of them.
-    task : "classification" (y_pred: names, (n,)) or "multilabel" (y_pred: (n, k) bool).
+    Every parameter is also the attribute of that name. The checks of the maps against the model
+    (``faithfulness``, ``completeness``, ``sanity``) are None until computed, and saved and loaded with
+    the explanation.
 
-    Checks of the maps against the model (each None until computed; saved and loaded with the explanation):
-    faithfulness : deletion / insertion curves and AUCs per map (``ImageExplainer.faithfulness(exp)``).
-    completeness : integrated gradients' sum of attributions against f(x) - f(baseline) (set by explain()).
-    sanity : how much the maps change on a randomised model (``ImageExplainer.sanity_check(exp)``).
+    Parameters
+    ----------
+    images : array or list
+        (n, H, W, C) uint8, or a list of (H_i, W_i, C) arrays when sizes differ.
+    attributions : array or list
+        One map per image at the image's own resolution: (n, H, W) (or a list of (H_i, W_i)) with one
+        target per image; (n, t, H, W) (or a list of (t_i, H_i, W_i)) when targets were given as a list
+        per image or chosen per label (multilabel).
+    targets : array or list
+        Output index explained, (n,) ints; or (n, t) / a list of int arrays per image.
+    method : str
+        The attribution method (``"integrated_gradients"``, ``"gradcam"``, ...).
+    params : dict
+        The method's settings, as the explainer used them.
+    output_names : list
+        The classes.
+    task : str
+        ``"classification"`` (y_pred: names, (n,)) or ``"multilabel"`` (y_pred: (n, k) bool).
+    units : str
+        What ``model_output`` is in: ``"logit"``, ``"log-odds"`` for multilabel logits, or
+        ``"probability"``.
+    y_pred : ndarray
+        The predicted class of each image (multilabel: an (n, k) boolean array).
+    model_output : ndarray
+        (n, k) scores as the model returned them, in ``units``.
+    probabilities : ndarray, optional
+        (n, k) softmax / sigmoid of the scores.
+    y_true : ndarray, optional
+        The true labels, when given to ``explain()``.
+    faithfulness : Faithfulness, optional
+        Deletion / insertion curves and AUCs per map (``ImageExplainer.faithfulness(exp)``).
+    completeness : Completeness, optional
+        Integrated gradients' sum of attributions against f(x) - f(baseline) (set by ``explain()``).
+    sanity : SanityCheck, optional
+        How much the maps change on a randomised model (``ImageExplainer.sanity_check(exp)``).
+
+    Raises
+    ------
+    ValueError
+        Fields that do not make one consistent explanation (shapes, targets, labels), named.
+    TypeError
+        A field of the wrong type.
     """
 
     kind = "image"
@@ -205,7 +238,13 @@ class ImageExplanation(Explanation):
         )
 
     def pairs(self) -> list[tuple[int, int]]:
-        """The (image, output index) pair of each map, in order: the rows of the checks."""
+        """The (image, output index) pair of each map, in order: the rows of the checks.
+
+        Returns
+        -------
+        list of tuple of int
+            One ``(image, output index)`` pair per map.
+        """
         return [(i, t) for i in range(len(self)) for t in targets_of(self, i)]
 
     def check_results(self) -> None:
@@ -225,7 +264,25 @@ class ImageExplanation(Explanation):
         return np.ndim(self.targets[0]) == 1
 
     def attribution(self, i: int, output=None) -> np.ndarray:
-        """Image i's (H, W) map for an output (name or index; default its first target)."""
+        """One image's map for one output.
+
+        Parameters
+        ----------
+        i : int
+            The image.
+        output : str or int, optional
+            The output (name or index); default the image's first target.
+
+        Returns
+        -------
+        ndarray
+            The (H, W) map, at the image's resolution.
+
+        Raises
+        ------
+        ValueError
+            The image was not explained for that output.
+        """
         a, ts = self.attributions[i], np.atleast_1d(self.targets[i])
         if not self.multi_target:
             a = np.asarray(a)[None]
@@ -253,8 +310,24 @@ class ImageExplanation(Explanation):
         return CohortColumns(cols, len(self))
 
     def to_shap(self, output=None):
-        """A shap.Explanation over the images (images of one size only): values (n, H, W), or (n, t, H, W)
-        when images have several targets; for one output (name or index), each image's map for it (n, H, W)."""
+        """The explanation as a ``shap.Explanation``, so shap's plots work too.
+
+        Parameters
+        ----------
+        output : str or int, optional
+            One output (name or index): each image's map for it, (n, H, W). None: values (n, H, W), or
+            (n, t, H, W) when images have several targets.
+
+        Returns
+        -------
+        shap.Explanation
+            Values, the images as data, and the output names.
+
+        Raises
+        ------
+        ValueError
+            Images of several sizes (shap needs one array), or an output some image was not explained for.
+        """
         import shap
 
         if isinstance(self.attributions, list):

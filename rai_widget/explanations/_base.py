@@ -13,8 +13,26 @@ from rai_widget.explanations._columns import CohortColumns
 
 
 class Explanation:
-    """Base of every explanation. Subclasses set `kind`, declare their cohort columns in
-    `column_spec()` and implement the save format's array round trip (`_to_arrays` / `_from_arrays`)."""
+    """Base of every explanation: what every kind has.
+
+    Subclasses set ``kind``, declare their cohort columns in ``column_spec()`` and implement the save
+    format's array round trip (``_to_arrays`` / ``_from_arrays``).
+
+    Attributes
+    ----------
+    output_names : list
+        The classes, labels or the regression target.
+    task : str
+        ``"classification"``, ``"multilabel"``, ``"regression"`` or ``"detection"``.
+    units : str
+        What values and outputs are in: ``"log-odds"``, ``"probability"``, ``"output"``, ...
+    y_true : array-like or None
+        The true labels, when given to ``explain()``.
+    y_pred : array-like
+        The model's predictions.
+    model_output : ndarray
+        (n, k): the model's output per row and output, in the explained space (``units``).
+    """
 
     kind: ClassVar[str] = ""
     tasks: ClassVar[tuple[str, ...]] = ()  # the tasks this kind can hold
@@ -84,7 +102,23 @@ class Explanation:
 
     # --- outputs and rows -------------------------------------------------------------------
     def output_index(self, output) -> int:
-        """Index of an output given by name or position."""
+        """Index of an output given by name or position.
+
+        Parameters
+        ----------
+        output : str or int
+            An output name (as in ``output_names``, or its text), or an index.
+
+        Returns
+        -------
+        int
+            The output's index in ``output_names``.
+
+        Raises
+        ------
+        ValueError
+            An unknown output, or an index out of range.
+        """
         if isinstance(output, (int, np.integer)) and not isinstance(output, bool):
             if output not in self.output_names and not 0 <= output < len(self.output_names):
                 raise ValueError(f"output {shown(output)} is out of range; outputs: {shown(self.output_names)}.")
@@ -97,14 +131,38 @@ class Explanation:
         raise ValueError(f"unknown output {shown(output)}; outputs: {shown(self.output_names)}, or 'predicted'.")
 
     def predicted_index(self) -> np.ndarray:
-        """Per row, the index of the predicted output (classification), else zeros."""
+        """Per row, the index of the predicted output.
+
+        Returns
+        -------
+        ndarray
+            (n,) int: the output of the highest model output (classification), else zeros.
+        """
         if self.task == "classification":
             return np.argmax(self.model_output, axis=1)
         return np.zeros(len(self.model_output), dtype=np.int64)
 
     def cohort_mask(self, cohort) -> np.ndarray:
-        """Boolean row mask from a Cohort (or its JSON dict), a boolean mask of one value per row, row
-        indices (in [0, n)), or None (every row)."""
+        """The rows of a cohort, as a boolean mask.
+
+        Parameters
+        ----------
+        cohort : Cohort, dict, array or list, optional
+            An ``rw.Cohort`` (or its JSON dict), a boolean mask of one value per row, row indices (in
+            [0, n)), or None (every row).
+
+        Returns
+        -------
+        ndarray
+            (n,) bool.
+
+        Raises
+        ------
+        ValueError
+            A mask of the wrong length, indices out of range, or filters this explanation cannot evaluate.
+        TypeError
+            Anything else (a cohort's name: use ``dash.cohort(name)``).
+        """
         n = len(self)
         if cohort is None:
             return np.ones(n, dtype=bool)
@@ -147,8 +205,40 @@ class Explanation:
         raise NotImplementedError
 
     def cohort_columns(self) -> pd.DataFrame:
-        """The columns cohorts filter on (features, index, y_true, y_pred, ...), as a DataFrame."""
+        """The columns cohorts filter on, as a DataFrame.
+
+        Returns
+        -------
+        DataFrame
+            One row per explained item: the features (tabular), then ``index``, ``y_true``, ``y_pred``,
+            ``correct``, ... as ``Cohort.mask`` evaluates them.
+        """
         return self.column_spec().to_frame()
+
+    # --- tables ----------------------------------------------------------------------------
+    def to_frame(self, output=None, long: bool = False) -> pd.DataFrame:
+        """The explanation as a pandas table: tabular and text explanations have one (see theirs).
+
+        Raises
+        ------
+        TypeError
+            For a kind without one (images, detections), saying what to use instead (``to_shap()``).
+        """
+        from rai_widget.explanations._frames import no_frame
+
+        raise no_frame(self)
+
+    def to_parquet(self, path, output=None) -> Path:
+        """Write ``to_frame(output)`` to a Parquet file with pyarrow (see the tabular and text explanations').
+
+        Raises
+        ------
+        TypeError
+            For a kind without a table (images, detections), as ``to_frame`` does; nothing is written.
+        """
+        from rai_widget.explanations._frames import to_parquet
+
+        return to_parquet(self, path, output)
 
     # --- persistence and display ------------------------------------------------------------
     def _to_arrays(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -159,17 +249,56 @@ class Explanation:
         raise NotImplementedError
 
     def save(self, path) -> Path:
-        """Write one compressed .npz file (arrays + a JSON header; no pickle). Returns the path."""
+        """Write the explanation to one compressed ``.npz`` file: arrays and a JSON header, no pickle.
+
+        ``rw.load(path)`` reads it back.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file to write.
+
+        Returns
+        -------
+        Path
+            The path written.
+        """
         from rai_widget.explanations._format import save
 
         return save(self, path)
 
     def show(self, **kwargs):
-        """Display this explanation in an interactive dashboard (in a notebook cell)."""
+        """The interactive dashboard of this explanation; display it as a cell's last expression.
+
+        Parameters
+        ----------
+        **kwargs
+            ``ExplanationDashboard``'s other arguments: ``cohorts``, ``explainer``.
+
+        Returns
+        -------
+        ExplanationDashboard
+            The widget.
+        """
         from rai_widget.widget import ExplanationDashboard
 
         return ExplanationDashboard(self, **kwargs)
 
     def save_html(self, path, title: str | None = None, cohorts=None):
-        """Write an offline, self-contained HTML view of this explanation (see ExplanationDashboard.save_html)."""
+        """Write an offline, self-contained HTML view of this explanation.
+
+        Parameters
+        ----------
+        path : str or Path
+            The HTML file to write.
+        title : str, optional
+            The page's title.
+        cohorts : list of Cohort, optional
+            Cohorts to include besides "All data".
+
+        Returns
+        -------
+        Path
+            The path written (see ``ExplanationDashboard.save_html``).
+        """
         return self.show(cohorts=cohorts).save_html(path, title)

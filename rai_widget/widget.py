@@ -89,10 +89,6 @@ def _names(cohorts) -> list:
 class ExplanationDashboard(anywidget.AnyWidget):
     """Interactive view of an explanation. Display it as the last expression of a notebook cell.
 
-    `explanation` is one explanation, or a list of ImageExplanations of the same images (one per
-    attribution method), shown side by side: ``rw.ExplanationDashboard([exp_ig, exp_gradcam])``.
-    Cohorts are evaluated on the first (they share images, labels and predictions).
-
     dash.cohorts, dash.active_cohort and dash.selected_rows follow what the user does in the view,
     and setting them from Python updates the view. Every value, from the constructor, from Python or
     from the view, passes one check (the trait validators): cohorts are a list of rw.Cohort (or their
@@ -100,6 +96,44 @@ class ExplanationDashboard(anywidget.AnyWidget):
     there, put first when missing; when the active cohort is removed, "All data" becomes active.
     A bad value set from Python raises a ValueError naming the cohort; one sent by the view is undone
     (the view is sent the kernel's state back) with a RaiWidgetWarning saying why.
+
+    Parameters
+    ----------
+    explanation : Explanation or list of ImageExplanation
+        One explanation, or a list of ImageExplanations of the same images (one per attribution method),
+        shown side by side: ``rw.ExplanationDashboard([exp_ig, exp_gradcam])``. Cohorts are evaluated on
+        the first (they share images, labels and predictions).
+    cohorts : list of Cohort, optional
+        Cohorts to start with (``rw.Cohort`` or their JSON), besides "All data".
+    explainer : MimicExplainer, optional
+        For a tabular explanation, the explainer whose model the what-if and ICE views call (needed for
+        a loaded explanation; ``exp.show()`` of one made in this kernel finds it). Its features, outputs
+        and task must be the explanation's.
+    **kwargs
+        ``active_cohort=`` and ``selected_rows=`` to start with; the rest goes to ``anywidget.AnyWidget``.
+
+    Attributes
+    ----------
+    cohorts : list of Cohort
+        The cohorts, "All data" first; assign a new list to change them (``dash.cohorts = [*dash.cohorts, c]``).
+    active_cohort : str
+        The name of the cohort the view shows.
+    selected_rows : list of int
+        The rows selected in the view.
+    explanation : Explanation
+        The explanation shown (the first, for several image methods).
+    explanations : list of Explanation
+        Every explanation shown.
+
+    Raises
+    ------
+    ValueError
+        Cohorts that cannot be evaluated on this explanation, duplicate names, or an explainer of another
+        model.
+    TypeError
+        Something that is not an explanation.
+    RuntimeError
+        The front-end bundle is missing (a source checkout without ``npm run build``).
     """
 
     _esm = _STATIC / "widget.js"
@@ -290,11 +324,14 @@ class ExplanationDashboard(anywidget.AnyWidget):
 
     @property
     def what_if(self):
-        """The kept what-if points as a DataFrame, one row per point (index: its name): the explained row it
-        started from, every feature's value ("value: <feature>"), the prediction, the probabilities
-        ("probability: <class>") or model output, the surrogate/model gap, the attribution ("attribution:
-        <feature>", "... -> <class>" per class) and the findings. Compare with ``exp.local_importance(row)``;
-        save with ``dash.what_if.to_csv(path)``."""
+        """The what-if points kept in the view, as a DataFrame (tabular).
+
+        One row per point (index: its name): the explained row it started from, every feature's value
+        (``"value: <feature>"``), the prediction, the probabilities (``"probability: <class>"``) or model
+        output, the surrogate/model gap, the attribution (``"attribution: <feature>"``, ``"... -> <class>"``
+        per class) and the findings. Compare with ``exp.local_importance(row)``; save with
+        ``dash.what_if.to_csv(path)``.
+        """
         from rai_widget.explainers._what_if_points import points_frame
 
         return points_frame(self)
@@ -314,19 +351,68 @@ class ExplanationDashboard(anywidget.AnyWidget):
             )
 
     def cohort(self, name: str) -> Cohort:
-        """The cohort called `name`."""
+        """The cohort called ``name``.
+
+        Parameters
+        ----------
+        name : str
+            The cohort's name.
+
+        Returns
+        -------
+        Cohort
+            The cohort.
+
+        Raises
+        ------
+        KeyError
+            No cohort has that name (the error lists them).
+        """
         for c in self.cohorts:
             if c.name == name:
                 return c
         raise KeyError(f"no cohort named {shown(name)}; cohorts: {shown([c.name for c in self.cohorts])}")
 
     def cohort_rows(self, name: str | None = None):
-        """The explained rows (a DataFrame) of a cohort, by default the active one."""
+        """The explained rows of a cohort.
+
+        Parameters
+        ----------
+        name : str, optional
+            The cohort's name; default the active cohort.
+
+        Returns
+        -------
+        DataFrame or ndarray
+            Its rows of ``exp.data`` (tabular); for other kinds, its boolean mask over the items.
+
+        Raises
+        ------
+        KeyError
+            No cohort has that name.
+        """
         mask = self.cohort(name or self.active_cohort).mask(self._columns)
         return self.explanation.data[mask] if isinstance(self.explanation, TabularExplanation) else mask
 
     def save_html(self, path, title: str | None = None):
-        """Write this view, with its cohorts, to one HTML file that opens offline without a kernel."""
+        """Write this view, with its cohorts, to one HTML file that opens offline without a kernel.
+
+        The file holds the bundle and the state: no network request, no server, no port; it stays
+        interactive (cohorts, classes, charts, rows). Share it rather than the notebook's own HTML export,
+        whose widget manager loads from a CDN.
+
+        Parameters
+        ----------
+        path : str or Path
+            The HTML file to write.
+        title : str, optional
+            The page's title.
+
+        Returns
+        -------
+        Path
+            The path written.
+        """
         from rai_widget.report import save_html
 
         return save_html(self, path, title)

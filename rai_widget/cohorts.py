@@ -117,7 +117,30 @@ def _is_number(v: Any) -> bool:
 
 @dataclass
 class Filter:
-    """One condition on one column, e.g. ``Filter("age", ">", 40)``."""
+    """One condition on one column, e.g. ``Filter("age", ">", 40)``.
+
+    Parameters
+    ----------
+    column : str
+        A feature name, or a special column: ``index``, ``y_true``, ``y_pred``, ``correct``, ``error``,
+        ``confidence`` (and per kind ``length``, ``tokens``, ``detections``, ...: ``exp.cohort_columns()``
+        lists them).
+    op : str
+        One of ``==, !=, <, <=, >, >=, in, not in, between, contains, not contains``.
+    value : object
+        A value of the column's kind; a list for ``in`` / ``not in``; ``[lo, hi]`` for ``between`` (both
+        ends inclusive); one word for ``contains`` / ``not contains`` (whole words, any case).
+
+    Raises
+    ------
+    ValueError
+        An unknown op, or a value of the wrong form for it (NaN included).
+
+    Examples
+    --------
+    >>> rw.Filter("age", "between", [30, 40])
+    >>> rw.Filter("tokens", "contains", "boring")
+    """
 
     column: str
     op: str
@@ -147,10 +170,34 @@ class Filter:
         self.value = _canonical(v)
 
     def to_json(self) -> dict:
+        """The filter as JSON-ready data.
+
+        Returns
+        -------
+        dict
+            ``{"column", "op", "value"}`` (infinity written as +-1.7976931348623157e308).
+        """
         return {"column": self.column, "op": self.op, "value": _json_value(_plain(self.value))}
 
     @classmethod
     def from_json(cls, d: dict) -> Filter:
+        """A filter from its JSON form (``to_json``'s output).
+
+        Parameters
+        ----------
+        d : dict
+            ``{"column", "op", "value"}``.
+
+        Returns
+        -------
+        Filter
+            The filter, checked.
+
+        Raises
+        ------
+        ValueError
+            A key missing, or an invalid filter.
+        """
         if not isinstance(d, dict) or not {"column", "op", "value"} <= d.keys():
             raise ValueError(f"a filter needs the keys column, op and value, got {_fmt(d)}")
         return cls(d["column"], d["op"], d["value"])
@@ -161,7 +208,34 @@ class Filter:
 
 @dataclass
 class Cohort:
-    """A named set of filters combined with "all" (AND) or "any" (OR). See the module docstring."""
+    """A named set of filters combined with "all" (AND) or "any" (OR).
+
+    A cohort is plain data, the same JSON in Python and in the view:
+    ``{"name", "combine", "filters": [{"column", "op", "value"}]}``. Missing values match no filter except
+    ``!=`` and ``not in``; numbers compare at float32 on both sides. A cohort with no filters selects
+    every row.
+
+    Parameters
+    ----------
+    name : str
+        The cohort's name (unique within a dashboard).
+    filters : list of Filter
+        The conditions (``rw.Filter`` or their JSON dicts).
+    combine : str
+        ``"all"`` keeps rows matching every filter (AND), ``"any"`` rows matching at least one (OR).
+
+    Raises
+    ------
+    ValueError
+        An empty name, an unknown ``combine``, or an invalid filter.
+    TypeError
+        ``filters`` that is not a list of filters.
+
+    Examples
+    --------
+    >>> older = rw.Cohort("older applicants", [rw.Filter("age", ">", 40), rw.Filter("correct", "==", False)])
+    >>> older.mask(exp).sum(), exp.global_importance(cohort=older).head()
+    """
 
     name: str
     filters: list[Filter] = field(default_factory=list)
@@ -189,10 +263,34 @@ class Cohort:
         self.filters = filters
 
     def to_json(self) -> dict:
+        """The cohort as JSON-ready data, the form the view and ``from_json`` read.
+
+        Returns
+        -------
+        dict
+            ``{"name", "combine", "filters": [{"column", "op", "value"}, ...]}``.
+        """
         return {"name": self.name, "combine": self.combine, "filters": [f.to_json() for f in self.filters]}
 
     @classmethod
     def from_json(cls, d: dict) -> Cohort:
+        """A cohort from its JSON form (``to_json``'s output; ``filters`` and ``combine`` may be left out).
+
+        Parameters
+        ----------
+        d : dict
+            ``{"name", "combine", "filters"}``.
+
+        Returns
+        -------
+        Cohort
+            The cohort, checked.
+
+        Raises
+        ------
+        ValueError
+            No name, or an invalid filter or combine.
+        """
         if not isinstance(d, dict) or "name" not in d:
             raise ValueError(f"a cohort needs at least a name, got {_fmt(d)}")
         return cls(d["name"], d.get("filters", []), d.get("combine", "all"))
@@ -201,8 +299,24 @@ class Cohort:
         return f"Cohort({self.name!r}, {self.filters!r}, combine={self.combine!r})"
 
     def mask(self, obj: Any) -> np.ndarray:
-        """Boolean array, one entry per row of ``obj``: an explanation, a DataFrame, or anything with
-        ``cohort_columns()`` returning one."""
+        """Which rows of ``obj`` are in the cohort.
+
+        Parameters
+        ----------
+        obj : Explanation or DataFrame
+            An explanation, a DataFrame, or anything with ``cohort_columns()`` returning one.
+
+        Returns
+        -------
+        ndarray
+            A boolean array, one entry per row.
+
+        Raises
+        ------
+        ValueError
+            A filter on a column ``obj`` does not have, or of the wrong kind for it (every filter is
+            checked before any is evaluated).
+        """
         columns = columns_of(obj)
         # Check every filter before evaluating any, so a bad cohort fails whole.
         picked = [_check(f, columns) for f in self.filters]
@@ -212,6 +326,18 @@ class Cohort:
         return np.logical_and.reduce(hits) if self.combine == "all" else np.logical_or.reduce(hits)
 
     def count(self, obj: Any) -> int:
+        """How many rows of ``obj`` are in the cohort.
+
+        Parameters
+        ----------
+        obj : Explanation or DataFrame
+            As in ``mask``.
+
+        Returns
+        -------
+        int
+            The number of rows.
+        """
         return int(self.mask(obj).sum())
 
 

@@ -2,10 +2,15 @@
 
 
 class ModelPredictError(RuntimeError):
-    """The user's model raised (or returned something unusable) while predicting; the original error,
-    when there is one, is chained as __cause__."""
+    """The user's model raised, or returned something unusable, while predicting.
+
+    The model's own error, when there is one, is chained as ``__cause__``; the message names the data the
+    model was called on.
+    """
 
 
 class ExplanationFileError(ValueError):
-    """`rw.load` was given a file that is not an explanation written by `exp.save()`, or one that is
-    damaged or inconsistent (truncated, corrupted, tampered with)."""
+    """``rw.load`` was given a file that is not an explanation written by ``exp.save()``.
+
+    Also raised for a damaged or inconsistent file (truncated, corrupted, tampered with). A ValueError.
+    """

@@ -140,9 +140,28 @@ def _read(path: Path) -> dict[str, np.ndarray]:
 
 
 def load(path) -> Explanation:
-    """Load any explanation written by `exp.save(path)`. A file that is not one, or a damaged or
-    inconsistent one, raises rw.ExplanationFileError (a ValueError) saying so; the loaded explanation
-    passes the same checks as one that explain() returns."""
+    """Load any explanation written by ``exp.save(path)``.
+
+    The loaded explanation passes the same checks as one that ``explain()`` returns. Files written by
+    earlier releases (format 1) load too.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.npz`` file.
+
+    Returns
+    -------
+    Explanation
+        A TabularExplanation, TextExplanation, ImageExplanation or DetectionExplanation, as saved.
+
+    Raises
+    ------
+    ExplanationFileError
+        A file that is not an explanation, or a damaged or inconsistent one (a ValueError), saying so.
+    FileNotFoundError
+        No such file.
+    """
     from rai_widget.explanations._base import Explanation
 
     path = _path(path, "rw.load")

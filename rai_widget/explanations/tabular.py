@@ -456,6 +456,108 @@ class TabularExplanation(Explanation):
         )
         return series.iloc[np.argsort(-np.abs(series.to_numpy()), kind="stable")]
 
+    def to_frame(self, output=None, long: bool = False) -> pd.DataFrame:
+        """The local values as a pandas table, with row ids, labels and the model's and surrogate's outputs.
+
+        Wide form (the default): one row per explained row, indexed by the row ids the data had
+        (``exp.data.index``; named ``"row"`` when it had no name). Columns, in this order:
+
+        - ``y_true`` (when known) and ``y_pred``;
+        - per output ``o``: ``model_output[o]`` (the model, in ``units``), ``probability[o]``
+          (classification), ``surrogate_output[o]`` and ``base_value[o]`` (the surrogate's expected output,
+          the same on every row);
+        - per output, per feature ``f``: ``value[f][o]``, feature ``f``'s attribution.
+
+        Each output is written as ``str(name)``, e.g. ``value[age][yes]``: flat strings, so the same names
+        read in pandas (``df.filter(like="value[")``), in Parquet and in any tool that opens it. Per row and
+        output, ``base_value[o]`` plus the ``value[...][o]`` columns equals ``surrogate_output[o]``. The
+        features' own values are not repeated: ``exp.data.join(df)`` puts them beside (same index).
+
+        Long form (``long=True``): one row per (row, output, feature), in that order, with columns the row
+        id (the index's name, ``"row"`` when unnamed; one column per level of a MultiIndex), ``output``
+        (the output's name), ``feature``, ``feature_value`` (the feature's value in ``exp.data``) and
+        ``value`` (its attribution), on a RangeIndex. Pivoting it on the row id and (output, feature) gives
+        the wide form's value columns.
+
+        Parameters
+        ----------
+        output : str, int or None, optional
+            Which output's values, as ``global_importance`` and ``local_importance`` take it: a class (or
+            output) name or its index, or ``"predicted"`` for each row's predicted class (the columns then
+            say ``[predicted]``; ``y_pred`` names the class). None (the default): every output the
+            explanation holds independently: the one output of a regression, every class of a multiclass
+            classifier, and the positive (second) class of a binary one, whose first class's values,
+            outputs and base value are exactly the negation of the second's (pass ``output=0`` or its name
+            for them).
+        long : bool, optional
+            False (the default) for the wide form, True for the long form.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``attrs`` holds ``units`` and ``task``.
+
+        Raises
+        ------
+        ValueError
+            An output that is not one of ``output_names`` (the message lists them); in the long form, a row
+            index named like one of its columns (``output``, ``feature``, ``feature_value``, ``value``).
+        TypeError
+            ``long`` that is not True or False.
+
+        Examples
+        --------
+        >>> exp = rw.MimicExplainer(model, X_train).explain(X_test, y_true=y_test)
+        >>> df = exp.to_frame()                          # one row per row of X_test, X_test's index
+        >>> df.filter(like="value[").abs().mean()        # mean |value| per feature and output
+        >>> exp.data.join(exp.to_frame(output="yes"))    # the features beside the class "yes"'s values
+        >>> long = exp.to_frame(long=True)
+        >>> long.groupby("feature")["value"].describe()
+        """
+        from rai_widget.explanations._frames import tabular_frame
+
+        return tabular_frame(self, output, long)
+
+    def to_parquet(self, path, output=None):
+        """Write ``to_frame(output)`` (the wide form) to a Parquet file, with pyarrow.
+
+        The file holds Arrow columns and pandas' JSON metadata, no pickle: ``pd.read_parquet(path)`` gives
+        the same frame back (index, column names, dtypes), and polars, DuckDB or R's arrow read it too.
+        Only ``path`` is written (replaced when it exists).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file to write, e.g. ``"attributions.parquet"``; its folder must exist.
+        output : str, int or None, optional
+            Which outputs, as in ``to_frame``.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Raises
+        ------
+        ImportError
+            pyarrow is not installed: ``pip install "rai-widget[parquet]"``.
+        IsADirectoryError
+            ``path`` is a folder.
+        FileNotFoundError
+            ``path``'s folder does not exist.
+        ValueError
+            As ``to_frame``; or row ids of mixed types that Parquet cannot hold in one column.
+
+        Examples
+        --------
+        >>> path = exp.to_parquet("attributions.parquet")
+        >>> pd.read_parquet(path).equals(exp.to_frame())
+        True
+        """
+        from rai_widget.explanations._frames import to_parquet
+
+        return to_parquet(self, path, output)
+
     def column_spec(self) -> CohortColumns:
         """Every feature (as its kind says), then index, y_true, y_pred, correct or error, confidence."""
         cols: dict[str, Column] = {}

@@ -225,6 +225,92 @@ class TextExplanation(Explanation):
         out.attrs["units"] = self.units
         return out
 
+    def to_frame(self, output=None, long: bool = True) -> pd.DataFrame:
+        """The token values as a pandas table, one row per token and output (or one row per text).
+
+        Long form (the default): one row per (text, output, token position), in that order, on a
+        RangeIndex, with columns ``row`` (the text's position in ``texts``), ``output`` (the output's name),
+        ``position`` (the token's position in ``tokens[row]``), ``token`` (the word as shown to people),
+        ``start`` and ``end`` (its characters in the text, -1 when unknown), ``value`` (its attribution, in
+        ``units``), and the text's ``model_output`` and ``base_value`` for that output: per text and output,
+        ``base_value`` plus the sum of ``value`` equals ``model_output``.
+
+        Wide form (``long=False``): one row per text (index ``row``), no token values: ``text``, ``tokens``
+        (how many), ``truncated``, ``y_true`` (when known) and ``y_pred`` (multi-label: ``y_true[o]`` and
+        ``y_pred[o]`` per output), then per output ``o``: ``model_output[o]``, ``probability[o]`` (when the
+        explanation has probabilities) and ``base_value[o]``. Outputs are written as ``str(name)``.
+
+        Parameters
+        ----------
+        output : str, int or None, optional
+            Which output's values: an output's name or index, or ``"predicted"`` for each text's top output
+            (``output`` then says ``"predicted"``; ``exp.y_pred`` names it). None (the default): every output
+            (a text model's outputs are explained independently, so none is dropped).
+        long : bool, optional
+            True (the default) for the token rows, False for the per-text rows.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``attrs`` holds ``units`` and ``task``.
+
+        Raises
+        ------
+        ValueError
+            An output that is not one of ``output_names`` (the message lists them).
+        TypeError
+            ``long`` that is not True or False.
+
+        Examples
+        --------
+        >>> exp = rw.TextExplainer(pipe).explain(texts)
+        >>> tokens = exp.to_frame(output="positive")
+        >>> tokens.nlargest(10, "value")[["row", "token", "value"]]
+        >>> exp.to_frame(long=False)[["text", "y_pred", "model_output[positive]"]]
+        """
+        from rai_widget.explanations._frames import text_frame
+
+        return text_frame(self, output, long)
+
+    def to_parquet(self, path, output=None):
+        """Write ``to_frame(output)`` (the token rows) to a Parquet file, with pyarrow.
+
+        The file holds Arrow columns and pandas' JSON metadata, no pickle: ``pd.read_parquet(path)`` gives
+        the same frame back. Only ``path`` is written (replaced when it exists).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file to write, e.g. ``"tokens.parquet"``; its folder must exist.
+        output : str, int or None, optional
+            Which outputs, as in ``to_frame``.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Raises
+        ------
+        ImportError
+            pyarrow is not installed: ``pip install "rai-widget[parquet]"``.
+        IsADirectoryError
+            ``path`` is a folder.
+        FileNotFoundError
+            ``path``'s folder does not exist.
+        ValueError
+            As ``to_frame``.
+
+        Examples
+        --------
+        >>> path = exp.to_parquet("tokens.parquet")
+        >>> pd.read_parquet(path).equals(exp.to_frame())
+        True
+        """
+        from rai_widget.explanations._frames import to_parquet
+
+        return to_parquet(self, path, output)
+
     def column_spec(self) -> CohortColumns:
         """index, y_true, y_pred, correct, confidence (single-label) or error, length, truncated, tokens."""
         cols = C.outcome_columns(

@@ -115,10 +115,24 @@ def voila(tmp_path_factory):
                 proc.wait(timeout=10)
 
 
-def open_app(browser, voila, theme: str = "light", width: int = 1440):
-    """The app's page once every view is drawn; with the page's errors and the requests it was refused."""
+@pytest.fixture
+def open_app(browser, voila):
+    """open_app(theme) -> the app's page once every view is drawn, recording its errors and the requests it
+    was refused. Each load is a kernel of its own; Voila stops them all when the server stops."""
+    pages = []
+
+    def opened(theme: str = "light"):
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        pages.append(page)
+        return _load(page, voila, theme)
+
+    yield opened
+    for page in pages:
+        page.close()
+
+
+def _load(page, voila, theme: str):
     url, log_path = voila
-    page = browser.new_page(viewport={"width": width, "height": 1000})
     page.rw_errors, page.rw_dialogs, page.rw_refused = [], [], []  # type: ignore[attr-defined]
     page.on("pageerror", lambda e: page.rw_errors.append(str(e)))
     page.on("dialog", lambda d: (page.rw_dialogs.append(d.message), d.dismiss()))
@@ -161,8 +175,8 @@ def shoot(page, name: str) -> None:
             page.screenshot(path=str(SHOTS / f"voila_{name}_{part}_{width}.png"))
 
 
-def test_voila_dashboard_renders_and_reaches_the_kernel(browser, voila):
-    page = open_app(browser, voila)
+def test_voila_dashboard_renders_and_reaches_the_kernel(open_app):
+    page = open_app()
     tabular = page.locator(".rw-root").filter(has=page.get_by_test_id("importance-chart"))
     label = page.locator(".kernel-cohorts")
 
@@ -222,7 +236,6 @@ def test_voila_dashboard_renders_and_reaches_the_kernel(browser, voila):
     assert {t.split()[0] for t in detection.get_by_test_id("detection-item").all_inner_texts()} <= {"left", "right"}
     check_clean(page)
     shoot(page, "light")
-    page.close()
 
 
 def _luminance(css: str) -> float:
@@ -230,8 +243,8 @@ def _luminance(css: str) -> float:
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
-def test_voila_dark_theme_reaches_the_view(browser, voila):
-    page = open_app(browser, voila, theme="dark")
+def test_voila_dark_theme_reaches_the_view(open_app):
+    page = open_app("dark")
     assert page.evaluate("() => document.body.dataset.jpThemeLight") == "false"
     tabular = page.locator(".rw-root").filter(has=page.get_by_test_id("importance-chart"))
     text = _luminance(tabular.locator(".rw-bar-label").first.evaluate("e => getComputedStyle(e).color"))
@@ -239,4 +252,3 @@ def test_voila_dark_theme_reaches_the_view(browser, voila):
     assert text > 0.6 and background < 0.3, (text, background)  # light text on a dark page
     check_clean(page)
     shoot(page, "dark")
-    page.close()

@@ -312,6 +312,19 @@ def test_text_wide_is_one_row_per_text(text):
         np.testing.assert_array_equal(wide[f"probability[{name}]"], text.probabilities[:, c])
 
 
+def test_text_multilabel_has_labels_per_output(tmp_path):
+    pytest.importorskip("shap")
+    y = np.array([[True, False], [False, True], [True, True]])
+    exp = rw.TextExplainer(bag_of_words, classes=["a", "b"], multilabel=True).explain(TEXTS, y_true=y)
+    wide = exp.to_frame(long=False)
+    for c, name in enumerate(exp.output_names):
+        np.testing.assert_array_equal(wide[f"y_true[{name}]"], y[:, c])
+        np.testing.assert_array_equal(wide[f"y_pred[{name}]"], exp.y_pred[:, c])
+        np.testing.assert_array_equal(wide[f"model_output[{name}]"], exp.model_output[:, c])
+    path = exp.to_parquet(tmp_path / "multilabel.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(path), exp.to_frame(), check_exact=True)
+
+
 def test_text_parquet_round_trip_and_errors(tmp_path, text):
     path = text.to_parquet(tmp_path / "tokens.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(path), text.to_frame(), check_exact=True)
@@ -322,7 +335,7 @@ def test_text_parquet_round_trip_and_errors(tmp_path, text):
 # --- image and detection: no table of their own --------------------------------------------------------------
 
 
-def test_image_to_frame_says_what_to_use_instead():
+def test_image_to_frame_says_what_to_use_instead(tmp_path):
     exp = rw.ImageExplanation(
         images=np.zeros((2, 4, 4, 3), dtype=np.uint8),
         attributions=np.zeros((2, 4, 4)),
@@ -338,4 +351,20 @@ def test_image_to_frame_says_what_to_use_instead():
     with pytest.raises(TypeError, match=r"ImageExplanation has no to_frame\(\).*to_shap\(\)"):
         exp.to_frame()
     with pytest.raises(TypeError, match=r"ImageExplanation has no to_frame\(\)"):
-        exp.to_parquet("never-written.parquet")
+        exp.to_parquet(tmp_path / "never-written.parquet")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_detection_to_frame_says_what_to_use_instead(tmp_path):
+    exp = rw.DetectionExplanation(
+        images=np.zeros((1, 8, 8, 3), dtype=np.uint8),
+        detections=[[{"box": [1, 1, 5, 5], "label": "cat", "score": 0.9}]],
+        saliency=[np.zeros((1, 8, 8), np.float32)],
+        output_names=["cat"],
+        model_output=np.full((1, 1), 0.9),
+    )
+    with pytest.raises(TypeError, match=r"DetectionExplanation has no to_frame\(\).*to_shap\(\).*exp\.detections"):
+        exp.to_frame(long=True)
+    with pytest.raises(TypeError, match=r"DetectionExplanation has no to_frame\(\)"):
+        exp.to_parquet(tmp_path / "d.parquet")
+    assert list(tmp_path.iterdir()) == []

@@ -217,24 +217,63 @@ class Explanation:
 
     # --- tables ----------------------------------------------------------------------------
     def to_frame(self, output=None, long: bool = False) -> pd.DataFrame:
-        """The explanation as a pandas table: tabular and text explanations have one (see theirs).
+        """The explanation as a pandas table; tabular and text explanations have one (see theirs).
+
+        An image or detection explanation has none: its attributions are maps, not rows of numbers.
+
+        Parameters
+        ----------
+        output : str, int or None, optional
+            Which output (a name or index, or ``"predicted"``); None: the outputs the kind holds.
+        long : bool, optional
+            One row per attribution (True) or per explained item (False).
+
+        Returns
+        -------
+        pandas.DataFrame
+            See ``TabularExplanation.to_frame`` and ``TextExplanation.to_frame``.
 
         Raises
         ------
         TypeError
-            For a kind without one (images, detections), saying what to use instead (``to_shap()``).
+            For a kind without a table (images, detections), saying what to use instead (``to_shap()``).
+
+        Examples
+        --------
+        >>> image_exp.to_frame()
+        Traceback (most recent call last):
+        TypeError: ImageExplanation has no to_frame(): ... use exp.to_shap() for a shap.Explanation, ...
         """
         from rai_widget.explanations._frames import no_frame
 
         raise no_frame(self)
 
     def to_parquet(self, path, output=None) -> Path:
-        """Write ``to_frame(output)`` to a Parquet file with pyarrow (see the tabular and text explanations').
+        """Write ``to_frame(output)`` to a Parquet file with pyarrow; tabular and text explanations have one.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file to write; its folder must exist.
+        output : str, int or None, optional
+            Which outputs, as in ``to_frame``.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
 
         Raises
         ------
         TypeError
             For a kind without a table (images, detections), as ``to_frame`` does; nothing is written.
+        ImportError
+            pyarrow is not installed: ``pip install "rai-widget[parquet]"``.
+
+        Examples
+        --------
+        >>> exp.to_parquet("attributions.parquet")
+        PosixPath('attributions.parquet')
         """
         from rai_widget.explanations._frames import to_parquet
 

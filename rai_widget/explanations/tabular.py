@@ -471,7 +471,8 @@ class TabularExplanation(Explanation):
         Each output is written as ``str(name)``, e.g. ``value[age][yes]``: flat strings, so the same names
         read in pandas (``df.filter(like="value[")``), in Parquet and in any tool that opens it. Per row and
         output, ``base_value[o]`` plus the ``value[...][o]`` columns equals ``surrogate_output[o]``. The
-        features' own values are not repeated: ``exp.data.join(df)`` puts them beside (same index).
+        features' own values are not repeated: ``exp.data.join(df)`` puts them beside (same index). An
+        explanation read back with ``rw.load`` has row ids 0 to n - 1: the saved file does not keep the index.
 
         Long form (``long=True``): one row per (row, output, feature), in that order, with columns the row
         id (the index's name, ``"row"`` when unnamed; one column per level of a MultiIndex), ``output``

@@ -5,12 +5,14 @@
   so there is one copy of each and no symlink.
 - nbconvert's page links MathJax, mermaid and the widget manager from CDNs and embeds the saved widget
   state (megabytes of bundle and buffers). `on_page_content` drops every script loaded from the network
-  and the state, and puts a note where each widget was (the widget needs a kernel, or save_html's report).
+  and the state, puts a note where each dashboard was (it needs a kernel, or save_html's report) and drops
+  the progress bars (tqdm's widgets, whose saved text reads 0%).
   It then fails the build if the page still names an http(s) script, stylesheet or image source.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -37,8 +39,8 @@ _REMOTE_REF = re.compile(
 )
 WIDGET_NOTE = (
     '<div class="admonition note"><p class="admonition-title">Interactive view</p><p>The dashboard is drawn '
-    "here when the notebook runs in a kernel; the pages on each modality show it, and "
-    "<code>dash.save_html(path)</code> makes an offline copy.</p></div>"
+    'here when the notebook runs in a kernel; <a href="{page}">the {name} page</a> shows it, and '
+    "<code>dash.save_html(path)</code> makes an offline copy that opens in any browser.</p></div>"
 )
 
 
@@ -59,10 +61,30 @@ def on_files(files, config):
     return files
 
 
-def offline_notebook_html(html: str) -> str:
-    """The notebook page without network scripts or widget state, a note where each widget was."""
+_MODEL_ID = re.compile(r"\"model_id\"\s*:\s*\"([^\"]+)\"")
+
+
+def dashboards(notebook: Path) -> set[str]:
+    """The model ids of the notebook's saved rai-widget dashboards (the other widgets are progress bars)."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    state = nb.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    return {
+        model_id
+        for model_id, model in state.get("state", {}).items()
+        if str(model.get("state", {}).get("_anywidget_id", "")).startswith("rai_widget.")
+    }
+
+
+def offline_notebook_html(html: str, note: str, dashboard_ids: set[str]) -> str:
+    """The notebook page without network scripts or widget state: a note where each dashboard was, and no
+    progress bar (its saved text would read 0%)."""
+
+    def view(match: re.Match) -> str:
+        model_id = _MODEL_ID.search(match.group(0))
+        return note if model_id and model_id.group(1) in dashboard_ids else ""
+
     html = _WIDGET_STATE.sub("", html)
-    html = _WIDGET_VIEW.sub(WIDGET_NOTE, html)
+    html = _WIDGET_VIEW.sub(view, html)
     html = _REMOTE_SCRIPT.sub("", html)
     html = _EMPTY_SCRIPT.sub("", html)
     html = _LOADER.sub("", html)
@@ -72,7 +94,11 @@ def offline_notebook_html(html: str) -> str:
 def on_page_content(html, page, config, files):
     if not page.file.src_uri.endswith(".ipynb"):
         return html
-    html = offline_notebook_html(html)
+    name = page.file.src_uri.rsplit("/", 1)[-1].removesuffix(".ipynb")
+    modality = files.get_file_from_path(f"{name}.md")
+    link = modality.url_relative_to(page.file) if modality is not None else "../index.html"
+    note = WIDGET_NOTE.format(page=link, name=name)
+    html = offline_notebook_html(html, note, dashboards(Path(page.file.abs_src_path)))
     remote = _REMOTE_REF.search(html)
     if remote:
         context = html[max(0, remote.start() - 80) : remote.end() + 80]

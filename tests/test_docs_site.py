@@ -222,3 +222,32 @@ def test_site_builds_strict(tmp_path):
         hit = remote.search(page.read_text(encoding="utf-8"))
         assert hit is None, f"{page.relative_to(site)} loads {hit.group(0)!r}"
     assert not (ROOT / ".cache" / "mkdocs-jupyter").exists(), "the build wrote a cache into the checkout"
+
+
+def _hooks():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "scripts" / "docs_hooks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_notebook_pages_lose_cdn_scripts_and_widget_state():
+    """What nbconvert writes for a notebook with saved widgets, and what the site keeps of it."""
+    hooks = _hooks()
+    view = '<script type="application/vnd.jupyter.widget-view+json">{"version_major": 2, "model_id": "%s"}</script>'
+    html = (
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js"></script>'
+        '<script src=""> </script>'
+        "<script>MathJax.Hub.Config({tex2jax: {}});</script>"
+        '<script type="application/vnd.jupyter.widget-state+json">{"state": {"dash": {}}}</script>'
+        "<p>kept</p>" + view % "dash" + view % "bar"
+    )
+    out = hooks.offline_notebook_html(html, "NOTE", {"dash"})
+    assert out == "<p>kept</p>NOTE", out
+    assert hooks._REMOTE_REF.search('<link rel="stylesheet" href="https://fonts.googleapis.com/css">')
+    assert not hooks._REMOTE_REF.search('<a href="https://anywidget.dev">a link people click</a>')
+    ids = hooks.dashboards(ROOT / "notebooks" / "image.ipynb")
+    assert len(ids) == 1, ids  # the image notebook's one dashboard; its eight other widgets are progress bars

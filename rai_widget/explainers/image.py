@@ -505,7 +505,7 @@ class ImageExplainer:
             None (the predicted class; for multilabel each label with probability > 0.5, or the top one),
             one class for all images, one per image, or a list of classes per image. Classes by name or
             index.
-        y_true : array-like, optional
+        y_true : array_like, optional
             True labels (names or indices; for multilabel an (N, k) 0/1 array).
         progress : bool, optional
             Show a progress bar (default: from two images or batches on).

@@ -542,7 +542,7 @@ class MimicExplainer:
         ----------
         X : DataFrame or array
             The rows to explain, with X_train's columns.
-        y_true : array-like, optional
+        y_true : array_like, optional
             The true labels (class names, or the regression target), one per row; needed for the
             dashboard's model performance and the ``correct`` / ``error`` cohort columns.
         progress : bool, optional

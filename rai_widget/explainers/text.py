@@ -287,7 +287,7 @@ class TextExplainer:
         ----------
         texts : sequence of str
             The texts to explain.
-        y_true : array-like, optional
+        y_true : array_like, optional
             The true class of each text (a name or, for named classes, an index), or for multi-label an
             (n, k) 0/1 array or one list (or set) of label names per text.
         progress : bool, optional

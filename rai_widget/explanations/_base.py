@@ -26,9 +26,9 @@ class Explanation:
         ``"classification"``, ``"multilabel"``, ``"regression"`` or ``"detection"``.
     units : str
         What values and outputs are in: ``"log-odds"``, ``"probability"``, ``"output"``, ...
-    y_true : array-like or None
+    y_true : array_like or None
         The true labels, when given to ``explain()``.
-    y_pred : array-like
+    y_pred : array_like
         The model's predictions.
     model_output : ndarray
         (n, k): the model's output per row and output, in the explained space (``units``).

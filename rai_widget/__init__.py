@@ -15,6 +15,7 @@ from rai_widget.explanations import (
     TextExplanation,
     load,
 )
+from rai_widget.explanations._from_shap import from_shap
 from rai_widget.widget import ExplanationDashboard
 
 __version__ = "0.1.0"
@@ -36,5 +37,6 @@ __all__ = [
     "TabularExplanation",
     "TextExplainer",
     "TextExplanation",
+    "from_shap",
     "load",
 ]

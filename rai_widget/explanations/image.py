@@ -321,7 +321,9 @@ class ImageExplanation(Explanation):
         Returns
         -------
         shap.Explanation
-            Values, the images as data, and the output names.
+            Values, the images as data, and the output names. With every output it also carries, as a dict
+            attribute ``.rai_widget``, what shap has no field for (targets, method, model outputs, task, units),
+            so ``rw.from_shap(exp.to_shap())`` gives this explanation back; shap ignores it.
 
         Raises
         ------
@@ -333,7 +335,11 @@ class ImageExplanation(Explanation):
         if isinstance(self.attributions, list):
             raise ValueError("to_shap() needs images of one size (these differ).")
         if output is None:
-            return shap.Explanation(values=self.attributions, data=self.images, output_names=self.output_names)
+            from rai_widget.explanations._from_shap import carry
+
+            # what shap has no field for, as `.rai_widget`, so rw.from_shap(exp.to_shap()) gives this explanation back
+            result = shap.Explanation(values=self.attributions, data=self.images, output_names=self.output_names)
+            return carry(result, self, targets=self.targets, method=self.method, params=self.params)
         k = self.output_index(output)
         maps = np.stack([self.attribution(i, k) for i in range(len(self))])
         return shap.Explanation(values=maps, data=self.images, output_names=None)

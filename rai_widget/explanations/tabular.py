@@ -585,8 +585,14 @@ class TabularExplanation(Explanation):
         return out
 
     def to_shap(self, output=None):
-        """A shap.Explanation: values (n, f, k), or (n, f) for one output given by name or index."""
+        """A shap.Explanation: values (n, f, k), or (n, f) for one output given by name or index.
+
+        With every output, it also carries what shap has no field for (task, units, model outputs, the data
+        frame, fidelity) as a dict attribute `.rai_widget`, so `rw.from_shap(exp.to_shap())` gives this
+        explanation back; shap ignores it."""
         import shap
+
+        from rai_widget.explanations._from_shap import carry
 
         base = np.tile(self.base_values, (len(self), 1))
         values = self.values
@@ -594,13 +600,23 @@ class TabularExplanation(Explanation):
         if output is not None:
             k = self.output_index(output)
             values, base, output_names = values[:, :, k], base[:, k], None
-        return shap.Explanation(
+        result = shap.Explanation(
             values=values,
             base_values=base,
             data=self.numeric_data(),
             display_data=self.data.to_numpy(),
             feature_names=self.feature_names,
             output_names=output_names,
+        )
+        if output is not None:
+            return result
+        return carry(
+            result,
+            self,
+            data=self.data,
+            feature_kinds=list(self.feature_kinds),
+            fidelity=dict(self.fidelity),
+            attribution_agreement=self.attribution_agreement,
         )
 
     def _to_arrays(self):

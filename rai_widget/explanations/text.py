@@ -327,7 +327,10 @@ class TextExplanation(Explanation):
         return CohortColumns(cols, len(self))
 
     def to_shap(self, output=None):
-        """A shap.Explanation over texts: values (n, t_i, k), or (n, t_i) for one output (name or index)."""
+        """A shap.Explanation over texts: values (n, t_i, k), or (n, t_i) for one output (name or index).
+
+        With every output it also carries, as a dict attribute `.rai_widget`, what shap has no field for (the
+        texts, spans, model outputs, task, units), so `rw.from_shap(exp.to_shap())` gives this explanation back."""
         import shap
 
         names: list | None = self.output_names
@@ -339,7 +342,22 @@ class TextExplanation(Explanation):
         ragged[:] = values
         data = np.empty(len(self), dtype=object)
         data[:] = [np.array(t, dtype=object) for t in self.tokens]
-        return shap.Explanation(values=ragged, base_values=base, data=data, output_names=names)
+        result = shap.Explanation(values=ragged, base_values=base, data=data, output_names=names)
+        if output is not None:
+            return result
+        from rai_widget.explanations._from_shap import carry
+
+        # what shap has no field for, as `.rai_widget`, so rw.from_shap(exp.to_shap()) gives this explanation back
+        return carry(
+            result,
+            self,
+            texts=self.texts,
+            tokens=self.tokens,
+            offsets=self.offsets,
+            truncated=self.truncated,
+            threshold=self.threshold,
+            params=self.params,
+        )
 
     def _to_arrays(self):
         lengths = np.array([len(t) for t in self.tokens], dtype=np.int64)

@@ -6,6 +6,7 @@ import argparse
 import difflib
 import os
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -276,12 +277,48 @@ def _explain(args) -> int:
     return OK
 
 
+def default_demo_folder() -> Path:
+    """Where `rai-widget demo` writes without --out: a folder of the system's temporary folder, outside any
+    source tree and the current folder (e.g. /tmp/rai-widget-demo)."""
+    return Path(tempfile.gettempdir()) / "rai-widget-demo"
+
+
+def _demo_folder(path: str | None) -> Path:
+    """The demo's output folder, made and checked writable before any demo runs."""
+    out = (Path(path) if path is not None else default_demo_folder()).expanduser().resolve()
+    where = f"--out {path}" if path is not None else f"the demo's default folder {out}"
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"{where} is a file, not a folder; choose a folder with --out FOLDER", USAGE)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        why = err.strerror or type(err).__name__
+        raise CommandError(f"{where}: cannot create it ({why}); choose another with --out FOLDER", USAGE) from None
+    if not os.access(out, os.W_OK):
+        raise CommandError(f"{where} is not writable; choose another folder with --out FOLDER", USAGE)
+    return out
+
+
+def _demo_names(args) -> list[str]:
+    from rai_widget.demos import ALIASES, DEMOS
+
+    asked = [*args.names, *(args.only or [])]
+    for name in asked:
+        if name not in DEMOS and name not in ALIASES:
+            raise CommandError(
+                f"there is no demo {name!r}{_did_you_mean(name, [*DEMOS, *ALIASES])}; the demos are {', '.join(DEMOS)}",
+                USAGE,
+            )
+    return list(dict.fromkeys(ALIASES.get(n, n) for n in asked)) if asked else list(DEMOS)
+
+
 def _demo(args) -> int:
     from rai_widget import ExplanationDashboard
-    from rai_widget.demos import ALIASES, DEMOS, MissingExtraError, demo_module
+    from rai_widget.demos import MissingExtraError, demo_module
 
-    out = Path(args.out)
-    names = list(dict.fromkeys(ALIASES.get(n, n) for n in args.only)) if args.only else list(DEMOS)
+    names = _demo_names(args)
+    out = _demo_folder(args.out)
+    print(f"Writing the demo's outputs to {out}" + ("" if args.out is not None else " (choose the folder with --out)"))
     written, skipped = [], []
     for name in names:
         print(f"\n=== {name} demo ===")
@@ -300,7 +337,7 @@ def _demo(args) -> int:
         print(f"Report: {report.resolve()} (opens in any browser, offline)")
         written.append(report)
     note = f"; skipped: {', '.join(skipped)}" if skipped else ""
-    print(f"\n{len(written)} report(s) written to {out.resolve()}{note}")
+    print(f"\n{len(written)} report(s) written to {out}{note}")
     print(
         "Interactive tour: from a clone of the repository, `jupyter lab notebooks/` "
         "(tabular.ipynb, text.ipynb, image.ipynb, detection.ipynb)."
@@ -329,12 +366,24 @@ def build_parser() -> argparse.ArgumentParser:
         "offline HTML report per demo. Demos whose optional packages are missing are skipped with "
         "the pip command that adds them.",
     )
-    demo.add_argument("--out", default="rai-widget-demo", help="folder for the outputs (default: %(default)s)")
+    demo.add_argument(
+        "names",
+        nargs="*",
+        metavar="DEMO",
+        help=f"the demos to run, of {', '.join(DEMOS)} (default: all; vision is the image demo's earlier name)",
+    )
+    demo.add_argument(
+        "--out",
+        default=None,
+        metavar="FOLDER",
+        help=f"folder for the outputs (default: {default_demo_folder()}, in the system's temporary folder)",
+    )
     demo.add_argument(
         "--only",
         nargs="+",
         choices=[*DEMOS, *ALIASES],
-        help="run only these demos (vision is the image demo's earlier name)",
+        metavar="DEMO",
+        help="run only these demos, as DEMO does",
     )
     demo.set_defaults(func=_demo)
 

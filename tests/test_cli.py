@@ -24,6 +24,8 @@ def test_demo_explains_the_mortgage_model_and_saves_it(home, capsys):
     assert (out / "hmda_report.html").exists()
     assert '"name": "model errors"' in (out / "hmda_report.html").read_text()  # the report opens with the cohorts
     exp = rw.load(out / "hmda_explanation.npz")
+    # the hint opens the file it names: its real path, quoted
+    assert f"In a notebook: import rai_widget as rw; exp = rw.load({str(out / 'hmda_explanation.npz')!r})" in printed
     assert exp.output_names == ["no", "yes"]
     assert exp.fidelity["agreement"] > 0.95
     # the printed top feature is the top of the saved explanation
@@ -151,3 +153,121 @@ def test_demo_accepts_the_image_demos_earlier_name(monkeypatch, capsys, tmp_path
     assert main(["demo", "--out", str(tmp_path), "--only", "vision", "image"]) == 3
     assert asked == ["image"]  # "vision" is the image demo, run once
     assert "=== image demo ===" in capsys.readouterr().out
+
+
+def _tiny_explanation():
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    model = LogisticRegression().fit(X, X["a"] + X["b"] > 0)
+    return rw.MimicExplainer(model, X).explain(X, progress=False)
+
+
+@pytest.fixture
+def fake_demo(monkeypatch):
+    """`rai-widget demo` with a quick stand-in for the demos' modules (a small explanation, a report)."""
+    import types
+
+    from rai_widget import demos
+
+    ran = []
+
+    def run_demo(out, echo=print):
+        ran.append(out)
+        exp = _tiny_explanation()
+        demos.save_explanation(exp, out / "fake_explanation", echo)
+        return exp
+
+    module = types.SimpleNamespace(REPORT="fake_report.html", TITLE="fake demo", run_demo=run_demo)
+    monkeypatch.setattr(demos, "demo_module", lambda name: module)
+    return ran
+
+
+def test_demo_writes_to_the_temporary_folder_by_default_and_says_so_first(fake_demo, tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    (tmp_path / "clone").mkdir()
+    monkeypatch.chdir(tmp_path / "clone")  # e.g. a clone of the repository: nothing is written there
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    assert main(["demo", "tabular"]) == 0
+    folder = tmp_path / "tmp" / "rai-widget-demo"
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[0] == f"Writing the demo's outputs to {folder} (choose the folder with --out)"
+    assert fake_demo == [folder]
+    assert (folder / "fake_report.html").is_file() and (folder / "fake_explanation.npz").is_file()
+    assert list((tmp_path / "clone").iterdir()) == []
+    assert f"1 report(s) written to {folder}" in printed
+
+
+def test_demo_out_is_made_and_named_absolute_before_the_demos_run(fake_demo, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "tabular", "--out", "reports/demo"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[0] == f"Writing the demo's outputs to {tmp_path / 'reports' / 'demo'}"
+    assert (tmp_path / "reports" / "demo" / "fake_report.html").is_file()
+    (tmp_path / "a-file").write_text("")
+    assert main(["demo", "tabular", "--out", "a-file"]) == 2
+    assert "--out a-file is a file, not a folder; choose a folder with --out FOLDER" in capsys.readouterr().err
+    assert len(fake_demo) == 1  # the second run stopped before any demo
+
+
+def test_demo_names_given_as_arguments_are_checked(fake_demo, tmp_path, capsys):
+    assert main(["demo", "tabulr", "--out", str(tmp_path)]) == 2
+    assert "there is no demo 'tabulr' (did you mean 'tabular'?); the demos are tabular, text" in capsys.readouterr().err
+    assert fake_demo == [] and list(tmp_path.iterdir()) == []
+
+
+def test_the_saved_explanation_hint_is_a_line_that_opens_it(tmp_path, monkeypatch):
+    from rai_widget.demos import save_explanation
+
+    exp = _tiny_explanation()
+    monkeypatch.chdir(tmp_path)
+    lines: list[str] = []
+    save_explanation(exp, "saved", lines.append)
+    saved = tmp_path / "saved.npz"
+    assert lines[-2] == f"\nSaved the explanation to {saved}"
+    prefix = "In a notebook: "
+    assert lines[-1].startswith(prefix)
+    shown = []
+    monkeypatch.setattr(type(exp), "show", lambda self, **kw: shown.append(self))
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # the printed path holds from any folder
+    exec(lines[-1][len(prefix) :], {})
+    (back,) = shown
+    np.testing.assert_array_equal(back.values, exp.values)
+
+
+def test_the_side_by_side_hint_is_a_line_that_loads_every_saved_explanation(tmp_path, monkeypatch):
+    from rai_widget.demos import echo_side_by_side
+    from rai_widget.explanations import ImageExplanation
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (2, 8, 8, 3), dtype=np.uint8)
+    paths = []
+    for method in ("integrated_gradients", "gradcam"):
+        exp = ImageExplanation(
+            images=images,
+            attributions=np.abs(rng.normal(size=(2, 8, 8))),
+            targets=np.array([0, 1]),
+            method=method,
+            params={},
+            output_names=["cat", "dog"],
+            task="classification",
+            units="logit",
+            y_pred=np.array(["cat", "dog"]),
+            model_output=np.zeros((2, 2)),
+        )
+        paths.append(exp.save(tmp_path / f"it's {method}"))  # a quote in the path: the hint quotes it right
+    lines: list[str] = []
+    echo_side_by_side(paths, lines.append)
+    assert lines[0] == f"\nSaved the explanations to {paths[0]}, {paths[1]}"
+    prefix = "In a notebook, side by side: "
+    assert lines[1].startswith(prefix)
+    shown = []
+    monkeypatch.setattr(rw, "ExplanationDashboard", lambda exps: shown.append(exps))
+    monkeypatch.chdir(tmp_path.parent)
+    exec(lines[1][len(prefix) :], {})
+    assert [e.method for e in shown[0]] == ["integrated_gradients", "gradcam"]

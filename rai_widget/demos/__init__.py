@@ -11,6 +11,7 @@ on a user's machine; each module can retrain them.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 # In the order `rai-widget demo` runs them.
 DEMOS = ("tabular", "text", "image", "detection")
@@ -34,7 +35,15 @@ def demo_module(name: str):
 
 
 def save_explanation(exp, path, echo) -> None:
-    """Save a demo's explanation at `path` and tell the user how to open it again."""
-    saved = exp.save(path)
+    """Save a demo's explanation at `path` and print the line that opens it again (its real path, quoted)."""
+    saved = Path(exp.save(path)).resolve()
     echo(f"\nSaved the explanation to {saved}")
-    echo("In a notebook: exp = rai_widget.load(path); exp.show()")
+    echo(f"In a notebook: import rai_widget as rw; exp = rw.load({str(saved)!r}); exp.show()")
+
+
+def echo_side_by_side(paths, echo) -> None:
+    """Print where a demo saved several explanations of the same images, and the line that shows them together."""
+    saved = [str(Path(p).resolve()) for p in paths]
+    echo(f"\nSaved the explanations to {', '.join(saved)}")
+    show = f"rw.ExplanationDashboard([rw.load(p) for p in {saved!r}])"
+    echo(f"In a notebook, side by side: import rai_widget as rw; {show}")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rai_widget.demos import MissingExtraError
+from rai_widget.demos import MissingExtraError, echo_side_by_side
 
 TITLE = "rai-widget demo: an ImageNet classifier on five photos"
 REPORT = "image_report.html"
@@ -194,6 +194,5 @@ def run_demo(out_dir: Path, echo=print, photos=None, n_steps: int = 32):
         )
 
     paths = [e.save(out_dir / f"image_{e.method}") for e in exps]
-    echo(f"\nSaved the explanations to {', '.join(p.name for p in paths)} in {out_dir}")
-    echo("In a notebook, side by side: rw.ExplanationDashboard([rw.load(p) for p in paths])")
+    echo_side_by_side(paths, echo)
     return exps

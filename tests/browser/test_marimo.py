@@ -271,8 +271,16 @@ DIFF = """([a, b]) => {
 }"""
 
 
-def test_text_image_and_detection_views_render(browser, media_app):
+@pytest.fixture(scope="module")
+def media_page(browser, media_app) -> Iterator[Opened]:
+    """One session of the media app for the tests below (each page is a session that runs the app)."""
     opened = open_app(browser, media_app)
+    yield opened
+    opened.page.close()
+
+
+def test_text_image_and_detection_views_render(media_page, media_app):
+    opened = media_page
     page = opened.page
     text = wait_for_view(opened, media_app, "text-view")
     image = wait_for_view(opened, media_app, "image-view")
@@ -306,6 +314,48 @@ def test_text_image_and_detection_views_render(browser, media_app):
     canvas = detection.get_by_test_id("detection-canvas")
     page.wait_for_function("(c) => (c.dataset.drawn ?? '').startsWith('0:')", arg=canvas.element_handle())
 
-    shots(opened, "media", widths=(1440,))
+    shots(opened, "media")
+    detection.scroll_into_view_if_needed()
+    shots(opened, "detection")
     no_trouble(opened)
-    page.close()
+
+
+# The contrast of a root's text colour on what lies behind it (its own background, else the page's), in
+# the dark theme; colours as getComputedStyle gives them, rgb()/rgba() or color(srgb ...).
+DARK_CONTRASTS = """(roots) => {
+  const rgb = (v) => {
+    const n = (v.match(/[\\d.]+/g) || []).map(Number);
+    const srgb = v.startsWith('color(');
+    const c = n.slice(0, 3).map((x) => (srgb ? x : x / 255));
+    return { c, a: n.length > 3 ? n[3] : 1 };
+  };
+  const lum = ({ c }) => {
+    const [r, g, b] = c.map((x) => (x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  return roots.map((el) => {
+    const own = rgb(getComputedStyle(el).backgroundColor);
+    const back = own.a > 0 ? own : rgb(getComputedStyle(document.body).backgroundColor);
+    const [hi, lo] = [lum(rgb(getComputedStyle(el).color)), lum(back)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  });
+}"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: in marimo's dark theme the view keeps its light-theme text colour (#1f1f1f) on marimo's dark "
+    "page. marimo draws the widget in a shadow root, where style.css's body[data-jp-theme-light] and "
+    "prefers-color-scheme selectors cannot match and no --jp-* variables are defined; fix proposed in "
+    "/tmp/helpers/docs/marimo.md. Remove this mark when it lands (strict: the test then fails until removed).",
+)
+def test_dark_theme_is_readable_in_marimo(media_page, media_app):
+    page = media_page.page
+    wait_for_view(media_page, media_app, "detection-view")
+    page.emulate_media(color_scheme="dark")
+    try:
+        page.wait_for_function("() => document.body.classList.contains('dark')")
+        contrasts = page.locator(".rw-root").evaluate_all(DARK_CONTRASTS)
+    finally:
+        page.emulate_media(color_scheme="light")
+    assert len(contrasts) == 3 and min(contrasts) >= 4.5, contrasts

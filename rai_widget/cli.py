@@ -6,7 +6,6 @@ import argparse
 import difflib
 import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -277,14 +276,10 @@ def _explain(args) -> int:
     return OK
 
 
-def default_demo_folder() -> Path:
-    """Where `rai-widget demo` writes without --out: a folder of the system's temporary folder, outside any
-    source tree and the current folder (e.g. /tmp/rai-widget-demo)."""
-    return Path(tempfile.gettempdir()) / "rai-widget-demo"
-
-
 def _demo_folder(path: str | None) -> Path:
     """The demo's output folder, made and checked writable before any demo runs."""
+    from rai_widget.demos import default_demo_folder
+
     out = (Path(path) if path is not None else default_demo_folder()).expanduser().resolve()
     where = f"--out {path}" if path is not None else f"the demo's default folder {out}"
     if out.exists() and not out.is_dir():
@@ -348,7 +343,7 @@ def _demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from rai_widget.demos import ALIASES, DEMOS
+    from rai_widget.demos import ALIASES, DEMOS, default_demo_folder
 
     parser = argparse.ArgumentParser(
         prog="rai-widget",

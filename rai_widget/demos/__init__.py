@@ -11,6 +11,7 @@ on a user's machine; each module can retrain them.
 from __future__ import annotations
 
 import importlib
+import tempfile
 from pathlib import Path
 
 # In the order `rai-widget demo` runs them.
@@ -25,6 +26,12 @@ class MissingExtraError(ImportError):
     def __init__(self, message: str, extra: str):
         super().__init__(message)
         self.extra = extra
+
+
+def default_demo_folder() -> Path:
+    """Where the demos write without --out: a folder of the system's temporary folder, outside any source
+    tree and the current folder (e.g. /tmp/rai-widget-demo)."""
+    return Path(tempfile.gettempdir()) / "rai-widget-demo"
 
 
 def demo_module(name: str):

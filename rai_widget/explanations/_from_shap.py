@@ -126,14 +126,14 @@ def from_shap(
     y_true : array-like, optional
         The true label (classification) or target (regression) of each row, for the metrics and the cohorts'
         ``correct`` / ``error`` columns.
-    kind : {"tabular", "text", "image"}, optional
-        Overrides the kind read from the data.
-    task : {"classification", "regression", "multilabel"}, optional
-        Default: classification when shap explained several outputs, or one output with class labels in
-        ``y_true`` / ``y_pred`` (strings, booleans, or integers 0 and 1) or two ``output_names``; else
-        regression. One output of a classification is the second class's score (a binary classifier's log-odds
-        or probability, as TreeExplainer gives it); the first class gets its mirror (minus the values). Images
-        are always classification (or multilabel).
+    kind : str, optional
+        "tabular", "text" or "image": overrides the kind read from the data.
+    task : str, optional
+        "classification", "regression" or "multilabel" (text and images). Default: classification when shap
+        explained several outputs, or one output with class labels in ``y_true`` / ``y_pred`` (strings,
+        booleans, or integers 0 and 1) or two ``output_names``; else regression. One output of a classification
+        is the second class's score (a binary classifier's log-odds or probability, as TreeExplainer gives it);
+        the first class gets its mirror (minus the values). Images are always classification (or multilabel).
     output_names : list, optional
         The class names (classification) or the target's name, one per output; default shap's own
         (``Output 0``, ... when the explainer was given none; integers 0..k-1 instead when the labels are those
@@ -314,8 +314,10 @@ def _class_names(given, shap_names, k_raw: int, mirror: bool, task: str, labels:
             raise ValueError(f"output_names has {len(names)} names but the values explain {what}: give {k} names.")
         return names
     if task == "regression":
+        if shap_names is not None and np.ndim(shap_names) == 0:
+            return [plain(shap_names)]  # one output of several, sliced: shap_values[:, :, j] keeps its name
         if shap_names is not None and np.ndim(shap_names) == 1 and len(shap_names) == 1:
-            return [shap_names[0]]
+            return [plain(shap_names[0])]
         return ["output"]
     distinct = list({v for y in labels for v in np.asarray(y).tolist()}) if labels else []
     try:
@@ -762,7 +764,7 @@ def _image(values, base, shap_data, shap_names, args, side, images, targets):
         if data.ndim == 4:
             vals = vals.sum(axis=1 if first else 3)
         maps = np.moveaxis(vals, -1, 1)  # (n, k, H, W)
-        b = None if base is None and args["model_output"] is not None else base
+        b = base
         k_raw = maps.shape[1]
         scale_maps = np.abs(np.moveaxis(values if values.ndim == data.ndim + 1 else values[..., None], -1, 1))
         sums = maps.reshape(n, k_raw, -1).sum(axis=2)
@@ -805,7 +807,8 @@ def _image(values, base, shap_data, shap_names, args, side, images, targets):
         if model_output is None:
             raise ValueError(
                 "these image values come without base values, so the model's outputs cannot be inferred: pass "
-                "model_output=(n, k) scores of the model on the images (and output_names= for its classes)."
+                "base_values=explainer.expected_value (DeepExplainer(...)(X) leaves them out), or model_output=(n, k) "
+                "scores of the model on the images (and output_names= for its classes)."
             )
         mo = _numbers(model_output, "model_output")
         mo = mo[:, None] if mo.ndim == 1 else mo

@@ -585,11 +585,22 @@ class TabularExplanation(Explanation):
         return out
 
     def to_shap(self, output=None):
-        """A shap.Explanation: values (n, f, k), or (n, f) for one output given by name or index.
+        """The explanation as a ``shap.Explanation``, so shap's plots work too.
 
         With every output, it also carries what shap has no field for (task, units, model outputs, the data
-        frame, fidelity) as a dict attribute `.rai_widget`, so `rw.from_shap(exp.to_shap())` gives this
-        explanation back; shap ignores it."""
+        frame, fidelity) as a dict attribute ``.rai_widget``, so ``rw.from_shap(exp.to_shap())`` gives this
+        explanation back; shap ignores it.
+
+        Parameters
+        ----------
+        output : str or int, optional
+            One output, by name or index; None: every output.
+
+        Returns
+        -------
+        shap.Explanation
+            Values (n, f, k), or (n, f) for one output.
+        """
         import shap
 
         from rai_widget.explanations._from_shap import carry

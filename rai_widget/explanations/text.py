@@ -327,10 +327,18 @@ class TextExplanation(Explanation):
         return CohortColumns(cols, len(self))
 
     def to_shap(self, output=None):
-        """A shap.Explanation over texts: values (n, t_i, k), or (n, t_i) for one output (name or index).
+        """The explanation as a ``shap.Explanation`` over texts, so shap's text plots work too.
 
-        With every output it also carries, as a dict attribute `.rai_widget`, what shap has no field for (the
-        texts, spans, model outputs, task, units), so `rw.from_shap(exp.to_shap())` gives this explanation back."""
+        Parameters
+        ----------
+        output : str or int, optional
+            One output, by name or index; None: every output.
+
+        Returns
+        -------
+        shap.Explanation
+            Values (n, t_i, k), or (n, t_i) for one output.
+        """
         import shap
 
         names: list | None = self.output_names

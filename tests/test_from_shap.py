@@ -318,6 +318,8 @@ def test_round_trip_is_lossless(case):
         assert np.array_equal(back.attributions, exp.attributions) and np.array_equal(back.images, exp.images)
         np.testing.assert_array_equal(back.targets, exp.targets)
     _same_shap(back.to_shap(), shap_exp)
+    if exp.kind == "tabular":
+        assert back.data is not exp.data  # the new explanation owns its data
 
 
 def test_round_trip_from_shap_side_without_the_carried_fields(multiclass):
@@ -386,6 +388,18 @@ def test_errors_say_what_is_wrong_and_the_fix():
         vals[:] = [np.zeros(1), np.zeros(3)]
         toks = (np.array(["a"], dtype=object), np.array(["b ", "c"], dtype=object))
         rw.from_shap(shap.Explanation(values=vals, base_values=np.zeros(2), data=toks))
+    with pytest.raises(ValueError, match=r"shape \(5, 3, 3, 2\): SHAP interaction values"):
+        rw.from_shap(_tab(np.zeros((5, 3, 3, 2)), output_names=["a", "b"]))
+    with pytest.raises(ValueError, match=r"base values have shape \(4,\), which fits neither 5 rows nor 1 output:"):
+        rw.from_shap(shap.Explanation(values=np.zeros((5, 3)), base_values=np.zeros(4), data=np.zeros((5, 3))))
+    with pytest.raises(ValueError, match=r"neither its last nor its second axis holds 1, 3 or 4 colour channels"):
+        rw.from_shap(
+            shap.Explanation(values=np.zeros((2, 5, 6, 7)), base_values=np.zeros(2), data=np.zeros((2, 5, 6, 7)))
+        )
+    with pytest.raises(ValueError, match=r"a text explanation needs each row's tokens as its data"):
+        rw.from_shap(_tab(np.zeros((3, 2))), kind="text")
+    with pytest.raises(ValueError, match=r"kind is 'audio'; from_shap makes one of tabular, text, image"):
+        rw.from_shap(_tab(np.zeros((3, 2))), kind="audio")
     with pytest.raises(ValueError, match=r"output_names has 3 names but the values explain two classes"):
         rw.from_shap(_tab(np.zeros((4, 2))), task="classification", output_names=["a", "b", "c"])
 

@@ -295,8 +295,9 @@ def _base_rows(base, n: int, k: int) -> np.ndarray:
         return np.tile(b, (n, 1))
     if b.shape in ((n, k), (n, 1)) and b.shape[1] == k:
         return b
+    outputs = f"{k} output" if k == 1 else f"{k} outputs"
     raise ValueError(
-        f"the base values have shape {b.shape}, which fits neither {n} rows nor {k} outputs: shap's are (n,) or "
+        f"the base values have shape {b.shape}, which fits neither {n} rows nor {outputs}: shap's are (n,) or "
         f"(n, k); explainer.expected_value is one number or (k,)."
     )
 
@@ -563,7 +564,7 @@ def _tabular(values, base, shap_data, shap_features, shap_names, args, side, fea
     if isinstance(data, pd.DataFrame):
         frame = data.reset_index(drop=True)
     elif data is None and isinstance(side.get("data"), pd.DataFrame):
-        frame = side["data"]
+        frame = side["data"]  # our own to_shap's, with its dtypes (copied below: the new explanation owns its data)
     else:
         arr = shap_data if data is None else _array(data, "data")
         if arr is None:
@@ -582,10 +583,11 @@ def _tabular(values, base, shap_data, shap_features, shap_names, args, side, fea
     if frame.shape[1] != f:
         raise ValueError(f"the values have {f} features but the data has {frame.shape[1]} columns: one per feature.")
     names = _feature_names(feature_names, shap_features, frame.columns if isinstance(data, pd.DataFrame) else None, f)
-    if frame is not side.get("data"):
-        frame = frame.copy()
+    ours = frame is side.get("data")
+    frame = frame.copy()
+    if not ours:
         frame.columns = names
-    kinds = side.get("feature_kinds") if frame is side.get("data") else [_feature_kind(frame[c]) for c in frame.columns]
+    kinds = side["feature_kinds"] if ours else [_feature_kind(frame[c]) for c in frame.columns]
     b = _base_rows(base, n, k_raw)
     spread = np.ptp(b, axis=0)
     if (spread > ADDITIVITY_RTOL * np.maximum(1.0, np.abs(b).max(axis=0))).any():

@@ -21,6 +21,9 @@ echo "== lint, format and type checks"
 npm run lint
 npm run typecheck
 
+echo "== documentation site (mkdocs --strict: a broken reference or an incomplete docstring fails)"
+NO_MKDOCS_2_WARNING=1 "$PYTHON" -m mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
+
 echo "== front end: unit tests"
 npx vitest run
 

@@ -442,3 +442,40 @@ def test_one_output_sliced_from_several_keeps_its_name():
     np.testing.assert_array_equal(one.values[:, :, 0], np.ones((3, 2)))
     binary = rw.from_shap(sv[:, :, 1], y_true=[0, 1, 1])  # 0 / 1 labels: the positive class of a binary classifier
     assert binary.task == "classification" and binary.output_names == [0, 1]
+
+
+def test_converted_explanations_save_and_load(tmp_path, photos):
+    data = np.array([[25, "Oslo", True], [40, "Lima", False], [33, "Oslo", True]], dtype=object)
+    tab = rw.from_shap(
+        shap.Explanation(
+            values=np.arange(9.0).reshape(3, 3),
+            base_values=np.zeros(3),
+            data=data,
+            feature_names=["age", "city", "own"],
+        )
+    )  # shap keeps a DataFrame of mixed columns as an object array: numbers, categories and booleans again
+    assert tab.feature_kinds == ["numeric", "category", "bool"]
+    toks = (np.array(["good ", "film"], dtype=object), np.array(["bad"], dtype=object))
+    vals = np.empty(2, dtype=object)
+    vals[:] = [np.array([1.0, 0.2]), np.array([-1.5])]
+    text = rw.from_shap(shap.Explanation(values=vals, base_values=np.zeros(2), data=toks), y_true=["pos", "neg"])
+    assert text.output_names == ["neg", "pos"] and text.y_pred.tolist() == ["pos", "neg"]  # one output: the second
+    image = rw.from_shap(
+        shap.Explanation(values=np.ones((3, 8, 8, 3, 2)) / 768, base_values=np.full((3, 2), 0.25), data=photos)
+    )
+    for exp in (tab, text, image):
+        back = rw.load(exp.save(tmp_path / exp.kind))
+        assert type(back) is type(exp) and back.output_names == exp.output_names
+        np.testing.assert_array_equal(back.model_output, exp.model_output)
+
+
+def test_normalised_pixels_are_stretched_for_display_unless_images_are_given(photos):
+    normalised = (photos - 128) / 64  # as a model's preprocessing leaves them
+    sv = shap.Explanation(values=np.zeros((3, 8, 8, 3, 2)), base_values=np.full((3, 2), 0.5), data=normalised)
+    with pytest.warns(rw.RaiWidgetWarning, match=r"range from -1.98 to 1.98.*pass images= with the originals"):
+        stretched = rw.from_shap(sv)
+    assert stretched.images.dtype == np.uint8 and stretched.images.min() == 0 and stretched.images.max() == 255
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        given = rw.from_shap(sv, images=photos.astype(np.uint8))
+    np.testing.assert_array_equal(given.images, photos.astype(np.uint8))

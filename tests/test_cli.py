@@ -138,6 +138,8 @@ def test_demo_skipped_for_a_missing_extra_names_the_extra_the_demo_gives(capsys,
     monkeypatch.setattr(demos, "demo_module", missing)
     assert main(["demo", "--out", str(tmp_path), "--only", "image"]) == 3
     assert '\n  to run it: pip install "rai-widget[special]"' in capsys.readouterr().out
+    assert main(["demo", "image", "--out", str(tmp_path)]) == 3  # named as an argument: the same
+    assert '\n  to run it: pip install "rai-widget[special]"' in capsys.readouterr().out
 
 
 def test_demo_accepts_the_image_demos_earlier_name(monkeypatch, capsys, tmp_path):

@@ -14,6 +14,32 @@ const RENDERERS = new Map<string, (model: WidgetModel, root: HTMLElement) => () 
   ["detection", renderDetection],
 ]);
 
+/**
+ * A view drawn in a shadow root (marimo draws every widget in one) cannot be reached by the stylesheet's
+ * `body[data-jp-theme-light]` and `prefers-color-scheme` selectors, and the page defines no JupyterLab
+ * variables: the root then carries the page's theme as `data-rw-theme`, and style.css gives the dark one its
+ * colours. The page says dark by marimo's `dark` class on body, JupyterLab's attribute, else the OS scheme.
+ * Returns the function that stops following it.
+ */
+function followHostTheme(root: HTMLElement): () => void {
+  if (!(root.getRootNode() instanceof ShadowRoot)) return () => {};
+  const body = document.body;
+  const scheme = window.matchMedia?.("(prefers-color-scheme: dark)");
+  const update = () => {
+    const jp = body.dataset.jpThemeLight;
+    const dark = body.classList.contains("dark") || (jp !== undefined ? jp === "false" : !!scheme?.matches);
+    root.dataset.rwTheme = dark ? "dark" : "light";
+  };
+  update();
+  const observer = new MutationObserver(update);
+  observer.observe(body, { attributes: true, attributeFilter: ["class", "data-jp-theme-light"] });
+  scheme?.addEventListener("change", update);
+  return () => {
+    observer.disconnect();
+    scheme?.removeEventListener("change", update);
+  };
+}
+
 function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => void {
   const root = h("div", { cls: "rw-root" });
   // Keys pressed in the view belong to the view. Lumino (JupyterLab, Notebook 7) skips a shortcut when
@@ -26,6 +52,7 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
     if (event.target instanceof Element) event.target.setAttribute("data-lm-suppress-shortcuts", "true");
   });
   el.appendChild(root);
+  const unfollow = followHostTheme(root);
   let cleanup = () => {};
   try {
     const kind = String(model.get("kind"));
@@ -38,6 +65,7 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
   }
   return () => {
     cleanup();
+    unfollow();
     root.remove();
   };
 }

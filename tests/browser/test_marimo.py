@@ -342,13 +342,6 @@ DARK_CONTRASTS = """(roots) => {
 }"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: in marimo's dark theme the view keeps its light-theme text colour (#1f1f1f) on marimo's dark "
-    "page. marimo draws the widget in a shadow root, where style.css's body[data-jp-theme-light] and "
-    "prefers-color-scheme selectors cannot match and no --jp-* variables are defined; fix proposed in "
-    "/tmp/helpers/docs/marimo.md. Remove this mark when it lands (strict: the test then fails until removed).",
-)
 def test_dark_theme_is_readable_in_marimo(media_page, media_app):
     page = media_page.page
     wait_for_view(media_page, media_app, "detection-view")

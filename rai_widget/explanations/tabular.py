@@ -197,10 +197,52 @@ def surrogate_fidelity(model_output: np.ndarray, surrogate_output: np.ndarray, t
 
 
 class TabularExplanation(Explanation):
-    """Local feature attributions for tabular rows (from MimicExplainer).
+    """Local feature attributions for tabular rows (from ``MimicExplainer.explain``).
 
-    values[i, j, k] is feature j's contribution to output k for row i, in `units`;
-    base_values[k] + values[i, :, k].sum() == surrogate_output[i, k].
+    ``values[i, j, k]`` is feature j's contribution to output k for row i, in ``units``;
+    ``base_values[k] + values[i, :, k].sum() == surrogate_output[i, k]``. Every parameter is also the
+    attribute of that name; ``explainer`` is the MimicExplainer that made it in this kernel (None once saved
+    and loaded) and ``interactions`` the matrix ``explainer.interactions(exp)`` stored (else None).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The explained rows, as given to ``explain()``.
+    feature_names : list of str
+        The features, in column order.
+    feature_kinds : list of str
+        Per feature, how the surrogate reads it (``"numeric"``, ``"category"``, ``"bool"``).
+    values : ndarray
+        (rows, features, outputs) attributions, in ``units``.
+    base_values : ndarray
+        (outputs,): the surrogate's average output.
+    surrogate_output : ndarray, optional
+        (rows, outputs): the surrogate's output; computed from the values when not given, checked when given.
+    model_output : ndarray
+        (rows, outputs): the model's output, in ``units``.
+    output_names : list
+        The classes, or the regression output's name.
+    task : str
+        ``"classification"`` or ``"regression"``.
+    units : str
+        ``"log-odds"`` (classification, per class one-vs-rest) or ``"output"`` (regression).
+    y_pred : ndarray
+        The model's predictions.
+    y_true : ndarray, optional
+        The true labels, when given to ``explain()``.
+    probabilities : ndarray, optional
+        (rows, classes): the model's class probabilities.
+    fidelity : dict, optional
+        The surrogate's fidelity on these rows: ``r2``, ``agreement`` (classification), ``r2_per_output``.
+    attribution_agreement : dict, optional
+        The summary ``explainer.check_attributions(exp)`` stored.
+
+    Raises
+    ------
+    ValueError
+        Fields that do not make one consistent explanation (shapes, additivity, labels), named.
+    TypeError
+        A field of the wrong type.
     """
 
     kind = "tabular"
@@ -365,10 +407,20 @@ class TabularExplanation(Explanation):
         )
 
     def global_importance(self, cohort=None, output=None) -> pd.Series:
-        """Mean |value| per feature over the cohort's rows, largest first.
+        """Mean |value| per feature over a cohort's rows, largest first.
 
-        output: None averages over outputs, "predicted" uses each row's predicted class, or an
-        output's name or index.
+        Parameters
+        ----------
+        cohort : Cohort, dict, array or list, optional
+            An ``rw.Cohort`` (or its JSON), a boolean mask or row indices; None: every row.
+        output : str or int, optional
+            None averages over outputs, ``"predicted"`` uses each row's predicted class, or an output's name
+            or index.
+
+        Returns
+        -------
+        Series
+            Indexed by feature, named after what it averages and the units.
         """
         mask = self.cohort_mask(cohort)
         vals = self.values[mask]
@@ -388,29 +440,58 @@ class TabularExplanation(Explanation):
         return series.sort_values(ascending=False, kind="stable")
 
     def cohort_fidelity(self, cohort=None) -> dict:
-        """The surrogate's fidelity on a cohort's rows (an rw.Cohort, a mask or row indices; None: every
-        row), as the view's fidelity badge shows it: see `surrogate_fidelity`."""
+        """The surrogate's fidelity on a cohort's rows, as the view's fidelity badge shows it.
+
+        Parameters
+        ----------
+        cohort : Cohort, dict, array or list, optional
+            An ``rw.Cohort``, a boolean mask or row indices; None: every row.
+
+        Returns
+        -------
+        dict
+            ``r2``, ``agreement`` (classification), ``r2_per_output`` and ``rows`` (see ``surrogate_fidelity``).
+        """
         mask = self.cohort_mask(cohort)
         return surrogate_fidelity(self.model_output[mask], self.surrogate_output[mask], self.task, self.output_names)
 
     def metrics(self, cohort=None, ci: float = 0.95, n_boot: int = 1000, random_state: int = 0) -> pd.DataFrame:
         """The model's performance on a cohort's rows, each figure with a bootstrap confidence interval.
 
-        cohort: None (every row), an rw.Cohort or its JSON, a boolean mask or row indices.
-        ci: the intervals' level, in (0, 1). n_boot: resamples (0: no intervals, NaN). random_state: the
-        bootstrap's seed, 0 to 2**32 - 1; the view's "Model performance" tab draws the same resamples and
-        shows the same intervals.
+        The view's "Model performance" tab draws the same resamples and shows the same intervals. Values
+        equal scikit-learn's on the same rows (zero_division=0). Cost: O(n_boot x rows x (1 + classes with a
+        ROC AUC)), in chunks of about 2 million row counts (no temporary above ~16 MB); 100,000 rows x 1,000
+        resamples of a binary classifier take a few seconds. The definitions and the resampling are in
+        rai_widget/explanations/_metrics.py.
 
-        Returns a DataFrame with columns metric, value, ci_low, ci_high, n (the rows used). Classification:
-        accuracy, precision / recall / F1 per class ("precision: yes") and macro ("precision (macro)"), ROC AUC
-        (binary: "ROC AUC", of the second class; else per class one-vs-rest and macro), log loss. Regression:
-        MAE, RMSE, R², mean error (y_pred - y_true), on the rows whose y_true is not NaN (`df.attrs["left_out"]`
-        counts the others). Values equal scikit-learn's on the same rows (zero_division=0); an undefined figure
-        is NaN and `df.attrs["notes"][metric]` says why. Needs y_true (pass y_true= to explain()).
+        Parameters
+        ----------
+        cohort : Cohort, dict, array or list, optional
+            None (every row), an ``rw.Cohort`` or its JSON, a boolean mask or row indices.
+        ci : float
+            The intervals' level, in (0, 1).
+        n_boot : int
+            Resamples (0: no intervals, NaN).
+        random_state : int
+            The bootstrap's seed, 0 to 2**32 - 1.
 
-        Cost: O(n_boot x rows x (1 + classes with a ROC AUC)), in chunks of about 2 million row counts (no
-        temporary above ~16 MB); 100,000 rows x 1,000 resamples of a binary classifier take a few seconds.
-        The definitions and the resampling are in rai_widget/explanations/_metrics.py."""
+        Returns
+        -------
+        DataFrame
+            Columns metric, value, ci_low, ci_high, n (the rows used). Classification: accuracy, precision /
+            recall / F1 per class (``"precision: yes"``) and macro (``"precision (macro)"``), ROC AUC (binary:
+            ``"ROC AUC"``, of the second class; else per class one-vs-rest and macro), log loss. Regression:
+            MAE, RMSE, R², mean error (y_pred - y_true), on the rows whose y_true is not NaN
+            (``df.attrs["left_out"]`` counts the others). An undefined figure is NaN and
+            ``df.attrs["notes"][metric]`` says why.
+
+        Raises
+        ------
+        ValueError
+            No ``y_true`` (pass ``y_true=`` to ``explain()``), an empty cohort, or settings out of range.
+        TypeError
+            Settings of the wrong type.
+        """
         from rai_widget.explanations._metrics import metrics
 
         return metrics(self, cohort, ci=ci, n_boot=n_boot, random_state=random_state)
@@ -420,29 +501,71 @@ class TabularExplanation(Explanation):
     ) -> pd.DataFrame:
         """How the global importance of each feature differs between two cohorts, with a bootstrap interval.
 
-        a, b: the cohorts, each an rw.Cohort or its JSON, a boolean mask or row indices (see cohort_mask);
-        neither may be empty. output: as in global_importance (None: the mean over outputs; "predicted";
-        an output's name or index). ci: the interval's level, in (0, 1). n_boot: resamples (0: no interval,
-        NaN). random_state: the bootstrap's seed, 0 to 2**32 - 1. progress: a progress bar (None: for
-        20 million row draws or more).
+        The importance chart's "Difference" mode draws the same numbers. Cost: O(n_boot x (rows of a + rows
+        of b) x features), in chunks of about 2 million row draws (no temporary above ~16 MB); 1,000
+        resamples of two cohorts of 100,000 rows x 30 features take seconds. The streams of a and b, and the
+        definitions, are in rai_widget/explanations/_compare.py.
 
-        Returns a DataFrame indexed by feature, largest |difference| first (ties in feature order), with
-        columns mean_abs_a and mean_abs_b (global_importance of each cohort), difference (a - b), ci_low,
-        ci_high (its interval: each cohort's rows resampled independently) and excludes_zero (the interval
-        lies above or below 0). attrs: the cohorts' names (a, b), rows_a, rows_b, output, ci, n_boot,
-        random_state. The importance chart's "Difference" mode draws the same numbers.
+        Parameters
+        ----------
+        a : Cohort, dict, array or list
+            The first cohort: an ``rw.Cohort`` or its JSON, a boolean mask or row indices; not empty.
+        b : Cohort, dict, array or list
+            The second cohort, likewise.
+        output : str or int, optional
+            As in ``global_importance`` (None: the mean over outputs; ``"predicted"``; an output's name or
+            index).
+        ci : float
+            The interval's level, in (0, 1).
+        n_boot : int
+            Resamples (0: no interval, NaN).
+        random_state : int
+            The bootstrap's seed, 0 to 2**32 - 1.
+        progress : bool, optional
+            A progress bar (None: for 20 million row draws or more).
 
-        Cost: O(n_boot x (rows of a + rows of b) x features), in chunks of about 2 million row draws (no
-        temporary above ~16 MB); 1,000 resamples of two cohorts of 100,000 rows x 30 features take seconds.
-        The streams of a and b, and the definitions, are in rai_widget/explanations/_compare.py."""
+        Returns
+        -------
+        DataFrame
+            Indexed by feature, largest |difference| first (ties in feature order), with columns mean_abs_a
+            and mean_abs_b (``global_importance`` of each cohort), difference (a - b), ci_low, ci_high (its
+            interval: each cohort's rows resampled independently) and excludes_zero (the interval lies above
+            or below 0). ``attrs``: the cohorts' names (a, b), rows_a, rows_b, output, ci, n_boot,
+            random_state.
+
+        Raises
+        ------
+        ValueError
+            An empty cohort, or settings out of range.
+        TypeError
+            Settings of the wrong type.
+        """
         from rai_widget.explanations._compare import compare
 
         return compare(self, a, b, output, ci=ci, n_boot=n_boot, random_state=random_state, progress=progress)
 
     def local_importance(self, row: int, output=None) -> pd.Series:
-        """One row's values for an output (default: its predicted class), sorted by |value|.
+        """One row's values for an output, sorted by |value|.
 
-        row: the row's position in the explanation, 0 to len(exp) - 1 (negative counts from the end)."""
+        Parameters
+        ----------
+        row : int
+            The row's position in the explanation, 0 to len(exp) - 1 (negative counts from the end).
+        output : str or int, optional
+            An output's name or index; default the row's predicted class.
+
+        Returns
+        -------
+        Series
+            Indexed by feature, in ``units``.
+
+        Raises
+        ------
+        ValueError
+            A row out of range.
+        TypeError
+            A row that is not an integer.
+        """
         n = len(self)
         if isinstance(row, (bool, np.bool_)) or not isinstance(row, (int, np.integer)):
             raise TypeError(f"row must be a row number (an int from 0 to {n - 1}), not {shown(row)}.")
@@ -577,7 +700,13 @@ class TabularExplanation(Explanation):
         return CohortColumns(cols, len(self))
 
     def numeric_data(self) -> np.ndarray:
-        """(n, f) float64: numbers as they are, booleans 0/1, categories as codes (NaN missing)."""
+        """The features as numbers, as the view reads them.
+
+        Returns
+        -------
+        ndarray
+            (n, f) float64: numbers as they are, booleans 0/1, categories as codes (NaN missing).
+        """
         spec = self.column_spec()
         out = np.empty((len(self.data), len(self.feature_names)))
         for j, name in enumerate(self.feature_names):

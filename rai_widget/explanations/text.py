@@ -31,21 +31,60 @@ def view_stop_words() -> list[str]:
 
 
 class TextExplanation(Explanation):
-    """Token attributions for texts (from TextExplainer).
+    """Token attributions for texts (from ``TextExplainer.explain``).
 
-    tokens[i] are text i's words as people read them (sub-word pieces merged, special tokens
-    dropped), offsets[i] their (start, end) characters in texts[i] (-1 when unknown), values[i]
-    a (t_i, k) array in `units`, and base_values[i] + values[i].sum(0) == model_output[i]
-    (special tokens' values are part of base_values). truncated[i] says whether text i was longer
-    than the model reads: then only the part it reads has tokens.
+    ``base_values[i] + values[i].sum(0) == model_output[i]`` (special tokens' values are part of
+    ``base_values``). Every parameter is also the attribute of that name.
 
-    faithfulness (from ``explainer.faithfulness(exp)``, else None): per text, how much removing its
-    top-k words lowers the explained output and how much keeping only them does (ERASER).
-    approximation (from explain(), else None): per text, whether SHAP's budget gave the exact Owen
-    values, the additivity gap and, where checked, the largest difference from an exact run.
+    Parameters
+    ----------
+    texts : list of str
+        The explained texts.
+    tokens : list of list of str
+        ``tokens[i]``: text i's words as people read them (sub-word pieces merged, special tokens dropped).
+    offsets : list of ndarray
+        ``offsets[i]``: their (start, end) characters in ``texts[i]`` (-1 when unknown).
+    values : list of ndarray
+        ``values[i]``: a (t_i, k) array in ``units``.
+    base_values : ndarray
+        (n, k): each text's base value per output.
+    model_output : ndarray
+        (n, k): the model's output per text, in ``units``.
+    output_names : list
+        The classes or labels.
+    task : str
+        ``"classification"``, ``"multilabel"`` or ``"regression"``.
+    units : str
+        ``"probability"`` (transformers models) or ``"output"``.
+    y_pred : ndarray
+        The predicted class of each text (multi-label: an (n, k) boolean array).
+    y_true : ndarray, optional
+        The true labels, when given to ``explain()``.
+    probabilities : ndarray, optional
+        (n, k) probabilities, when the scores are probabilities.
+    truncated : ndarray, optional
+        ``truncated[i]``: whether text i was longer than the model reads (then only the part it reads has
+        tokens).
+    threshold : float, optional
+        Multi-label: the probability at or above which a label is predicted.
+    params : dict, optional
+        The explainer's settings (``max_evals``, ``batch_size``, ...).
+    faithfulness : TextFaithfulness, optional
+        From ``explainer.faithfulness(exp)``: per text, how much removing its top-k words lowers the
+        explained output and how much keeping only them does (ERASER).
+    approximation : TextApproximation, optional
+        From ``explain()``: per text, whether SHAP's budget gave the exact Owen values, the additivity gap
+        and, where checked, the largest difference from an exact run.
 
-    Example
-    -------
+    Raises
+    ------
+    ValueError
+        Fields that do not make one consistent explanation (tokens, spans, values, additivity, labels).
+    TypeError
+        A field of the wrong type.
+
+    Examples
+    --------
     >>> exp.tokens[0][:3], exp.values[0][:3, exp.output_index("positive")]
     >>> exp.global_importance(output="positive", stop_words="english").head(10)
     """
@@ -186,7 +225,13 @@ class TextExplanation(Explanation):
         return len(self.texts)
 
     def predicted_index(self) -> np.ndarray:
-        """Per text, the index of the top output (for multi-label too)."""
+        """Per text, the index of the top output (for multi-label too).
+
+        Returns
+        -------
+        ndarray
+            (n,) int.
+        """
         return np.argmax(self.model_output, axis=1)
 
     def _row_outputs(self, output) -> np.ndarray:
@@ -200,9 +245,22 @@ class TextExplanation(Explanation):
     ) -> pd.DataFrame:
         """Token table over a cohort's texts: mean value, mean |value| and count per token, by mean |value|.
 
-        Tokens are grouped case-insensitively. output: None or "predicted" uses each text's predicted
-        (top) output, or an output's name or index. stop_words: None keeps every token, "english"
-        drops scikit-learn's English stop words, or any collection of words to drop.
+        Tokens are grouped case-insensitively.
+
+        Parameters
+        ----------
+        cohort : Cohort, dict, array or list, optional
+            An ``rw.Cohort``, a boolean mask or text indices; None: every text.
+        output : str or int, optional
+            None or ``"predicted"`` uses each text's predicted (top) output, or an output's name or index.
+        stop_words : str or iterable of str, optional
+            None keeps every token, ``"english"`` drops scikit-learn's English stop words, or any collection
+            of words to drop.
+
+        Returns
+        -------
+        DataFrame
+            One row per token: token, mean, mean_abs, count; largest mean |value| first.
         """
         mask = self.cohort_mask(cohort)
         ks = self._row_outputs(output)

@@ -60,3 +60,20 @@ def test_the_sdist_carries_the_bundle_and_installs_without_node(tmp_path):
     assert done.returncode == 0, done.stdout
     for name in BUNDLE:
         assert (tmp_path / "site" / name).read_bytes() == (ROOT / name).read_bytes()
+
+
+def test_an_editable_install_without_node_keeps_the_bundle_it_has(tmp_path):
+    require_bundle()
+    src = source_copy(tmp_path / "src", with_bundle=True)
+    env = env_without_node(path_without_node(tmp_path / "bin"))
+    # The venv sees this environment's packages, so only rai-widget itself is installed (--no-deps).
+    done, _ = run([sys.executable, "-m", "venv", "--system-site-packages", tmp_path / "venv"], env, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout
+    python = tmp_path / "venv" / "bin" / "python"
+    # hatch-jupyter-builder rebuilds the front end on every editable install: without node, that was npm's error.
+    done, seconds = run([python, "-m", "pip", "install", "-v", "--no-deps", "-e", "."], env, cwd=src)
+    print(f"editable install without node: {seconds:.1f} s")
+    assert done.returncode == 0, done.stdout
+    assert "rai-widget: Node.js not found; the editable install uses the existing bundle" in done.stdout
+    done, _ = run([python, "-c", "import rai_widget; print(rai_widget.__file__)"], env, cwd=tmp_path)
+    assert done.stdout.strip() == str(src / "rai_widget" / "__init__.py")

@@ -36,6 +36,12 @@ NO_EXPLAINER = (
     "needs the model: this explanation was loaded or built without its explainer. Show it with "
     "rw.ExplanationDashboard(exp, explainer=explainer) (the MimicExplainer that made it)."
 )
+# The values of rw.from_shap came from shap, not from a MimicExplainer's surrogate: the model jobs (whose
+# what-if attributions are the surrogate's) would not match them.
+NO_EXPLAINER_SHAP = (
+    "needs a MimicExplainer: these values came from shap (rw.from_shap), with no model to call here. "
+    "rw.MimicExplainer(model, X_train).explain(X) gives an explanation whose ICE and what-if run in the kernel."
+)
 
 
 class DashboardStateError(traitlets.TraitError, ValueError):
@@ -206,7 +212,10 @@ class ExplanationDashboard(anywidget.AnyWidget):
                 self.jobs[job] = KernelJob(self, job, functools.partial(_handler(target), self))
             self.kernel = {"available": True, "reason": ""}
         else:
-            why = NO_EXPLAINER if isinstance(explanation, TabularExplanation) else "is for tabular explanations"
+            if not isinstance(explanation, TabularExplanation):
+                why = "is for tabular explanations"
+            else:
+                why = NO_EXPLAINER_SHAP if explanation.source == "shap" else NO_EXPLAINER
             self.kernel = {"available": False, "reason": why}
 
     def _check_explainer(self, explainer):
@@ -219,6 +228,11 @@ class ExplanationDashboard(anywidget.AnyWidget):
 
         if not isinstance(exp, TabularExplanation):
             raise TypeError(f"explainer= is for tabular explanations; this is a {exp.kind} explanation.")
+        if exp.source == "shap":
+            raise ValueError(
+                "explainer= is for explanations a MimicExplainer made; these values came from shap (rw.from_shap), "
+                "and a what-if's attributions would be its surrogate's, not shap's. Show them without explainer=."
+            )
         if not isinstance(explainer, MimicExplainer):
             raise TypeError(
                 f"explainer must be the rw.MimicExplainer that made the explanation, not {type(explainer).__name__}."

@@ -117,7 +117,8 @@ def test_permutation_additivity_checked_against_the_model(multiclass):
     wrong = model.predict_proba(X[:8])[:, [2, 0, 1]]
     with pytest.warns(AdditivityWarning, match=r"do not add up to model_output on \d+ of 8 rows \(row \d+"):
         off = rw.from_shap(sv, output_names=list(model.classes_), model_output=wrong)
-    assert off.fidelity["r2"] < 0.9  # the fidelity figures say it too
+    assert off.source == "shap" and off.fidelity["r2"] < 0.9  # base + values vs model_output say it too
+    assert exp.fidelity["r2"] > 0.999
 
 
 def test_kernel_explainer_call_returns_an_explanation_in_shap_0_51(multiclass):
@@ -479,3 +480,29 @@ def test_normalised_pixels_are_stretched_for_display_unless_images_are_given(pho
         warnings.simplefilter("error")
         given = rw.from_shap(sv, images=photos.astype(np.uint8))
     np.testing.assert_array_equal(given.images, photos.astype(np.uint8))
+
+
+def test_values_from_shap_say_so_instead_of_a_surrogate_fidelity(multiclass, tmp_path):
+    X, y = multiclass
+    model = lgb.LGBMClassifier(n_estimators=5, verbose=-1).fit(X, y)
+    exp = rw.from_shap(shap.TreeExplainer(model)(X.iloc[:20]), y_true=y[:20], output_names=list(model.classes_))
+    # base + values against the model is additivity (checked at conversion), not a surrogate's fidelity
+    assert exp.source == "shap" and exp.fidelity == {}
+    assert "values from shap, no surrogate" in repr(exp)
+    assert rw.load(exp.save(tmp_path / "from_shap.npz")).source == "shap"
+    assert rw.from_shap(exp.to_shap()).source == "shap"
+    dash = rw.ExplanationDashboard(exp)
+    assert dash.meta["source"] == "shap" and dash.meta["fidelity"] == {}
+    assert not dash.kernel["available"] and "came from shap" in dash.kernel["reason"]
+    explainer = rw.MimicExplainer(model, X)
+    with pytest.raises(ValueError, match="came from shap"):
+        rw.ExplanationDashboard(exp, explainer=explainer)
+
+
+def test_a_surrogates_values_round_trip_as_a_surrogates(multiclass):
+    X, y = multiclass
+    model = LogisticRegression(max_iter=500).fit(X, y)
+    exp = rw.MimicExplainer(model, X).explain(X.iloc[:40], progress=False)
+    back = rw.from_shap(exp.to_shap())
+    assert exp.source == back.source == "mimic" and back.fidelity == exp.fidelity
+    assert rw.ExplanationDashboard(back).meta["source"] == "mimic"

@@ -12,6 +12,8 @@ export interface TabularMeta extends CommonMeta {
   feature_names: string[];
   base_values: number[];
   binary_mirror: boolean;
+  /** Where the values come from: a MimicExplainer's surrogate, or shap itself (rw.from_shap: no surrogate). */
+  source?: "mimic" | "shap";
   fidelity: { r2?: number | null; agreement?: number | null };
   /** Below these a fidelity figure is poor (as Python's FidelityWarning says). */
   fidelity_floors: { r2: number; agreement: number };

@@ -97,6 +97,19 @@ export function createHeader(store: TabularStore): View<TabularState> {
     outputSelect.value = current;
   };
   const drawFidelity = () => {
+    if (meta.source === "shap") {
+      // no surrogate; given model_output=, rw.from_shap measured how well base + values add up to the model's
+      const measured = meta.fidelity.r2 !== undefined && meta.fidelity.r2 !== null;
+      const { text, poor } = measured ? fidelityText(store, store.state.active) : { text: "", poor: false };
+      badge.textContent = measured ? `Values from shap, summed vs the model: ${text}` : "Values from shap: no surrogate";
+      badge.title =
+        "These attributions were computed by shap and converted with rw.from_shap: no surrogate model is involved. " +
+        (measured
+          ? "The figures compare the base value plus the values with the model's outputs given as model_output=."
+          : "Pass model_output= to rw.from_shap to check that the values add up to the model's outputs.");
+      badge.classList.toggle("rw-warn", poor);
+      return;
+    }
     const { text, poor } = fidelityText(store, store.state.active);
     badge.textContent = `Surrogate fidelity: ${text}`;
     badge.title =

@@ -252,7 +252,11 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
         const item = h("span", { cls: `rw-legend-item${s.cohort.name === state.active ? " rw-active" : ""}` }, [
           h("span", { cls: "rw-swatch", attrs: { style: `background:${s.color}` } }),
           h("span", { text: s.cohort.name }),
-          h("span", { cls: `rw-muted${fid.poor ? " rw-warn-text" : ""}`, text: ` ${countRows(s.count)} · ${fid.text}` }),
+          // values from shap (rw.from_shap) have no surrogate whose fidelity the legend could show
+          h("span", {
+            cls: `rw-muted${fid.poor ? " rw-warn-text" : ""}`,
+            text: ` ${countRows(s.count)}${data.meta.source === "shap" && s.count && data.meta.fidelity.r2 == null ? "" : ` · ${fid.text}`}`,
+          }),
         ]);
         return markCohortSize(item, s.cohort.name, s);
       }),

@@ -119,7 +119,10 @@ export function createInteractionMatrix(store: TabularStore): View<TabularState>
   const note = h("div", {
     cls: "rw-muted rw-ix-note",
     testid: "interaction-note",
-    text: "Interactions are not computed for this explanation: run explainer.interactions(exp) before showing it (exact TreeSHAP interactions of the surrogate on up to 2,000 rows).",
+    text:
+      data.meta.source === "shap"
+        ? "Interactions are computed from a MimicExplainer's surrogate; these values came from shap (rw.from_shap). shap.TreeExplainer(model).shap_interaction_values(X) gives a tree model's own."
+        : "Interactions are not computed for this explanation: run explainer.interactions(exp) before showing it (exact TreeSHAP interactions of the surrogate on up to 2,000 rows).",
   });
   const exportUi = data.interactions ? exportMatrix(store, () => shown) : null;
   const body = h("div", { cls: "rw-ix-body" }, [table, colorBar]);

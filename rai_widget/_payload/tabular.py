@@ -25,6 +25,7 @@ def payload(exps: list[TabularExplanation], spec: CohortColumns) -> tuple[dict, 
         "feature_names": exp.feature_names,
         "base_values": [float(b) for b in exp.base_values],
         "binary_mirror": mirror,
+        "source": exp.source,  # "shap" (rw.from_shap): no surrogate, the header says so instead of a fidelity
         "fidelity": {key: v for key, v in exp.fidelity.items() if key in ("r2", "agreement")},
         "fidelity_floors": dict(FIDELITY_FLOORS),
         "r2_tolerance": R2_TOLERANCE,  # the rule of surrogate_fidelity, which the view applies per cohort

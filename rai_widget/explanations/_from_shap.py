@@ -618,8 +618,14 @@ def _tabular(values, base, shap_data, shap_features, shap_names, args, side, fea
         probabilities=out.probabilities if out.task == "classification" else None,
         fidelity=side.get("fidelity"),
         attribution_agreement=side.get("attribution_agreement"),
+        # our own to_shap() carries where its values came from (a surrogate's stay a surrogate's)
+        source=side.get("source", "shap"),
     )
-    if not exp.fidelity:
+    if exp.source == "shap" and args["model_output"] is None:
+        # no surrogate and no model outputs: base + values is the output by definition, nothing to measure
+        exp.fidelity = {}
+    elif not exp.fidelity:
+        # a surrogate's fidelity, or for shap's values with model_output= how well base + values add up to it
         exp.fidelity = surrogate_fidelity(exp.model_output, exp.surrogate_output, exp.task, exp.output_names)
     return exp
 

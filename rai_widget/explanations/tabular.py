@@ -19,6 +19,8 @@ from rai_widget.explanations._format import outcome_from_arrays, outcome_to_arra
 from rai_widget.explanations._interactions import interactions_from_arrays, interactions_to_arrays
 
 FEATURE_KINDS = ("numeric", "bool", "category")
+# Where a tabular explanation's values come from: a MimicExplainer's surrogate, or shap itself (rw.from_shap).
+SOURCES = ("mimic", "shap")
 # An output the model holds constant on some rows (its spread within R2_TOLERANCE of its scale: the wire's
 # float32 resolves 6e-8) has no variation for R^2 to compare; see _r2.
 R2_TOLERANCE = 1e-6
@@ -236,6 +238,11 @@ class TabularExplanation(Explanation):
         The surrogate's fidelity on these rows: ``r2``, ``agreement`` (classification), ``r2_per_output``.
     attribution_agreement : dict, optional
         The summary ``explainer.check_attributions(exp)`` stored.
+    source : str, optional
+        Where the values come from: ``"mimic"`` (the default: a MimicExplainer's surrogate, whose fidelity
+        ``fidelity`` measures) or ``"shap"`` (computed by shap and converted with ``rw.from_shap``: no
+        surrogate is involved, ``surrogate_output`` is the base value plus the values, and the view says so
+        instead of showing a surrogate fidelity).
 
     Raises
     ------
@@ -271,6 +278,7 @@ class TabularExplanation(Explanation):
         probabilities: np.ndarray | None = None,
         fidelity: dict | None = None,
         attribution_agreement: dict | None = None,
+        source: str = "mimic",
     ):
         self.data = data
         self.feature_names = list(feature_names)
@@ -292,6 +300,7 @@ class TabularExplanation(Explanation):
         self.fidelity = fidelity or {}
         # explainer.check_attributions(exp)'s summary (JSON: rai_widget/explainers/_agreement.py); None until then
         self.attribution_agreement = attribution_agreement
+        self.source = source
         self._validate()
 
     def _validate(self) -> None:
@@ -327,6 +336,8 @@ class TabularExplanation(Explanation):
             self._check_sums(n, f)
         if not isinstance(self.fidelity, dict):
             raise TypeError(f"fidelity must be a dict of figures, not {type(self.fidelity).__name__}.")
+        if self.source not in SOURCES:
+            raise ValueError(f"source must be one of {', '.join(map(repr, SOURCES))}; got {shown(self.source)}.")
         if self.attribution_agreement is not None and not isinstance(self.attribution_agreement, dict):
             raise TypeError(
                 "attribution_agreement must be the dict explainer.check_attributions(exp) keeps, or None; not "
@@ -401,9 +412,10 @@ class TabularExplanation(Explanation):
     def __repr__(self) -> str:
         n, f, k = self.values.shape
         fid = ", ".join(f"{k}={v:.3f}" for k, v in self.fidelity.items() if isinstance(v, float))
+        trust = "values from shap, no surrogate" if self.source == "shap" else f"fidelity: {fid}"
         return (
             f"TabularExplanation({n} rows x {f} features, task={self.task!r}, outputs={self.output_names}, "
-            f"units={self.units!r}, fidelity: {fid})"
+            f"units={self.units!r}, {trust})"
         )
 
     def global_importance(self, cohort=None, output=None) -> pd.Series:
@@ -757,6 +769,7 @@ class TabularExplanation(Explanation):
             feature_kinds=list(self.feature_kinds),
             fidelity=dict(self.fidelity),
             attribution_agreement=self.attribution_agreement,
+            source=self.source,
         )
 
     def _to_arrays(self):
@@ -772,6 +785,7 @@ class TabularExplanation(Explanation):
             "feature_kinds": self.feature_kinds,
             "fidelity": self.fidelity,
             "attribution_agreement": self.attribution_agreement,
+            "source": self.source,
             "columns": columns_meta,
         }
         extra_meta, extra_arrays = interactions_to_arrays(self.interactions)
@@ -795,6 +809,7 @@ class TabularExplanation(Explanation):
             surrogate_output=arrays["surrogate_output"],
             fidelity=meta.get("fidelity"),
             attribution_agreement=meta.get("attribution_agreement"),  # files before it: None
+            source=meta.get("source", "mimic"),  # files before it: a MimicExplainer's
             **outcome_from_arrays(meta, arrays),
         )
         exp.interactions = interactions_from_arrays(meta, arrays, exp.feature_names)

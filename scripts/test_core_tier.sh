@@ -48,6 +48,9 @@ if "$vpy" -c "import torch" 2>/dev/null; then
   exit 1
 fi
 echo "   installed in $((SECONDS - start)) s"
+# Every module compiles on this interpreter, the ones no core test imports too (e.g. f-string syntax of 3.12+).
+"$vpy" -m compileall -q "$("$vpy" -c 'import os, rai_widget; print(os.path.dirname(rai_widget.__file__))')" > /dev/null \
+  || { echo "test_core_tier.sh: rai_widget does not compile on $("$vpy" --version)" >&2; exit 1; }
 
 mapfile -t files < <("$vpy" -c 'import sys; sys.path.insert(0, "tests"); import conftest; print("\n".join("tests/" + f for f in conftest.CORE_TIER))')
 # The venv's own pytest (not `python -m pytest`, which would put this folder, the source tree, first on

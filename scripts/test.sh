@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need, builds the front end, then
-# runs the lint, format and type checks of both sides, vitest, and pytest (Python API, notebooks,
-# real-browser tests). Extra arguments go to pytest, e.g. `bash scripts/test.sh -m "not slow"`.
+# runs the lint, format and type checks of both sides, the documentation site's strict build, vitest,
+# pytest (Python API, notebooks, real-browser tests, the wheel without node), and the core tier on
+# Python 3.10 and 3.13 (scripts/test_core_tier.sh). Extra arguments go to pytest, e.g. `bash scripts/test.sh -m "not slow"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -29,3 +30,7 @@ npx vitest run
 
 echo "== python: API, notebooks and browser tests"
 "$PYTHON" -m pytest "$@"
+
+echo "== core tier on Python 3.10 and 3.13: fresh venvs with the core dependencies only (side by side)"
+bash scripts/test_core_tier.sh "${PYTHON310:-$HOME/.pyenv/versions/3.10.13/bin/python}" \
+  "${PYTHON313:-$HOME/.pyenv/versions/3.13.0/bin/python}"

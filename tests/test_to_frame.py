@@ -368,3 +368,36 @@ def test_detection_to_frame_says_what_to_use_instead(tmp_path):
     with pytest.raises(TypeError, match=r"DetectionExplanation has no to_frame\(\)"):
         exp.to_parquet(tmp_path / "d.parquet")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.Index([f"id-{i:03d}" for i in range(N)], name="loan"),
+        pd.Index(np.arange(N) * 7 + 1000, name="customer"),
+        pd.Index(np.arange(N) / 4),
+        pd.DatetimeIndex(pd.date_range("2026-01-01", periods=N, freq="h").to_numpy(), name="when"),
+    ],
+    ids=["str", "int", "float", "datetime"],
+)
+def test_saved_and_loaded_row_ids_are_the_datas(tmp_path, regression, index):
+    exp = regression
+    original = exp.data.index
+    exp.data.index = index
+    try:
+        back = rw.load(exp.save(tmp_path / "ids.npz"))
+        pd.testing.assert_index_equal(back.data.index, index, check_exact=True)
+        pd.testing.assert_frame_equal(back.to_frame(), exp.to_frame())  # the table joins back to the user's
+    finally:
+        exp.data.index = original
+
+
+def test_row_ids_a_file_cannot_keep_load_as_positions(tmp_path, regression):
+    exp = regression
+    original = exp.data.index
+    exp.data.index = pd.MultiIndex.from_arrays([np.arange(N) % 3, np.arange(N)], names=["branch", "n"])
+    try:
+        back = rw.load(exp.save(tmp_path / "multi.npz"))
+        pd.testing.assert_index_equal(back.data.index, pd.RangeIndex(N))
+    finally:
+        exp.data.index = original

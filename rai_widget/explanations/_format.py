@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from rai_widget._errors import ExplanationFileError
 
@@ -193,3 +194,52 @@ def load(path) -> Explanation:
     except (LookupError, TypeError, ValueError, AttributeError, ArithmeticError) as err:
         what = f"missing {err}" if isinstance(err, KeyError) else str(err)
         raise _damaged(path, what) from err
+
+
+DATETIME_UNITS = tuple(f"datetime64[{unit}]" for unit in ("s", "ms", "us", "ns"))
+
+
+def index_to_arrays(index: pd.Index) -> tuple[dict | None, dict]:
+    """The rows' ids as the save format keeps them: one level of integers, floats, strings or datetimes
+    (meta {"kind", "name"} and the array "row_ids"; strings as bytes + offsets). The default 0..n-1, and ids
+    of other types (a MultiIndex, mixed types), are not written: they load as positions."""
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return None, {}
+    if isinstance(index, pd.MultiIndex):
+        return None, {}
+    name = index.name if index.name is None or isinstance(index.name, str) else str(index.name)
+    values = index.to_numpy()
+    if values.dtype.kind in "iu":
+        return {"kind": "int", "name": name}, {"row_ids": values.astype(np.int64)}
+    if values.dtype.kind == "f":
+        return {"kind": "float", "name": name}, {"row_ids": values.astype(np.float64)}
+    dtype = str(index.dtype)  # the loaded index gets it back: datetime64's unit, pandas' string dtype or object
+    if values.dtype.kind == "M" and getattr(index, "tz", None) is None:
+        ns = values.astype("datetime64[ns]").view(np.int64)
+        return {"kind": "datetime", "name": name, "dtype": dtype}, {"row_ids": ns}
+    if all(isinstance(v, str) for v in values):
+        data, offsets = strings_to_arrays(list(values))
+        return {"kind": "str", "name": name, "dtype": dtype}, {"row_ids": data, "row_id_offsets": offsets}
+    return None, {}
+
+
+def index_from_arrays(meta: dict | None, arrays: dict, n: int) -> pd.Index | None:
+    """The row ids `index_to_arrays` wrote (None: positions), checked to hold one id per row."""
+    if meta is None:
+        return None
+    kind, name = meta.get("kind"), meta.get("name")
+    if kind == "str":
+        ids: Any = strings_from_arrays(arrays["row_ids"], arrays["row_id_offsets"])
+        index = pd.Index(ids, dtype=object, name=name)
+    elif kind == "datetime":
+        index = pd.DatetimeIndex(np.asarray(arrays["row_ids"], dtype=np.int64).view("datetime64[ns]"), name=name)
+    elif kind in ("int", "float"):
+        index = pd.Index(np.asarray(arrays["row_ids"], dtype=np.int64 if kind == "int" else np.float64), name=name)
+    else:
+        raise ValueError(f"row ids of an unknown kind {kind!r}")
+    if len(index) != n:
+        raise ValueError(f"{len(index)} row ids for {n} rows")
+    dtype = meta.get("dtype")
+    if kind in ("str", "datetime") and dtype in ("object", "str", "string") + DATETIME_UNITS:
+        index = index.astype(dtype)
+    return index

@@ -15,7 +15,7 @@ from rai_widget._checks import shown
 from rai_widget.explanations import _columns as C
 from rai_widget.explanations._base import Explanation
 from rai_widget.explanations._columns import CohortColumns, Column
-from rai_widget.explanations._format import outcome_from_arrays, outcome_to_arrays
+from rai_widget.explanations._format import index_from_arrays, index_to_arrays, outcome_from_arrays, outcome_to_arrays
 from rai_widget.explanations._interactions import interactions_from_arrays, interactions_to_arrays
 
 FEATURE_KINDS = ("numeric", "bool", "category")
@@ -606,8 +606,9 @@ class TabularExplanation(Explanation):
         Each output is written as ``str(name)``, e.g. ``value[age][yes]``: flat strings, so the same names
         read in pandas (``df.filter(like="value[")``), in Parquet and in any tool that opens it. Per row and
         output, ``base_value[o]`` plus the ``value[...][o]`` columns equals ``surrogate_output[o]``. The
-        features' own values are not repeated: ``exp.data.join(df)`` puts them beside (same index). An
-        explanation read back with ``rw.load`` has row ids 0 to n - 1: the saved file does not keep the index.
+        features' own values are not repeated: ``exp.data.join(df)`` puts them beside (same index). A saved
+        file keeps row ids of one level of integers, floats, strings or datetimes; others (a MultiIndex,
+        mixed types) load as positions 0 to n - 1.
 
         Long form (``long=True``): one row per (row, output, feature), in that order, with columns the row
         id (the index's name, ``"row"`` when unnamed; one column per level of a MultiIndex), ``output``
@@ -780,7 +781,10 @@ class TabularExplanation(Explanation):
             col_meta, col_arrays = column_to_arrays(self.data[col], kind, j)
             columns_meta.append(col_meta)
             arrays |= col_arrays
+        row_ids, row_id_arrays = index_to_arrays(self.data.index)
+        arrays |= row_id_arrays
         meta |= {
+            "row_ids": row_ids,
             "feature_names": self.feature_names,
             "feature_kinds": self.feature_kinds,
             "fidelity": self.fidelity,
@@ -813,4 +817,7 @@ class TabularExplanation(Explanation):
             **outcome_from_arrays(meta, arrays),
         )
         exp.interactions = interactions_from_arrays(meta, arrays, exp.feature_names)
+        index = index_from_arrays(meta.get("row_ids"), arrays, len(exp))  # files before it: positions
+        if index is not None:
+            exp.data.index = index
         return exp

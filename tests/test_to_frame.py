@@ -261,7 +261,6 @@ TEXTS = ["an excellent film", "dull and slow", "excellent acting , excellent plo
 
 @pytest.fixture(scope="module")
 def text():
-    pytest.importorskip("shap")
     return rw.TextExplainer(bag_of_words, classes=["neg", "pos"]).explain(TEXTS, y_true=["pos", "neg", "pos"])
 
 
@@ -313,7 +312,6 @@ def test_text_wide_is_one_row_per_text(text):
 
 
 def test_text_multilabel_has_labels_per_output(tmp_path):
-    pytest.importorskip("shap")
     y = np.array([[True, False], [False, True], [True, True]])
     exp = rw.TextExplainer(bag_of_words, classes=["a", "b"], multilabel=True).explain(TEXTS, y_true=y)
     wide = exp.to_frame(long=False)

@@ -108,6 +108,7 @@ export function createHeader(store: TabularStore): View<TabularState> {
           ? "The figures compare the base value plus the values with the model's outputs given as model_output=."
           : "Pass model_output= to rw.from_shap to check that the values add up to the model's outputs.");
       badge.classList.toggle("rw-warn", poor);
+      badge.classList.toggle("rw-neutral", !measured);
       return;
     }
     const { text, poor } = fidelityText(store, store.state.active);

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import anywidget
 import traitlets
 
+from rai_widget import _population
 from rai_widget._checks import shown
 from rai_widget._jobs import KernelJob
 from rai_widget._payload import payload
@@ -105,10 +106,11 @@ class ExplanationDashboard(anywidget.AnyWidget):
 
     Parameters
     ----------
-    explanation : Explanation or list of ImageExplanation
+    explanation : Explanation, LargeTabularExplanation or list of ImageExplanation
         One explanation, or a list of ImageExplanations of the same images (one per attribution method),
         shown side by side: ``rw.ExplanationDashboard([exp_ig, exp_gradcam])``. Cohorts are evaluated on
-        the first (they share images, labels and predictions).
+        the first (they share images, labels and predictions). A large explanation (``explain()`` of a
+        Dask frame) shows its sample, each figure labelled "all N rows" or "sample of n".
     cohorts : list of Cohort, optional
         Cohorts to start with (``rw.Cohort`` or their JSON), besides "All data".
     explainer : MimicExplainer, optional
@@ -130,6 +132,8 @@ class ExplanationDashboard(anywidget.AnyWidget):
         The explanation shown (the first, for several image methods).
     explanations : list of Explanation
         Every explanation shown.
+    large : LargeTabularExplanation or None
+        The large explanation whose sample is shown (None for any other).
 
     Raises
     ------
@@ -162,6 +166,10 @@ class ExplanationDashboard(anywidget.AnyWidget):
     what_if_request = traitlets.Dict().tag(sync=True)
     what_if_status = traitlets.Dict().tag(sync=True)
     what_if_result = traitlets.Dict().tag(sync=True)
+    # A large explanation (rai_widget._population): a cohort's figures over every row, asked by the view.
+    population_request = traitlets.Dict().tag(sync=True)
+    population_status = traitlets.Dict().tag(sync=True)
+    population_result = traitlets.Dict().tag(sync=True)
     # The what-if points the user keeps (saved with the notebook's widget state and in the offline report).
     what_if_points = _State().tag(sync=True)
 
@@ -179,6 +187,10 @@ class ExplanationDashboard(anywidget.AnyWidget):
 
     def __init__(self, explanation: Explanation | Sequence[ImageExplanation], cohorts=None, explainer=None, **kwargs):
         methods: list[Explanation] | None = None
+        # A large explanation (explain() of a Dask frame): its sample is drawn, its all-row figures beside it.
+        self.large = explanation if _population.is_large(explanation) else None
+        if self.large is not None:
+            explanation = self.large.sample
         if isinstance(explanation, (list, tuple)):
             # Several image explanations (one per method) of the same images: drawn side by side.
             from rai_widget.explanations.image import comparable_images
@@ -202,6 +214,8 @@ class ExplanationDashboard(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self.kind = explanation.kind
         self.meta, self.arrays = payload(self.explanations, self._columns)
+        if self.large is not None:
+            self.meta = {**self.meta, "population": _population.population_meta(self.large)}
         self.cohorts = [] if cohorts is None else cohorts  # checked by _check_cohorts, as every later set is
         for name, value in state.items():
             setattr(self, name, value)
@@ -217,6 +231,9 @@ class ExplanationDashboard(anywidget.AnyWidget):
             else:
                 why = NO_EXPLAINER_SHAP if explanation.source == "shap" else NO_EXPLAINER
             self.kernel = {"available": False, "reason": why}
+        if self.large is not None:  # needs no explainer: the large explanation computes it
+            self.jobs["population"] = KernelJob(self, "population", functools.partial(_population.population_job, self))
+            self.kernel = {**self.kernel, "population": True}
 
     def _check_explainer(self, explainer):
         """The explainer behind the model jobs: the one given, else the one that made the explanation (an

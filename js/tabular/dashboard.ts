@@ -16,6 +16,7 @@ import { createImportanceChart } from "./importance";
 import { createInteractionMatrix } from "./interactions";
 import { createLocalChart } from "./local";
 import { createMetricsView } from "./metrics/view";
+import { attachPopulation } from "./population";
 import { createRowTable } from "./rows";
 import { type Tab, type TabularState, TabularStore } from "./store";
 import { createWhatIf } from "./whatIf";
@@ -45,8 +46,11 @@ export function renderTabular(model: WidgetModel, root: HTMLElement, tabs: TabVi
   const data = new TabularData(model.get("meta") as TabularMeta, model.get("arrays") as TabularArrays);
   const store = new TabularStore(data, modelState(model));
 
-  const header = createHeader(store);
   store.kernel = kernelLink(model);
+  // A large explanation (meta.population): its figures over every row; the kernel computes a new cohort's.
+  const live = (model.get("kernel") as { population?: boolean } | undefined)?.population === true;
+  const population = attachPopulation(store, store.kernel, live);
+  const header = createHeader(store);
   const panels = new Map<Tab, HTMLElement>(TAB_LABELS.map(([tab]) => [tab, h("div", { cls: "rw-panel" })]));
   const panel = (tab: Tab) => panels.get(tab) as HTMLElement;
   const views: TabularView[] = [header];
@@ -76,11 +80,13 @@ export function renderTabular(model: WidgetModel, root: HTMLElement, tabs: TabVi
       bar.show(current());
     }
     if (changed.has("depFeature") && store.state.tab !== "importance") store.update({ tab: "importance" });
+    if (changed.has("active") || changed.has("cohorts")) population?.sync();
     for (const view of views) view.update(changed);
   });
 
   return () => {
     disconnect();
     for (const view of views) view.destroy?.();
+    population?.destroy();
   };
 }

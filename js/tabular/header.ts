@@ -4,6 +4,7 @@ import { createCohortPicker } from "../core/cohortPicker";
 import { h, option } from "../core/dom";
 import type { View } from "../core/view";
 import { createAgreementBadge } from "./agreement";
+import { populationOf, type Scope, scopeChip } from "./population";
 import { cohortFidelity, fidelityIsPoor, type OutputChoice } from "./stats";
 import type { TabularState, TabularStore } from "./store";
 import { binaryNote, countRows, mirrored, type OutputsMeta, outputNoun, unitsPhrase } from "./wording";
@@ -42,17 +43,28 @@ function choiceLabel(meta: OutputsMeta, o: OutputChoice): string {
   return o.kind === "predicted" ? "predicted class" : "average over outputs";
 }
 
-export function fidelityText(store: TabularStore, cohortName: string): { text: string; poor: boolean } {
+/** The surrogate's fidelity on a cohort, as the header and the legend show it; for a large explanation over
+ * every row of the cohort once the engine computed it (scope says which rows; null for other explanations). */
+export function fidelityText(store: TabularStore, cohortName: string, useAll = true): { text: string; poor: boolean; scope: Scope | null } {
   const cohort = store.cohort(cohortName);
-  if (!cohort) return { text: "", poor: false };
+  const population = populationOf(store);
+  if (!cohort) return { text: "", poor: false, scope: null };
   const { mask, count } = store.maskOf(cohort);
-  if (count === 0) return { text: "no rows", poor: false };
-  const fid = cohortFidelity(store.data, mask);
+  const all = useAll ? population?.figures(cohort) : null;
+  const scope: Scope | null = population ? (all ? { kind: "all", rows: all.rows } : { kind: "sample", rows: count }) : null;
+  if ((all ? all.rows : count) === 0) return { text: "no rows", poor: false, scope };
+  const fid = all
+    ? {
+        r2: all.fidelity.r2 ?? Number.NaN,
+        agreement: store.data.meta.task === "classification" ? (all.fidelity.agreement ?? Number.NaN) : null,
+      }
+    : cohortFidelity(store.data, mask);
   const parts = [`R² ${Number.isNaN(fid.r2) ? "n/a" : fid.r2.toFixed(3)}`];
   if (fid.agreement !== null) parts.push(`agreement ${(100 * fid.agreement).toFixed(1)}%`);
   return {
     text: parts.join(", "),
     poor: fidelityIsPoor({ r2: Number.isNaN(fid.r2) ? null : fid.r2, agreement: fid.agreement }, store.data.meta.fidelity_floors),
+    scope,
   };
 }
 
@@ -61,7 +73,11 @@ export function createHeader(store: TabularStore): View<TabularState> {
   const picker = createCohortPicker(store, "Active cohort: every view shows its rows");
   const outputSelect = h("select", { testid: "class-select", title: "Which output the charts explain" });
   const badge = h("span", { cls: "rw-fidelity", testid: "fidelity" });
-  const rows = h("span", { cls: "rw-muted" });
+  const rows = h("span", { cls: "rw-muted", testid: "header-rows" });
+  const population = populationOf(store);
+  const populationNote = population
+    ? h("p", { cls: "rw-muted rw-population-note", testid: "population-note", attrs: { role: "status" } })
+    : null;
   const single = meta.output_names.length <= 1;
   const outputControl = single
     ? h("span", { cls: "rw-control" }, [
@@ -78,6 +94,7 @@ export function createHeader(store: TabularStore): View<TabularState> {
     note ? h("span", { cls: "rw-muted rw-output-note", testid: "output-note", text: note }) : null,
     badge,
     agreement?.el,
+    populationNote,
   ]);
 
   outputSelect.addEventListener("change", () => store.update({ output: decodeOutput(outputSelect.value) }));
@@ -86,6 +103,24 @@ export function createHeader(store: TabularStore): View<TabularState> {
     picker.draw();
     const { count, error } = store.maskOf(store.activeCohort());
     rows.textContent = error ? `invalid cohort: ${error}` : `${count.toLocaleString()} of ${countRows(store.data.n)}`;
+    if (population && !error) drawPopulation();
+  };
+  /** A large explanation: the active cohort's rows over all data, or in the sample, labelled; and the note. */
+  const drawPopulation = () => {
+    if (!population || !populationNote) return;
+    const active = store.activeCohort();
+    const scope = population.scope(active);
+    const of =
+      scope.kind === "all"
+        ? scope.rows === population.total
+          ? ""
+          : ` of ${population.total.toLocaleString()}`
+        : ` of ${population.sampleRows.toLocaleString()} sampled from ${countRows(population.total)}`;
+    rows.replaceChildren(scopeChip(scope, "rows-scope"), document.createTextNode(of));
+    const { text, state } = population.note();
+    populationNote.textContent = text;
+    populationNote.dataset.state = state;
+    populationNote.classList.toggle("rw-error", state === "error");
   };
   const drawOutputs = () => {
     if (single) return;
@@ -111,8 +146,9 @@ export function createHeader(store: TabularStore): View<TabularState> {
       badge.classList.toggle("rw-neutral", !measured);
       return;
     }
-    const { text, poor } = fidelityText(store, store.state.active);
+    const { text, poor, scope } = fidelityText(store, store.state.active);
     badge.textContent = `Surrogate fidelity: ${text}`;
+    if (scope) badge.appendChild(scopeChip(scope, "fidelity-scope"));
     badge.title =
       "How well the surrogate model (whose attributions you see) replicates your model on this cohort: " +
       "R² of its outputs and, for classifiers, the share of rows where both predict the same class." +
@@ -122,8 +158,15 @@ export function createHeader(store: TabularStore): View<TabularState> {
   drawCohorts();
   drawOutputs();
   drawFidelity();
+  const unwatch = population?.watch(() => {
+    drawCohorts();
+    drawFidelity();
+  });
   return {
     el,
+    destroy() {
+      unwatch?.();
+    },
     update(changed) {
       if (changed.has("cohorts") || changed.has("active")) {
         drawCohorts();

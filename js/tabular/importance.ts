@@ -20,6 +20,7 @@ import {
   outputSlug,
 } from "./export";
 import { fidelityText } from "./header";
+import { importanceFor, populationOf, type Scope, scopeChip } from "./population";
 import { topFeatures } from "./stats";
 import type { TabularState, TabularStore } from "./store";
 import { countRows, importanceCaption } from "./wording";
@@ -40,6 +41,7 @@ const whiskerText = `Whiskers: each bar's ${percent(settings.ci)} bootstrap inte
 
 export function createImportanceChart(store: TabularStore): View<TabularState> {
   const { data } = store;
+  const population = populationOf(store); // a large explanation: bars over every row where the engine has them
   let mode: Mode = "bars";
   let whiskers = false;
   let picked: [string | null, string | null] = [null, null];
@@ -83,8 +85,10 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
   const diffProgress = h("div", { cls: "rw-muted rw-imp-note", testid: "difference-progress", attrs: { "aria-live": "polite" } });
   const diffMessage = h("div", { cls: "rw-empty" });
   const diffChart = h("div", { cls: "rw-diff-rows" });
+  const diffScope = h("div", { cls: "rw-muted rw-imp-note", testid: "difference-scope" });
   const diffPanel = h("div", { cls: "rw-imp-diff", testid: "importance-difference" }, [
     diffCaption,
+    diffScope,
     diffKey,
     diffProgress,
     diffMessage,
@@ -244,18 +248,29 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
 
     const series = cohorts.map((cohort, s) => {
       const res = store.maskOf(cohort);
-      return { cohort, color: SERIES_COLORS[s], count: res.count, error: res.error, imp: store.importance(cohort) };
+      const base = { cohort, color: SERIES_COLORS[s], count: res.count, error: res.error };
+      // A large explanation: the engine's mean |value| over every row of the cohort, when it has them for this
+      // output; the sample's otherwise, and always with whiskers (the bootstrap resamples the sample's rows).
+      const all = population && !whiskers && !res.error ? population.figures(cohort) : null;
+      const imp = all ? importanceFor(data.meta, all, state.output) : null;
+      if (all && imp) return { ...base, rows: all.rows, imp, scope: { kind: "all", rows: all.rows } as Scope };
+      const scope: Scope | null = population ? { kind: "sample", rows: res.count } : null;
+      return { ...base, rows: res.count, imp: store.importance(cohort), scope };
     });
     legend.replaceChildren(
       ...series.map((s) => {
-        const fid = s.count ? fidelityText(store, s.cohort.name) : { text: s.error ? "invalid" : "no rows", poor: false };
+        const fid = s.rows
+          ? fidelityText(store, s.cohort.name, s.scope?.kind !== "sample")
+          : { text: s.error ? "invalid" : "no rows", poor: false, scope: null };
         const item = h("span", { cls: `rw-legend-item${s.cohort.name === state.active ? " rw-active" : ""}` }, [
           h("span", { cls: "rw-swatch", attrs: { style: `background:${s.color}` } }),
           h("span", { text: s.cohort.name }),
           // values from shap (rw.from_shap) have no surrogate whose fidelity the legend could show
+          // a large explanation's label says the rows (all of the cohort's, or the sample's) in place of the count
+          s.scope ? scopeChip(s.scope) : null,
           h("span", {
             cls: `rw-muted${fid.poor ? " rw-warn-text" : ""}`,
-            text: ` ${countRows(s.count)}${data.meta.source === "shap" && s.count && data.meta.fidelity.r2 == null ? "" : ` · ${fid.text}`}`,
+            text: `${s.scope ? "" : ` ${countRows(s.rows)}`}${data.meta.source === "shap" && s.count && data.meta.fidelity.r2 == null ? "" : ` · ${fid.text}`}`,
           }),
         ]);
         return markCohortSize(item, s.cohort.name, s);
@@ -265,15 +280,15 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
     axis.textContent = importanceCaption(data.meta, state.output);
 
     const sortSeries = series.find((s) => s.cohort.name === state.sortBy) ?? series[0];
-    const drawable = series.filter((s) => s.count > 0);
+    const drawable = series.filter((s) => s.rows > 0);
     if (!drawable.length) {
       message.textContent = `No rows in cohort "${sortSeries.cohort.name}": edit its filters in the Cohorts tab.`;
       chart.replaceChildren();
       return;
     }
     message.textContent =
-      sortSeries.count === 0 ? `Cohort "${sortSeries.cohort.name}" has no rows; bars are ordered by the first cohort with rows.` : "";
-    const order = topFeatures((sortSeries.count ? sortSeries : drawable[0]).imp, state.topK);
+      sortSeries.rows === 0 ? `Cohort "${sortSeries.cohort.name}" has no rows; bars are ordered by the first cohort with rows.` : "";
+    const order = topFeatures((sortSeries.rows ? sortSeries : drawable[0]).imp, state.topK);
     const whiskerOf = new Map(drawable.map((s) => [s, whiskers ? intervalOf(s.cohort) : null]));
     let max = 1e-12;
     for (const j of order) for (const s of drawable) max = Math.max(max, s.imp[j], whiskerOf.get(s)?.high[j] ?? 0);
@@ -290,6 +305,7 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
           const bar = h("span", { cls: "rw-bar-line", testid: "importance-bar" });
           bar.dataset.cohort = s.cohort.name;
           bar.dataset.value = String(s.imp[j]);
+          if (s.scope) bar.dataset.scope = s.scope.kind;
           const range = interval ? ` [${fmt(interval.low[j])}, ${fmt(interval.high[j])}]` : "";
           bar.title = `${name} · ${s.cohort.name}: ${fmt(s.imp[j])}${range && `, ${percent(settings.ci)} interval${range}`}`;
           const fill = h("span", { cls: "rw-bar", attrs: { style: `width:${(100 * s.imp[j]) / max}%;background:${s.color}` } });
@@ -357,6 +373,17 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
     const { d } = view;
     diffPanel.dataset.rowsA = String(d.rowsA);
     diffPanel.dataset.rowsB = String(d.rowsB);
+    // the bootstrap resamples rows the view holds: for a large explanation, the sample's
+    diffScope.replaceChildren(
+      ...(population
+        ? [
+            document.createTextNode("Computed on the sample:"),
+            scopeChip({ kind: "sample", rows: d.rowsA }),
+            document.createTextNode(" and"),
+            scopeChip({ kind: "sample", rows: d.rowsB }),
+          ]
+        : []),
+    );
     diffCaption.textContent = differenceCaption(data, state.output, view);
     diffKey.replaceChildren(...differenceKey(view));
     const focused = focusedFeature(diffChart);
@@ -398,6 +425,7 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
   };
 
   draw();
+  const unwatch = population?.watch(draw);
   return {
     el,
     update(changed) {
@@ -406,6 +434,7 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
       else if (changed.has("tab")) schedule();
     },
     destroy() {
+      unwatch?.();
       if (timer !== null) clearTimeout(timer);
       timer = null;
     },

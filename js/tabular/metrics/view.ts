@@ -9,6 +9,7 @@ import { special } from "../../core/columns";
 import { h } from "../../core/dom";
 import type { TabularView } from "../dashboard";
 import { canRefine } from "../dependence/brush";
+import { type PopulationFigures, populationOf, scopeChip } from "../population";
 import type { TabularStore } from "../store";
 import { type CohortInputs, cohortInputs, DEFAULT_SETTINGS, type MetricInputs, MetricsRun } from "./compute";
 import "./metrics.css";
@@ -61,6 +62,10 @@ export function createMetricsView(store: TabularStore): TabularView {
   const classification = data.meta.task === "classification";
   const hasTruth = special(data.dataset, "y_true") !== null;
   const cache = new Map<string, Entry>();
+  // A large explanation: a cohort whose figures the engine computed over every row shows those (point figures,
+  // no interval); the others, the sample's with their intervals. Each column says which.
+  const population = populationOf(store);
+  const allRows = (c: Cohort): PopulationFigures | null => population?.figures(c) ?? null;
 
   const progress = h("div", { cls: "rw-muted rw-mt-progress", testid: "metrics-progress", attrs: { "aria-live": "polite" } });
   const tableWrap = h("div", { cls: "rw-mt-scroll" });
@@ -145,12 +150,15 @@ export function createMetricsView(store: TabularStore): TabularView {
       const nText = e.error
         ? `invalid: ${e.error}`
         : `n = ${n.toLocaleString()}${left ? ` (${left.toLocaleString()} without y_true)` : ""}`;
-      const nEl = h("span", { cls: "rw-muted rw-mt-n", testid: "metrics-n", text: nText });
+      const all = e.error ? null : allRows(c);
+      const allN = all ? (all.metrics.find((m) => typeof m.n === "number")?.n ?? all.rows) : 0;
+      const nEl = h("span", { cls: "rw-muted rw-mt-n", testid: "metrics-n", text: all ? `n = ${allN.toLocaleString()}` : nText });
       nEl.dataset.cohort = c.name;
-      nEl.dataset.n = String(n);
+      nEl.dataset.n = String(all ? allN : n);
       const size = markCohortSize(h("span", { cls: "rw-mt-cohort", text: c.name }), c.name, { count: e.rows, error: e.error });
+      const chip = population && !e.error ? scopeChip(all ? { kind: "all", rows: all.rows } : { kind: "sample", rows: e.rows }) : null;
       head.appendChild(
-        h("th", { cls: c.name === store.state.active ? "rw-mt-active" : "", attrs: { scope: "col" } }, [size, h("br"), nEl]),
+        h("th", { cls: c.name === store.state.active ? "rw-mt-active" : "", attrs: { scope: "col" } }, [size, h("br"), nEl, chip]),
       );
     });
     const body = h("tbody");
@@ -195,6 +203,20 @@ export function createMetricsView(store: TabularStore): TabularView {
       td.title = e.error ? `invalid cohort: ${e.error}` : "";
       return td;
     }
+    const all = allRows(c);
+    if (all) {
+      // the engine's figure over every row of the cohort: a point figure (the sample's interval would not be its)
+      const figure = all.metrics.find((f) => f.metric === metric);
+      const v = typeof figure?.value === "number" ? figure.value : Number.NaN;
+      td.dataset.value = String(v);
+      td.dataset.scope = "all";
+      td.append(h("span", { cls: "rw-mt-value", text: formatMetric(v) }), h("span", { cls: "rw-mt-interval rw-muted", text: "" }));
+      td.title = figure
+        ? `${metric} on ${c.name}, over all ${all.rows.toLocaleString()} of its rows: ${formatMetric(v)} (no interval: every row counted)`
+        : `${metric} was not computed over all rows`;
+      return td;
+    }
+    if (population) td.dataset.scope = "sample";
     const value = t.value[m];
     td.dataset.value = String(value);
     td.dataset.low = String(t.low[m]);
@@ -233,6 +255,8 @@ export function createMetricsView(store: TabularStore): TabularView {
       return;
     }
     matrixBox.replaceChildren(matrix(active, inputs));
+    // the matrix counts the rows the view holds: for a large explanation, the sample's
+    if (population) matrixBox.querySelector("h4")?.appendChild(scopeChip({ kind: "sample", rows: e.rows }));
   };
 
   const labelValue = (column: "y_true" | "y_pred", name: string): Filter["value"] => {
@@ -329,6 +353,7 @@ export function createMetricsView(store: TabularStore): TabularView {
   drawTable();
   drawMatrix();
   schedule();
+  const unwatch = population?.watch(drawTable);
   return {
     el,
     update(changed) {
@@ -339,6 +364,7 @@ export function createMetricsView(store: TabularStore): TabularView {
       if (changed.has("cohorts") || changed.has("tab")) schedule();
     },
     destroy() {
+      unwatch?.();
       if (timer !== null) clearTimeout(timer);
       timer = null;
     },

@@ -80,6 +80,38 @@ def population_meta(large) -> dict:
     )
 
 
+_POSITION_OPS = ("==", "!=", "in", "not in")
+
+
+def _pushed_down(dash, cohort: Cohort) -> Cohort:
+    """The cohort as the engine evaluates it over every row. Only the ``index`` column differs: in the view it is
+    a row's position in the sample (a cohort brushed on a SHAP axis is ``index in [...]`` of sample rows), over
+    all rows its global position, which ``sample.data.index`` holds; equality filters are mapped, ordered ones
+    have no counterpart over all rows."""
+    if "index" in dash.explanation.feature_names or not any(f.column == "index" for f in cohort.filters):
+        return cohort
+    positions = np.asarray(dash.explanation.data.index)
+    n = len(positions)
+
+    def to_global(v):
+        whole = isinstance(v, numbers.Real) and float(v).is_integer() and 0 <= v < n
+        return int(positions[int(v)]) if whole else -1  # -1: no row has it, as no sample row has v
+
+    filters = []
+    for f in cohort.filters:
+        if f.column == "index":
+            if f.op not in _POSITION_OPS:
+                raise ValueError(
+                    f"cohort {cohort.name!r} compares the row index with {f.op!r}: in the view the index is a row's "
+                    "position in the sample, so only ==, !=, in and not in (e.g. rows brushed on a SHAP axis) can be "
+                    "evaluated over all rows. Filter on a feature instead."
+                )
+            value = [to_global(v) for v in f.value] if isinstance(f.value, list) else to_global(f.value)
+            f = type(f)(f.column, f.op, value)
+        filters.append(f)
+    return Cohort(cohort.name, filters, combine=cohort.combine)
+
+
 def population_job(dash, params: dict, ctx) -> dict:
     """The dashboard's "population" job: the figures of one cohort over every row of the large explanation.
 
@@ -98,8 +130,9 @@ def population_job(dash, params: dict, ctx) -> dict:
         cohort.mask(dash._columns)  # evaluable here (on the sample's columns), with the reason if not
     except (TypeError, ValueError) as err:
         raise ValueError(f"cohort {raw.get('name')!r} cannot be evaluated: {err}") from None
+    pushed = _pushed_down(dash, cohort)
     ctx.check()
-    result = dict(large.population(cohort))
+    result = dict(large.population(pushed))
     ctx.check()
     answer = {key: result.get(key) for key in ("rows", "importance", "fidelity", "metrics")}
     answer["metrics"] = _metric_records(answer["metrics"])

@@ -165,3 +165,22 @@ def test_the_offline_report_keeps_the_all_row_figures_and_says_the_job_needs_the
 def test_json_safe_turns_numpy_and_non_finite_numbers_into_json():
     value = {"a": np.float32(1.5), "b": [np.int64(3), float("nan")], 2: (np.inf, True, np.bool_(False), "x")}
     assert json_safe(value) == {"a": 1.5, "b": [3, None], "2": [None, True, False, "x"]}
+
+
+def test_a_cohort_of_sample_rows_by_index_is_the_same_rows_over_all_rows(large):
+    # brushed on a SHAP axis: `index in [...]` of the sample's positions, which are other rows' positions overall
+    dash = rw.ExplanationDashboard(large)
+    picked = rw.Cohort("brushed", [rw.Filter("index", "in", [0, 3, 5])])
+    status, result = _run(dash, picked)
+    assert status["state"] == "done", status
+    rows = large.sample.data.index[[0, 3, 5]].tolist()
+    assert rows != [0, 3, 5]  # the sample's positions are not the global ones, so a mapping is needed
+    assert result["rows"] == 3 and result["cohort"] == picked.to_json()
+    truth = np.abs(large.full.values[rows]).mean(axis=0)
+    np.testing.assert_allclose(result["importance"]["yes"], truth[:, 1], rtol=1e-12)
+    np.testing.assert_allclose(
+        result["importance"]["yes"], large.sample.global_importance(picked, "yes")[large.feature_names], rtol=1e-9
+    )
+
+    status, _ = _run(dash, rw.Cohort("first rows", [rw.Filter("index", "<", 10)]), 2)
+    assert status["state"] == "error" and "position in the sample" in status["message"]

@@ -1,6 +1,7 @@
 // anywidget entry: one ES module exporting render({ model, el }); the payload's `kind` picks the modality.
 import { h } from "./core/dom";
 import type { WidgetModel } from "./core/sync";
+import { initialize, withData } from "./core/transport";
 import { renderDetection } from "./detection/view";
 import { renderImage } from "./image/view";
 import { renderTabular } from "./tabular/dashboard";
@@ -57,7 +58,7 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
   try {
     const kind = String(model.get("kind"));
     const draw = RENDERERS.get(kind);
-    if (draw) cleanup = draw(model, root);
+    if (draw) cleanup = withData(model, root, (m) => draw(m, root)); // chunked data: once in
     else root.appendChild(h("div", { cls: "rw-empty", text: `This version of the view cannot show '${kind}' explanations yet.` }));
   } catch (err) {
     root.appendChild(h("div", { cls: "rw-error", text: `rai-widget could not draw this explanation: ${(err as Error).message}` }));
@@ -70,4 +71,4 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
   };
 }
 
-export default { render };
+export default { initialize, render };

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import anywidget
 import traitlets
 
-from rai_widget import _population
+from rai_widget import _population, _transport
 from rai_widget._checks import shown
 from rai_widget._jobs import KernelJob
 from rai_widget._payload import payload
@@ -117,6 +117,10 @@ class ExplanationDashboard(anywidget.AnyWidget):
         For a tabular explanation, the explainer whose model the what-if and ICE views call (needed for
         a loaded explanation; ``exp.show()`` of one made in this kernel finds it). Its features, outputs
         and task must be the explanation's.
+    max_message_bytes : int, optional
+        The largest comm message the dashboard sends, in bytes (default
+        ``ExplanationDashboard.default_max_message_bytes``, 5,000,000: Databricks' limit). Larger data
+        arrives in chunks, the view showing its progress; at least 1,000,000.
     **kwargs
         ``active_cohort=`` and ``selected_rows=`` to start with; the rest goes to ``anywidget.AnyWidget``.
 
@@ -148,10 +152,12 @@ class ExplanationDashboard(anywidget.AnyWidget):
 
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
+    default_max_message_bytes = _transport.DEFAULT_MAX_MESSAGE_BYTES  # max_message_bytes= when not given
 
     kind = traitlets.Unicode("").tag(sync=True)
-    meta = traitlets.Dict().tag(sync=True)
-    arrays = traitlets.Dict().tag(sync=True)
+    # The data: synced whole while small, else as a descriptor with the large buffers in chunks (rai_widget._transport)
+    meta = traitlets.Dict().tag(sync=True, to_json=_transport.to_json("meta"))
+    arrays = traitlets.Dict().tag(sync=True, to_json=_transport.to_json("arrays"))
     # Any element type: the validators below check every value, Python's and the view's, with clear messages
     cohorts = _State().tag(sync=True, to_json=_cohorts_to_json, from_json=_cohorts_from_json)
     active_cohort = _State(ALL_DATA).tag(sync=True)
@@ -185,7 +191,14 @@ class ExplanationDashboard(anywidget.AnyWidget):
     def _no_points(self) -> list[dict]:
         return _Frozen()
 
-    def __init__(self, explanation: Explanation | Sequence[ImageExplanation], cohorts=None, explainer=None, **kwargs):
+    def __init__(
+        self,
+        explanation: Explanation | Sequence[ImageExplanation],
+        cohorts=None,
+        explainer=None,
+        max_message_bytes: int | None = None,
+        **kwargs,
+    ):
         methods: list[Explanation] | None = None
         # A large explanation (explain() of a Dask frame): its sample is drawn, its all-row figures beside it.
         self.large = explanation if _population.is_large(explanation) else None
@@ -211,7 +224,12 @@ class ExplanationDashboard(anywidget.AnyWidget):
         self.explanation = explanation
         self.explanations = [explanation] if methods is None else methods
         self._columns = explanation.column_spec()  # computed once: the payload ships it, cohorts are evaluated on it
+        cap = _transport.check_cap(
+            self.default_max_message_bytes if max_message_bytes is None else max_message_bytes,
+            "default_max_message_bytes" if max_message_bytes is None else "max_message_bytes",
+        )
         super().__init__(**kwargs)
+        self._transport = _transport.Transport(self, cap)  # from here on, meta and arrays travel under the cap
         self.kind = explanation.kind
         self.meta, self.arrays = payload(self.explanations, self._columns)
         if self.large is not None:

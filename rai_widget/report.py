@@ -160,6 +160,8 @@ def widget_state(widget) -> dict:
         and not (k == "ice_offline" and not v)
     }
     state["kernel"] = {"available": False, "reason": OFFLINE}
+    for k in ("meta", "arrays"):  # whole: the comm may send them in chunks (rai_widget._transport), a page has no comm
+        state[k] = getattr(widget, k)
     return _encode_state(state)
 
 

@@ -4,6 +4,7 @@ give back the payload bit for bit."""
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import time
@@ -200,6 +201,20 @@ def test_the_saved_widget_state_is_bounded(messages):
     saved = json.dumps(dash.get_manager_state(widgets=[dash]))
     assert len(saved) < cap
     assert _transport.KEY in saved
+
+
+def test_the_offline_report_embeds_the_data_whole(messages, tmp_path):
+    # the report has no comm: widget_state (what save_html embeds) holds every row, not the descriptor
+    from rai_widget.report import widget_state
+
+    dash = rw.ExplanationDashboard(binary(30_000, 12), max_message_bytes=1_000_000)
+    assert _transport.KEY in synced(messages, "arrays")
+    state = widget_state(dash)
+    assert _transport.KEY not in json.dumps(state)
+    values = state["arrays"]["values"]
+    assert base64.b64decode(values["view"]["__b64__"]) == bytes(dash.arrays["values"]["view"])
+    page = dash.save_html(tmp_path / "report.html").read_text()
+    assert _transport.KEY not in page
 
 
 def test_the_default_cap_is_the_class_attribute(messages, monkeypatch):

@@ -16,6 +16,7 @@ from rai_widget.explanations import (
     load,
 )
 from rai_widget.explanations._from_shap import from_shap
+from rai_widget.explanations.large import LargeTabularExplanation
 from rai_widget.widget import ExplanationDashboard
 
 __version__ = "0.1.0"
@@ -31,6 +32,7 @@ __all__ = [
     "Filter",
     "ImageExplainer",
     "ImageExplanation",
+    "LargeTabularExplanation",
     "MimicExplainer",
     "ModelPredictError",
     "RaiWidgetWarning",

@@ -105,6 +105,9 @@ describe("labels", () => {
     expect(v.all("importance-bar").every((b) => b.dataset.scope === undefined)).toBe(true);
     v.activate("old");
     expect(v.requests()).toEqual([]);
+    v.showTab("performance");
+    expect(v.q("metrics-settings")?.textContent).toContain("exp.metrics() gives the same numbers");
+    expect(v.q("metrics-settings")?.textContent).not.toContain("point figures");
     v.cleanup();
   });
 
@@ -135,6 +138,7 @@ describe("labels", () => {
     expect(v.requests()).toEqual([]); // All data's figures came with the payload
 
     v.showTab("performance");
+    expect(v.q("metrics-settings")?.textContent).toContain("point figures over every row of the cohort");
     const accuracy = v.metric("All data", "accuracy");
     expect([accuracy.dataset.value, accuracy.dataset.scope]).toEqual(["0.6", "all"]);
     expect(v.metric("old", "accuracy").dataset.scope).toBe("sample");

@@ -83,8 +83,10 @@ export function createMetricsView(store: TabularStore): TabularView {
     );
     return { el, update() {} };
   }
+  // a large explanation: its all-row figures are the engine's point figures, the intervals the sample's
+  const largeText = `Columns marked “all … rows” are point figures over every row of the cohort (exp.metrics(cohort)); those marked “sample of …” are the sample's, each with its ${Math.round(settings.ci * 100)}% bootstrap interval (${settings.nBoot.toLocaleString()} resamples, seed ${settings.seed}): exp.sample.metrics() gives the same numbers.`;
   el.append(
-    h("p", { cls: "rw-muted rw-mt-settings", testid: "metrics-settings", text: settingsText }),
+    h("p", { cls: "rw-muted rw-mt-settings", testid: "metrics-settings", text: population ? largeText : settingsText }),
     progress,
     h("div", { cls: "rw-mt-body" }, [h("div", { cls: "rw-mt-figures" }, [tableWrap, notesList]), matrixBox]),
   );

@@ -96,6 +96,7 @@ def test_a_cohort_built_in_the_editor_shows_the_sample_then_all_its_rows(
     assert float(accuracy.get_attribute("data-value")) == pytest.approx(want, rel=1e-12)
     n = view.locator('[data-testid="metrics-n"][data-cohort="older"]')
     expect(n).to_have_attribute("data-n", str(in_all))
+    screenshot(page, "population_metrics_light_1024", view.get_by_test_id("metrics-view"))
 
     view.get_by_test_id("tab-importance").click()
     for theme in ("light", "dark"):
@@ -105,6 +106,47 @@ def test_a_cohort_built_in_the_editor_shows_the_sample_then_all_its_rows(
             expect(older_bars.first).to_have_attribute("data-scope", "all")
             screenshot(page, f"population_lab_{theme}_{width}", view)
     assert not page.rw_dialogs, page.rw_dialogs
+    assert not [e for e in page.rw_errors if "pageerror" in e], page.rw_errors
+
+
+DASK = [
+    MODEL.replace(f"large = FakeLarge(explainer, X, y, sample_rows={SAMPLE_ROWS})\n", "")
+    + "import cloudpickle, dask.dataframe as dd, distributed, population_fake, warnings\n"
+    "cloudpickle.register_pickle_by_value(population_fake)  # the workers need not import the tests' modules\n"
+    "with warnings.catch_warnings():\n"
+    "    warnings.simplefilter('ignore')\n"
+    "    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,\n"
+    "                                       host='127.0.0.1', scheduler_kwargs={'dashboard': False})\n"
+    "client = distributed.Client(cluster)\n"
+    "from rai_widget.explainers._distributed import explain_dask  # what explainer.explain(dask frame) runs\n"
+    f"large = explain_dask(explainer, dd.from_pandas(X, npartitions=4), y_true=dd.from_pandas(y, npartitions=4),\n"
+    f"                     sample_rows={SAMPLE_ROWS})\n"
+    "dash = large.show()",
+    "dash",
+]
+# Every label the header's row count shows, in order (the cluster may answer before a poll would see the sample's)
+RECORD = """(el) => { window.rwScopes = [];
+  new MutationObserver(() => { const c = el.querySelector('[data-testid="rows-scope"]');
+    const s = c && `${c.dataset.scope}:${c.dataset.rows}`;
+    if (s && window.rwScopes[window.rwScopes.length - 1] !== s) window.rwScopes.push(s); })
+  .observe(el, {childList: true, subtree: true, attributes: true}); }"""
+
+
+def test_a_dask_explanation_pushes_a_cohort_down_to_the_cluster(lab_page, run_notebook, run_cell, cell_locator):
+    page = lab_page
+    run_notebook(page, DASK, timeout=300)
+    view = cell_locator(page, 1).locator(".jp-OutputArea")
+    assert kernel_json(run_cell, page, "type(large).__name__") == "LargeTabularExplanation"
+    header = view.get_by_test_id("rows-scope")
+    _scope(header, "all", N_ROWS)
+    view.get_by_test_id("header-rows").evaluate(RECORD)
+    editor = draft_cohort(view, "older", "age", ">", "40")
+    editor.get_by_test_id("cohort-save").click()
+    in_sample, in_all = kernel_json(run_cell, page, f"[{OLDER}.count(large.sample), int((X['age'] > 40).sum())]")
+    _scope(header, "all", in_all)  # the count pandas gives for the cohort on all rows, from the cluster
+    assert page.evaluate("window.rwScopes") == [f"sample:{in_sample}", f"all:{in_all}"]
+    assert kernel_json(run_cell, page, "dash.population_result['rows']") == in_all
+    run_cell(page, "client.close(); cluster.close()")
     assert not [e for e in page.rw_errors if "pageerror" in e], page.rw_errors
 
 

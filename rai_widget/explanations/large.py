@@ -234,6 +234,30 @@ class LargeTabularExplanation:
     with ``rai_widget.cohorts``, as on a pandas explanation (numbers compared at float32), in one pass over X
     on the cluster (the model is called on every row; TreeSHAP runs on the cohort's rows only).
 
+    ``explain()`` makes it; its parameters are the engine's (rai_widget/explainers/_distributed.py), not built
+    by hand.
+
+    Parameters
+    ----------
+    explainer : MimicExplainer
+        The explainer that explained the rows.
+    X : dask DataFrame
+        The explained rows.
+    y_true : dask Series or None
+        Their true labels, with X's partitions.
+    rows : object
+        The partitions' lengths and offsets.
+    layout : Layout
+        The shape of the aggregates (outputs, features, dependence bins).
+    summary : Summary
+        The aggregates over all rows.
+    sample : TabularExplanation
+        The stratified sample.
+    out : pathlib.Path or None
+        The Parquet dataset written.
+    dtype : str
+        What the values are computed as (``"float64"`` or ``"float32"``).
+
     Attributes
     ----------
     n_rows : int
@@ -332,7 +356,18 @@ class LargeTabularExplanation:
         return self._attributions
 
     def output_index(self, output) -> int:
-        """An output's index by name or position (as ``TabularExplanation.output_index``)."""
+        """An output's index by name or position (as ``TabularExplanation.output_index``).
+
+        Parameters
+        ----------
+        output : str or int
+            An output's name (or its text), or an index.
+
+        Returns
+        -------
+        int
+            Its index in ``output_names``.
+        """
         return self.sample.output_index(output)
 
     # --- cohorts, pushed down ------------------------------------------------------------------------------------
@@ -408,7 +443,18 @@ class LargeTabularExplanation:
         return series.sort_values(ascending=False, kind="stable")
 
     def cohort_fidelity(self, cohort=None) -> dict:
-        """The surrogate's fidelity over all of a cohort's rows (``fidelity``'s keys)."""
+        """The surrogate's fidelity over all of a cohort's rows.
+
+        Parameters
+        ----------
+        cohort : Cohort or dict, optional
+            None: every row (no pass); else a pass on the cluster.
+
+        Returns
+        -------
+        dict
+            ``fidelity``'s keys: ``r2``, ``agreement`` (classification), ``r2_per_output``, ``rows``.
+        """
         return fidelity(self._layout, self._summary_of(cohort))
 
     def metrics(self, cohort=None) -> pd.DataFrame:
@@ -486,13 +532,33 @@ class LargeTabularExplanation:
 
     # --- display and files ---------------------------------------------------------------------------------------
     def show(self, **kwargs):
-        """The dashboard: the sample drawn at once, the figures over every row beside it."""
+        """The dashboard: the sample drawn at once, the figures over every row beside it.
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to ``ExplanationDashboard`` (``cohorts=``, ...).
+
+        Returns
+        -------
+        ExplanationDashboard
+        """
         from rai_widget.widget import ExplanationDashboard
 
         return ExplanationDashboard(cast(Any, self), **kwargs)
 
     def save(self, path=None):
         """Not available: a large explanation's rows live on the cluster.
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            Ignored.
+
+        Returns
+        -------
+        None
+            It always raises.
 
         Raises
         ------

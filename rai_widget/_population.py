@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,11 @@ from rai_widget.cohorts import ALL_DATA, Cohort
 def is_large(obj) -> bool:
     """Whether ``obj`` is a large explanation (its figures over all rows, and a sample to draw)."""
     return hasattr(obj, "population") and hasattr(obj, "sample")
+
+
+def large_of(obj) -> Any:
+    """``obj`` when it is a large explanation, else None."""
+    return obj if is_large(obj) else None
 
 
 def json_safe(value):
@@ -94,7 +100,7 @@ def _pushed_down(dash, cohort: Cohort) -> Cohort:
     n = len(positions)
 
     def to_global(v):
-        whole = isinstance(v, numbers.Real) and float(v).is_integer() and 0 <= v < n
+        whole = isinstance(v, numbers.Real) and float(v).is_integer() and 0 <= float(v) < n
         return int(positions[int(v)]) if whole else -1  # -1: no row has it, as no sample row has v
 
     filters = []

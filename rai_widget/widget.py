@@ -201,7 +201,7 @@ class ExplanationDashboard(anywidget.AnyWidget):
     ):
         methods: list[Explanation] | None = None
         # A large explanation (explain() of a Dask frame): its sample is drawn, its all-row figures beside it.
-        self.large = explanation if _population.is_large(explanation) else None
+        self.large = _population.large_of(explanation)
         if self.large is not None:
             explanation = self.large.sample
         if isinstance(explanation, (list, tuple)):

@@ -14,12 +14,16 @@ itself is large, that JSON as UTF-8) travel as *parts*, cut in chunks sent as cu
     kernel -> view {"rw_transport": "chunk", "id", "index", "request"} + buffers that, joined, are bytes
                    [index * chunk_bytes, (index + 1) * chunk_bytes) of the stream;
                    {"rw_transport": "end", "id", "request"} after a transfer's last chunk;
+                   {"rw_transport": "coming", "id"}: sent as the dashboard is displayed, before its output, so
+                   the view waits for the chunks that follow the cell rather than asking for them;
                    {"rw_transport": "error", "id", "request", "message"}: the kernel cannot send that id.
     view -> kernel {"rw_transport": "request", "id", "request": a number the answer repeats}
 
-The kernel sends every part once when the dashboard is made (so a view drawn while later cells run gets
-its data without waiting for an idle kernel), and again to any view that asks (a reloaded page, a front
-end that missed them). js/core/transport.ts reassembles them.
+When the dashboard is displayed, the kernel says the data is coming and sends the chunks right after the cell
+(IPython's post_execute): the view is on screen by then and shows its progress, and a view of a notebook
+whose later cells keep the kernel busy still gets its data. Any view that finds no data coming asks for it
+(a reloaded page, a dashboard inside another widget, marimo); the kernel answers when it is free.
+js/core/transport.ts reassembles the chunks.
 """
 
 from __future__ import annotations
@@ -194,16 +198,39 @@ class Transport:
         self.chunk_bytes = cap - HEADER_RESERVE
         self.inline_bytes = int(cap * INLINE_SHARE)
         self.plans: dict[str, Plan] = {}
+        self.pushed: set[str] = set()  # the ids whose chunks go (or went) out after a display
         widget.on_msg(self._on_msg)
         widget.observe(self._changed, names=["meta", "arrays"])
 
     def _changed(self, change) -> None:
-        """A data trait was set (its synced form already sent): send its parts, and check the whole state."""
+        """A data trait was set (its synced form already sent): check the whole state is under the cap."""
         self.synced(change["name"], change["new"])
         self.check_state()
-        plan = self.plans[change["name"]]
-        if plan.total_bytes:
-            self._send(plan, None)
+
+    def displayed(self) -> None:
+        """The dashboard is being displayed: say its chunks are coming, and send them after the cell (at once
+        outside IPython). Only the first display sends: later views of the model already hold the data."""
+        plans = [p for p in self.plans.values() if p.total_bytes and p.id not in self.pushed]
+        if not plans:
+            return
+        for plan in plans:
+            self.pushed.add(plan.id)
+            self.widget.send({"rw_transport": "coming", "id": plan.id})
+        from IPython import get_ipython  # ipywidgets depends on IPython
+
+        shell = get_ipython()
+        if shell is None:
+            for plan in plans:
+                self._send(plan, None)
+            return
+
+        def after_cell(*args) -> None:
+            shell.events.unregister("post_execute", after_cell)
+            for plan in plans:
+                if self.plans.get(plan.trait) is plan:  # not replaced since
+                    self._send(plan, None)
+
+        shell.events.register("post_execute", after_cell)
 
     def synced(self, trait: str, value):
         """What the comm carries for `trait` holding `value` (planned once per value)."""

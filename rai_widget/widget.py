@@ -385,6 +385,10 @@ class ExplanationDashboard(anywidget.AnyWidget):
 
         return points_frame(self)
 
+    def _repr_mimebundle_(self, **kwargs):
+        self._transport.displayed()  # chunked data follows the display (rai_widget._transport)
+        return super()._repr_mimebundle_(**kwargs)
+
     def set_state(self, sync_data):
         """What the view sends. A state the kernel cannot use (a cohort the kernel cannot evaluate, an
         unknown active cohort, rows out of range) is undone whole: the kernel keeps its last valid state,

@@ -60,6 +60,11 @@ def size(message) -> int:
     return len(json.dumps(data).encode("utf-8")) + sum(memoryview(b).nbytes for b in buffers)
 
 
+def custom(log) -> list:
+    """The custom messages (the chunk protocol's) among those sent."""
+    return [m for m in log if m[0] == "send" and m[1].get("method") == "custom"]
+
+
 def binary(n: int, f: int, seed: int = 0, data: pd.DataFrame | None = None) -> TabularExplanation:
     """A binary classification explanation of n rows x f features, from plain arrays (no model)."""
     rng = np.random.default_rng(seed)
@@ -150,12 +155,15 @@ def test_small_explanation_is_synced_whole_as_before(messages):
     arrays = synced(messages, "arrays")
     assert _transport.KEY not in arrays
     assert plain(arrays) == plain(dash.arrays)
-    assert not [m for m in messages if m[0] == "send" and m[1].get("method") == "custom"]
+    dash._repr_mimebundle_()
+    assert not custom(messages)
 
 
 def test_every_message_is_under_a_1_mb_cap_and_the_chunks_give_the_payload_back(messages):
     cap = 1_000_000
     dash = rw.ExplanationDashboard(binary(30_000, 12), max_message_bytes=cap)
+    assert not custom(messages)  # nothing is sent before the dashboard is displayed
+    dash._repr_mimebundle_()
     payload_bytes = sum(memoryview(b).nbytes for _, b in _transport._buffers(dash.arrays))
     assert payload_bytes > 3 * cap  # the test means something: the data is several caps
     assert max(size(m) for m in messages) <= cap - ENVELOPE
@@ -188,6 +196,7 @@ def test_large_json_travels_as_a_part_too(messages):
         {"id": pd.Categorical([f"customer <{i:06d}>" for i in range(n)]), "x": np.arange(n, dtype=float)}
     )
     dash = rw.ExplanationDashboard(binary(n, 2, data=data), max_message_bytes=1_000_000)
+    dash._repr_mimebundle_()
     assert max(size(m) for m in messages) <= 1_000_000 - ENVELOPE
     descriptor = synced(messages, "arrays")
     assert descriptor[_transport.KEY]["skeleton"] is None
@@ -258,6 +267,7 @@ def test_100k_rows_by_30_every_message_under_5_mb(messages):
     exp = binary(100_000, 30)
     t0 = time.perf_counter()
     dash = rw.ExplanationDashboard(exp)
+    dash._repr_mimebundle_()
     made = time.perf_counter() - t0
     sizes = [size(m) for m in messages]
     total = sum(sizes)
@@ -265,3 +275,27 @@ def test_100k_rows_by_30_every_message_under_5_mb(messages):
     assert max(sizes) <= 5_000_000 - ENVELOPE
     assert plain(reassemble(messages, synced(messages, "arrays"))) == plain(dash.arrays)
     print(f"100k x 30: {len(sizes)} messages, largest {max(sizes) / 1e6:.2f} MB, {total / 1e6:.1f} MB, {made:.2f} s")
+
+
+def test_in_ipython_the_chunks_follow_the_cell_that_displays_the_dashboard(messages, monkeypatch):
+    # "coming" goes out with the display (before the output, so the view waits rather than asks); the chunks after
+    # the cell (post_execute), when the view is on screen to show its progress; a second display sends nothing
+    import types
+
+    import IPython
+    from IPython.core.events import EventManager, available_events
+
+    shell = types.SimpleNamespace(events=EventManager(None, available_events))
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    dash = rw.ExplanationDashboard(binary(30_000, 12), max_message_bytes=1_000_000)
+    dash._repr_mimebundle_()
+    kinds = [m[1]["content"]["rw_transport"] for m in custom(messages)]
+    assert kinds == ["coming"]
+    shell.events.trigger("post_execute")
+    kinds = [m[1]["content"]["rw_transport"] for m in custom(messages)]
+    assert kinds[0] == "coming" and kinds[-1] == "end" and set(kinds[1:-1]) == {"chunk"} and len(kinds) > 4
+    shell.events.trigger("post_execute")
+    dash._repr_mimebundle_()
+    shell.events.trigger("post_execute")
+    assert len(custom(messages)) == len(kinds)
+    assert plain(reassemble(messages, synced(messages, "arrays"))) == plain(dash.arrays)

@@ -8,11 +8,12 @@
 //
 // Guarantees: chunks may arrive in any order and more than once (each is placed by its index); the data is
 // complete when every chunk has arrived; a chunk of the wrong size, parts outside the stream, or an "end" of the
-// answer to our own request with chunks still missing is an error the view shows in words. The kernel sends every
-// chunk when the dashboard is made (caught by `initialize`, before any view); a view that finds nothing
-// arrived asks for them (a reloaded page, a host without initialize). With no answer after NO_KERNEL_MS (a
-// notebook opened from its saved state, whose widget state holds the descriptor and no rows), the view says the
-// data is not in the saved notebook, and keeps waiting in case a busy kernel answers late.
+// answer to our own request with chunks still missing is an error the view shows in words. When the dashboard is
+// displayed the kernel sends {rw_transport: "coming", id} before the output, then the chunks after the cell
+// (caught by `initialize`, the model's listener, whether or not a view exists yet); a view that finds no data
+// coming asks for it ({rw_transport: "request", id, request}: a reloaded page, a host without initialize). With
+// nothing after NO_KERNEL_MS (a notebook opened from its saved state, whose widget state holds the descriptor and
+// no rows; or a busy kernel) the view says the data is not in the saved notebook, asks (once), and keeps waiting.
 import { h } from "./dom";
 import type { WidgetModel } from "./sync";
 
@@ -85,6 +86,8 @@ export class Transfer {
   requested: number | null = null;
   /** Fed by the model's own listener (initialize): views need not listen. */
   fed = false;
+  /** The kernel said the chunks are coming (the dashboard was just displayed): no need to ask. */
+  coming = false;
   private readonly listeners = new Set<() => void>();
   private asked: (() => void) | null = null;
 
@@ -128,6 +131,7 @@ export class Transfer {
     if (this.done || this.error) return;
     if (msg.rw_transport === "chunk") this.chunk(msg.index ?? -1, buffers);
     else if (msg.rw_transport === "end") this.end(msg.request ?? null);
+    else if (msg.rw_transport === "coming") this.coming = true;
     else if (msg.rw_transport === "error") this.fail(msg.message || "the kernel could not send it");
   }
 
@@ -296,10 +300,11 @@ export function withData(model: TransportModel, root: HTMLElement, draw: (model:
   if (listening) model.on("msg:custom", onMsg);
   for (const t of transfers) {
     t.onIncompletePush(() => ask(t));
-    if (!t.done && !t.error && t.received === 0 && !t.fed) ask(t);
+    if (!t.done && !t.error && t.received === 0 && !t.coming) ask(t);
   }
   const timer = setTimeout(() => {
     if (transfers.every((t) => t.received === 0 && !t.done)) {
+      for (const t of transfers) if (t.requested === null) ask(t);
       note.hidden = false;
       note.textContent =
         "No data has come from the kernel yet. The data of a large explanation is not in the saved notebook: " +

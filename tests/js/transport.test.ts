@@ -208,6 +208,28 @@ describe("the view while data arrives", () => {
     stop();
   });
 
+  it("waits without asking when the kernel says the chunks are coming (the dashboard was just displayed)", () => {
+    vi.useFakeTimers();
+    const { arrays } = tinyPayload(TINY);
+    const { descriptor, chunks, d } = chunked(arrays, 300);
+    const model = new Model({ arrays: descriptor, meta: {} });
+    const stop = initialize({ model });
+    model.emit({ rw_transport: "coming", id: d.id });
+    const root = document.createElement("div");
+    let drawn = false;
+    withData(model, root, () => {
+      drawn = true;
+      return () => {};
+    });
+    expect(model.sent).toEqual([]);
+    expect(root.querySelector('[data-testid="data-loading-text"]')?.textContent).toBe(progressText(0, d.total_bytes));
+    for (const c of chunks) model.emit(c.content, c.buffers);
+    expect(drawn).toBe(true);
+    vi.advanceTimersByTime(NO_KERNEL_MS + 1);
+    expect(model.sent).toEqual([]);
+    stop();
+  });
+
   it("asks for everything when the kernel's first sending was partly missed", () => {
     const { arrays } = tinyPayload(TINY);
     const { descriptor, chunks, end, d } = chunked(arrays, 300);
@@ -286,6 +308,7 @@ describe("errors in words, never a blank cell", () => {
     expect(note.hidden).toBe(false);
     expect(note.textContent).toContain("not in the saved notebook: run the cell");
     expect(note.textContent).toContain("dash.save_html(path)");
+    expect(model.sent.length).toBe(1); // asked once, at render (no "coming"); not again
     for (const c of chunks) model.emit(c.content, c.buffers);
     expect(drawn).toBe(true);
   });

@@ -14,10 +14,14 @@ from rai_widget.explanations.tabular import R2_TOLERANCE
 
 def payload(exps: list[TabularExplanation], spec: CohortColumns) -> tuple[dict, dict]:
     (exp,) = exps
-    k = len(exp.output_names)
-    # Binary classification: class 0's values are exactly minus class 1's; send one, derive the other.
-    mirror = exp.task == "classification" and k == 2
-    values = exp.values[:, :, 1] if mirror else exp.values
+    # Binary classification: class 0's values are exactly minus class 1's (the explanation stores class 1's);
+    # send one, the view derives the other.
+    mirror = (
+        exp.mirrored
+        and exp.base_values[0] == -exp.base_values[1]
+        and np.array_equal(exp.model_output[:, 0], -exp.model_output[:, 1])
+    )  # (probabilities from shap are not mirrored: p0 = 1 - p1; they go as they are)
+    values = exp.output_values(1) if mirror else exp.values
     surrogate = exp.surrogate_output[:, 1:] if mirror else exp.surrogate_output
     model = exp.model_output[:, 1:] if mirror else exp.model_output
     meta = {

@@ -429,7 +429,7 @@ def check_attributions(
                 "this explanation's: it was made with another model (or the model is not deterministic). Check it "
                 "with the explainer that made it."
             )
-        surrogate = exp.values[rows][:, :, compared]
+        surrogate = exp.values_at(rows)[:, :, compared]
     else:
         surrogate = _surrogate_values(explainer, sample)[:, :, compared]
 

@@ -18,6 +18,7 @@ import difflib
 import warnings
 import weakref
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from tqdm.auto import tqdm
 from rai_widget._checks import check_progress, shown
 from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.explainers import _treeshap
+from rai_widget.explainers._malloc import empty_without_huge_pages
 from rai_widget.explainers._model import ModelAdapter
 from rai_widget.explainers._tabular_data import TabularSchema
 from rai_widget.explanations import TabularExplanation
@@ -73,12 +75,29 @@ PROGRESS_MIN_ROWS = 20_000
 # many rows with missing values and this many spread over the rest (LightGBM's predict costs ~2.5 s per
 # million rows here: the whole of a large X would double the cost of explaining it).
 ADDITIVITY_CHECK_ROWS = 5_000
-CHUNK_ROWS = 10_000
+# explain() works through X this many rows at a time (model call, encoding, TreeSHAP), so its extra memory is
+# a chunk's temporaries plus the result, whatever the size of X.
+CHUNK_ROWS = 50_000
+# The most rows of a dask X_train the surrogate is fit on (a uniform sample).
+SURROGATE_ROWS = 300_000
+# What explain(dtype=...) stores the values as.
+VALUE_DTYPES = ("float64", "float32")
 
 
 def log_odds(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, PROBABILITY_CLIP, 1.0 - PROBABILITY_CLIP)
     return np.log(p) - np.log1p(-p)
+
+
+@dataclass
+class PartResult:
+    """What explaining one part of the rows gives (`MimicExplainer._explain_part`): the same for a chunk of a
+    pandas frame and for a partition of a dask frame, so every engine computes the same numbers."""
+
+    values: np.ndarray  # (m, f, s): one slice per surrogate (a binary classifier's: class 1 only), in `dtype`
+    surrogate_output: np.ndarray  # (m, k) float64: base + the values, summed before any rounding to `dtype`
+    model_output: np.ndarray  # (m, k) float64, in the explainer's units
+    scores: np.ndarray  # (m, k) float64: probabilities (classification) or the regression output
 
 
 class FidelityWarning(RaiWidgetWarning):
@@ -337,6 +356,9 @@ class MimicExplainer:
         would have no effect, are refused with the reason.
     random_state : int
         Seed for the surrogate; results are deterministic for a given seed.
+    surrogate_rows : int
+        When X_train is a ``dask.dataframe.DataFrame``: the surrogate is fit on a uniform sample of at most
+        this many of its rows, drawn on the cluster (default 300,000). A pandas X_train is used whole.
 
     Raises
     ------
@@ -366,10 +388,19 @@ class MimicExplainer:
         categorical_features: Sequence | None = None,
         surrogate_params: dict | None = None,
         random_state: int = 0,
+        surrogate_rows: int = SURROGATE_ROWS,
     ):
         if isinstance(random_state, (bool, np.bool_)) or not isinstance(random_state, (int, np.integer)):
             raise TypeError(f"random_state must be an integer seed, not {shown(random_state)}.")
         random_state = int(random_state)
+        if isinstance(surrogate_rows, (bool, np.bool_)) or not isinstance(surrogate_rows, (int, np.integer)):
+            raise TypeError(f"surrogate_rows must be a number of rows, not {shown(surrogate_rows)}.")
+        if surrogate_rows < 2:
+            raise ValueError(f"surrogate_rows must be at least 2 (rows to fit the surrogate on); got {surrogate_rows}.")
+        if _is_dask(X_train):  # the surrogate learns from a sample: X_train itself may not fit in memory
+            from rai_widget.explainers._distributed import fit_sample
+
+            X_train = fit_sample(X_train, surrogate_rows=int(surrogate_rows), random_state=random_state)
         self.surrogate_params, self._lgb_params = resolve_surrogate_params(surrogate_params, random_state)
         self.schema, train_frame = TabularSchema.from_training_data(X_train, features, categorical_features)
         encoded = self.schema.encode(train_frame, "X_train")
@@ -535,73 +566,89 @@ class MimicExplainer:
         return raw
 
     # --- explaining ------------------------------------------------------------------------
-    def explain(self, X, y_true=None, progress: bool | None = None) -> TabularExplanation:
+    def explain(
+        self, X, y_true=None, progress: bool | None = None, dtype="float64", out=None, sample_rows: int = 100_000
+    ):
         """Local values for every row of X, fidelity on those rows, and the model's predictions.
 
         Parameters
         ----------
-        X : DataFrame or array
-            The rows to explain, with X_train's columns.
+        X : DataFrame, array or dask DataFrame
+            The rows to explain, with X_train's columns. A ``dask.dataframe.DataFrame`` is explained on its
+            cluster, partition by partition, and gives a ``LargeTabularExplanation`` (the ``dask`` extra).
         y_true : array_like, optional
             The true labels (class names, or the regression target), one per row; needed for the
-            dashboard's model performance and the ``correct`` / ``error`` cohort columns.
+            dashboard's model performance and the ``correct`` / ``error`` cohort columns (for a dask X, a
+            dask Series with X's partitions).
         progress : bool, optional
             Show a progress bar (default: only for 20,000 rows or more).
+        out : str or Path, optional
+            Also write the attributions to this Parquet file (``exp.to_parquet(out)``; for a dask X, a
+            Parquet dataset written by the workers, one file per partition, complete or not there at all).
+        sample_rows : int
+            For a dask X: the rows of the stratified sample the dashboard draws (default 100,000).
+        dtype : str
+            What the values are stored as: ``"float64"`` (the default) or ``"float32"`` (half the memory;
+            about 7 significant digits, as the dashboard draws them). Outputs stay float64.
 
         Returns
         -------
-        TabularExplanation
+        TabularExplanation or LargeTabularExplanation
             The attributions in ``self.units``, the surrogate's fidelity on these rows (a
-            ``FidelityWarning`` when it is poor) and the model's predictions.
+            ``FidelityWarning`` when it is poor) and the model's predictions. X is worked through in
+            chunks of ``CHUNK_ROWS`` rows (model call, encoding, TreeSHAP), so the extra memory is the
+            result's plus one chunk's; a binary classifier's values are stored once (class 1's).
 
         Raises
         ------
         ValueError
             Columns that differ from X_train's, ``y_true`` of the wrong length, values the model or the
-            surrogate cannot take.
+            surrogate cannot take, a dtype other than float64 / float32.
         ModelPredictError
             The model raised on X, or returned something unusable.
         """
         progress = check_progress(progress)
+        dtype = _value_dtype(dtype)
+        if _is_dask(X):
+            from rai_widget.explainers._distributed import explain_dask
+
+            return explain_dask(
+                self, X, y_true=y_true, out=out, dtype=dtype, sample_rows=sample_rows, progress=progress
+            )
         frame = self.schema.to_frame(X, "X")
         n = len(frame)
         y_true = self._check_y_true(y_true, n)
-        encoded = self.schema.encode(frame, "X")
-        self.schema.check_saveable(frame, "X")
-        scores = self._adapter.scores(X, n)
-        if scores.shape[1] != self._n_outputs:
-            raise ValueError(f"the model returned {scores.shape[1]} outputs on X but {self._n_outputs} on X_train.")
-
+        try:
+            self.schema.check_saveable(frame, "X")
+        except (TypeError, ValueError):
+            self.schema.encode(frame, "X")  # a column the surrogate cannot read says so first, as it is the cause
+            raise
+        f, k = len(self.feature_names), self._n_outputs
+        mirrored = self.task == "classification" and k == 2
+        values = empty_without_huge_pages((n, f) if mirrored else (n, f, k), dtype=dtype)
+        surrogate_output, model_output, scores = (empty_without_huge_pages((n, k)) for _ in range(3))
         show = n >= PROGRESS_MIN_ROWS if progress is None else progress
-        chunks = [slice(s, min(n, s + CHUNK_ROWS)) for s in range(0, n, CHUNK_ROWS)]
-        per_surrogate = []
-        with tqdm(total=n * len(self.surrogates), disable=not show, unit="row", desc="Explaining rows") as bar:
-            for booster, packed in zip(self.surrogates, self._packed, strict=True):
-                parts, expected = [], 0.0
-                for sl in chunks:
-                    vals, expected = _treeshap.shap_values(booster, packed, encoded[sl])
-                    parts.append(vals)
-                    bar.update(sl.stop - sl.start)
-                vals = np.concatenate(parts)
-                rows = _additivity_rows(encoded)
-                self._check_additivity(booster, vals[rows], expected, encoded[rows], "X")
-                per_surrogate.append((vals, expected))
+        check_rows = -(-2 * ADDITIVITY_CHECK_ROWS * CHUNK_ROWS // n)  # ~2x ADDITIVITY_CHECK_ROWS in all
+        with tqdm(total=n, disable=not show, unit="row", desc="Explaining rows") as bar:
+            for start in range(0, n, CHUNK_ROWS):
+                sl = slice(start, min(n, start + CHUNK_ROWS))
+                part = self._explain_part(frame.iloc[sl], dtype, check_rows=check_rows, X=_rows_of(X, sl))
+                values[sl] = part.values[:, :, 0] if mirrored else part.values
+                surrogate_output[sl], model_output[sl], scores[sl] = (
+                    part.surrogate_output,
+                    part.model_output,
+                    part.scores,
+                )
+                bar.update(sl.stop - sl.start)
 
-        values, base = self._assemble(per_surrogate, n)
-        model_output = self._model_output(scores)
-        if self.task == "classification":
-            y_pred = _labels(self.output_names, np.argmax(scores, axis=1))
-            probabilities = scores
-        else:
-            y_pred = scores[:, 0]
-            probabilities = None
-
+        y_pred, probabilities = self._predictions(scores)
         exp = TabularExplanation(
             data=frame,
             feature_names=self.feature_names,
             feature_kinds=list(self.schema.kinds),
             values=values,
-            base_values=base,  # surrogate_output: base + the values, computed by the explanation
+            base_values=self.base_values,
+            surrogate_output=surrogate_output,
             model_output=model_output,
             output_names=self.output_names,
             task=self.task,
@@ -610,11 +657,62 @@ class MimicExplainer:
             y_true=y_true,
             probabilities=probabilities,
         )
-        exp.fidelity = surrogate_fidelity(model_output, exp.surrogate_output, self.task, self.output_names)
+        exp.fidelity = surrogate_fidelity(model_output, surrogate_output, self.task, self.output_names)
         exp.explainer = self  # the dashboard's ICE and what-if need the model (exp.show() finds it here)
         self._last_explanation = weakref.ref(exp)  # check_attributions() with no rows checks it
         self._warn_about_fidelity(exp.fidelity, scores)
+        if out is not None:
+            exp.to_parquet(out)
         return exp
+
+    @property
+    def base_values(self) -> np.ndarray:
+        """(k,): the surrogate's expected output per output (a binary classifier's: minus and plus class 1's)."""
+        expected = np.array(
+            [
+                p.expected_value if p is not None else _expected_value(b)
+                for b, p in zip(self.surrogates, self._packed, strict=True)
+            ]
+        )
+        if self.task == "classification" and self._n_outputs == 2:
+            return np.array([-expected[0], expected[0]])
+        return expected
+
+    def _explain_part(self, frame: pd.DataFrame, dtype="float64", check_rows: int = 256, X=None) -> PartResult:
+        """Explain one part of the rows (a chunk of explain()'s X, or a partition of a dask frame): the model's
+        scores, TreeSHAP on the surrogates, additivity checked on `check_rows` of them against LightGBM.
+
+        `frame` has X_train's columns (as `schema.to_frame` returns them); `X` is what the model is called on
+        (default: the frame as X_train was given, a DataFrame or its values)."""
+        dtype = _value_dtype(dtype)
+        m = len(frame)
+        encoded = self.schema.encode(frame, "X")
+        if X is None:
+            X = frame if self.schema.is_frame else frame.to_numpy()
+        scores = self._adapter.scores(X, m)
+        if scores.shape[1] != self._n_outputs:
+            raise ValueError(f"the model returned {scores.shape[1]} outputs on X but {self._n_outputs} on X_train.")
+        f = len(self.feature_names)
+        values = np.empty((m, f, len(self.surrogates)), dtype=dtype)
+        raw = np.empty((m, len(self.surrogates)))
+        rows = _additivity_rows(encoded, check_rows)
+        for j, (booster, packed) in enumerate(zip(self.surrogates, self._packed, strict=True)):
+            vals, expected = _treeshap.shap_values(booster, packed, encoded)
+            self._check_additivity(booster, vals[rows], expected, encoded[rows], "X")
+            raw[:, j] = expected + vals.sum(axis=1)
+            values[:, :, j] = vals
+        if self.task == "classification" and self._n_outputs == 2:
+            surrogate_output = np.column_stack([-raw[:, 0], raw[:, 0]])
+        else:
+            surrogate_output = raw
+        return PartResult(values, surrogate_output, self._model_output(scores), scores)
+
+    def _predictions(self, scores: np.ndarray):
+        """(y_pred, probabilities) from the model's scores: the most probable class and the probabilities
+        (classification), or the output and None (regression)."""
+        if self.task == "classification":
+            return _labels(self.output_names, np.argmax(scores, axis=1)), scores
+        return scores[:, 0], None
 
     def model_scores(self, frame) -> np.ndarray:
         """The model's scores on rows given as an explanation's ``data`` frame.
@@ -893,6 +991,7 @@ class MimicExplainer:
         return cause + "."
 
     def _assemble(self, per_surrogate, n):
+        """(n, f, k) values and (k,) base values from each surrogate's (values, expected value)."""
         f = len(self.feature_names)
         k = self._n_outputs
         values = np.empty((n, f, k))
@@ -935,18 +1034,47 @@ class MimicExplainer:
         return y
 
 
-def _additivity_rows(encoded: np.ndarray) -> np.ndarray:
-    """The rows whose attributions explain() checks against LightGBM's own predictions: every row with a
-    missing value (where tree paths take their default branches: the case that once went wrong), up to
-    ADDITIVITY_CHECK_ROWS of them, and as many rows evenly spread over the rest."""
+def _additivity_rows(encoded: np.ndarray, budget: int = ADDITIVITY_CHECK_ROWS) -> np.ndarray:
+    """The rows whose attributions are checked against LightGBM's own predictions: every row with a missing
+    value (where tree paths take their default branches: the case that once went wrong), up to `budget` of
+    them, and as many rows evenly spread over the rest."""
     n = len(encoded)
-    if n <= 2 * ADDITIVITY_CHECK_ROWS:
+    budget = max(1, budget)
+    if n <= 2 * budget:
         return np.arange(n)
     missing = np.flatnonzero(np.isnan(encoded).any(axis=1))
-    if len(missing) > ADDITIVITY_CHECK_ROWS:
-        missing = missing[np.linspace(0, len(missing) - 1, ADDITIVITY_CHECK_ROWS).astype(np.int64)]
-    spread = np.linspace(0, n - 1, ADDITIVITY_CHECK_ROWS).astype(np.int64)
+    if len(missing) > budget:
+        missing = missing[np.linspace(0, len(missing) - 1, budget).astype(np.int64)]
+    spread = np.linspace(0, n - 1, budget).astype(np.int64)
     return np.union1d(missing, spread)
+
+
+def _is_dask(X) -> bool:
+    """A dask DataFrame (or Series), told without importing dask."""
+    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "npartitions")
+
+
+def _value_dtype(dtype) -> np.dtype:
+    """explain()'s dtype= as a numpy dtype: float64 or float32, else a ValueError saying so."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.name not in VALUE_DTYPES:
+        raise ValueError(f"dtype must be 'float64' or 'float32' (what the values are stored as), not {shown(dtype)}.")
+    return resolved
+
+
+def _rows_of(X, sl: slice):
+    """Rows `sl` of X, of the type the user gave (the model is called on what it was given: a DataFrame's rows
+    by position, an array's or a list's by slicing)."""
+    return X.iloc[sl] if hasattr(X, "iloc") else X[sl]
+
+
+def _expected_value(booster) -> float:
+    """A deep surrogate's (no packed tables) expected output, as pred_contrib gives it."""
+    contrib = booster.predict(np.zeros((1, booster.num_feature())), pred_contrib=True)
+    return float(contrib[0, -1])
 
 
 def _labels(classes: list, index: np.ndarray) -> np.ndarray:

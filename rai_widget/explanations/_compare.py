@@ -40,13 +40,17 @@ def magnitudes(exp, mask: np.ndarray, output) -> tuple[np.ndarray, str]:
     """(rows, f) float64: |value| per row of the mask (in row order) and feature for `output`, and what it is."""
     rows = np.flatnonzero(mask)
     if output is None:
-        out = np.abs(exp.values[rows]).mean(axis=2)
-        return out, "mean |value|, averaged over outputs"
+        # a binary explanation's two outputs have the same |value|
+        out = np.abs(exp.output_values(1, rows)) if exp.mirrored else np.abs(exp.values[rows]).mean(axis=2)
+        return out.astype(np.float64, copy=False), "mean |value|, averaged over outputs"
     if isinstance(output, str) and output == "predicted" and "predicted" not in exp.output_names:
-        picked = exp.values[rows, :, exp.predicted_index()[rows]]  # (rows, f): advanced indices first
-        return np.abs(picked), "mean |value| for the predicted class"
+        if exp.mirrored:
+            picked = exp.output_values(1, rows)
+        else:
+            picked = exp.values[rows, :, exp.predicted_index()[rows]]  # (rows, f): advanced indices first
+        return np.abs(picked).astype(np.float64, copy=False), "mean |value| for the predicted class"
     k = exp.output_index(output)
-    return np.abs(exp.values[rows, :, k]), f"mean |value| for {exp.output_names[k]}"
+    return np.abs(exp.output_values(k, rows)).astype(np.float64, copy=False), f"mean |value| for {exp.output_names[k]}"
 
 
 def _rows(u: np.ndarray, n: int) -> np.ndarray:

@@ -116,7 +116,7 @@ def _outcome_columns(exp: Explanation, slots, kinds) -> dict:
 
 def tabular_frame(exp: TabularExplanation, output, long) -> pd.DataFrame:
     long = check_long(long)
-    n, f, k = exp.values.shape
+    n, k = len(exp), len(exp.output_names)
     binary = exp.task == "classification" and k == 2
     slots = output_slots(exp, output, [1] if binary else list(range(k)))
     if long:
@@ -130,7 +130,7 @@ def tabular_frame(exp: TabularExplanation, output, long) -> pd.DataFrame:
     ]
     cols = _outcome_columns(exp, slots, kinds)
     for o, ks in slots:
-        picked = _pick(exp.values, ks)  # (n, f)
+        picked = exp._per_row_values(ks)  # (n, f)
         for j, feature in enumerate(exp.feature_names):
             cols[f"value[{feature}][{o}]"] = picked[:, j]
     frame = pd.DataFrame(cols, index=_row_index(exp.data.index))
@@ -139,7 +139,7 @@ def tabular_frame(exp: TabularExplanation, output, long) -> pd.DataFrame:
 
 
 def _tabular_long(exp: TabularExplanation, slots) -> pd.DataFrame:
-    n, f, _ = exp.values.shape
+    n, f = len(exp), len(exp.feature_names)
     s = len(slots)
     index = _row_index(exp.data.index)
     clash = [name for name in index.names if name in TABULAR_LONG]
@@ -149,7 +149,7 @@ def _tabular_long(exp: TabularExplanation, slots) -> pd.DataFrame:
             "exp.data.index.name = 'row'."
         )
     rows = index.repeat(s * f).to_frame(index=False)
-    values = np.stack([_pick(exp.values, ks) for _, ks in slots], axis=1)  # (n, s, f)
+    values = np.stack([exp._per_row_values(ks) for _, ks in slots], axis=1)  # (n, s, f)
     data = exp.data.to_numpy(dtype=object)  # each feature's values as the data holds them (None / NaN missing)
     feature_value = pd.Series(np.broadcast_to(data[:, None, :], (n, s, f)).ravel(), dtype=object).infer_objects()
     names = np.empty(s, dtype=object)

@@ -73,9 +73,23 @@ def _check_feature_column(series: pd.Series, name: str, kind: str) -> None:
 def label_index(labels, names) -> np.ndarray:
     """Per label, the index of the class it names (-1: none). A label names a class when both read the same as
     text ('1' names 1, as in a cohort filter) or are equal numbers (1.0 names 1; True names 1)."""
+    arr = np.asarray(labels)
+    if arr.dtype != object and len(arr) > 1_000:
+        # Labels of one numpy type: each distinct label once (1,000,000 labels of 2 classes: 0.3 s -> 0.08 s).
+        # Not for object arrays, where 1, 1.0 and True hash alike but read differently as text.
+        codes, uniques = pd.factorize(arr)
+        index = _label_index(np.asarray(uniques), names)[codes]
+        unset = codes < 0  # NaN / NaT: as the rule below reads them
+        if unset.any():
+            index[unset] = _label_index(arr[unset], names)
+        return index
+    return _label_index(arr, names)
+
+
+def _label_index(arr: np.ndarray, names) -> np.ndarray:
+    """label_index, label by label."""
     by_text = {str(c): i for i, c in enumerate(names)}
     by_number = {float(c): i for i, c in enumerate(names) if isinstance(c, (bool, int, float))}
-    arr = np.asarray(labels)
     text = pd.Series(arr.astype(str) if arr.dtype != object else [str(v) for v in arr.tolist()], dtype=object)
     index = np.array(text.map(by_text).to_numpy(dtype=np.float64, na_value=np.nan))  # writable
     for i in np.flatnonzero(np.isnan(index)):
@@ -198,6 +212,19 @@ def surrogate_fidelity(model_output: np.ndarray, surrogate_output: np.ndarray, t
     return fidelity
 
 
+def _stored_values(values: np.ndarray, task: str, k: int) -> tuple[np.ndarray, bool]:
+    """What a TabularExplanation keeps of its values, and whether they are a mirrored binary pair: for a binary
+    classifier, class 1's (n, f) values when class 0's are exactly their negation (or only class 1's are
+    given); else the (n, f, k) values as given."""
+    if task != "classification" or k != 2:
+        return values, False
+    if values.ndim == 2:
+        return values, True
+    if values.ndim == 3 and values.shape[2] == 2 and np.array_equal(values[:, :, 0], -values[:, :, 1]):
+        return np.ascontiguousarray(values[:, :, 1]), True
+    return values, False
+
+
 class TabularExplanation(Explanation):
     """Local feature attributions for tabular rows (from ``MimicExplainer.explain``).
 
@@ -215,7 +242,11 @@ class TabularExplanation(Explanation):
     feature_kinds : list of str
         Per feature, how the surrogate reads it (``"numeric"``, ``"category"``, ``"bool"``).
     values : ndarray
-        (rows, features, outputs) attributions, in ``units``.
+        (rows, features, outputs) attributions, in ``units``, float64 or float32. For a binary classifier,
+        also (rows, features): class 1's values, class 0's being their negation. A binary explanation stores
+        class 1's values only (given (n, f, 2) whose class 0 is minus class 1, it keeps one half):
+        ``values`` builds the (n, f, 2) array, read-only, on first use; ``output_values(k)`` gives one
+        output's (n, f) without it.
     base_values : ndarray
         (outputs,): the surrogate's average output.
     surrogate_output : ndarray, optional
@@ -283,16 +314,17 @@ class TabularExplanation(Explanation):
         self.data = data
         self.feature_names = list(feature_names)
         self.feature_kinds = list(feature_kinds)
-        self.values = np.asarray(values)
+        self.output_names = list(output_names)
+        self.task = task
+        self._values, self.mirrored = _stored_values(np.asarray(values), task, len(self.output_names))
+        self._full_values: np.ndarray | None = None
         self.base_values = np.asarray(base_values)
         # Not given (as explain() does): base + the values, by definition. Given (a saved file): checked.
         self._given_sums = surrogate_output is not None
         self.surrogate_output = (
-            np.asarray(surrogate_output) if surrogate_output is not None else self.base_values + self.values.sum(axis=1)
+            np.asarray(surrogate_output) if surrogate_output is not None else self.base_values + self._value_sums()
         )
         self.model_output = np.asarray(model_output)
-        self.output_names = list(output_names)
-        self.task = task
         self.units = units
         self.y_pred = np.asarray(y_pred)
         self.y_true = None if y_true is None else np.asarray(y_true)
@@ -326,10 +358,19 @@ class TabularExplanation(Explanation):
             )
         for name, kind, col in zip(names, kinds, self.data.columns, strict=True):
             _check_feature_column(self.data[col], name, kind)
-        for field, shape in (("values", (n, f, k)), ("base_values", (k,)), ("surrogate_output", (n, k))):
+        if self.task == "regression" and k != 1:
+            raise ValueError(
+                f"a regression explanation has one output, not {k} ({shown(self.output_names)}): explain each "
+                "output with its own explainer."
+            )
+        binary = self.task == "classification" and k == 2
+        stored = (n, f) if self.mirrored else (n, f, k)
+        for field, shape in (("_values", stored), ("base_values", (k,)), ("surrogate_output", (n, k))):
             arr = getattr(self, field)
+            field = field.lstrip("_")
             if arr.shape != shape or arr.dtype.kind not in "iuf":
-                raise ValueError(f"{field} must be numbers of shape {shape}; got {arr.dtype} of shape {arr.shape}.")
+                wanted = f"{(n, f, k)} (or {(n, f)}: class 1's)" if field == "values" and binary else str(shape)
+                raise ValueError(f"{field} must be numbers of shape {wanted}; got {arr.dtype} of shape {arr.shape}.")
             if not np.isfinite(arr).all():
                 raise ValueError(f"{field} has NaN or infinite values.")
         if self._given_sums:
@@ -348,13 +389,86 @@ class TabularExplanation(Explanation):
         else:
             self._validate_classification(n, k)
 
+    @property
+    def values(self) -> np.ndarray:
+        """(rows, features, outputs) attributions in ``units``. A binary explanation stores class 1's values
+        only: this builds the (n, f, 2) array once, read-only (``output_values(k)`` avoids it)."""
+        if not self.mirrored:
+            return self._values
+        if self._full_values is None:
+            full = np.stack([-self._values, self._values], axis=2)
+            full.flags.writeable = False
+            self._full_values = full
+        return self._full_values
+
+    def output_values(self, output, rows=None) -> np.ndarray:
+        """One output's (rows, features) attributions, without building every output's.
+
+        Parameters
+        ----------
+        output : str or int
+            An output's name, else its index.
+        rows : array_like, optional
+            A boolean mask or row indices; None: every row.
+
+        Returns
+        -------
+        ndarray
+            (rows, features), in ``units`` and the stored dtype.
+        """
+        k = self.output_index(output)
+        picked = self._values if rows is None else self._values[rows]
+        if self.mirrored:
+            return picked if k == 1 else -picked
+        return picked[:, :, k]
+
+    def values_at(self, rows) -> np.ndarray:
+        """(len(rows), f, k) values of some rows, every output, without building every row's.
+
+        Parameters
+        ----------
+        rows : array_like
+            A boolean mask or row indices.
+
+        Returns
+        -------
+        ndarray
+            (rows, features, outputs), in ``units``.
+        """
+        picked = self._values[rows]
+        return np.stack([-picked, picked], axis=2) if self.mirrored else picked
+
+    def _per_row_values(self, ks: np.ndarray) -> np.ndarray:
+        """(n, f): row i's values for output ks[i]."""
+        if self.mirrored:
+            return np.where((np.asarray(ks) == 1)[:, None], self._values, -self._values)
+        return np.take_along_axis(self._values, np.asarray(ks).reshape(-1, 1, 1), axis=2)[:, :, 0]
+
+    def _abs_mean_over_outputs(self, rows) -> np.ndarray:
+        """Per feature, mean |value| over the rows and outputs (float64)."""
+        picked = self._values[rows]
+        if not len(picked):
+            return np.zeros(len(self.feature_names))
+        axes = (0,) if self.mirrored else (0, 2)  # a mirrored pair has the same |value| twice
+        return np.abs(picked).mean(axis=axes, dtype=np.float64)
+
+    def _value_sums(self) -> np.ndarray:
+        """(n, k) float64 sums of the values over features."""
+        if self.mirrored:
+            total = self._values.sum(axis=1, dtype=np.float64)
+            return np.column_stack([-total, total])
+        return self._values.sum(axis=1, dtype=np.float64)
+
     def _check_sums(self, n: int, f: int) -> None:
         """A given surrogate_output must be base_values + the values summed over features."""
-        total = self.base_values[None, :] + self.values.sum(axis=1)
+        total = self.base_values[None, :] + self._value_sums()
         size = np.abs(self.base_values)[None, :] + np.abs(self.surrogate_output)
         if f and n:  # the largest |value| of each row, without an (n, f, k) temporary
-            size = size + f * np.maximum(self.values.max(axis=1), -self.values.min(axis=1))
-        off = np.abs(total - self.surrogate_output) > ADDITIVITY_TOLERANCE * size + 1e-300
+            biggest = np.maximum(self._values.max(axis=1), -self._values.min(axis=1)).astype(np.float64)
+            size = size + f * (biggest[:, None] if self.mirrored else biggest)
+        # float32 values sum with float32's rounding: allow it (a few ulps per term)
+        tolerance = max(ADDITIVITY_TOLERANCE, 8 * float(np.finfo(self._values.dtype).eps))
+        off = np.abs(total - self.surrogate_output) > tolerance * size + 1e-300
         if off.any():
             rows = np.flatnonzero(off.any(axis=1))
             i = int(rows[0])
@@ -365,11 +479,6 @@ class TabularExplanation(Explanation):
             )
 
     def _validate_regression(self, n: int, k: int) -> None:
-        if k != 1:
-            raise ValueError(
-                f"a regression explanation has one output, not {k} ({shown(self.output_names)}): explain each "
-                "output with its own explainer."
-            )
         if self.probabilities is not None:
             raise ValueError("probabilities are for classification; a regression explanation has none.")
         for field in ("y_pred", "y_true"):
@@ -410,7 +519,7 @@ class TabularExplanation(Explanation):
                     )
 
     def __repr__(self) -> str:
-        n, f, k = self.values.shape
+        n, f = len(self), len(self.feature_names)
         fid = ", ".join(f"{k}={v:.3f}" for k, v in self.fidelity.items() if isinstance(v, float))
         trust = "values from shap, no surrogate" if self.source == "shap" else f"fidelity: {fid}"
         return (
@@ -435,18 +544,23 @@ class TabularExplanation(Explanation):
             Indexed by feature, named after what it averages and the units.
         """
         mask = self.cohort_mask(cohort)
-        vals = self.values[mask]
+        zeros = np.zeros(len(self.feature_names))
         if output is None:
-            imp = np.abs(vals).mean(axis=(0, 2)) if len(vals) else np.zeros(len(self.feature_names))
+            imp = self._abs_mean_over_outputs(mask)
             label = "mean |value|, averaged over outputs"
         elif isinstance(output, str) and output == "predicted" and "predicted" not in self.output_names:
-            idx = self.predicted_index()[mask]
-            picked = vals[np.arange(len(vals)), :, idx]
-            imp = np.abs(picked).mean(axis=0) if len(vals) else np.zeros(len(self.feature_names))
+            if self.mirrored:  # |value| is the same for both classes
+                imp = self._abs_mean_over_outputs(mask)
+            else:
+                vals = self._values[mask]
+                idx = self.predicted_index()[mask]
+                picked = vals[np.arange(len(vals)), :, idx]
+                imp = np.abs(picked).mean(axis=0, dtype=np.float64) if len(vals) else zeros
             label = "mean |value| for the predicted class"
         else:
             k = self.output_index(output)
-            imp = np.abs(vals[:, :, k]).mean(axis=0) if len(vals) else np.zeros(len(self.feature_names))
+            vals = self.output_values(k, mask)
+            imp = np.abs(vals).mean(axis=0, dtype=np.float64) if len(vals) else zeros
             label = f"mean |value| for {self.output_names[k]}"
         series = pd.Series(imp, index=pd.Index(self.feature_names, name="feature"), name=f"{label} ({self.units})")
         return series.sort_values(ascending=False, kind="stable")
@@ -585,7 +699,7 @@ class TabularExplanation(Explanation):
             raise ValueError(f"row {shown(row)} is out of range: this explanation has {n} rows (0 to {n - 1}).")
         k = self.predicted_index()[row] if output is None else self.output_index(output)
         series = pd.Series(
-            self.values[row, :, k],
+            self.output_values(k, [row])[0].astype(np.float64),
             index=pd.Index(self.feature_names, name="feature"),
             name=f"value for {self.output_names[k]} ({self.units})",
         )
@@ -775,7 +889,8 @@ class TabularExplanation(Explanation):
 
     def _to_arrays(self):
         meta, arrays = outcome_to_arrays(self)
-        arrays |= {"values": self.values, "base_values": self.base_values, "surrogate_output": self.surrogate_output}
+        # A binary explanation saves class 1's (n, f) values, as it stores them; loading reads them back so.
+        arrays |= {"values": self._values, "base_values": self.base_values, "surrogate_output": self.surrogate_output}
         columns_meta = []
         for j, (kind, col) in enumerate(zip(self.feature_kinds, self.data.columns, strict=True)):
             col_meta, col_arrays = column_to_arrays(self.data[col], kind, j)

@@ -248,6 +248,25 @@ describe("a cohort pushed down to the engine", () => {
   });
 });
 
+describe("what only the sample has stays the sample's, said so", () => {
+  it("with whiskers on, the bars are the sample's (the bootstrap resamples its rows); Difference names both samples", () => {
+    const v = mount();
+    expect(v.bars("All data").map((b) => b[2])).toEqual(["all", "all", "all"]);
+    const whiskers = v.q("importance-whiskers") as HTMLInputElement;
+    whiskers.checked = true;
+    whiskers.dispatchEvent(new Event("change"));
+    expect(v.bars("All data").map((b) => b[2])).toEqual(["sample", "sample", "sample"]);
+    expect(v.bars("All data").map((b) => b[1])).toEqual([1.25, 1.0625, 0.875]); // mean |value| of the 4 sample rows
+    (v.all("importance-mode").find((b) => b.dataset.mode === "difference") as HTMLElement).click();
+    const chips = Array.from(v.q("difference-scope")?.querySelectorAll<HTMLElement>('[data-testid="scope"]') ?? []);
+    expect(chips.map((c) => [c.dataset.scope, c.dataset.rows])).toEqual([
+      ["sample", "2"],
+      ["sample", "4"],
+    ]);
+    v.cleanup();
+  });
+});
+
 describe("importance over all rows for the output shown", () => {
   const multi = { output_names: ["a", "b", "c"], feature_names: ["x", "y"], binary_mirror: false } as never;
   const fig: PopulationFigures = { rows: 9, importance: { a: [1, 2], b: [3, 4], c: [5, null] }, fidelity: {}, metrics: [] };

@@ -4,8 +4,8 @@ The per-partition work is the explainer's own ``_explain_part`` (the model's sco
 surrogates, additivity checked), the same function explain() runs on each chunk of a pandas frame, so both
 engines compute the same numbers. What runs where:
 
-1. one light pass for the partitions' lengths (global row positions are the row ids, and y_true must have X's
-   partitions);
+1. one light pass for X's partition lengths (global row positions are the row ids; y_true's partitions are
+   checked against X's in each task: same length, same index);
 2. the explainer (model + packed surrogate tables) is scattered to every worker once (``client.scatter(...,
    broadcast=True)``); one task per partition explains it with one thread (see ``_one_thread``), writes its
    Parquet file when ``out=`` is given and returns only aggregates (``Summary``: sums of |value|, the sums
@@ -418,7 +418,7 @@ def _prepare(explainer, frame: pd.DataFrame, y_part):
     checked = explainer.schema.to_frame(frame, "X")
     y = None
     if y_part is not None:
-        if not frame.index.equals(y_part.index):
+        if len(y_part) != len(frame) or not frame.index.equals(y_part.index):
             raise ValueError(
                 "y_true's rows are not X's (their partitions hold other index values): build both from one frame, "
                 "e.g. y_true = ddf['target'] and X = ddf.drop(columns='target')."
@@ -632,23 +632,15 @@ class _Rows:
         return f"partition {i} of {len(self.lengths)} (rows {start} to {start + int(self.lengths[i]) - 1})"
 
 
-def _lengths(client, X, y_true) -> _Rows:
+def _lengths(client, X) -> _Rows:
+    """X's partition lengths (one light pass). y_true's are checked in each task, against its partition of X."""
     from dask import delayed
 
-    parts = X.to_delayed()
-    tasks = [delayed(len)(p) for p in parts]
-    if y_true is not None:
-        tasks += [delayed(len)(p) for p in y_true.to_delayed()]
     try:
-        lengths = client.gather(client.compute(tasks))
+        lengths = client.gather(client.compute([delayed(len)(p) for p in X.to_delayed()]))
     except Exception as err:
         raise ValueError(f"the length of X's partitions could not be computed: {type(err).__name__}: {err}") from None
-    rows = _Rows(lengths[: len(parts)])
-    if y_true is not None and list(lengths[len(parts) :]) != list(rows.lengths):
-        raise ValueError(
-            "y_true's partitions have other lengths than X's: build both from one frame "
-            "(y_true = ddf['target'], X = ddf.drop(columns='target'))."
-        )
+    rows = _Rows(lengths)
     if rows.n == 0:
         raise ValueError("X has no rows to explain.")
     return rows
@@ -657,13 +649,13 @@ def _lengths(client, X, y_true) -> _Rows:
 def _failure(err: BaseException, where: str, wrote: bool) -> Exception:
     """A task's error as the client raises it: its type when it is one of ours, naming the partition."""
     note = " Nothing was written to out." if wrote else ""
-    message = f"{err} (in {where}).{note}"
+    message = f"{str(err).rstrip('.')} (in {where}).{note}"
     if isinstance(err, (ValueError, TypeError, ModelPredictError)):
         try:
             return type(err)(message)
         except Exception:  # an exception class that takes other arguments
             pass
-    return RuntimeError(f"explain() failed in {where}: {type(err).__name__}: {err}.{note}")
+    return RuntimeError(f"explain() failed in {where}: {type(err).__name__}: {str(err).rstrip('.')}.{note}")
 
 
 def run_tasks(client, futures: list, rows: _Rows, indices: list[int], desc: str, show: bool, wrote: bool):
@@ -690,12 +682,13 @@ def run_tasks(client, futures: list, rows: _Rows, indices: list[int], desc: str,
 def reduce_on_cluster(client, futures: list):
     """Merge the partitions' Summaries on the cluster (a tree of merge tasks) and fetch the one result."""
     level = list(futures)
-    while len(level) > 1:
+    while True:  # at least one merge: it also takes a lone partition's Summary out of its (Summary, counts)
         level = [
             client.submit(merge_all, *level[i : i + MERGE_FAN_IN], pure=False)
             for i in range(0, len(level), MERGE_FAN_IN)
         ]
-    return level[0].result()
+        if len(level) == 1:
+            return level[0].result()
 
 
 def _partitions(X, y_true):
@@ -725,7 +718,7 @@ def explain_dask(
     _check_frames(explainer, X, y_true)
     target = _check_out(out)
     client = _client()
-    rows = _lengths(client, X, y_true)
+    rows = _lengths(client, X)
     show = rows.n >= PROGRESS_MIN_ROWS if progress is None else progress
     layout = layout_of(explainer, y_true is not None)
     xs, ys = _partitions(X, y_true)

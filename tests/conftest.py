@@ -20,6 +20,7 @@ CORE_TIER = (
     # the tabular explainer and its checks
     "test_tabular.py",
     "test_tabular_inputs.py",
+    "test_tabular_memory.py",
     "test_agreement.py",
     "test_checks.py",
     "test_interactions.py",

@@ -10,7 +10,10 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import rai_widget as rw
 
@@ -399,3 +402,11 @@ def test_row_ids_a_file_cannot_keep_load_as_positions(tmp_path, regression):
         pd.testing.assert_index_equal(back.data.index, pd.RangeIndex(N))
     finally:
         exp.data.index = original
+
+
+def test_out_writes_the_attributions_as_parquet(tmp_path):
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(X, y)
+    exp = rw.MimicExplainer(model, X).explain(X, y_true=y, out=tmp_path / "attributions.parquet")
+    back = pd.read_parquet(tmp_path / "attributions.parquet")
+    pd.testing.assert_frame_equal(back, exp.to_frame(), check_index_type=False)

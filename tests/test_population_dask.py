@@ -1,6 +1,6 @@
-"""The dashboard of a real large explanation (explain() of a dask frame on a LocalCluster of 2 worker processes,
-1 thread each): meta.population and the population job's answers equal the figures of explain() of the same
-rows as one pandas frame, for "All data", a cohort on a feature and rows picked by their index in the sample."""
+"""The dashboard of a real large explanation (explainer.explain() of a dask frame on a LocalCluster of 2 worker
+processes, 1 thread each): meta.population and the population job's answers equal the figures of explain() of the
+same rows as one pandas frame, for "All data", a cohort on a feature and rows picked by their index in the sample."""
 
 from __future__ import annotations
 
@@ -41,9 +41,7 @@ def explained():
     try:
         explainer, X, y = credit_model(ROWS)
         ddf, dy = dd.from_pandas(X, npartitions=PARTS), dd.from_pandas(y, npartitions=PARTS)
-        from rai_widget.explainers._distributed import explain_dask
-
-        large = explain_dask(explainer, ddf, y_true=dy, sample_rows=SAMPLE)
+        large = explainer.explain(ddf, y_true=dy, sample_rows=SAMPLE)
         yield large, explainer.explain(X, y_true=y)
     finally:
         client.close()

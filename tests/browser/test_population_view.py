@@ -118,9 +118,8 @@ DASK = [
     "    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,\n"
     "                                       host='127.0.0.1', scheduler_kwargs={'dashboard': False})\n"
     "client = distributed.Client(cluster)\n"
-    "from rai_widget.explainers._distributed import explain_dask  # what explainer.explain(dask frame) runs\n"
-    f"large = explain_dask(explainer, dd.from_pandas(X, npartitions=4), y_true=dd.from_pandas(y, npartitions=4),\n"
-    f"                     sample_rows={SAMPLE_ROWS})\n"
+    f"large = explainer.explain(dd.from_pandas(X, npartitions=4), y_true=dd.from_pandas(y, npartitions=4),\n"
+    f"                          sample_rows={SAMPLE_ROWS})\n"
     "dash = large.show()",
     "dash",
 ]

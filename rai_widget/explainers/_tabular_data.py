@@ -274,6 +274,8 @@ def _bool_values(series: pd.Series, name: str, what: str) -> np.ndarray:
 def _numbers(series: pd.Series, name: str, what: str) -> np.ndarray:
     """A numeric feature as float64 (NaN missing)."""
     dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiu":  # plain numpy numbers: nothing to convert or check
+        return series.to_numpy(dtype=np.float64)
     if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
         raise TypeError(f"column {name!r} of {what} holds dates/times ({dtype}), but it was numeric in X_train.")
     try:

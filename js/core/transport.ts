@@ -303,13 +303,16 @@ export function withData(model: TransportModel, root: HTMLElement, draw: (model:
     if (!t.done && !t.error && t.received === 0 && !t.coming) ask(t);
   }
   const timer = setTimeout(() => {
-    if (transfers.every((t) => t.received === 0 && !t.done)) {
-      for (const t of transfers) if (t.requested === null) ask(t);
-      note.hidden = false;
-      note.textContent =
-        "No data has come from the kernel yet. The data of a large explanation is not in the saved notebook: " +
-        "run the cell to show it (or, to share a file that opens without a kernel, use dash.save_html(path)).";
+    if (!transfers.every((t) => t.received === 0 && !t.done)) return;
+    note.hidden = false;
+    if (transfers.some((t) => t.coming)) {
+      note.textContent = "The kernel sends the data when the cell that displayed it has finished.";
+      return;
     }
+    for (const t of transfers) if (t.requested === null) ask(t);
+    note.textContent =
+      "No data has come from the kernel yet (it may be busy). The data of a large explanation is not in the saved " +
+      "notebook: run the cell to show it (or, to share a file that opens without a kernel, use dash.save_html(path)).";
   }, NO_KERNEL_MS);
 
   const unwatch = transfers.map((t) => t.watch(() => update()));

@@ -223,10 +223,13 @@ describe("the view while data arrives", () => {
     });
     expect(model.sent).toEqual([]);
     expect(root.querySelector('[data-testid="data-loading-text"]')?.textContent).toBe(progressText(0, d.total_bytes));
+    vi.advanceTimersByTime(NO_KERNEL_MS + 1); // a cell still running after the display
+    expect(model.sent).toEqual([]);
+    expect(root.querySelector('[data-testid="data-not-saved"]')?.textContent).toBe(
+      "The kernel sends the data when the cell that displayed it has finished.",
+    );
     for (const c of chunks) model.emit(c.content, c.buffers);
     expect(drawn).toBe(true);
-    vi.advanceTimersByTime(NO_KERNEL_MS + 1);
-    expect(model.sent).toEqual([]);
     stop();
   });
 

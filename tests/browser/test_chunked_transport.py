@@ -1,0 +1,153 @@
+"""A 100,000 x 30 binary explanation opens in JupyterLab with every comm message under 5 MB (rai_widget._transport):
+the kernel's websocket frames are counted and measured, the view shows its loading progress while the chunks
+arrive and then draws its bars; after a reload (the kernel still running) the new view asks for the data and
+gets it again. Light and dark, 1024 and 1440 px, loading and loaded."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CAP = 5_000_000
+ROWS, FEATURES = 100_000, 30
+
+SETUP = f"""
+import time, numpy as np, pandas as pd, rai_widget as rw
+from rai_widget.explanations import TabularExplanation
+rng = np.random.default_rng(0)
+n, f = {ROWS}, {FEATURES}
+X = pd.DataFrame(rng.normal(size=(n, f)), columns=[f"feature_{{i}}" for i in range(f)])
+v1 = rng.normal(size=(n, f)) * (0.02 * (1 + np.arange(f)))
+values = np.stack([-v1, v1], axis=2)
+out = np.array([0.2, -0.2]) + values.sum(axis=1)
+p1 = 1 / (1 + np.exp(-out[:, 1]))
+exp = TabularExplanation(data=X, feature_names=list(X.columns), feature_kinds=["numeric"] * f, values=values,
+    base_values=np.array([0.2, -0.2]), surrogate_output=out, model_output=out, output_names=["no", "yes"],
+    task="classification", units="log-odds", y_pred=np.where(p1 > 0.5, "yes", "no"),
+    y_true=np.where(rng.random(n) < p1, "yes", "no"), probabilities=np.column_stack([1 - p1, p1]),
+    fidelity={{"r2": 1.0, "agreement": 1.0}})
+"""
+
+# Every text the loading note ever shows, recorded from the page's start (it may be on screen for only a moment).
+RECORD_LOADING = """
+window.__rwLoading = [];
+new MutationObserver(() => {
+  for (const el of document.querySelectorAll('[data-testid="data-loading-text"]')) {
+    const t = el.textContent;
+    if (t && window.__rwLoading[window.__rwLoading.length - 1] !== t) window.__rwLoading.push(t);
+  }
+}).observe(document, { subtree: true, childList: true, characterData: true });
+"""
+
+
+def _frame_bytes(payload) -> int:
+    return len(payload.encode("utf-8")) if isinstance(payload, str) else len(payload)
+
+
+def test_100k_rows_open_in_chunks_under_5_mb(
+    lab_page, run_notebook, run_cell, cell_locator, notebook_driver, set_theme, screenshot
+):
+    page = lab_page
+    received: list[int] = []
+    requests: list[int] = []
+
+    def on_websocket(ws):
+        if "/api/kernels/" not in ws.url:
+            return
+        ws.on("framereceived", lambda payload: received.append(_frame_bytes(payload)))
+        ws.on(
+            "framesent",
+            lambda payload: (
+                requests.append(1)
+                if (b'"rw_transport":"request"' in (payload.encode() if isinstance(payload, str) else payload))
+                else None
+            ),
+        )
+
+    page.on("websocket", on_websocket)
+    page.add_init_script(RECORD_LOADING)
+    run_notebook(page, [SETUP], timeout=300)
+
+    # 1. Open: from running the cell to the bars on screen.
+    received.clear()
+    t0 = time.perf_counter()
+    run_cell(page, "dash = rw.ExplanationDashboard(exp)\ndash", timeout=120)
+    output = cell_locator(page, 1).locator(".jp-OutputArea")
+    bars = output.locator('[data-testid="importance-bar"]')
+    bars.first.wait_for(state="visible", timeout=60_000)
+    opened = time.perf_counter() - t0
+    frames_at_open = list(received)
+    print(
+        f"\n100k x 30 opened in {opened:.2f} s (run cell -> bars; loaded machine): {len(frames_at_open)} frames, "
+        f"largest {max(frames_at_open) / 1e6:.2f} MB, {sum(frames_at_open) / 1e6:.1f} MB in all; "
+        f"loading texts seen: {page.evaluate('window.__rwLoading')}"
+    )
+    assert max(frames_at_open) < CAP
+    assert sum(frames_at_open) > 20_000_000  # the data did cross (~27 MB)
+    assert sum(1 for b in frames_at_open if b > 1_000_000) >= 5  # in chunks
+    assert bars.count() == 10
+    assert not requests, "the view asked although the kernel said the data was coming"
+
+    # 2. The loading state, held on screen by a cell still running after the display (the chunks follow the cell).
+    cells_before = 2
+    path = notebook_driver._path(page)
+    page.evaluate(
+        """([path, source]) => {
+          const app = window.jupyterapp;
+          const panel = [...app.shell.widgets('main')].find((w) => w.context && w.context.path === path);
+          const nb = panel.content;
+          nb.model.sharedModel.insertCell(nb.model.cells.length, {cell_type: 'code', source});
+          app.shell.activateById(panel.id);
+          nb.activeCellIndex = nb.model.cells.length - 1;
+          nb.deselectAll();
+          app.commands.execute('notebook:run-cell');  // not awaited: its promise ends with the cell
+        }""",
+        [path, "dash2 = rw.ExplanationDashboard(exp)\ndisplay(dash2)\ntime.sleep(30)"],
+    )
+    loading = cell_locator(page, cells_before).locator('[data-testid="data-loading"]')
+    loading.wait_for(state="visible", timeout=60_000)
+    text = loading.locator('[data-testid="data-loading-text"]')
+    assert re.fullmatch(r"Loading data: 0 of 2\d MB", text.inner_text()), text.inner_text()
+    assert loading.locator("progress").count() == 1
+    note = loading.locator('[data-testid="data-not-saved"]')
+    note.wait_for(state="visible", timeout=20_000)
+    assert note.inner_text() == "The kernel sends the data when the cell that displayed it has finished."
+    for theme in ("light", "dark"):
+        if theme == "dark":
+            set_theme(page, "dark")
+        for width in (1440, 1024):
+            page.set_viewport_size({"width": width, "height": 900})
+            screenshot(page, f"transport_loading_{theme}_{width}", cell_locator(page, cells_before))
+    set_theme(page, "light")
+    # the cell ends, the chunks follow, the view draws
+    cell_locator(page, cells_before).locator('[data-testid="importance-bar"]').first.wait_for(
+        state="visible", timeout=90_000
+    )
+    assert not requests
+
+    # 3. Reload with the kernel running: the saved notebook's outputs re-render, the views ask and get the data.
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function(
+        "() => !document.querySelector('.jp-mod-dirty')", timeout=30_000
+    )  # saved before the reload drops the outputs
+    received.clear()
+    page.reload(wait_until="domcontentloaded")
+    bars = page.locator('.jp-CodeCell [data-testid="importance-bar"]')
+    bars.first.wait_for(state="visible", timeout=120_000)
+    assert requests, "a reloaded view asks for its data"
+    seen = page.evaluate("window.__rwLoading")
+    assert any(t.startswith("Loading data:") for t in seen), seen
+    assert max(received) < CAP
+    assert sum(1 for b in received if b > 1_000_000) >= 5
+
+    for theme in ("light", "dark"):
+        if theme == "dark":
+            set_theme(page, "dark")
+        for width in (1440, 1024):
+            page.set_viewport_size({"width": width, "height": 1100})
+            screenshot(page, f"transport_loaded_{theme}_{width}", cell_locator(page, 1))
+    assert not [e for e in page.rw_errors if "pageerror" in e], page.rw_errors

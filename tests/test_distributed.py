@@ -218,7 +218,10 @@ def test_binary_equals_the_pandas_path_and_writes_a_complete_parquet_dataset(cli
     assert list(city["bin"]) == ["Lima", "Oslo", "Pune", "missing"]
     assert list(city["count"].iloc[:3]) == [int((X["city"] == c).sum()) for c in ("Lima", "Oslo", "Pune")]
 
-    # a refused overwrite, then the same explanation without out
+    # the dashboard draws the sample, with the all-row figures beside it
+    dash = large.show()
+    assert isinstance(dash, rw.ExplanationDashboard) and dash.large is large and dash.explanation is sample
+
     with pytest.raises(FileExistsError, match="never overwrites"):
         ex.explain(ddf, out=out)
 

@@ -43,6 +43,7 @@ DEFAULT_MAX_MESSAGE_BYTES = 5_000_000
 MIN_MESSAGE_BYTES = 1_000_000
 # A chunk message's JSON (its content and the Jupyter envelope: header, parent header, ids) stays far under this.
 HEADER_RESERVE = 64 * 1024
+# A chunk carries at most 3/4 of (cap - HEADER_RESERVE) bytes, so its base64 text is under the cap too.
 # Each data trait stays whole in the state while it takes at most this share of the cap, so the full state
 # (the view's code, both data traits, cohorts and job results) stays under the cap when a page asks for it.
 INLINE_SHARE = 0.2
@@ -195,7 +196,8 @@ class Transport:
     def __init__(self, widget, cap: int):
         self.widget = widget
         self.cap = cap
-        self.chunk_bytes = cap - HEADER_RESERVE
+        # 3/4: a front end that sends buffers as base64 text (marimo) makes 4 bytes of 3; Jupyter sends them as is
+        self.chunk_bytes = (cap - HEADER_RESERVE) * 3 // 4
         self.inline_bytes = int(cap * INLINE_SHARE)
         self.plans: dict[str, Plan] = {}
         self.pushed: set[str] = set()  # the ids whose chunks go (or went) out after a display

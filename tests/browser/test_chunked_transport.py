@@ -1,7 +1,8 @@
 """A 100,000 x 30 binary explanation opens in JupyterLab with every comm message under 5 MB (rai_widget._transport):
 the kernel's websocket frames are counted and measured, the view shows its loading progress while the chunks
 arrive and then draws its bars; after a reload (the kernel still running) the new view asks for the data and
-gets it again. Light and dark, 1024 and 1440 px, loading and loaded."""
+gets it again. Light and dark, 1024 and 1440 px, loading and loaded. In marimo (no display bundle, buffers as
+base64 text) the view asks for the chunks and every frame stays under the cap."""
 
 from __future__ import annotations
 
@@ -151,3 +152,54 @@ def test_100k_rows_open_in_chunks_under_5_mb(
             page.set_viewport_size({"width": width, "height": 1100})
             screenshot(page, f"transport_loaded_{theme}_{width}", cell_locator(page, 1))
     assert not [e for e in page.rw_errors if "pageerror" in e], page.rw_errors
+
+
+MARIMO_APP = """
+import marimo
+
+app = marimo.App(width="full")
+
+
+@app.cell
+def _():
+    import marimo as mo
+
+    import rai_widget as rw
+    from test_transport import binary
+
+    exp = binary(30_000, 12)  # 3 MB of arrays: in chunks under a 1 MB cap
+    dashboard = mo.ui.anywidget(rw.ExplanationDashboard(exp, max_message_bytes=1_000_000))
+    dashboard
+    return
+"""
+
+
+def test_marimo_gets_the_chunks_under_the_cap(browser, tmp_path):
+    # marimo displays no output bundle (no "coming"): the view asks, and marimo's websocket carries the buffers
+    # as base64 text, which the chunk size leaves room for
+    from test_marimo import marimo_run, open_app
+
+    app = tmp_path / "chunked_app.py"
+    app.write_text(MARIMO_APP)
+    (tmp_path / "run").mkdir()
+    frames: list[int] = []
+    new_page = browser.new_page
+
+    def recording_page(**kwargs):
+        page = new_page(**kwargs)
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda b: frames.append(_frame_bytes(b))))
+        return page
+
+    with marimo_run(app, tmp_path / "run") as server:
+        browser.new_page = recording_page
+        try:
+            opened = open_app(browser, server)
+        finally:
+            del browser.new_page
+        page = opened.page
+        bars = page.get_by_test_id("importance-bar")
+        bars.first.wait_for(state="visible", timeout=180_000)
+        assert bars.count() == 10
+        assert sum(frames) > 3_000_000 and max(frames) < 1_000_000, (len(frames), max(frames), sum(frames))
+        assert not opened.errors, opened.errors
+        page.close()

@@ -13,8 +13,9 @@ engines compute the same numbers. What runs where:
    rows per sample stratum; the aggregates are summed on the cluster by a tree of merge tasks, so nothing per
    row reaches the client;
 3. the stratified sample (``rai_widget.explanations._sample``): each stratum's quota is split over the
-   partitions from their counts, and one task per partition draws and explains its share (the model is called
-   on the partition again to find its strata; TreeSHAP runs only on the drawn rows).
+   partitions from their counts, and one task per partition draws and explains its share: the strata of its
+   rows stay on the cluster from the main pass (its result's third field), so X's partition is read again
+   but the model and TreeSHAP run only on the drawn rows.
 
 Parquet output is written into a hidden folder beside ``out`` and renamed to ``out`` only when everything has
 succeeded; a failed or interrupted run removes it, so a dataset at ``out`` is always complete. A cohort is
@@ -486,31 +487,41 @@ def _write(table_frame: pd.DataFrame, path: str) -> None:
 
 
 def explain_task(explainer, frame, y_part, offset: int, part_no: int, layout: Layout, dtype, check_rows: int, folder):
-    """One partition of the main pass: (its Summary, its rows per stratum); writes its Parquet file to `folder`."""
+    """One partition of the main pass: (its Summary, its rows per stratum, each row's stratum); writes its Parquet
+    file to `folder`. The strata (a byte or two per row) stay on the cluster for the sample pass."""
     with _one_thread():
         if len(frame) == 0:
-            return Summary.empty(layout), np.zeros(layout.n_strata, dtype=np.int64)
+            return Summary.empty(layout), np.zeros(layout.n_strata, dtype=np.int64), np.zeros(0, dtype=np.uint8)
         frame, y = _prepare(explainer, frame, y_part)
         part = explainer._explain_part(frame, dtype, check_rows=check_rows)
         summary = summarize(layout, part, y, _encoded(explainer, frame))
-        counts = np.bincount(_strata(layout, part.scores, y), minlength=layout.n_strata)
+        codes = _strata(layout, part.scores, y)
+        counts = np.bincount(codes, minlength=layout.n_strata)
         if folder is not None:
             _write(
                 attribution_frame(explainer, frame, part, y, offset), os.path.join(folder, PART_FILE.format(part_no))
             )
-        return summary, counts
+        return summary, counts, codes.astype(np.min_scalar_type(max(layout.n_strata - 1, 0)))
 
 
-def sample_task(explainer, frame, y_part, offset: int, part_no: int, layout: Layout, quota, random_state: int, dtype):
+def sample_task(
+    explainer, frame, y_part, offset: int, part_no: int, layout: Layout, quota, random_state: int, dtype, first
+):
     """One partition's share of the sample: its drawn rows (index: global positions), their PartResult and
-    y_true."""
+    y_true. `first` is the partition's main-pass result, whose strata say which rows to draw from (so the model
+    is not called on the whole partition again): only the drawn rows are explained."""
     with _one_thread():
-        frame, y = _prepare(explainer, frame, y_part)
-        scores = explainer.model_scores(frame)
-        rows = _sample.part_rows(_strata(layout, scores, y), quota, random_state, part_no)
-        drawn = frame.iloc[rows]
+        codes = first[2]
+        if len(codes) != len(frame):
+            raise RuntimeError(
+                f"internal error: the partition has {len(frame)} rows now and had {len(codes)} in the main pass (X "
+                "must give the same rows each time it is computed: a random or time-dependent source cannot be "
+                "explained in two passes)."
+            )
+        rows = _sample.part_rows(codes, quota, random_state, part_no)
+        drawn, y = _prepare(explainer, frame.iloc[rows], None if y_part is None else y_part.iloc[rows])
         part = explainer._explain_part(drawn, dtype, check_rows=len(rows))
-        return drawn.set_axis(pd.Index(offset + rows)), part, None if y is None else y[rows]
+        return drawn.set_axis(pd.Index(offset + rows)), part, y
 
 
 def frame_task(explainer, frame, y_part, offset: int, dtype):
@@ -729,6 +740,7 @@ def explain_dask(
         folder = target.parent / f".{target.name}.rai-widget-{uuid.uuid4().hex[:12]}.partial"
         folder.mkdir()
     futures: list = []
+    first: list = []
     try:
         shipped = _scatter(client, explainer)
         tasks = [
@@ -745,12 +757,10 @@ def explain_dask(
             )
             for i in live
         ]
-        futures = client.compute(tasks)
-        run_tasks(client, futures, rows, live, "Explaining partitions", show, folder is not None)
-        summary = reduce_on_cluster(client, futures)
-        counts = np.array(client.gather([client.submit(operator.itemgetter(1), f) for f in futures]))
-        del futures
-        futures = []
+        first = client.compute(tasks)
+        run_tasks(client, first, rows, live, "Explaining partitions", show, folder is not None)
+        summary = reduce_on_cluster(client, first)
+        counts = np.array(client.gather([client.submit(operator.itemgetter(1), f) for f in first]))
         quota = _sample.allocate(counts.sum(axis=0), sample_rows)
         shares = _sample.split_quotas(counts, quota, explainer.random_state)
         drawn_parts = [j for j in range(len(live)) if shares[j].sum()]
@@ -765,21 +775,22 @@ def explain_dask(
                 shares[j],
                 explainer.random_state,
                 dtype,
+                first[j],
             )
             for j in drawn_parts
         ]
         futures = client.compute(tasks)
         run_tasks(client, futures, rows, [live[j] for j in drawn_parts], "Drawing the sample", show, folder is not None)
         drawn = client.gather(futures)
-        futures = []
+        futures = first = []
         sample = _sample_explanation(explainer, drawn)
         if folder is not None:
             assert target is not None
             os.rename(folder, target)  # complete: only now does `out` exist
             folder = None
     except BaseException:
-        if futures:
-            client.cancel(futures)
+        if futures or first:
+            client.cancel(futures + first)
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -7,7 +7,7 @@ In one run, on the same LocalCluster (``--workers`` processes, one thread each):
 
 - ours: ``MimicExplainer(teacher, X_train).explain(ddf, y_true=...)``: the model's predictions and TreeSHAP per
   partition, importance / fidelity / metrics / dependence over all rows reduced on the cluster, and the
-  stratified sample of 100,000 rows (a second pass: the model on every row again, TreeSHAP on the drawn rows);
+  stratified sample of 100,000 rows (a second pass over X's partitions: the model and TreeSHAP on the drawn rows);
   with ``--out`` also the Parquet dataset of every row's attributions;
 - the naive recipe: ``ddf.map_partitions(lambda df: shap.TreeExplainer(surrogate).shap_values(df))`` on the
   same surrogate, reduced to mean |value| per feature on the cluster (so collecting the values is not counted

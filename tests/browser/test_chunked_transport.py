@@ -2,18 +2,24 @@
 the kernel's websocket frames are counted and measured, the view shows its loading progress while the chunks
 arrive and then draws its bars; after a reload (the kernel still running) the new view asks for the data and
 gets it again. Light and dark, 1024 and 1440 px, loading and loaded. In marimo (no display bundle, buffers as
-base64 text) the view asks for the chunks and every frame stays under the cap."""
+base64 text) the view asks for the chunks and every frame stays under the cap. A notebook saved with its widget
+state holds the descriptor, not the rows, and reopened with a new kernel its view says the data is not in it."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CAP = 5_000_000
+REPO_ROOT = Path(__file__).resolve().parents[2]
+KEY = "__rw_transport__"
 ROWS, FEATURES = 100_000, 30
 
 SETUP = f"""
@@ -203,3 +209,50 @@ def test_marimo_gets_the_chunks_under_the_cap(browser, tmp_path):
         assert sum(frames) > 3_000_000 and max(frames) < 1_000_000, (len(frames), max(frames), sum(frames))
         assert not opened.errors, opened.errors
         page.close()
+
+
+SAVED_SETUP = f"""
+import sys
+sys.path.insert(0, {str(REPO_ROOT / "tests")!r})
+import rai_widget as rw
+from test_transport import binary
+dash = rw.ExplanationDashboard(binary(30_000, 12), max_message_bytes=1_000_000)
+dash
+"""
+
+
+def _widget_settings(server, save_state: bool) -> None:
+    body = json.dumps({"raw": json.dumps({"saveState": save_state})}).encode()
+    url = server.url + "/lab/api/settings/@jupyter-widgets/jupyterlab-manager:plugin"
+    urllib.request.urlopen(urllib.request.Request(url, data=body, method="PUT"), timeout=10).close()
+
+
+def test_a_saved_notebook_holds_no_rows_and_says_so_without_its_kernel(
+    lab_page, jupyter_lab, run_notebook, cell_locator, screenshot
+):
+    page = lab_page
+    _widget_settings(jupyter_lab, True)  # JupyterLab saves the widgets' state with the notebook
+    try:
+        run_notebook(page, [SAVED_SETUP], name="saved_state.ipynb", timeout=180)
+        cell_locator(page, 0).locator('[data-testid="importance-bar"]').first.wait_for(state="visible")
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        saved = jupyter_lab.notebook_dir / "saved_state.ipynb"
+        deadline = time.monotonic() + 30
+        while "application/vnd.jupyter.widget-state+json" not in saved.read_text():
+            assert time.monotonic() < deadline, "the notebook was not saved with its widget state"
+            time.sleep(0.25)
+        text = saved.read_text()
+        assert KEY in text  # the descriptor, not the rows
+        assert len(text.encode()) < 1_000_000, len(text.encode())  # the arrays are 3 MB
+
+        # Reopened with a new kernel, which has not run the cell: the view comes from the saved state alone.
+        jupyter_lab.shutdown_kernels()
+        page.goto(f"{jupyter_lab.url}/lab/tree/saved_state.ipynb", wait_until="domcontentloaded")
+        note = cell_locator(page, 0).locator('[data-testid="data-not-saved"]')
+        note.wait_for(state="visible", timeout=60_000)
+        assert "not in the saved notebook: run the cell" in note.inner_text()
+        assert "dash.save_html(path)" in note.inner_text()
+        assert cell_locator(page, 0).locator('[data-testid="importance-bar"]').count() == 0
+        screenshot(page, "transport_saved_no_kernel", cell_locator(page, 0))
+    finally:
+        _widget_settings(jupyter_lab, False)

@@ -2,7 +2,8 @@
 // editing, the row count of the draft updates as you type and each invalid filter says why
 // (validateFilter's words). A text explanation's `tokens` column offers contains / not contains with
 // a word box. Its logic (ops, starting values, problems, names) is in cohortEditorLogic.ts.
-// The value inputs of a filter are in filterInputs.ts.
+// The value inputs of a filter are in filterInputs.ts. When the rows are a sample of a larger table (a large
+// explanation: core/cohortSize.ts's SampledSizes), every count says so, with the all-row count once known.
 
 import {
   ColumnHints,
@@ -17,7 +18,7 @@ import {
   opsFor,
   sizeText,
 } from "./cohortEditorLogic";
-import { countOfText, markCohortSize, type Noun, ROW } from "./cohortSize";
+import { countOfText, markCohortSize, type Noun, ROW, sampledSizesOf, sampledSizeText } from "./cohortSize";
 import { type Cohort, copyCohort, countRows, evaluateCohort, type Filter, type Op } from "./cohorts";
 import { h, option } from "./dom";
 import { fillValue } from "./filterInputs";
@@ -39,6 +40,7 @@ export function createCohortEditor<S extends CoreState>(store: Store<S>, options
   const hints = new ColumnHints(columns, options.stopWords);
   const noun = options.noun ?? ROW;
   const groups = columnGroups(data);
+  const sizes = sampledSizesOf(store); // a large explanation's sample: counts say "n of N sampled rows"
   const order = [...groups.features, ...groups.special, ...groups.words];
 
   // ---------------------------------------------------------------- the list of cohorts
@@ -90,7 +92,7 @@ export function createCohortEditor<S extends CoreState>(store: Store<S>, options
           h("span", {
             cls: `rw-ce-count${error ? " rw-ce-invalid" : ""}`,
             testid: "cohort-count",
-            text: error ? "invalid" : sizeText(count, data.n, noun),
+            text: error ? "invalid" : sizes ? sampledSizeText(sizes, c, count) : sizeText(count, data.n, noun),
           }),
         ]);
         const item = h("div", { cls: "rw-ce-item", testid: "cohort-item", attrs: { role: "listitem" } }, [
@@ -158,7 +160,7 @@ export function createCohortEditor<S extends CoreState>(store: Store<S>, options
     e.count.classList.remove("rw-ce-pending");
     try {
       const n = countRows(evaluateCohort({ ...e.draft, name: "draft" }, columns, data.n));
-      e.count.textContent = countOfText(n, data.n, noun);
+      e.count.textContent = sizes ? sampledSizeText(sizes, e.draft, n) : countOfText(n, data.n, noun);
       e.count.classList.toggle("rw-ce-zero", n === 0);
       e.count.title = n === 0 ? "No row matches: the views will have nothing to show for this cohort." : "";
     } catch (err) {
@@ -358,6 +360,11 @@ export function createCohortEditor<S extends CoreState>(store: Store<S>, options
 
   newButton.addEventListener("click", () => openForm(null));
   renderList();
+  // a cohort's count over every row arrived (the population job): the list, and a draft of the same definition
+  const unwatch = sizes?.watch(() => {
+    renderList();
+    if (editing) changed();
+  });
 
   return {
     el,
@@ -368,6 +375,7 @@ export function createCohortEditor<S extends CoreState>(store: Store<S>, options
       }
     },
     destroy() {
+      unwatch?.();
       if (editing?.timer) clearTimeout(editing.timer);
     },
   };

@@ -1,6 +1,7 @@
 // One testable way for every view to state a cohort's size: data-testid="cohort-size",
 // data-cohort = its name, data-rows = its rows; an invalid cohort has data-invalid = why instead.
 // And one way to say a count in words: rows, texts or images, by modality, singular or plural.
+import type { Cohort } from "./cohorts";
 import type { MaskResult } from "./store";
 
 export function markCohortSize<E extends HTMLElement>(el: E, name: string, size: Pick<MaskResult, "count" | "error">): E {
@@ -47,4 +48,36 @@ export function countText(count: number, noun: Noun): string {
 /** "1 of 25 texts", "1 of 1 text": a part of a total; the noun agrees with the total. */
 export function countOfText(count: number, total: number, noun: Noun): string {
   return `${count.toLocaleString()} of ${countText(total, noun)}`;
+}
+
+/** What the cohort picker and editor need to know when the rows they count are a sample of a larger table (a
+ *  large explanation: js/tabular/population.ts's Population has this shape). */
+export interface SampledSizes {
+  /** Every row of the table, and the sample's rows (the view's data). */
+  readonly total: number;
+  readonly sampleRows: number;
+  /** The cohort's figures over every row, when known: its all-row count. */
+  figures(cohort: Cohort): { rows: number } | null;
+  /** Calls back when figures arrive; returns the unsubscribe function. */
+  watch(cb: () => void): () => void;
+}
+
+const sampled = new WeakMap<object, SampledSizes>();
+
+/** Marks a store's rows as a sample of `sizes.total`: its cohort counts say so (sampledSizeText). */
+export function setSampledSizes(store: object, sizes: SampledSizes): void {
+  sampled.set(store, sizes);
+}
+
+/** The store's SampledSizes, or null when its rows are the whole table (every ordinary explanation). */
+export function sampledSizesOf(store: object): SampledSizes | null {
+  return sampled.get(store) ?? null;
+}
+
+/** "183 of 5,000 sampled rows", and, once known, "183 of 5,000 sampled rows · all 41,234 rows": a cohort's count
+ *  in the sample and over every row. One wording for the picker, the editor's list and its draft count. */
+export function sampledSizeText(sizes: SampledSizes, cohort: Cohort | null, count: number): string {
+  const sample = `${count.toLocaleString()} of ${sizes.sampleRows.toLocaleString()} sampled ${sizes.sampleRows === 1 ? "row" : "rows"}`;
+  const all = cohort ? sizes.figures(cohort) : null;
+  return all ? `${sample} · all ${countText(all.rows, ROW)}` : sample;
 }

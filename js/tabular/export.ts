@@ -9,6 +9,8 @@ import type { Coloring } from "./dependence/coloring";
 import type { Points } from "./dependence/points";
 import { linearScale, niceTicks, paddedExtent } from "./dependence/scales";
 import { MAX_TABLE_ROWS, type RowExplanation, rowBars } from "./local";
+import { type Scope, scopeText } from "./population";
+import { shownImportance } from "./sampleLabels";
 import { type OutputChoice, outputLabel, topFeatures } from "./stats";
 import type { TabularStore } from "./store";
 import { importanceCaption } from "./wording";
@@ -31,20 +33,25 @@ interface Series {
   color: string;
   count: number;
   imp: Float64Array;
+  /** A large explanation: whether the bars are over every row of the cohort or its rows in the sample. */
+  scope: Scope | null;
 }
 
-/** The cohorts the importance chart draws (the first SERIES_COLORS.length with rows), in its colours. */
-function importanceSeries(store: TabularStore, all = false): Series[] {
+/** The cohorts the importance chart draws (the first SERIES_COLORS.length with rows), in its colours; for a large
+ *  explanation the bars it shows (over every row when known and no whisker is drawn, else the sample's). */
+function importanceSeries(store: TabularStore, all = false, withIntervals = false): Series[] {
   const cohorts = all ? store.state.cohorts : store.state.cohorts.slice(0, SERIES_COLORS.length);
   return cohorts
-    .map((cohort, s) => ({
-      cohort,
-      color: SERIES_COLORS[s % SERIES_COLORS.length],
-      count: store.maskOf(cohort).count,
-      imp: store.importance(cohort),
-    }))
+    .map((cohort, s) => {
+      const shown = shownImportance(store, cohort, withIntervals);
+      return { cohort, color: SERIES_COLORS[s % SERIES_COLORS.length], count: shown.rows, imp: shown.imp, scope: shown.scope };
+    })
     .filter((s) => s.count > 0);
 }
+
+/** A large explanation's CSV column: the rows each figure is over ("all rows" or "sample"). */
+const COMPUTED_ON = "computed_on";
+const computedOn = (scope: Scope) => (scope.kind === "all" ? "all rows" : "sample");
 
 /** Features in the chart's order: by the sorting cohort's importances (the first cohort with rows if it has none). */
 function importanceOrder(store: TabularStore, series: Series[], k: number): number[] {
@@ -56,26 +63,28 @@ function importanceOrder(store: TabularStore, series: Series[], k: number): numb
  *  with `intervals` (the chart's whiskers), each value's bootstrap interval too. */
 export function importanceCsv(store: TabularStore, intervals?: (c: Cohort) => Interval | null): string {
   const { data } = store;
-  const series = importanceSeries(store, true);
+  const series = importanceSeries(store, true, intervals !== undefined);
   const order = importanceOrder(store, series, data.f);
   const output = outputLabel(data, store.state.output);
+  const large = series.some((s) => s.scope); // a large explanation: each line says which rows its figure is over
   const rows: Cell[][] = [];
   for (const s of series) {
     const ci = intervals?.(s.cohort);
     for (const j of order) {
       const row: Cell[] = [s.cohort.name, s.count, output, data.meta.feature_names[j], s.imp[j]];
       if (intervals) row.push(ci?.low[j] ?? Number.NaN, ci?.high[j] ?? Number.NaN);
+      if (s.scope) row.push(computedOn(s.scope));
       rows.push(row);
     }
   }
-  const header = ["cohort", "rows", "output", "feature", "mean_abs_shap"];
-  return toCsv(intervals ? [...header, "ci_low", "ci_high"] : header, rows);
+  const header = ["cohort", "rows", "output", "feature", "mean_abs_shap", ...(intervals ? ["ci_low", "ci_high"] : [])];
+  return toCsv(large ? [...header, COMPUTED_ON] : header, rows);
 }
 
 /** The importance chart as drawn: the top features, a bar per cohort (with `intervals`, its whisker), the caption and a legend. */
 export function importanceScene(store: TabularStore, intervals?: (c: Cohort) => Interval | null, _note = ""): Scene {
   const { data } = store;
-  const series = importanceSeries(store);
+  const series = importanceSeries(store, false, intervals !== undefined);
   const order = importanceOrder(store, series, store.state.topK);
   const names = data.meta.feature_names;
   const caption = importanceCaption(data.meta, store.state.output);
@@ -83,12 +92,19 @@ export function importanceScene(store: TabularStore, intervals?: (c: Cohort) => 
   const left = 12 + labelW + 8;
   const barW = 360;
   const valueW = 70;
-  const width = Math.max(left + barW + valueW + 12, textWidth(caption) + 24);
+  // a large explanation: the file says, as the chart does, which bars are over every row and which the sample's
+  const largeNote = !series.some((s) => s.scope)
+    ? ""
+    : series.every((s) => s.scope?.kind === "sample")
+      ? "Every bar is computed on the cohort's rows in the stratified sample, not on all rows."
+      : "Bars marked “all … rows” are over every row of the cohort; “sample of …”, over its rows in the stratified sample.";
+  const width = Math.max(left + barW + valueW + 12, textWidth(caption) + 24, largeNote ? textWidth(largeNote, 11) + 24 : 0);
   const items: SceneItem[] = [{ kind: "text", x: 12, y: 20, text: caption, bold: true, size: 13 }];
   let x = 12;
   let y = 42;
   for (const s of series) {
-    const label = `${s.cohort.name} (${s.count.toLocaleString()} rows)`;
+    // a large explanation's legend says which rows the bars are over, as the chart's labels do
+    const label = `${s.cohort.name} (${s.scope ? scopeText(s.scope) : `${s.count.toLocaleString()} rows`})`;
     const w = textWidth(label) + 26;
     if (x + w > width - 12 && x > 12) {
       x = 12;
@@ -130,6 +146,10 @@ export function importanceScene(store: TabularStore, intervals?: (c: Cohort) => 
       size: 11,
       fill: MUTED,
     });
+    y += 16;
+  }
+  if (largeNote) {
+    items.push({ kind: "text", x: 12, y: y + 8, text: largeNote, size: 11, fill: MUTED });
     y += 16;
   }
   if (!series.length) items.push({ kind: "text", x: 12, y: y + 12, text: "No rows in any cohort.", fill: MUTED });

@@ -6,6 +6,7 @@
 // `Population` holds what is known per cohort definition, asks the kernel for the active cohort when it is not
 // known (a newer cohort supersedes, a switch cancels), and tells its watchers (header, importance bars,
 // metrics) to redraw. Offline (a report, no kernel), new cohorts keep the sample's figures, said so.
+import { setSampledSizes } from "../core/cohortSize";
 import type { Cohort } from "../core/cohorts";
 import { h } from "../core/dom";
 import type { KernelLink } from "../core/jobs";
@@ -218,6 +219,7 @@ export function attachPopulation(store: TabularStore, kernel: KernelLink | null,
   if (!meta) return null;
   const population = new Population(store, meta, kernel, live);
   links.set(store, population);
+  setSampledSizes(store, population); // the cohort picker's and editor's counts say "n of N sampled rows"
   population.sync();
   return population;
 }

@@ -1,12 +1,14 @@
 // Dependence plot: a feature's value (x) against its SHAP value (y) for every row of the active
 // cohort. Points go on one canvas in a few colour batches (fast for 100,000 rows); axes, labels,
-// legend and the brush are DOM on top, so they follow the JupyterLab theme and stay text.
+// legend and the brush are DOM on top, so they follow the JupyterLab theme and stay text. A large explanation's
+// plot draws its stratified sample: the legend, the x title and the brush's count say so (sampleLabels.ts).
 import type { Cohort } from "../../core/cohorts";
 import { fmt, h, option } from "../../core/dom";
 import { canvasPng, exportControls, sceneToCanvas, sceneToSvg } from "../../core/export";
 import type { View } from "../../core/view";
 import { cohortBinNames, dependenceCsv, dependenceGroupOf, dependenceScene, outputSlug } from "../export";
 import { defaultDependenceColor } from "../interactions";
+import { sampleChip, sampledRows } from "../sampleLabels";
 import type { TabularState, TabularStore } from "../store";
 import { dependenceAxis } from "../wording";
 import { brushCohort, brushFilter, canRefine } from "./brush";
@@ -238,6 +240,9 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
     const entries = frame.coloring.legend.filter((e) => e.label !== "");
     const pickable = entries.filter((e) => "cohort" in e && e.cohort).length;
     const items = entries.map(legendItem);
+    // a large explanation: the points are the active cohort's rows in the sample
+    const chip = sampleChip(store, frame.points.rows.length);
+    if (chip) items.unshift(h("span", { cls: "rw-legend-item" }, [h("span", { text: store.state.active }), chip]));
     if (pickable > 1)
       items.push(
         h("span", {
@@ -260,7 +265,8 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
     const { points, coloring, xs, ys, j } = frame;
     const name = names[j];
     yTitle.textContent = dependenceAxis(data.meta, store.state.output, name);
-    xTitle.textContent = `${name} (${points.rows.length.toLocaleString()} rows of "${store.state.active}")`;
+    const drawnRows = points.rows.length;
+    xTitle.textContent = `${name} (${sampledRows(store, drawnRows) ?? `${drawnRows.toLocaleString()} rows`} of "${store.state.active}")`;
 
     // Axes (DOM): y ticks with grid lines, x ticks or category labels, the missing band.
     const yt = niceTicks(ys.domain[0], ys.domain[1], 5);
@@ -386,7 +392,7 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
     const scope = canRefine(active) ? "" : ` of all data: "${active.name}" ORs its filters`;
     pending = { lo, hi, cohort };
     makeButton.disabled = count === 0;
-    makeButton.textContent = `Make cohort from ${names[j]} ${pick.phrase} (${count.toLocaleString()} rows${scope})`;
+    makeButton.textContent = `Make cohort from ${names[j]} ${pick.phrase} (${sampledRows(store, count) ?? `${count.toLocaleString()} rows`}${scope})`;
     makeButton.title = `New cohort "${cohort.name}"`;
     brushBar.hidden = false;
   };

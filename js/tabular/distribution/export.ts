@@ -23,8 +23,9 @@ import { type Layout, layerStep, paintSwarm } from "./draw";
 /** Beeswarm dots per feature in the SVG: a vector file of 100,000 circles per feature would not open. */
 export const SVG_SWARM_POINTS = 1500;
 
-/** n, min, whiskers, quartiles, median, max and mean of every feature x cohort the chart draws, in its order. */
-export function distributionCsv(data: TabularData, layout: Layout, output: string): string {
+/** n, min, whiskers, quartiles, median, max and mean of every feature x cohort the chart draws, in its order;
+ *  `sampled` (a large explanation): a computed_on column says the figures are the stratified sample's. */
+export function distributionCsv(data: TabularData, layout: Layout, output: string, sampled = false): string {
   const rows: CsvCell[][] = [];
   for (const band of layout.bands)
     for (const slot of band.slots) {
@@ -42,9 +43,11 @@ export function distributionCsv(data: TabularData, layout: Layout, output: strin
         b.whiskerHigh,
         b.max,
         b.mean,
+        ...(sampled ? ["sample"] : []),
       ]);
     }
-  return toCsv(["feature", "cohort", "output", "n", "min", "whisker_low", "q1", "median", "q3", "whisker_high", "max", "mean"], rows);
+  const header = ["feature", "cohort", "output", "n", "min", "whisker_low", "q1", "median", "q3", "whisker_high", "max", "mean"];
+  return toCsv(sampled ? [...header, "computed_on"] : header, rows);
 }
 
 /** A colour mixed with white: the scene has no opacity for rects. */
@@ -177,7 +180,14 @@ export function distributionScene(
 }
 
 /** The texts of the exported picture: the chart's caption and axis title, its legend (cohorts, or the colour ramp). */
-export function sceneTextOf(layout: Layout, caption: string, xTitle: string, palette: string[]): SceneText {
+/** The scene's words; `sample` (a large explanation) names each cohort's rows as the sample's ("sample of n"). */
+export function sceneTextOf(
+  layout: Layout,
+  caption: string,
+  xTitle: string,
+  palette: string[],
+  sample: (rows: number) => string | null = () => null,
+): SceneText {
   const swarm = layout.mode === "beeswarm";
   return {
     title: `Distribution of local importances (${layout.mode}): ${caption}`,
@@ -185,8 +195,10 @@ export function sceneTextOf(layout: Layout, caption: string, xTitle: string, pal
     xTitle,
     legend: swarm
       ? [{ color: GREY, label: "missing" }]
-      : (layout.bands[0]?.slots.map((s) => ({ color: s.series.color, label: `${s.series.cohort.name} (${countRows(s.series.count)})` })) ??
-        []),
+      : (layout.bands[0]?.slots.map((s) => ({
+          color: s.series.color,
+          label: `${s.series.cohort.name} (${sample(s.series.count) ?? countRows(s.series.count)})`,
+        })) ?? []),
     rampLegend: swarm
       ? { low: "feature value: low", high: "high", colors: palette.slice(1).filter((_, k) => k % 4 === 0 || k === RAMP_STEPS - 1) }
       : undefined,

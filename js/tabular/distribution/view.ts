@@ -4,7 +4,8 @@
 // of every row as a box, a violin or a beeswarm, per cohort side by side in the importance chart's
 // colours (the beeswarm: the active cohort, coloured by the feature's value, as shap draws it). Shapes on
 // one canvas at devicePixelRatio (beeswarm dots written into an ImageData); labels, ticks, grid and the
-// readout are DOM, so they follow the JupyterLab theme and stay text.
+// readout are DOM, so they follow the JupyterLab theme and stay text. A large explanation's chart is its
+// stratified sample's: the legend and the readout say "sample of n" (sampleLabels.ts).
 import "./distribution.css";
 import { markCohortSize } from "../../core/cohortSize";
 import { fmt, h, option, SERIES_COLORS } from "../../core/dom";
@@ -13,6 +14,7 @@ import type { View } from "../../core/view";
 import { GREY, RAMP_HIGH, RAMP_LOW, rampColor } from "../dependence/coloring";
 import { niceTicks } from "../dependence/scales";
 import { outputSlug } from "../export";
+import { sampleChip, sampleNote, sampleText } from "../sampleLabels";
 import { outputLabel } from "../stats";
 import type { TabularState, TabularStore } from "../store";
 import { countRows, towardPhrase, unitsPhrase } from "../wording";
@@ -35,12 +37,13 @@ const PACKED = packedPalette(PALETTE);
 const FRAME_BUDGET_MS = 45;
 const PROGRESSIVE_VALUES = 300_000; // below this many dots (boxes, violins: values still to compute) painted in one go
 
-/** The figures of one feature x cohort, as the readout and the hover say them. */
-export function figuresText(feature: string, cohort: string, slot: Slot, noSpread: boolean): string {
+/** The figures of one feature x cohort, as the readout and the hover say them; `sample` (a large explanation's
+ *  "sample of n") in place of the count when the values are the stratified sample's. */
+export function figuresText(feature: string, cohort: string, slot: Slot, noSpread: boolean, sample: string | null = null): string {
   const b = slot.cell.box;
   if (!b.n) return `${feature} · ${cohort}: no rows`;
   const parts = [
-    `${countRows(b.n)}`,
+    sample ?? `${countRows(b.n)}`,
     `min ${fmt(b.min)}`,
     `whiskers ${fmt(b.whiskerLow)} to ${fmt(b.whiskerHigh)}`,
     `Q1 ${fmt(b.q1)}`,
@@ -131,7 +134,9 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
       if (!layout) throw new Error("nothing is drawn");
       return layout;
     };
-    const sceneText = () => sceneTextOf(need(), caption.textContent ?? "", xTitle.textContent ?? "", PALETTE);
+    // a large explanation's file says, as the chart does, that its shapes are the stratified sample's
+    const fileCaption = () => [caption.textContent ?? "", sampleNote(store)].filter(Boolean).join(" ");
+    const sceneText = () => sceneTextOf(need(), fileCaption(), xTitle.textContent ?? "", PALETTE, (n) => sampleText(store, n));
     const png = () => distributionPng(data, need(), cache, sceneText(), PALETTE, PACKED);
     const what = "the distribution chart";
     exportUi = exportControls(what, [
@@ -141,7 +146,7 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
         format: "csv",
         what: "the distribution figures per feature and cohort",
         fileName: stem,
-        build: () => distributionCsv(data, need(), outputLabel(data, store.state.output)),
+        build: () => distributionCsv(data, need(), outputLabel(data, store.state.output), sampleNote(store) !== null),
       },
     ]);
     return exportUi;
@@ -228,17 +233,23 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
           text: "Categories by their order (first low, last high); true high, false low.",
         }),
       ];
+      // a large explanation: the dots are the active cohort's rows in the sample
+      const active = store.activeCohort();
+      const chip = sampleChip(store, store.maskOf(active).count);
+      if (chip) items.unshift(h("span", { cls: "rw-legend-item" }, [h("span", { text: active.name }), chip]));
       legend.replaceChildren(...items);
       return;
     }
     legend.replaceChildren(
       ...all.map((s) => {
+        // a large explanation's shapes are drawn from the sample: its label stands in place of the count
+        const chip = s.count && !s.error ? sampleChip(store, s.count) : null;
         const note = s.error ? "cannot be evaluated" : s.count ? countRows(s.count) : "no rows: not drawn";
         const item = h("span", { cls: `rw-legend-item${s.cohort.name === store.state.active ? " rw-active" : ""}` }, [
           // a swatch only for what is drawn (an empty cohort gets a dashed outline, as in the dependence legend)
           s.count ? h("span", { cls: "rw-swatch", attrs: { style: `background:${s.color}` } }) : h("span", { cls: "rw-dep-noswatch" }),
           h("span", { text: s.cohort.name }),
-          h("span", { cls: "rw-muted", text: ` ${note}` }),
+          chip ?? h("span", { cls: "rw-muted", text: ` ${note}` }),
         ]);
         return markCohortSize(item, s.cohort.name, s);
       }),
@@ -432,7 +443,8 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
     highlight.hidden = false;
     Object.assign(highlight.style, { top: `${slot.top}px`, height: `${slot.height}px` });
     const noSpread = mode === "violin" ? cache.density(slot.cell) === null : false;
-    readout.textContent = figuresText(names[j], slot.series.cohort.name, slot, noSpread);
+    const sample = slot.cell.box.n ? sampleText(store, slot.cell.box.n) : null;
+    readout.textContent = figuresText(names[j], slot.series.cohort.name, slot, noSpread, sample);
   }
 
   const slotAt = (clientY: number): number => {

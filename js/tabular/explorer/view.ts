@@ -5,7 +5,8 @@
 // aggregate: x binned by numpy's rules (bins.ts) with a count, mean or box of y per bin. A brushed region
 // becomes a cohort (brush.ts), a click selects a row. What is drawn is a frame (frames.ts); this module
 // holds the controls, the DOM over the canvas (axes, legend, tooltip, brush: text that follows the theme)
-// and the wiring to the store.
+// and the wiring to the store. A large explanation's explorer draws its stratified sample: the legend, the
+// x title and the brush's count say so (sampleLabels.ts).
 import "./explorer.css";
 import type { Cohort } from "../../core/cohorts";
 import { h, SERIES_COLORS } from "../../core/dom";
@@ -14,6 +15,7 @@ import type { TabularView } from "../dashboard";
 import { colorByCohort } from "../dependence/coloring";
 import { linearScale } from "../dependence/scales";
 import { cohortBinNames } from "../export";
+import { sampleChip, sampledRows } from "../sampleLabels";
 import type { TabularStore } from "../store";
 import { towardPhrase, unitsPhrase } from "../wording";
 import { type Axis, AxisValues, type ShapOutput, shapOutputOf } from "./axes";
@@ -273,8 +275,11 @@ export function createDataExplorer(store: TabularStore): TabularView {
 
   const drawLegend = () => {
     if (!frame) return;
+    // a large explanation: what is drawn is the active cohort's rows in the sample
+    const chip = sampleChip(store, frame.rows.length);
+    const scope = chip ? [h("span", { cls: "rw-legend-item" }, [h("span", { text: store.state.active }), chip])] : [];
     if (frame.mode === "individual") {
-      legend.replaceChildren(...frame.coloring.legend.filter((e) => e.label !== "").map((e) => legendItem(e, pickOnTop)));
+      legend.replaceChildren(...scope, ...frame.coloring.legend.filter((e) => e.label !== "").map((e) => legendItem(e, pickOnTop)));
       return;
     }
     const y = frame.y.short;
@@ -284,7 +289,7 @@ export function createDataExplorer(store: TabularStore): TabularView {
       items.push(
         h("span", { cls: "rw-muted rw-dep-legend-hint", text: "Box: quartiles and median; whiskers: the furthest values within 1.5 IQR." }),
       );
-    legend.replaceChildren(...items);
+    legend.replaceChildren(...scope, ...items);
   };
 
   // ------------------------------------------------------------------ drawing
@@ -318,7 +323,7 @@ export function createDataExplorer(store: TabularStore): TabularView {
         : `y: ${axisTitle(g.y)}, ${g.stat === "mean" ? "mean" : "box"} per bin`
       : `y: ${axisTitle(g.y)}`;
     const n = aggregate ? g.rows.length - g.summary.unbinned : g.rows.length;
-    xTitle.textContent = `x: ${axisTitle(g.x)} (${plural(n, "row", "rows")} of "${cohortName}")`;
+    xTitle.textContent = `x: ${axisTitle(g.x)} (${sampledRows(store, n) ?? plural(n, "row", "rows")} of "${cohortName}")`;
     yTicks.replaceChildren(
       ...yt.map((t) =>
         h("span", {
@@ -419,7 +424,7 @@ export function createDataExplorer(store: TabularStore): TabularView {
     // a list of rows already says how many it holds
     makeButton.textContent = outcome.byIndex
       ? `Make cohort of the ${outcome.phrase}`
-      : `Make cohort ${outcome.phrase} (${plural(count, "row", "rows")}${scope})`;
+      : `Make cohort ${outcome.phrase} (${sampledRows(store, count) ?? plural(count, "row", "rows")}${scope})`;
     makeButton.title = `New cohort "${outcome.cohort.name}"`;
   };
 

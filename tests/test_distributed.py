@@ -8,6 +8,7 @@ The models are defined here and sent to the workers by value (cloudpickle), as a
 
 from __future__ import annotations
 
+import copy
 import sys
 import threading
 import time
@@ -72,6 +73,10 @@ class Slow(Binary):
         if len(X) > 1000:
             time.sleep(1.0)
         return super().predict_proba(X)
+
+
+def never_called(*args, **kwargs):
+    raise AssertionError("a pass over a stored dataset called the model or TreeSHAP")
 
 
 def make_data(n, seed):
@@ -244,13 +249,19 @@ COHORTS = [
 ]
 
 
-def test_a_cohort_pushed_down_gives_the_rows_and_figures_pandas_gives(client, frames):
+@pytest.mark.parametrize("stored", [False, True], ids=["recomputed", "read back from out"])
+def test_a_cohort_pushed_down_gives_the_rows_and_figures_pandas_gives(client, frames, tmp_path, stored):
     X_train, X, ddf = frames
     model = Binary()
     y = labels_for(model, X)
     ex = explainer(model, X_train)
-    large = ex.explain(ddf, y_true=dd.from_pandas(pd.Series(y), npartitions=PARTS), sample_rows=1000)
+    out = tmp_path / "attributions.parquet" if stored else None
+    large = ex.explain(ddf, y_true=dd.from_pandas(pd.Series(y), npartitions=PARTS), sample_rows=1000, out=out)
     want = ex.explain(X, y_true=y, progress=False)
+    if stored:  # the passes read the dataset back: neither the model nor TreeSHAP may run
+        large.explainer = copy.copy(ex)
+        large.explainer.model_scores = never_called
+        large.explainer._explain_part = never_called
     for cohort in COHORTS:
         count = rw.Cohort.from_json(cohort).count(want)
         assert large.cohort_count(cohort) == count, cohort["name"]

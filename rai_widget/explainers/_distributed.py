@@ -337,9 +337,10 @@ class Summary:
         return out
 
 
-def summarize(layout: Layout, part: PartResult, y_true, encoded: np.ndarray) -> Summary:
+def summarize(layout: Layout, part: PartResult, y_true, encoded: np.ndarray, predicted=None) -> Summary:
     """The aggregates of explained rows: `part` (their PartResult), their checked y_true (or None) and their
-    features as the surrogate reads them."""
+    features as the surrogate reads them; `predicted`: y_pred's class indices when known (else the scores'
+    argmax, as explain() takes them)."""
     from rai_widget.explanations.tabular import label_index
 
     out = Summary.empty(layout)
@@ -365,7 +366,7 @@ def summarize(layout: Layout, part: PartResult, y_true, encoded: np.ndarray) -> 
     if y_true is not None and layout.task == "classification":
         k = layout.k
         t = label_index(y_true, layout.output_names)
-        p = np.argmax(part.scores, axis=1)  # y_pred, as explain() gives it
+        p = np.argmax(part.scores, axis=1) if predicted is None else predicted  # y_pred, as explain() gives it
         out.confusion = np.bincount(t * k + p, minlength=k * k).reshape(k, k)
         p_true = part.scores[np.arange(m), t]
         out.log_loss = float(-np.log(np.clip(p_true, EPS, 1 - EPS)).sum())
@@ -532,9 +533,10 @@ def frame_task(explainer, frame, y_part, offset: int, dtype):
         return attribution_frame(explainer, frame, part, y, offset)
 
 
-def cohort_columns(layout: Layout, frame: pd.DataFrame, offset: int, scores, y) -> C.CohortColumns:
+def cohort_columns(layout: Layout, frame: pd.DataFrame, offset: int, scores, y, y_pred=None) -> C.CohortColumns:
     """A partition's column spec, as TabularExplanation.column_spec() builds it (index: global positions);
-    without scores (a cohort on features and index only) just those."""
+    without scores (a cohort on features and index only) just those. `y_pred`: the labels when known (read
+    back from the Parquet dataset), else the scores' most probable class."""
     from rai_widget.explanations.tabular import feature_column
 
     m = len(frame)
@@ -546,7 +548,9 @@ def cohort_columns(layout: Layout, frame: pd.DataFrame, offset: int, scores, y) 
         if layout.task == "classification":
             from rai_widget.explainers.tabular import _labels
 
-            y_pred, probabilities = _labels(layout.output_names, np.argmax(scores, axis=1)), scores
+            probabilities = scores
+            if y_pred is None:
+                y_pred = _labels(layout.output_names, np.argmax(scores, axis=1))
         else:
             y_pred, probabilities = scores[:, 0], None
         special = C.outcome_columns(
@@ -563,25 +567,85 @@ def cohort_columns(layout: Layout, frame: pd.DataFrame, offset: int, scores, y) 
     return C.CohortColumns(cols, m)
 
 
+def read_part(layout: Layout, path: str, n: int, offset: int):
+    """A partition's rows read back from the Parquet dataset explain() wrote: (PartResult, y_pred, y_true).
+
+    Everything is as the main pass computed it, but a binary classifier's first-class probability, which the
+    dataset (``to_frame()``'s columns) holds as the second's complement: ``1 - p``, which may differ from the
+    model's own in the last bit (confidence, the larger of the two, likewise)."""
+    from rai_widget.explainers.tabular import PartResult
+
+    pq = importlib.import_module("pyarrow.parquet")
+    df = pq.read_table(path).to_pandas()
+    if len(df) != n or (n and int(df.index[0]) != offset):
+        raise ValueError(
+            f"the Parquet dataset holds {len(df)} rows from row {df.index[0] if len(df) else '-'} in {path!r}, where "
+            f"X's partition has {n} from row {offset}: it was written for other rows. Explain X again."
+        )
+    slots = [str(o) for o in layout.slot_names()]
+    features = layout.feature_names
+    values = np.stack([df[[f"value[{f}][{o}]" for f in features]].to_numpy() for o in slots], axis=2)
+
+    def cols(what: str, names) -> np.ndarray:
+        return np.column_stack([df[f"{what}[{o}]"].to_numpy(dtype=np.float64) for o in names])
+
+    if layout.mirrored:
+        model_output, surrogate = cols("model_output", slots), cols("surrogate_output", slots)
+        model_output, surrogate = np.hstack([-model_output, model_output]), np.hstack([-surrogate, surrogate])
+        p1 = cols("probability", slots)
+        scores = np.hstack([1.0 - p1, p1])
+    else:
+        names = [str(o) for o in layout.output_names]
+        model_output, surrogate = cols("model_output", names), cols("surrogate_output", names)
+        scores = cols("probability", names) if layout.task == "classification" else model_output.copy()
+    y_true = df["y_true"].to_numpy() if "y_true" in df.columns else None
+    return PartResult(values, surrogate, model_output, scores), df["y_pred"].to_numpy(), y_true
+
+
 def cohort_task(
-    explainer, frame, y_part, offset: int, layout: Layout, cohort_json: dict, needs_model: bool, mode: str, dtype
+    explainer,
+    frame,
+    y_part,
+    offset: int,
+    layout: Layout,
+    cohort_json: dict,
+    needs_model: bool,
+    mode: str,
+    dtype,
+    path: str | None = None,
 ):
-    """One partition of a pushed-down cohort: its row count (mode "count") or the Summary of its rows."""
+    """One partition of a pushed-down cohort: its row count (mode "count") or the Summary of its rows. With
+    `path` (the partition's file of the Parquet dataset explain() wrote) the predictions and attributions are
+    read back from it, so neither the model nor TreeSHAP runs; else the model labels the rows the cohort needs
+    it for and TreeSHAP explains the cohort's rows."""
     from rai_widget.cohorts import Cohort
+    from rai_widget.explanations.tabular import label_index
 
     with _one_thread():
         if len(frame) == 0:
             return 0 if mode == "count" else Summary.empty(layout)
-        frame, y = _prepare(explainer, frame, y_part)
-        scores = explainer.model_scores(frame) if needs_model else None
-        mask = Cohort.from_json(cohort_json).mask(cohort_columns(layout, frame, offset, scores, y))
+        if path is not None and not needs_model and mode == "count":
+            path = None  # a count on features and index alone needs no predictions
+        if path is not None:
+            frame, _ = _prepare(explainer, frame, None)
+            part, y_pred, y = read_part(layout, path, len(frame), offset)
+            columns = cohort_columns(layout, frame, offset, part.scores, y, y_pred)
+        else:
+            frame, y = _prepare(explainer, frame, y_part)
+            scores = explainer.model_scores(frame) if needs_model else None
+            columns = cohort_columns(layout, frame, offset, scores, y)
+        mask = Cohort.from_json(cohort_json).mask(columns)
         if mode == "count":
             return int(mask.sum())
         if not mask.any():
             return Summary.empty(layout)
         rows = frame.iloc[np.flatnonzero(mask)]
-        part = explainer._explain_part(rows, dtype)
-        return summarize(layout, part, None if y is None else y[mask], _encoded(explainer, rows))
+        y = None if y is None else y[mask]
+        if path is None:  # TreeSHAP on the cohort's rows only (the model on them too)
+            return summarize(layout, explainer._explain_part(rows, dtype), y, _encoded(explainer, rows))
+        picked = type(part)(*(getattr(part, a)[mask] for a in ("values", "surrogate_output", "model_output", "scores")))
+        predicted = label_index(y_pred[mask], layout.output_names) if layout.task == "classification" else None
+        return summarize(layout, picked, y, _encoded(explainer, rows), predicted)
 
 
 # --- the client's side ------------------------------------------------------------------------------------------
@@ -857,17 +921,20 @@ def cohort_pass(large: LargeTabularExplanation, cohort_json: dict, needs_model: 
     futures: list = []
     try:
         shipped = _scatter(client, large.explainer)
+        # the dataset explain() wrote, while it is there: read back instead of running the model and TreeSHAP
+        stored = large.out if large.out is not None and large.out.is_dir() else None
         tasks = [
             delayed(cohort_task, pure=False)(
                 shipped,
                 xs[i],
-                ys[i],
+                None if stored is not None else ys[i],
                 int(large._rows.offsets[i]),
                 large._layout,
                 cohort_json,
                 needs_model,
                 mode,
                 large.dtype,
+                None if stored is None else str(stored / PART_FILE.format(i)),
             )
             for i in live
         ]

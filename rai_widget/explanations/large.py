@@ -232,7 +232,11 @@ class LargeTabularExplanation:
     ``data.index`` holds the rows' global positions 0..n_rows-1). A cohort is pushed down: ``population``,
     ``global_importance``, ``metrics`` and ``cohort_count`` of a cohort evaluate its JSON on every partition
     with ``rai_widget.cohorts``, as on a pandas explanation (numbers compared at float32), in one pass over X
-    on the cluster (the model is called on every row; TreeSHAP runs on the cohort's rows only).
+    on the cluster. When explain() wrote ``out`` (and it is still there), each partition's predictions and
+    attributions are read back from it: no model call, no TreeSHAP (a binary classifier's first-class
+    probability is read as 1 - the second's, which may differ from the model's own in the last bit). Otherwise
+    the model is called on every row when the cohort filters on a prediction column (``y_pred``, ``correct``,
+    ``confidence``, ``error``) and TreeSHAP runs on the cohort's rows only.
 
     ``explain()`` makes it; its parameters are the engine's (rai_widget/explainers/_distributed.py), not built
     by hand.
@@ -397,7 +401,8 @@ class LargeTabularExplanation:
         cohort_json = self._cohort_json(cohort)
         if cohort_json is None:
             return self._summary
-        return cohort_pass(self, cohort_json, True, "summary", f"Cohort {cohort_json['name']!r}")
+        needs_model = self._needs_model(cohort_json)
+        return cohort_pass(self, cohort_json, needs_model, "summary", f"Cohort {cohort_json['name']!r}")
 
     def cohort_count(self, cohort) -> int:
         """How many of all the rows a cohort holds: its JSON evaluated on every partition (the model is called

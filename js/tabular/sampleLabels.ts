@@ -3,6 +3,7 @@
 // of population.ts's labels (scopeText, scopeChip) and state (Population.figures). For an ordinary explanation
 // every function here returns null (or the store's own figures), so its views look exactly as before.
 import type { Cohort } from "../core/cohorts";
+import { h } from "../core/dom";
 import { importanceFor, populationOf, type Scope, scopeChip, scopeText } from "./population";
 import type { TabularStore } from "./store";
 import { countRows } from "./wording";
@@ -16,6 +17,13 @@ export function sampleScope(store: TabularStore, rows: number): Scope | null {
 export function sampleChip(store: TabularStore, rows: number, testid = "scope"): HTMLElement | null {
   const scope = sampleScope(store, rows);
   return scope ? scopeChip(scope, testid) : null;
+}
+
+/** The legend item of a chart of one cohort's rows (beeswarm, data explorer, dependence plot): "Rows of “old”:
+ *  sample of 183"; null for an ordinary explanation. */
+export function sampleLegendItem(store: TabularStore, cohort: string, rows: number): HTMLElement | null {
+  const chip = sampleChip(store, rows);
+  return chip ? h("span", { cls: "rw-legend-item rw-muted" }, [h("span", { text: `Rows of “${cohort}”:` }), chip]) : null;
 }
 
 /** "sample of 300" for a figure drawn from 300 rows of the sample; null for an ordinary explanation. */

@@ -8,7 +8,7 @@ import { canvasPng, exportControls, sceneToCanvas, sceneToSvg } from "../../core
 import type { View } from "../../core/view";
 import { cohortBinNames, dependenceCsv, dependenceGroupOf, dependenceScene, outputSlug } from "../export";
 import { defaultDependenceColor } from "../interactions";
-import { sampleChip, sampledRows } from "../sampleLabels";
+import { sampledRows, sampleLegendItem } from "../sampleLabels";
 import type { TabularState, TabularStore } from "../store";
 import { dependenceAxis } from "../wording";
 import { brushCohort, brushFilter, canRefine } from "./brush";
@@ -241,8 +241,8 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
     const pickable = entries.filter((e) => "cohort" in e && e.cohort).length;
     const items = entries.map(legendItem);
     // a large explanation: the points are the active cohort's rows in the sample
-    const chip = sampleChip(store, frame.points.rows.length);
-    if (chip) items.unshift(h("span", { cls: "rw-legend-item" }, [h("span", { text: store.state.active }), chip]));
+    const sample = sampleLegendItem(store, store.state.active, frame.points.rows.length);
+    if (sample) items.unshift(sample);
     if (pickable > 1)
       items.push(
         h("span", {

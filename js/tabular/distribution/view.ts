@@ -14,7 +14,7 @@ import type { View } from "../../core/view";
 import { GREY, RAMP_HIGH, RAMP_LOW, rampColor } from "../dependence/coloring";
 import { niceTicks } from "../dependence/scales";
 import { outputSlug } from "../export";
-import { sampleChip, sampleNote, sampleText } from "../sampleLabels";
+import { sampleChip, sampleLegendItem, sampleNote, sampleText } from "../sampleLabels";
 import { outputLabel } from "../stats";
 import type { TabularState, TabularStore } from "../store";
 import { countRows, towardPhrase, unitsPhrase } from "../wording";
@@ -235,8 +235,8 @@ export function createImportanceDistribution(store: TabularStore): View<TabularS
       ];
       // a large explanation: the dots are the active cohort's rows in the sample
       const active = store.activeCohort();
-      const chip = sampleChip(store, store.maskOf(active).count);
-      if (chip) items.unshift(h("span", { cls: "rw-legend-item" }, [h("span", { text: active.name }), chip]));
+      const sample = sampleLegendItem(store, active.name, store.maskOf(active).count);
+      if (sample) items.unshift(sample);
       legend.replaceChildren(...items);
       return;
     }

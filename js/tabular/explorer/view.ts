@@ -15,7 +15,7 @@ import type { TabularView } from "../dashboard";
 import { colorByCohort } from "../dependence/coloring";
 import { linearScale } from "../dependence/scales";
 import { cohortBinNames } from "../export";
-import { sampleChip, sampledRows } from "../sampleLabels";
+import { sampledRows, sampleLegendItem } from "../sampleLabels";
 import type { TabularStore } from "../store";
 import { towardPhrase, unitsPhrase } from "../wording";
 import { type Axis, AxisValues, type ShapOutput, shapOutputOf } from "./axes";
@@ -276,8 +276,8 @@ export function createDataExplorer(store: TabularStore): TabularView {
   const drawLegend = () => {
     if (!frame) return;
     // a large explanation: what is drawn is the active cohort's rows in the sample
-    const chip = sampleChip(store, frame.rows.length);
-    const scope = chip ? [h("span", { cls: "rw-legend-item" }, [h("span", { text: store.state.active }), chip])] : [];
+    const sample = sampleLegendItem(store, store.state.active, frame.rows.length);
+    const scope = sample ? [sample] : [];
     if (frame.mode === "individual") {
       legend.replaceChildren(...scope, ...frame.coloring.legend.filter((e) => e.label !== "").map((e) => legendItem(e, pickOnTop)));
       return;

@@ -58,7 +58,7 @@ function render({ model, el }: { model: WidgetModel; el: HTMLElement }): () => v
   try {
     const kind = String(model.get("kind"));
     const draw = RENDERERS.get(kind);
-    if (draw) cleanup = withData(model, root, (m) => draw(m, root)); // chunked data: once in
+    if (draw) cleanup = withData(model, root, (m) => draw(m, root));
     else root.appendChild(h("div", { cls: "rw-empty", text: `This version of the view cannot show '${kind}' explanations yet.` }));
   } catch (err) {
     root.appendChild(h("div", { cls: "rw-error", text: `rai-widget could not draw this explanation: ${(err as Error).message}` }));

@@ -908,14 +908,17 @@ def lazy_attributions(explainer, X, y_true, rows: _Rows, meta: pd.DataFrame, dty
     return dd.from_delayed(parts, meta=meta, divisions=divisions, verify_meta=False)
 
 
-def cohort_pass(large: LargeTabularExplanation, cohort_json: dict, needs_model: bool, mode: str, desc: str):
-    """A pushed-down cohort: the partition counts summed (mode "count"), or the merged Summary of its rows."""
+def cohort_pass(
+    large: LargeTabularExplanation, cohort_json: dict, needs_model: bool, mode: str, desc: str, progress=None
+):
+    """A pushed-down cohort: the partition counts summed (mode "count"), or the merged Summary of its rows.
+    `progress`: a bar over the partitions (None: for 20,000 rows or more)."""
     from dask import delayed
 
     from rai_widget.explainers.tabular import PROGRESS_MIN_ROWS
 
     client = _client()
-    show = large._rows.n >= PROGRESS_MIN_ROWS if large._progress is None else large._progress
+    show = large._rows.n >= PROGRESS_MIN_ROWS if progress is None else progress
     xs, ys = _partitions(large._X, large._y_true)
     live = [i for i in range(len(xs)) if large._rows.lengths[i] > 0]
     futures: list = []

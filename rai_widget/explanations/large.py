@@ -326,7 +326,6 @@ class LargeTabularExplanation:
         self.base_values = np.asarray(explainer.base_values)
         self.fidelity = fidelity(layout, summary)
         self.dependence = dependence(layout, summary)
-        self._progress: bool | None = None
         self._attributions: Any = None
 
     def __len__(self) -> int:
@@ -395,14 +394,14 @@ class LargeTabularExplanation:
         columns = {f["column"] for f in cohort_json["filters"]}
         return not columns <= (set(self.feature_names) | _WITHOUT_MODEL)
 
-    def _summary_of(self, cohort) -> Summary:
+    def _summary_of(self, cohort, progress=None) -> Summary:
         from rai_widget.explainers._distributed import cohort_pass
 
         cohort_json = self._cohort_json(cohort)
         if cohort_json is None:
             return self._summary
         needs_model = self._needs_model(cohort_json)
-        return cohort_pass(self, cohort_json, needs_model, "summary", f"Cohort {cohort_json['name']!r}")
+        return cohort_pass(self, cohort_json, needs_model, "summary", f"Cohort {cohort_json['name']!r}", progress)
 
     def cohort_count(self, cohort) -> int:
         """How many of all the rows a cohort holds: its JSON evaluated on every partition (the model is called
@@ -494,7 +493,7 @@ class LargeTabularExplanation:
             )
         return metrics_frame(self._layout, self._summary_of(cohort))
 
-    def population(self, cohort=None) -> dict:
+    def population(self, cohort=None, progress: bool = False) -> dict:
         """A cohort's figures over all its rows, JSON-ready, in one pass on the cluster.
 
         Returns exactly::
@@ -512,12 +511,15 @@ class LargeTabularExplanation:
         ----------
         cohort : Cohort or dict, optional
             An ``rw.Cohort`` or its JSON; None: every row (no pass: the figures explain() computed).
+        progress : bool, optional
+            A progress bar over the partitions; off by default (the dashboard calls this from a kernel job,
+            where a bar would land in whichever cell is running).
 
         Returns
         -------
         dict
         """
-        summary = self._summary_of(cohort)
+        summary = self._summary_of(cohort, progress)
         layout = self._layout
         imp = {
             str(name): [float(v) for v in importance(layout, summary, k, self.output_index)[0]]

@@ -2,14 +2,20 @@
 the kernel's websocket frames are counted and measured, the view shows its loading progress while the chunks
 arrive and then draws its bars; after a reload (the kernel still running) the new view asks for the data and
 gets it again. Light and dark, 1024 and 1440 px, loading and loaded. In marimo (no display bundle, buffers as
-base64 text) the view asks for the chunks and every frame stays under the cap. A notebook saved with its widget
-state holds the descriptor, not the rows, and reopened with a new kernel its view says the data is not in it."""
+base64 text) the view asks for the chunks and every frame stays under the cap; in Voila too. A notebook saved
+with its widget state holds the descriptor, not the rows, and reopened with a new kernel its view says the data
+is not in it."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -256,3 +262,56 @@ def test_a_saved_notebook_holds_no_rows_and_says_so_without_its_kernel(
         screenshot(page, "transport_saved_no_kernel", cell_locator(page, 0))
     finally:
         _widget_settings(jupyter_lab, False)
+
+
+def test_voila_gets_the_chunks_under_the_cap(browser, tmp_path):
+    # Voila runs the notebook, then the page connects: every frame under the cap, the bars drawn
+    import nbformat
+    from test_voila import _free_port
+
+    app = tmp_path / "app"
+    app.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SAVED_SETUP)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(app / "chunked.ipynb"))
+    env = dict(os.environ)
+    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "HOME", "MPLCONFIGDIR"):
+        env[var] = str(tmp_path / var.lower())
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    port = _free_port()
+    cmd = [
+        sys.executable, "-m", "voila", str(app / "chunked.ipynb"), "--no-browser", "--Voila.ip=127.0.0.1",
+        f"--port={port}", "--Voila.port_retries=0", f"--Voila.connection_dir_root={tmp_path}",
+    ]  # fmt: skip
+    with open(tmp_path / "voila.log", "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=app, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    page = None
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/voila/static/", timeout=5).close()
+                break
+            except urllib.error.HTTPError:
+                break  # it answers
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "voila.log").read_text()
+                time.sleep(0.25)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        frames: list[int] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda b: frames.append(_frame_bytes(b))))
+        page.goto(url + "/", wait_until="domcontentloaded")
+        bars = page.locator('[data-testid="importance-bar"]')
+        bars.first.wait_for(state="visible", timeout=120_000)
+        assert bars.count() == 10
+        assert sum(frames) > 3_000_000 and max(frames) < 1_000_000, (len(frames), max(frames), sum(frames))
+    finally:
+        if page is not None:
+            page.close()
+        proc.send_signal(signal.SIGTERM)  # Voila stops its kernels on SIGTERM
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # that one PID only
+            proc.wait(timeout=10)

@@ -378,6 +378,8 @@ def test_bad_input_is_refused_before_any_work(client, frames, tmp_path):
     ex = explainer(Binary(), X_train)
     with pytest.raises(ValueError, match="missing"):
         ex.explain(ddf.drop(columns="b"))
+    with pytest.raises(TypeError, match="not a DataFrame"):
+        ex.explain(ddf["a"])
     with pytest.raises(TypeError, match="dask Series"):
         ex.explain(ddf, y_true=np.zeros(ROWS))
     y = dd.from_pandas(pd.Series(labels_for(Binary(), X)), npartitions=3)

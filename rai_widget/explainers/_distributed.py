@@ -677,6 +677,11 @@ def _check_out(out) -> Path | None:
 def _check_frames(explainer, X, y_true) -> None:
     from rai_widget.explainers._tabular_data import _column_mismatch
 
+    if not is_dask_frame(X):
+        raise TypeError(
+            f"X is a dask {type(X).__name__}, not a DataFrame: pass the rows as a dask DataFrame with X_train's "
+            "columns (a Series: X.to_frame())."
+        )
     got = [str(c) for c in X.columns]
     if got != explainer.feature_names:
         raise ValueError(_column_mismatch(got, explainer.feature_names, "X"))

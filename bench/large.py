@@ -13,7 +13,8 @@ fitted explainer). The sides:
 - `shap.TreeExplainer(booster).shap_values(X)`, the recipe users write (skipped with --skip-shap).
 
 Target (issue #17): ours at 1,000,000 x 30 in <= 10 s with a peak <= 1 GB over the input, on 2 cores.
-Measure on a quiet machine: the script prints the load average before each side.
+Measure on a quiet machine: before each side the script waits (up to 4 min) for the load average to fall
+below 0.5, and prints the load each side started at.
 """
 
 import argparse
@@ -88,6 +89,15 @@ def side(name: str, rows: int, features: int, fit_rows: int) -> dict:
     return {"side": name, "seconds": seconds, "extra_mb": _status("VmHWM") - before, "before_mb": before, **extra}
 
 
+def settle(quiet: float = 0.5, longest: float = 240.0) -> float:
+    """Wait (up to `longest` s) for the 1-minute load to fall below `quiet`: each side runs both cores, and the
+    next one would otherwise start on the load the last one left. Returns the load it starts at."""
+    deadline = time.monotonic() + longest
+    while os.getloadavg()[0] >= quiet and time.monotonic() < deadline:
+        time.sleep(5)
+    return os.getloadavg()[0]
+
+
 SIDES = ["ours float64", "ours float32", "lightgbm pred_contrib", "shap TreeExplainer"]
 
 
@@ -106,7 +116,7 @@ def main() -> None:
     print(f"explain {args.rows:,} x {args.features} (surrogate fit on {args.fit_rows:,} rows), 2 cores")
     results = []
     for name in sides:
-        load = os.getloadavg()[0]
+        load = settle()
         cmd = [sys.executable, __file__, "--side", name, "--rows", str(args.rows)]
         cmd += ["--features", str(args.features), "--fit-rows", str(args.fit_rows)]
         out = subprocess.run(cmd, capture_output=True, text=True, check=False)

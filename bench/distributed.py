@@ -1,7 +1,7 @@
 """Distributed benchmark: ``explain()`` of a dask frame on a LocalCluster, beside what users write today.
 
     python bench/distributed.py [--rows 10000000] [--features 30] [--workers 2] [--partition-rows N]
-                                [--out DIR] [--skip-naive] [--skip-scaling] [--seed 0]
+                                [--out DIR] [--skip-naive] [--skip-scaling] [--reference-rows N] [--seed 0]
 
 In one run, on the same LocalCluster (``--workers`` processes, one thread each):
 
@@ -192,6 +192,13 @@ def main():
     parser.add_argument("--out", default=None, help="write ours' Parquet dataset into this folder (removed after)")
     parser.add_argument("--skip-naive", action="store_true", help="skip shap's recipe and pred_contrib")
     parser.add_argument("--skip-scaling", action="store_true", help="skip the 1-worker run")
+    parser.add_argument(
+        "--reference-rows",
+        type=int,
+        default=None,
+        help="run the naive recipe and pred_contrib on the first partitions holding this many rows (default: all); "
+        "their ratio to ours is then per row",
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     partition_rows = args.partition_rows or min(250_000, max(10_000, args.rows // 16))
@@ -226,8 +233,15 @@ def main():
     try:
         results["ours"] = run_ours(client, explainer, X, y, out_dir, args.features, args.seed)
         if not args.skip_naive:
-            results["naive"] = run_naive(client, explainer, X, args.features, args.seed)
-            results["pred_contrib"] = run_pred_contrib(client, explainer, X, args.features)
+            parts = X.npartitions
+            if args.reference_rows and args.reference_rows < args.rows:
+                parts = -(-args.reference_rows // partition_rows)
+            reference_X = X.partitions[:parts]
+            reference_rows = min(args.rows, parts * partition_rows)
+            results["naive"] = run_naive(client, explainer, reference_X, args.features, args.seed)
+            results["pred_contrib"] = run_pred_contrib(client, explainer, reference_X, args.features)
+            for key in ("naive", "pred_contrib"):
+                results[key]["rows"] = reference_rows
     finally:
         client.close()
         local.close()
@@ -252,11 +266,14 @@ def main():
     if "ours_1_worker" in results:
         rows += [("ours on 1 worker", results["ours_1_worker"])]
     print()
-    print(f"{'run':<52} {'wall s':>8} {'x ours':>7} {'peak RSS per worker MB':>24}")
+    print(f"{'run':<52} {'rows':>11} {'wall s':>8} {'x ours':>7} {'peak RSS per worker MB':>24}")
     for name, r in rows:
-        ratio = r["seconds"] / ours["seconds"]
+        n = r.get("rows", ours["rows"])
+        ratio = (r["seconds"] / n) / (ours["seconds"] / ours["rows"])  # per row: a reference may run on fewer
         peaks = ", ".join(f"{p:.0f}" for p in r["worker_peak_rss_mb"])
-        print(f"{name:<52} {r['seconds']:>8.1f} {ratio:>7.2f} {peaks:>24}")
+        print(f"{name:<52} {n:>11,} {r['seconds']:>8.1f} {ratio:>7.2f} {peaks:>24}")
+    if any(r.get("rows", ours["rows"]) != ours["rows"] for _, r in rows):
+        print("(x ours is per row: a run on fewer rows is compared by its time per row)")
     print(
         f"client peak RSS: {ours['client_peak_rss_mb']:.0f} MB (before explain(): "
         f"{ours['client_peak_rss_before_mb']:.0f} MB, with the surrogate's fit)"

@@ -20,7 +20,8 @@ import {
   outputSlug,
 } from "./export";
 import { fidelityText } from "./header";
-import { importanceFor, populationOf, type Scope, scopeChip } from "./population";
+import { populationOf, scopeChip } from "./population";
+import { shownImportance } from "./sampleLabels";
 import { topFeatures } from "./stats";
 import type { TabularState, TabularStore } from "./store";
 import { countRows, importanceCaption } from "./wording";
@@ -251,11 +252,8 @@ export function createImportanceChart(store: TabularStore): View<TabularState> {
       const base = { cohort, color: SERIES_COLORS[s], count: res.count, error: res.error };
       // A large explanation: the engine's mean |value| over every row of the cohort, when it has them for this
       // output; the sample's otherwise, and always with whiskers (the bootstrap resamples the sample's rows).
-      const all = population && !whiskers && !res.error ? population.figures(cohort) : null;
-      const imp = all ? importanceFor(data.meta, all, state.output) : null;
-      if (all && imp) return { ...base, rows: all.rows, imp, scope: { kind: "all", rows: all.rows } as Scope };
-      const scope: Scope | null = population ? { kind: "sample", rows: res.count } : null;
-      return { ...base, rows: res.count, imp: store.importance(cohort), scope };
+      // The export saves the same bars (shownImportance).
+      return { ...base, ...shownImportance(store, cohort, whiskers) };
     });
     legend.replaceChildren(
       ...series.map((s) => {

@@ -1,6 +1,6 @@
 """One machine, many rows: explain() of 1,000,000 x 30 (or more) beside TreeSHAP the usual ways, in one run.
 
-    python bench/large.py [--rows 1000000] [--features 30] [--fit-rows 100000] [--skip-shap]
+    python bench/large.py [--rows 1000000] [--features 30] [--fit-rows 100000] [--skip-shap] [--ours-only] [--repeat 1]
 
 Every side explains the same rows of bench/_teacher.py's data with the same surrogate (the one our
 MimicExplainer fit on the first --fit-rows rows), each in a fresh process so that each peak memory is its
@@ -107,12 +107,17 @@ def main() -> None:
     parser.add_argument("--features", type=int, default=30)
     parser.add_argument("--fit-rows", type=int, default=100_000)
     parser.add_argument("--skip-shap", action="store_true")
+    parser.add_argument("--ours-only", action="store_true", help="only the two sides of ours (quick)")
+    parser.add_argument("--repeat", type=int, default=1, help="run each side this many times, alternating")
     parser.add_argument("--side", help=argparse.SUPPRESS)  # the child process's one side
     args = parser.parse_args()
     if args.side:
         print(json.dumps(side(args.side, args.rows, args.features, args.fit_rows)))
         return
     sides = [s for s in SIDES if not (args.skip_shap and s.startswith("shap"))]
+    if args.ours_only:
+        sides = [s for s in sides if s.startswith("ours")]
+    sides = sides * max(1, args.repeat)
     print(f"explain {args.rows:,} x {args.features} (surrogate fit on {args.fit_rows:,} rows), 2 cores")
     results = []
     for name in sides:

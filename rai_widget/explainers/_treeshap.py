@@ -325,14 +325,23 @@ def _shap_kernel(
                 out[r0 + r, f] = acc[f, r]
 
 
-def shap_values(booster, packed: PackedTrees | None, X: np.ndarray) -> tuple[np.ndarray, float]:
-    """(n, f) SHAP values and the expected value of a single-output LightGBM model on encoded rows."""
+def shap_values(
+    booster, packed: PackedTrees | None, X: np.ndarray, out: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """(n, f) SHAP values and the expected value of a single-output LightGBM model on encoded rows; written into
+    `out` (an (n, f) float64 array with rows of contiguous values) when given."""
     X = np.ascontiguousarray(X, dtype=np.float64)
     if packed is None:
         contrib = booster.predict(X, pred_contrib=True)
+        if out is not None:
+            out[:] = contrib[:, :-1]
+            return out, float(contrib[0, -1]) if len(contrib) else 0.0
         return contrib[:, :-1], float(contrib[0, -1]) if len(contrib) else 0.0
     n = X.shape[0]
-    out = np.zeros((n, packed.n_features))
+    if out is None:
+        out = np.empty((n, packed.n_features))  # the kernel writes every value
+    elif out.shape != (n, packed.n_features) or out.dtype != np.float64 or out.strides[1] != 8:
+        raise ValueError(f"out must be float64 of shape {(n, packed.n_features)} with contiguous rows.")
     p = packed
 
     def run(rows: slice) -> None:

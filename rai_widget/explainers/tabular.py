@@ -632,8 +632,8 @@ class MimicExplainer:
         with tqdm(total=n, disable=not show, unit="row", desc="Explaining rows") as bar:
             for start in range(0, n, CHUNK_ROWS):
                 sl = slice(start, min(n, start + CHUNK_ROWS))
-                part = self._explain_part(frame.iloc[sl], dtype, check_rows=check_rows, X=_rows_of(X, sl))
-                values[sl] = part.values[:, :, 0] if mirrored else part.values
+                into = values[sl, :, None] if mirrored else values[sl]  # views of the result's rows
+                part = self._explain_part(frame.iloc[sl], dtype, check_rows=check_rows, X=_rows_of(X, sl), into=into)
                 surrogate_output[sl], model_output[sl], scores[sl] = (
                     part.surrogate_output,
                     part.model_output,
@@ -681,12 +681,15 @@ class MimicExplainer:
             return np.array([-expected[0], expected[0]])
         return expected
 
-    def _explain_part(self, frame: pd.DataFrame, dtype="float64", check_rows: int = 256, X=None) -> PartResult:
+    def _explain_part(
+        self, frame: pd.DataFrame, dtype="float64", check_rows: int = 256, X=None, into: np.ndarray | None = None
+    ) -> PartResult:
         """Explain one part of the rows (a chunk of explain()'s X, or a partition of a dask frame): the model's
         scores, TreeSHAP on the surrogates, additivity checked on `check_rows` of them against LightGBM.
 
         `frame` has X_train's columns (as `schema.to_frame` returns them); `X` is what the model is called on
-        (default: the frame as X_train was given, a DataFrame or its values)."""
+        (default: the frame as X_train was given, a DataFrame or its values); `into`, an (m, f, s) array of
+        `dtype` the values are written to (explain() passes its result's rows: no copy), else a new one."""
         dtype = _value_dtype(dtype)
         m = len(frame)
         encoded = self.schema.encode(frame, "X")
@@ -696,14 +699,17 @@ class MimicExplainer:
         if scores.shape[1] != self._n_outputs:
             raise ValueError(f"the model returned {scores.shape[1]} outputs on X but {self._n_outputs} on X_train.")
         f = len(self.feature_names)
-        values = np.empty((m, f, len(self.surrogates)), dtype=dtype)
+        values = np.empty((m, f, len(self.surrogates)), dtype=dtype) if into is None else into
         raw = np.empty((m, len(self.surrogates)))
         rows = _additivity_rows(encoded, check_rows)
         for j, (booster, packed) in enumerate(zip(self.surrogates, self._packed, strict=True)):
-            vals, expected = _treeshap.shap_values(booster, packed, encoded)
+            # one float64 surrogate's values go straight where they are kept
+            direct = values.shape[2] == 1 and dtype == np.float64
+            vals, expected = _treeshap.shap_values(booster, packed, encoded, out=values[:, :, 0] if direct else None)
             self._check_additivity(booster, vals[rows], expected, encoded[rows], "X")
             raw[:, j] = expected + vals.sum(axis=1)
-            values[:, :, j] = vals
+            if not direct:
+                values[:, :, j] = vals
         if self.task == "classification" and self._n_outputs == 2:
             surrogate_output = np.column_stack([-raw[:, 0], raw[:, 0]])
         else:

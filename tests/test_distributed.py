@@ -12,11 +12,11 @@ import copy
 import sys
 import threading
 import time
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from dask_cluster import local_cluster
 
 import rai_widget as rw
 from rai_widget._errors import ModelPredictError
@@ -93,22 +93,8 @@ def make_data(n, seed):
 
 @pytest.fixture(scope="module")
 def client():
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this test module
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # distributed's own warnings about ports and memory
-        cluster = distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            host="127.0.0.1",
-            scheduler_kwargs={"dashboard": False},  # no dashboard: dashboard_address=None alone still serves one
-        )
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-    cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    with local_cluster(sys.modules[__name__]) as c:  # the workers cannot import this test module
+        yield c
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,10 @@ same rows as one pandas frame, for "All data", a cohort on a feature and rows pi
 
 from __future__ import annotations
 
-import sys
-import warnings
-
-import cloudpickle
 import dask.dataframe as dd  # the dask extra, installed with the dev extra: a missing one fails, not skips
-import distributed
 import numpy as np
 import pytest
+from dask_cluster import local_cluster
 from population_fake import credit_model
 from sklearn.metrics import accuracy_score
 
@@ -26,27 +22,11 @@ ROWS, PARTS, SAMPLE = 3000, 4, 300
 def explained():
     import population_fake
 
-    cloudpickle.register_pickle_by_value(population_fake)  # the workers need not import the tests' modules
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # distributed's own warnings about ports and memory
-        cluster = distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            host="127.0.0.1",
-            scheduler_kwargs={"dashboard": False},
-        )
-    client = distributed.Client(cluster)
-    try:
+    with local_cluster(population_fake):  # the workers need not import the tests' modules
         explainer, X, y = credit_model(ROWS)
         ddf, dy = dd.from_pandas(X, npartitions=PARTS), dd.from_pandas(y, npartitions=PARTS)
         large = explainer.explain(ddf, y_true=dy, sample_rows=SAMPLE)
         yield large, explainer.explain(X, y_true=y)
-    finally:
-        client.close()
-        cluster.close()
-        cloudpickle.unregister_pickle_by_value(sys.modules["population_fake"])
 
 
 def _ask(dash, cohort, job_id):

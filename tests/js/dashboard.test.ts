@@ -4,30 +4,10 @@ import { renderTabular } from "../../js/tabular/dashboard";
 import { createImportanceChart } from "../../js/tabular/importance";
 import { cohortFidelity, fidelityIsPoor, meanAbsImportance, topFeatures } from "../../js/tabular/stats";
 import { TabularStore as Store } from "../../js/tabular/store";
-import { FakeModel, type TinyOptions, tinyData, tinyPayload } from "./fixtures";
+import { FakeModel, TINY_BINARY, type TinyOptions, tinyData, tinyPayload } from "./fixtures";
 
 // 4 rows x 3 features, binary classification sent as one mirrored output (class 1).
-const BINARY: TinyOptions = {
-  values: [
-    [[1], [-2], [0]],
-    [[3], [0.5], [0]],
-    [[-1], [1], [0.25]],
-    [[0], [0], [4]],
-  ],
-  data: [
-    [1, 10, 0],
-    [2, 20, 1],
-    [3, 30, 0],
-    [4, 40, 1],
-  ],
-  featureNames: ["age", "income", "<img src=x onerror=alert(1)>"],
-  outputNames: ["no", "yes"],
-  binaryMirror: true,
-  baseValues: [0.5, -0.5],
-  model: [[-1], [3.4], [0.4], [4.1]],
-  yTrue: [0, 1, 1, 0],
-  confidence: [0.7, 0.9, 0.6, 0.95],
-};
+const BINARY: TinyOptions = { ...TINY_BINARY, featureNames: ["age", "income", "<img src=x onerror=alert(1)>"] };
 const binary = () => tinyData(BINARY);
 
 const ALL: Cohort = { name: "All data", combine: "all", filters: [] };

@@ -268,3 +268,26 @@ export class FakeModel implements WidgetModel {
     this.handlers[event]?.delete(cb);
   }
 }
+
+/** Four rows of a binary classifier over three features (its class 0 mirrored): what several views' tests draw. */
+export const TINY_BINARY: TinyOptions = {
+  values: [
+    [[1], [-2], [0]],
+    [[3], [0.5], [0]],
+    [[-1], [1], [0.25]],
+    [[0], [0], [4]],
+  ],
+  data: [
+    [1, 10, 0],
+    [2, 20, 1],
+    [3, 30, 0],
+    [4, 40, 1],
+  ],
+  featureNames: ["age", "income", "owner"],
+  outputNames: ["no", "yes"],
+  binaryMirror: true,
+  baseValues: [0.5, -0.5],
+  model: [[-1], [3.4], [0.4], [4.1]],
+  yTrue: [0, 1, 1, 0],
+  confidence: [0.7, 0.9, 0.6, 0.95],
+};

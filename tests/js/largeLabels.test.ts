@@ -16,30 +16,10 @@ import { importanceCsv, importanceScene } from "../../js/tabular/export";
 import { createImportanceChart } from "../../js/tabular/importance";
 import { attachPopulation, type PopulationFigures, scopeText } from "../../js/tabular/population";
 import { TabularStore } from "../../js/tabular/store";
-import { FakeModel, type TinyOptions, tinyPayload } from "./fixtures";
+import { FakeModel, TINY_BINARY, type TinyOptions, tinyPayload } from "./fixtures";
 
 // The sample: 4 rows x 3 features, binary classification (one mirrored output, class 1), as population.test.ts's.
-const SAMPLE: TinyOptions = {
-  values: [
-    [[1], [-2], [0]],
-    [[3], [0.5], [0]],
-    [[-1], [1], [0.25]],
-    [[0], [0], [4]],
-  ],
-  data: [
-    [1, 10, 0],
-    [2, 20, 1],
-    [3, 30, 0],
-    [4, 40, 1],
-  ],
-  featureNames: ["age", "income", "owner"],
-  outputNames: ["no", "yes"],
-  binaryMirror: true,
-  baseValues: [0.5, -0.5],
-  model: [[-1], [3.4], [0.4], [4.1]],
-  yTrue: [0, 1, 1, 0],
-  confidence: [0.7, 0.9, 0.6, 0.95],
-};
+const SAMPLE: TinyOptions = TINY_BINARY;
 const ALL: Cohort = { name: "All data", combine: "all", filters: [] };
 const OLD: Cohort = { name: "old", combine: "all", filters: [{ column: "age", op: ">", value: 2 }] }; // 2 of the 4
 const YOUNG: Cohort = { name: "young", combine: "all", filters: [{ column: "age", op: "<=", value: 1 }] }; // 1 of the 4

@@ -1,6 +1,7 @@
 """A LocalCluster for the Dask tests: 2 worker processes x 1 thread, bound to localhost, no dashboard."""
 
 import contextlib
+import os
 import warnings
 
 import cloudpickle
@@ -10,7 +11,11 @@ import distributed
 @contextlib.contextmanager
 def local_cluster(*by_value, workers: int = 2):
     """A Client of a fresh LocalCluster; the modules in `by_value` are pickled by value for its workers (they
-    cannot import the tests' modules)."""
+    cannot import the tests' modules). The environment is restored afterwards: distributed's nanny puts its
+    workers' settings (MALLOC_TRIM_THRESHOLD_) into this process's os.environ and leaves them, and every later
+    subprocess would inherit them (tests/test_image.py's malloc probe, whose glibc then has its dynamic
+    thresholds off, failed after these tests in the full suite)."""
+    environ = dict(os.environ)
     for module in by_value:
         cloudpickle.register_pickle_by_value(module)
     try:
@@ -33,3 +38,6 @@ def local_cluster(*by_value, workers: int = 2):
     finally:
         for module in by_value:
             cloudpickle.unregister_pickle_by_value(module)
+        for key in set(os.environ) - set(environ):
+            del os.environ[key]
+        os.environ.update(environ)

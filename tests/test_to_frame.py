@@ -410,3 +410,19 @@ def test_out_writes_the_attributions_as_parquet(tmp_path):
     exp = rw.MimicExplainer(model, X).explain(X, y_true=y, out=tmp_path / "attributions.parquet")
     back = pd.read_parquet(tmp_path / "attributions.parquet")
     pd.testing.assert_frame_equal(back, exp.to_frame(), check_index_type=False)
+
+
+def test_a_bad_out_path_is_refused_before_any_work(tmp_path):
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(X, y)
+    calls = []
+    plain = model.predict_proba
+    model.predict_proba = lambda rows: calls.append(len(rows)) or plain(rows)
+    explainer = rw.MimicExplainer(model, X)
+    assert calls, "the probe must see the model's calls"
+    calls.clear()
+    with pytest.raises(FileNotFoundError, match="does not exist; create it first"):
+        explainer.explain(X, out=tmp_path / "missing" / "attributions.parquet")
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        explainer.explain(X, out=tmp_path)
+    assert calls == []  # the model was never asked: the user learns of the typo at once, not after the work

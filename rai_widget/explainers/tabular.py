@@ -32,6 +32,7 @@ from rai_widget.explainers._malloc import empty_without_huge_pages
 from rai_widget.explainers._model import ModelAdapter
 from rai_widget.explainers._tabular_data import TabularSchema
 from rai_widget.explanations import TabularExplanation
+from rai_widget.explanations._frames import check_parquet_target
 from rai_widget.explanations.tabular import (
     ADDITIVITY_TOLERANCE,
     R2_TOLERANCE,
@@ -615,6 +616,8 @@ class MimicExplainer:
             return explain_dask(
                 self, X, y_true=y_true, out=out, dtype=dtype, sample_rows=sample_rows, progress=progress
             )
+        if out is not None:
+            check_parquet_target(out)  # a bad path or a missing pyarrow says so now, not after the work
         frame = self.schema.to_frame(X, "X")
         n = len(frame)
         y_true = self._check_y_true(y_true, n)

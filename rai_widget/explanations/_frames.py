@@ -228,15 +228,21 @@ def check_parquet_path(path) -> Path:
     return out
 
 
-def to_parquet(exp: Explanation, path, output) -> Path:
-    """Write ``exp.to_frame(output=output)`` to `path` with pyarrow (Arrow columns and pandas' JSON metadata, no
-    pickle); the path and pyarrow are checked before any work, and nothing is written on an error."""
+def check_parquet_target(path):
+    """(file, pyarrow, pyarrow.parquet): the path checked and pyarrow imported, before any work is done."""
     out = check_parquet_path(path)
     try:  # (by name: pyarrow ships no type information for mypy)
         pa = importlib.import_module("pyarrow")
         pq = importlib.import_module("pyarrow.parquet")
     except ImportError:
         raise ImportError(f"exp.to_parquet needs pyarrow, an optional extra: {PARQUET_INSTALL}") from None
+    return out, pa, pq
+
+
+def to_parquet(exp: Explanation, path, output) -> Path:
+    """Write ``exp.to_frame(output=output)`` to `path` with pyarrow (Arrow columns and pandas' JSON metadata, no
+    pickle); the path and pyarrow are checked before any work, and nothing is written on an error."""
+    out, pa, pq = check_parquet_target(path)
     frame = exp.to_frame(output=output)
     clash = [name for name in frame.index.names if name in frame.columns]
     if clash:

@@ -29,6 +29,8 @@ REPO = os.path.dirname(BENCH)
 sys.path.insert(0, BENCH)
 sys.path.insert(0, REPO)
 
+from _quiet import settle  # noqa: E402
+
 TARGET_SECONDS = 10.0
 TARGET_EXTRA_MB = 1024.0
 
@@ -87,15 +89,6 @@ def side(name: str, rows: int, features: int, fit_rows: int) -> dict:
         raise ValueError(name)
     seconds = time.perf_counter() - start
     return {"side": name, "seconds": seconds, "extra_mb": _status("VmHWM") - before, "before_mb": before, **extra}
-
-
-def settle(quiet: float = 0.5, longest: float = 240.0) -> float:
-    """Wait (up to `longest` s) for the 1-minute load to fall below `quiet`: each side runs both cores, and the
-    next one would otherwise start on the load the last one left. Returns the load it starts at."""
-    deadline = time.monotonic() + longest
-    while os.getloadavg()[0] >= quiet and time.monotonic() < deadline:
-        time.sleep(5)
-    return os.getloadavg()[0]
 
 
 SIDES = ["ours float64", "ours float32", "lightgbm pred_contrib", "shap TreeExplainer"]

@@ -15,13 +15,14 @@ from rai_widget.explanations import (
     TextExplanation,
     load,
 )
-from rai_widget.explanations._from_shap import from_shap
+from rai_widget.explanations._from_shap import AdditivityWarning, from_shap
 from rai_widget.explanations.large import LargeTabularExplanation
 from rai_widget.widget import ExplanationDashboard
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdditivityWarning",
     "Cohort",
     "DetectionExplainer",
     "DetectionExplanation",

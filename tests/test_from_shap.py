@@ -16,7 +16,6 @@ from wire_columns import floats
 
 import rai_widget as rw
 from rai_widget._payload._wire import wire_to_array
-from rai_widget.explanations._from_shap import AdditivityWarning
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +114,7 @@ def test_permutation_additivity_checked_against_the_model(multiclass):
     np.testing.assert_array_equal(exp.base_values, sv.base_values[0])
     # outputs of another order (the classes shuffled) do not add up: a warning says by how much
     wrong = model.predict_proba(X[:8])[:, [2, 0, 1]]
-    with pytest.warns(AdditivityWarning, match=r"do not add up to model_output on \d+ of 8 rows \(row \d+"):
+    with pytest.warns(rw.AdditivityWarning, match=r"do not add up to model_output on \d+ of 8 rows \(row \d+"):
         off = rw.from_shap(sv, output_names=list(model.classes_), model_output=wrong)
     assert off.source == "shap" and off.fidelity["r2"] < 0.9  # base + values vs model_output say it too
     assert exp.fidelity["r2"] > 0.999

@@ -35,7 +35,14 @@ SUM_TOLERANCE = 1e-3
 
 
 class AdditivityWarning(RaiWidgetWarning):
-    """shap's values do not add up to the model outputs given with `model_output=`."""
+    """shap's values do not add up to the model outputs given with `model_output=`.
+
+    Raised by `rw.from_shap` when base value + sum of the values misses `model_output` by more than
+    1e-4 of the row's scale (|base| + sum |values| + |output|, plus 1e-8) on some rows; the message
+    names how many rows and the worst one. The values are kept as shap gave them, and a tabular
+    explanation's fidelity badge shows the gap. To stop
+    on it instead: ``warnings.simplefilter("error", rw.AdditivityWarning)``.
+    """
 
 
 def _array(x, name: str) -> Any:

@@ -43,7 +43,7 @@ REPORT = "reviews_report.html"
 EXTRA = "demo-full"
 
 CLASSES = ("fresh", "rotten", "plot")
-N_TEXTS = 40  # snippets the demo explains (about 1-2 s each on a laptop CPU)
+N_TEXTS = 40  # snippets the demo explains (about 0.9 s each on a quiet 2-core CPU: bench/text_demo.py)
 DATA = Path(__file__).parent / "data"
 HEAD_PATH = DATA / "minilm_reviews_head.npz"
 SAMPLE_PATH = DATA / "rotten_tomatoes_sample.csv"

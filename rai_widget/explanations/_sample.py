@@ -95,19 +95,27 @@ def stratified_rows(labels, n: int, random_state: int = 0) -> np.ndarray:
     return np.sort(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
 
 
-def stratified_sample(exp, n: int = DEFAULT_SAMPLE_ROWS, random_state: int = 0):
-    """A TabularExplanation of at most n of exp's rows, stratified as the module says (its data keeps exp's
-    row ids); exp itself when it has no more rows than that."""
+def sample_positions(exp, n: int = DEFAULT_SAMPLE_ROWS, random_state: int = 0) -> np.ndarray:
+    """Sorted positions of at most n of exp's rows, stratified as the module says (every row when it has no
+    more than n): the rows stratified_sample keeps."""
     from rai_widget.explanations.tabular import label_index
 
     n = check_sample_rows(n)
     if len(exp) <= n:
-        return exp
+        return np.arange(len(exp))
     k = len(exp.output_names)
     pred = exp.predicted_index()
     truth = label_index(exp.y_true, exp.output_names) if exp.y_true is not None else None
     codes, _ = strata(exp.task, k, pred, truth)
-    return subset(exp, stratified_rows(codes, n, random_state))
+    return stratified_rows(codes, n, random_state)
+
+
+def stratified_sample(exp, n: int = DEFAULT_SAMPLE_ROWS, random_state: int = 0):
+    """A TabularExplanation of at most n of exp's rows, stratified as the module says (its data keeps exp's
+    row ids); exp itself when it has no more rows than that."""
+    if len(exp) <= check_sample_rows(n):
+        return exp
+    return subset(exp, sample_positions(exp, n, random_state))
 
 
 def subset(exp, rows: np.ndarray):

@@ -4,13 +4,14 @@ import type { Cohort } from "../core/cohorts";
 import { fmt, NEG_COLOR, POS_COLOR, SERIES_COLORS } from "../core/dom";
 import { type Cell, fitText, INK, MUTED, type Scene, type SceneItem, textWidth, toCsv } from "../core/export";
 import type { CompareSettings, Difference, Interval } from "./compare";
+import { type ComputedOn, computedOnCsv } from "./computedOn";
 import type { TabularData } from "./data";
 import type { Coloring } from "./dependence/coloring";
 import type { Points } from "./dependence/points";
 import { linearScale, niceTicks, paddedExtent } from "./dependence/scales";
 import { MAX_TABLE_ROWS, type RowExplanation, rowBars } from "./local";
 import { type Scope, scopeText } from "./population";
-import { shownImportance } from "./sampleLabels";
+import { sampleNote, sampleScope, sampleText, shownImportance } from "./sampleLabels";
 import { type OutputChoice, outputLabel, topFeatures } from "./stats";
 import type { TabularStore } from "./store";
 import { importanceCaption } from "./wording";
@@ -49,10 +50,6 @@ function importanceSeries(store: TabularStore, all = false, withIntervals = fals
     .filter((s) => s.count > 0);
 }
 
-/** A large explanation's CSV column: the rows each figure is over ("all rows" or "sample"). */
-const COMPUTED_ON = "computed_on";
-const computedOn = (scope: Scope) => (scope.kind === "all" ? "all rows" : "sample");
-
 /** Features in the chart's order: by the sorting cohort's importances (the first cohort with rows if it has none). */
 function importanceOrder(store: TabularStore, series: Series[], k: number): number[] {
   const sort = series.find((s) => s.cohort.name === store.state.sortBy) ?? series[0];
@@ -66,19 +63,19 @@ export function importanceCsv(store: TabularStore, intervals?: (c: Cohort) => In
   const series = importanceSeries(store, true, intervals !== undefined);
   const order = importanceOrder(store, series, data.f);
   const output = outputLabel(data, store.state.output);
-  const large = series.some((s) => s.scope); // a large explanation: each line says which rows its figure is over
   const rows: Cell[][] = [];
+  const on: ComputedOn[] = []; // a large explanation: each line says which rows its figure is over
   for (const s of series) {
     const ci = intervals?.(s.cohort);
     for (const j of order) {
       const row: Cell[] = [s.cohort.name, s.count, output, data.meta.feature_names[j], s.imp[j]];
       if (intervals) row.push(ci?.low[j] ?? Number.NaN, ci?.high[j] ?? Number.NaN);
-      if (s.scope) row.push(computedOn(s.scope));
       rows.push(row);
+      on.push(s.scope?.kind ?? null);
     }
   }
   const header = ["cohort", "rows", "output", "feature", "mean_abs_shap", ...(intervals ? ["ci_low", "ci_high"] : [])];
-  return toCsv(large ? [...header, COMPUTED_ON] : header, rows);
+  return computedOnCsv(header, rows, (k) => on[k]);
 }
 
 /** The importance chart as drawn: the top features, a bar per cohort (with `intervals`, its whisker), the caption and a legend. */
@@ -203,7 +200,8 @@ export function differenceCaption(data: TabularData, output: OutputChoice, v: Di
   return `${what}: “${v.a.name}” − “${v.b.name}”, largest first, with ${Math.round(ci * 100)}% bootstrap intervals (${nBoot.toLocaleString()} resamples of each cohort's rows, seed ${seed}); exp.compare(a, b) gives the same numbers.${overlap}`;
 }
 
-/** exp.compare(a, b) as a table: every feature, largest |difference| first. */
+/** exp.compare(a, b) as a table: every feature, largest |difference| first; for a large explanation a computed_on
+ *  column ("sample": the bootstrap resamples the cohorts' rows in the sample). */
 export function differenceCsv(store: TabularStore, v: DifferenceExport): string {
   const { data } = store;
   const { d, settings } = v;
@@ -226,7 +224,8 @@ export function differenceCsv(store: TabularStore, v: DifferenceExport): string 
     settings.seed,
   ]);
   const header = ["feature", "output", "cohort_a", "rows_a", "cohort_b", "rows_b", "mean_abs_a", "mean_abs_b", "difference"];
-  return toCsv([...header, "ci_low", "ci_high", "excludes_zero", "ci", "n_boot", "seed"], rows);
+  const on = sampleScope(store, d.rowsA)?.kind ?? null;
+  return computedOnCsv([...header, "ci_low", "ci_high", "excludes_zero", "ci", "n_boot", "seed"], rows, on);
 }
 
 /** The difference chart as drawn: the top features by |difference|, a bar from 0 (solid when the interval
@@ -250,15 +249,18 @@ export function differenceScene(store: TabularStore, v: DifferenceExport): Scene
   const width = Math.max(left + plotW + 8 + valueW + 12, 560, textWidth(title, 13, true) + 24);
   const items: SceneItem[] = [{ kind: "text", x: 12, y: 20, text: title, bold: true, size: 13 }];
   let y = 38;
-  for (const line of wrapText(caption, width - 24, 12)) {
+  // a large explanation: the file says, as the chart does, that both cohorts' rows are the sample's
+  const text = [caption, sampleNote(store)].filter(Boolean).join(" ");
+  for (const line of wrapText(text, width - 24, 12)) {
     items.push({ kind: "text", x: 12, y, text: line, size: 12, fill: MUTED });
     y += 16;
   }
   y += 6;
   let x = 12;
+  const rowsOf = (rows: number) => sampleText(store, rows) ?? `${rows.toLocaleString()} rows`;
   const key: [string, string | null][] = [
-    [`larger in a: ${v.a.name} (${d.rowsA.toLocaleString()} rows)`, v.colorA],
-    [`larger in b: ${v.b.name} (${d.rowsB.toLocaleString()} rows)`, v.colorB],
+    [`larger in a: ${v.a.name} (${rowsOf(d.rowsA)})`, v.colorA],
+    [`larger in b: ${v.b.name} (${rowsOf(d.rowsB)})`, v.colorB],
     ["✱ solid: interval excludes 0; hollow: covers 0", null],
   ];
   for (const [label, color] of key) {
@@ -432,8 +434,16 @@ export function cohortBinNames(cohorts: Cohort[], allData: string, errorOf: (c: 
   return names;
 }
 
-/** The dependence plot's points: row, feature value, SHAP value, its colour and colour group. */
-export function dependenceCsv(data: TabularData, j: number, points: Points, coloring: Coloring, groupOf: (p: number) => string): string {
+/** The dependence plot's points: row, feature value, SHAP value, its colour and colour group; `on` "sample" (a large
+ *  explanation: the points are the sample's rows) adds a computed_on column. */
+export function dependenceCsv(
+  data: TabularData,
+  j: number,
+  points: Points,
+  coloring: Coloring,
+  groupOf: (p: number) => string,
+  on: ComputedOn = null,
+): string {
   const numeric = data.kinds[j] === "numeric";
   const out: Cell[][] = [];
   for (let p = 0; p < points.rows.length; p++) {
@@ -441,7 +451,7 @@ export function dependenceCsv(data: TabularData, j: number, points: Points, colo
     const v = data.feature(row, j);
     out.push([row, numeric ? v : data.featureLabel(j, v), points.y[p], groupOf(p), coloring.palette[coloring.bins[p]]]);
   }
-  return toCsv(["row", data.meta.feature_names[j], "shap_value", "colour_group", "colour"], out);
+  return computedOnCsv(["row", data.meta.feature_names[j], "shap_value", "colour_group", "colour"], out, on);
 }
 
 /** The dependence plot as drawn: points in their colours (top cohort last), axes, ticks and titles. */

@@ -8,7 +8,7 @@ import { canvasPng, exportControls, sceneToCanvas, sceneToSvg } from "../../core
 import type { View } from "../../core/view";
 import { cohortBinNames, dependenceCsv, dependenceGroupOf, dependenceScene, outputSlug } from "../export";
 import { defaultDependenceColor } from "../interactions";
-import { sampledRows, sampleLegendItem } from "../sampleLabels";
+import { sampledRows, sampleLegendItem, sampleScope } from "../sampleLabels";
 import type { TabularState, TabularStore } from "../store";
 import { dependenceAxis } from "../wording";
 import { brushCohort, brushFilter, canRefine } from "./brush";
@@ -129,7 +129,8 @@ export function createDependencePlot(store: TabularStore): View<TabularState> {
     const csv = () => {
       const f = need();
       const bins = cohortBinNames(store.state.cohorts, store.dataset.allData, (c) => store.maskOf(c).error, "in no other cohort");
-      return dependenceCsv(data, f.j, f.points, f.coloring, dependenceGroupOf(data, f.points, f.coloring, store.state.depColor, bins));
+      const groupOf = dependenceGroupOf(data, f.points, f.coloring, store.state.depColor, bins);
+      return dependenceCsv(data, f.j, f.points, f.coloring, groupOf, sampleScope(store, f.points.rows.length)?.kind ?? null);
     };
     const what = "the dependence plot";
     exportUi = exportControls(what, [

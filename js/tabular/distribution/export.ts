@@ -1,17 +1,8 @@
 // The distribution chart's files: its figures as CSV (per feature per cohort) and its picture as a Scene
 // (core/export.ts makes the SVG and the PNG of it). Pure functions of a drawn layout.
 import { fmt } from "../../core/dom";
-import {
-  type Cell as CsvCell,
-  canvasPng,
-  fitText,
-  MUTED,
-  type Scene,
-  type SceneItem,
-  sceneToCanvas,
-  textWidth,
-  toCsv,
-} from "../../core/export";
+import { type Cell as CsvCell, canvasPng, fitText, MUTED, type Scene, type SceneItem, sceneToCanvas, textWidth } from "../../core/export";
+import { computedOnCsv } from "../computedOn";
 import type { TabularData } from "../data";
 import { GREY } from "../dependence/coloring";
 import { rgb } from "../dependence/raster";
@@ -43,11 +34,10 @@ export function distributionCsv(data: TabularData, layout: Layout, output: strin
         b.whiskerHigh,
         b.max,
         b.mean,
-        ...(sampled ? ["sample"] : []),
       ]);
     }
   const header = ["feature", "cohort", "output", "n", "min", "whisker_low", "q1", "median", "q3", "whisker_high", "max", "mean"];
-  return toCsv(sampled ? [...header, "computed_on"] : header, rows);
+  return computedOnCsv(header, rows, sampled ? "sample" : null);
 }
 
 /** A colour mixed with white: the scene has no opacity for rects. */

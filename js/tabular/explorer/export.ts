@@ -2,8 +2,9 @@
 // bin's figures) and the Scene of its picture (core/export.ts makes SVG and PNG of it). Pure functions.
 
 import { fmt } from "../../core/dom";
-import { type Cell, fitText, MUTED, type Scene, type SceneItem, textWidth, toCsv } from "../../core/export";
+import { type Cell, fitText, MUTED, type Scene, type SceneItem, textWidth } from "../../core/export";
 import type { BoxStats } from "../../core/quantiles";
+import { type ComputedOn, computedOnCsv } from "../computedOn";
 import type { Coloring } from "../dependence/coloring";
 import { linearScale } from "../dependence/scales";
 import { type Axis, axisCell } from "./axes";
@@ -11,7 +12,8 @@ import type { BinSpec, BinSummary } from "./bins";
 
 export type Stat = "count" | "mean" | "box";
 
-/** The points as drawn: row, x, y (values, not jittered; levels by name), colour group and colour. */
+/** The points as drawn: row, x, y (values, not jittered; levels by name), colour group and colour; `on` "sample" (a large
+ *  explanation: the points are the sample's rows) adds a computed_on column. */
 export function pointsCsv(
   x: Axis,
   y: Axis,
@@ -21,13 +23,14 @@ export function pointsCsv(
   coloring: Coloring,
   groupOf: (p: number) => string,
   colourName: string,
+  on: ComputedOn = null,
 ): string {
   const out: Cell[][] = [];
   for (let p = 0; p < rows.length; p++) {
     const i = rows[p];
     out.push([i, axisCell(x, xv[i]), axisCell(y, yv[i]), groupOf(p), coloring.palette[coloring.bins[p]]]);
   }
-  return toCsv(["row", x.short, y.short, colourName, "colour"], out);
+  return computedOnCsv(["row", x.short, y.short, colourName, "colour"], out, on);
 }
 
 /** How bin b reads: "[1.5, 3)" (the last "[4.5, 6]"), or a level's name. */
@@ -38,8 +41,8 @@ export function binLabel(x: Axis, spec: BinSpec, b: number): string {
   return `[${fmt(e[b], 4)}, ${fmt(e[b + 1], 4)}${last ? "]" : ")"}`;
 }
 
-/** One line per bin: its range or level, its count, and the mean or the box of y. */
-export function binsCsv(x: Axis, y: Axis | null, spec: BinSpec, s: BinSummary, stat: Stat): string {
+/** One line per bin: its range or level, its count, and the mean or the box of y; `on` as pointsCsv's. */
+export function binsCsv(x: Axis, y: Axis | null, spec: BinSpec, s: BinSummary, stat: Stat, on: ComputedOn = null): string {
   const numeric = "edges" in spec;
   const head = numeric ? ["bin", "x_from", "x_to"] : ["bin", x.short];
   const yName = y?.short ?? "y";
@@ -61,7 +64,7 @@ export function binsCsv(x: Axis, y: Axis | null, spec: BinSpec, s: BinSummary, s
           : [s.counts[b], box?.n, box?.min, box?.whiskerLow, box?.q1, box?.median, box?.q3, box?.whiskerHigh, box?.max, box?.mean];
     out.push([...where, ...figures]);
   }
-  return toCsv([...head, ...tail], out);
+  return computedOnCsv([...head, ...tail], out, on);
 }
 
 /** An axis of the picture: its domain (plot units) and ticks in those units. */

@@ -15,7 +15,7 @@ import type { TabularView } from "../dashboard";
 import { colorByCohort } from "../dependence/coloring";
 import { linearScale } from "../dependence/scales";
 import { cohortBinNames } from "../export";
-import { sampledRows, sampleLegendItem } from "../sampleLabels";
+import { sampledRows, sampleLegendItem, sampleScope } from "../sampleLabels";
 import type { TabularStore } from "../store";
 import { towardPhrase, unitsPhrase } from "../wording";
 import { type Axis, AxisValues, type ShapOutput, shapOutputOf } from "./axes";
@@ -156,11 +156,12 @@ export function createDataExplorer(store: TabularStore): TabularView {
     };
     const csv = () => {
       const f = need();
-      if (f.mode === "aggregate") return binsCsv(f.x, f.stat === "count" ? null : f.y, f.spec, f.summary, f.stat);
+      const on = sampleScope(store, f.rows.length)?.kind ?? null; // a large explanation: the sample's rows
+      if (f.mode === "aggregate") return binsCsv(f.x, f.stat === "count" ? null : f.y, f.spec, f.summary, f.stat, on);
       const binNames = cohortBinNames(store.state.cohorts, store.dataset.allData, (c) => store.maskOf(c).error, "in no other cohort");
       const groupOf = colourGroupOf(f.coloring, binNames, f.colourAxis, f.colourValues, f.rows);
       const colourName = f.colourAxis ? `colour_${f.colourAxis.short}` : "colour_cohort";
-      return pointsCsv(f.x, f.y, f.xv, f.yv, f.rows, f.coloring, groupOf, colourName);
+      return pointsCsv(f.x, f.y, f.xv, f.yv, f.rows, f.coloring, groupOf, colourName, on);
     };
     const what = "the data explorer's chart";
     return exportControls(what, [

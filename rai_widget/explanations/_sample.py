@@ -105,7 +105,8 @@ def sample_positions(exp, n: int = DEFAULT_SAMPLE_ROWS, random_state: int = 0) -
         return np.arange(len(exp))
     k = len(exp.output_names)
     pred = exp.predicted_index()
-    truth = label_index(exp.y_true, exp.output_names) if exp.y_true is not None else None
+    classes = exp.task == "classification" and exp.y_true is not None  # other tasks: one stratum
+    truth = label_index(exp.y_true, exp.output_names) if classes else None
     codes, _ = strata(exp.task, k, pred, truth)
     return stratified_rows(codes, n, random_state)
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from rai_widget._checks import check_classes, shown
 from rai_widget.explanations._columns import CohortColumns
+from rai_widget.report import DEFAULT_MAX_ROWS
 
 
 class Explanation:
@@ -323,7 +324,7 @@ class Explanation:
 
         return ExplanationDashboard(self, **kwargs)
 
-    def save_html(self, path, title: str | None = None, cohorts=None):
+    def save_html(self, path, title: str | None = None, cohorts=None, max_rows: int | None = DEFAULT_MAX_ROWS):
         """Write an offline, self-contained HTML view of this explanation.
 
         Parameters
@@ -334,10 +335,28 @@ class Explanation:
             The page's title.
         cohorts : list of Cohort, optional
             Cohorts to include besides "All data".
+        max_rows : int or None, optional
+            For a tabular explanation, the most rows the report embeds (default 50,000, about 18 MB with 30
+            features). With more rows, the report holds a stratified sample of ``max_rows`` of them (every
+            (true, predicted) class pair kept) and, beside it, global importance, fidelity and metrics over
+            every row; each figure is labelled "all N rows" or "sample of n", the page's note says so, and a
+            ``RaiWidgetWarning`` says so here. ``None`` embeds every row. Other kinds embed every item.
 
         Returns
         -------
         Path
             The path written (see ``ExplanationDashboard.save_html``).
+
+        Examples
+        --------
+        >>> exp.save_html("report.html")                  # 1,000,000 rows: a sample of 50,000, all-row figures
+        >>> exp.save_html("all.html", max_rows=None)      # every row (a file of hundreds of MB)
         """
-        return self.show(cohorts=cohorts).save_html(path, title)
+        from rai_widget.report import check_max_rows, sample_dashboard, save_html
+
+        max_rows = check_max_rows(max_rows)
+        if self.kind == "tabular" and max_rows is not None and len(self) > max_rows:
+            dash = sample_dashboard(self, max_rows, cohorts)  # the full dashboard (every row's payload) never built
+        else:
+            dash = self.show(cohorts=cohorts)
+        return save_html(dash, path, title, max_rows=max_rows)

@@ -239,8 +239,8 @@ def sample_note(widget) -> str:
     n = int(widget.meta["population"].get("sample_rows", widget.meta.get("n_rows", 0)))
     every = _count(total, "row", "rows")
     return (
-        f" It holds a stratified sample of {n:,} of the {every}: figures marked “all {every}” are over every row, "
-        "the others over the sample."
+        f" This report holds a stratified sample of {n:,} of the {every}: figures marked “all {every}” are over "
+        "every row, the others over the sample."
     )
 
 

@@ -234,3 +234,26 @@ def test_a_large_explanations_report_holds_its_own_sample_whatever_max_rows(tmp_
     state = embedded_state(path)
     assert state["meta"]["n_rows"] == 120 and state["meta"]["population"]["rows"] == 400
     assert "stratified sample of 120 of the 400 rows" in note(path)
+
+
+def test_kept_what_if_points_of_sampled_rows_follow_their_rows_and_the_others_are_named(credit, tmp_path):
+    from rai_widget._payload._wire import wire_to_array
+
+    positions = _sample.sample_positions(credit, 200)
+    inside, outside = int(positions[7]), int(np.setdiff1d(np.arange(len(credit)), positions)[0])
+    dash = credit.show()
+    points = []
+    for k, row in enumerate((inside, outside)):
+        dash.what_if_request = {"id": k + 1, "params": {"row": row, "values": {"income": 90.0}}}
+        dash.jobs["what_if"].wait(30)
+        result = {key: v for key, v in dash.what_if_result.items() if key not in ("id", "row", "values")}
+        result["attribution"] = wire_to_array(result["attribution"]).astype(float).tolist()
+        points.append({"name": f"point {k}", "row": row, "values": {"income": 90.0}, **result})
+    dash.what_if_points = points
+    with pytest.warns(rw.RaiWidgetWarning, match="1 kept what-if point"):
+        path = report.save_html(dash, tmp_path / "points.html", max_rows=200)
+    kept = embedded_state(path)["what_if_points"]
+    assert [p["name"] for p in kept] == ["point 0"] and kept[0]["row"] == 7  # the sample's 8th row is `inside`
+    assert {k: v for k, v in kept[0].items() if k != "row"} == report._encode_state(
+        {k: v for k, v in dash.what_if_points[0].items() if k != "row"}
+    )

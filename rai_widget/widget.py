@@ -27,6 +27,7 @@ from rai_widget._payload import payload
 from rai_widget._warnings import RaiWidgetWarning
 from rai_widget.cohorts import ALL_DATA, Cohort
 from rai_widget.explanations import Explanation, ImageExplanation, TabularExplanation
+from rai_widget.report import DEFAULT_MAX_ROWS
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 _STATE = ("cohorts", "active_cohort", "selected_rows", "what_if_points")  # the traits the view sets
@@ -447,7 +448,7 @@ class ExplanationDashboard(anywidget.AnyWidget):
         mask = self.cohort(name or self.active_cohort).mask(self._columns)
         return self.explanation.data[mask] if isinstance(self.explanation, TabularExplanation) else mask
 
-    def save_html(self, path, title: str | None = None):
+    def save_html(self, path, title: str | None = None, max_rows: int | None = DEFAULT_MAX_ROWS):
         """Write this view, with its cohorts, to one HTML file that opens offline without a kernel.
 
         The file holds the bundle and the state: no network request, no server, no port; it stays
@@ -460,6 +461,11 @@ class ExplanationDashboard(anywidget.AnyWidget):
             The HTML file to write.
         title : str, optional
             The page's title.
+        max_rows : int or None, optional
+            For a tabular explanation, the most rows the report embeds (default 50,000). With more, it holds
+            a stratified sample of them and the figures over every row, each labelled "all N rows" or
+            "sample of n", with the cohorts, selection and kept what-if points mapped onto the sample; a
+            RaiWidgetWarning says so. None embeds every row. A large explanation's report holds its own sample.
 
         Returns
         -------
@@ -468,7 +474,7 @@ class ExplanationDashboard(anywidget.AnyWidget):
         """
         from rai_widget.report import save_html
 
-        return save_html(self, path, title)
+        return save_html(self, path, title, max_rows=max_rows)
 
     def __repr__(self) -> str:  # stable across runs, for notebook output comparison
         methods = f", {len(self.explanations)} methods" if len(self.explanations) > 1 else ""

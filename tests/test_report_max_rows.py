@@ -257,3 +257,13 @@ def test_kept_what_if_points_of_sampled_rows_follow_their_rows_and_the_others_ar
     assert {k: v for k, v in kept[0].items() if k != "row"} == report._encode_state(
         {k: v for k, v in dash.what_if_points[0].items() if k != "row"}
     )
+
+
+def test_a_dashboard_takes_max_rows_as_the_explanation_does(credit, tmp_path):
+    dash = credit.show()
+    with pytest.warns(rw.RaiWidgetWarning, match="sample"):
+        sampled = dash.save_html(tmp_path / "sampled.html", max_rows=200)
+    every, caught = save_quietly(dash, tmp_path / "every.html", max_rows=None)
+    assert caught == []
+    assert embedded_state(sampled)["meta"]["n_rows"] < len(credit) == embedded_state(every)["meta"]["n_rows"]
+    assert "sample" in note(sampled) and "sample" not in note(every)

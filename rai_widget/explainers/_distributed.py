@@ -37,6 +37,7 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -67,6 +68,10 @@ AUC_BINS_MULTICLASS = 1 << 14
 MERGE_FAN_IN = 16
 EPS = float(np.finfo(np.float64).eps)  # log loss clips probabilities to [EPS, 1 - EPS], as _metrics does
 PART_FILE = "part.{:06d}.parquet"
+# A pass over the partitions may be watched by whoever runs it in this thread (the dashboard's population job,
+# rai_widget._population): `watch.started(client, futures)` once its tasks are submitted (another thread may then
+# cancel them; raising stops the pass), `watch.update(done, total)` as each partition finishes.
+PASS_WATCH: ContextVar[Any] = ContextVar("rai_widget_pass_watch", default=None)
 
 
 # --- what a frame is ------------------------------------------------------------------------------------------
@@ -739,13 +744,17 @@ def _failure(err: BaseException, where: str, wrote: bool) -> Exception:
 
 
 def run_tasks(client, futures: list, rows: _Rows, indices: list[int], desc: str, show: bool, wrote: bool):
-    """Wait for the partition futures with a progress bar; raise the first failure clearly (cancelling the rest)."""
+    """Wait for the partition futures with a progress bar; raise the first failure clearly (cancelling the rest).
+    A PASS_WATCH set in this thread is told of the futures and of each partition done."""
     from distributed import as_completed
 
     where = {f.key: i for f, i in zip(futures, indices, strict=True)}
+    watch = PASS_WATCH.get()
     try:
+        if watch is not None:
+            watch.started(client, futures)
         with tqdm(total=len(futures), disable=not show, unit="partition", desc=desc) as bar:
-            for fut in as_completed(futures):
+            for done, fut in enumerate(as_completed(futures), start=1):
                 if fut.status == "error":
                     raise _failure(fut.exception(), rows.describe(where[fut.key]), wrote)
                 if fut.status != "finished":
@@ -754,6 +763,8 @@ def run_tasks(client, futures: list, rows: _Rows, indices: list[int], desc: str,
                         "closed during explain(). Run it again." + (" Nothing was written to out." if wrote else "")
                     )
                 bar.update(1)
+                if watch is not None:
+                    watch.update(done, len(futures))  # (not bar.n: a disabled bar counts nothing)
     except BaseException:
         client.cancel(futures)
         raise

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from rai_widget._checks import shown
+from rai_widget._checks import check_progress, shown
 
 if TYPE_CHECKING:
     from rai_widget.explainers._distributed import Layout, Summary, _Rows
@@ -493,7 +493,7 @@ class LargeTabularExplanation:
             )
         return metrics_frame(self._layout, self._summary_of(cohort))
 
-    def population(self, cohort=None, progress: bool = False) -> dict:
+    def population(self, cohort=None, progress: bool | None = False) -> dict:
         """A cohort's figures over all its rows, JSON-ready, in one pass on the cluster.
 
         Returns exactly::
@@ -511,15 +511,16 @@ class LargeTabularExplanation:
         ----------
         cohort : Cohort or dict, optional
             An ``rw.Cohort`` or its JSON; None: every row (no pass: the figures explain() computed).
-        progress : bool, optional
-            A progress bar over the partitions; off by default (the dashboard calls this from a kernel job,
-            where a bar would land in whichever cell is running).
+        progress : bool or None, optional
+            A progress bar over the partitions (tqdm, as explain()'s); None: for 20,000 rows or more. Off by
+            default: the dashboard calls this from a kernel job, where a bar would land in whichever cell is
+            running (its view shows "x of y partitions" instead, and a newer cohort cancels the pass).
 
         Returns
         -------
         dict
         """
-        summary = self._summary_of(cohort, progress)
+        summary = self._summary_of(cohort, check_progress(progress))
         layout = self._layout
         imp = {
             str(name): [float(v) for v in importance(layout, summary, k, self.output_index)[0]]

@@ -117,10 +117,7 @@ export function createHeader(store: TabularStore): View<TabularState> {
           : ` of ${population.total.toLocaleString()}`
         : ` of ${population.sampleRows.toLocaleString()} sampled from ${countRows(population.total)}`;
     rows.replaceChildren(scopeChip(scope, "rows-scope"), document.createTextNode(of));
-    const { text, state } = population.note();
-    populationNote.textContent = text;
-    populationNote.dataset.state = state;
-    populationNote.classList.toggle("rw-error", state === "error");
+    population.drawNote(populationNote); // its text and state, and how far the kernel's pass is
   };
   const drawOutputs = () => {
     if (single) return;

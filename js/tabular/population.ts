@@ -4,8 +4,11 @@
 // sample's when they arrive. Every figure says which it is ("all N rows" or "sample of n", `scopeText`).
 //
 // `Population` holds what is known per cohort definition, asks the kernel for the active cohort when it is not
-// known (a newer cohort supersedes, a switch cancels), and tells its watchers (header, importance bars,
-// metrics) to redraw. Offline (a report, no kernel), new cohorts keep the sample's figures, said so.
+// known (a newer cohort supersedes, a switch cancels: the kernel cancels the pass on the cluster), and tells its
+// watchers (header, importance bars, metrics) to redraw. While the kernel computes, the note says how far the
+// pass is ("3 of 8 partitions", with a progress bar): the job's progress is the share of meta.population's
+// partitions done, and only the note is redrawn for it. Offline (a report, no kernel), new cohorts keep the
+// sample's figures, said so.
 import { setSampledSizes } from "../core/cohortSize";
 import type { Cohort } from "../core/cohorts";
 import { h } from "../core/dom";
@@ -30,7 +33,12 @@ export interface PopulationFigures {
 
 export interface PopulationMeta extends PopulationFigures {
   sample_rows: number;
+  /** The partitions a pass over every row goes over (a Dask explanation's); the job reports a share of them. */
+  partitions?: number;
 }
+
+/** How far the kernel's pass over every row is: partitions done of all. */
+export type PassProgress = { done: number; total: number };
 
 /** Which rows a figure was computed on: every row of the cohort, or the cohort's rows in the sample. */
 export type Scope = { kind: "all" | "sample"; rows: number };
@@ -45,6 +53,11 @@ export function populationMeta(meta: TabularMeta): PopulationMeta | null {
 /** "all 12,345 rows" or "sample of 1,234": the label every figure of a large explanation carries. */
 export function scopeText(scope: Scope): string {
   return scope.kind === "all" ? `all ${countRows(scope.rows)}` : `sample of ${scope.rows.toLocaleString()}`;
+}
+
+/** "3 of 8 partitions" */
+export function partitionsText(p: PassProgress): string {
+  return `${p.done.toLocaleString()} of ${p.total.toLocaleString()} ${p.total === 1 ? "partition" : "partitions"}`;
 }
 
 /** The label as an element (text only), marked with the scope and its rows for tests. */
@@ -101,6 +114,7 @@ export class Population {
   private failed: { key: string; message: string } | null = null;
   private watchers = new Set<() => void>();
   private unwatch: (() => void) | null = null;
+  private noteEl: HTMLElement | null = null; // the note drawNote drew last: redrawn alone as the pass goes on
 
   constructor(
     private readonly store: TabularStore,
@@ -143,6 +157,18 @@ export class Population {
     return { state: "running", message: "" };
   }
 
+  /** How far the kernel's pass for the active cohort is, while it runs and the job says (null otherwise, or
+   * when the number of partitions is not known). */
+  progress(): PassProgress | null {
+    const total = this.meta.partitions;
+    if (!this.asked || !this.kernel || typeof total !== "number" || total < 1) return null;
+    if (this.state().state !== "running") return null;
+    const status = this.kernel.status(JOB);
+    if (status.id !== this.asked.id || status.state !== "running" || typeof status.progress !== "number") return null;
+    const done = Math.min(total, Math.max(0, Math.round(status.progress * total)));
+    return { done, total };
+  }
+
   /** The active cohort (or its definition) changed: ask the kernel for its figures unless they are known. */
   sync(): void {
     const active = this.store.activeCohort();
@@ -173,6 +199,10 @@ export class Population {
     if (!asked) return;
     const status = kernel.status(JOB);
     if (status.id !== asked.id) return; // an earlier request's news
+    if (status.state === "running") {
+      if (this.noteEl) this.drawNote(this.noteEl); // only how far the pass is changed
+      return;
+    }
     if (status.state === "done") {
       const raw = kernel.result(JOB);
       if (!raw || raw.id !== asked.id) return; // the result follows
@@ -197,12 +227,36 @@ export class Population {
     const n = this.store.maskOf(active).count.toLocaleString();
     const text: Record<PopulationState, string> = {
       known: `Figures marked “all … rows” are over every row of the cohort; ${sample}`,
-      running: `Computing “${active.name}” over all ${countRows(this.total)} in the kernel… Until then the figures are the sample's (${n} of its rows).`,
+      running: `Computing “${active.name}” over all ${countRows(this.total)} in the kernel${this.runningText()} Until then the figures are the sample's (${n} of its rows).`,
       error: `Could not compute “${active.name}” over all rows: ${message.replace(/\.?$/, ".")} The figures shown are the sample's (${n} of its rows).`,
       offline: `Figures over all rows for cohorts made in this view need the kernel (a running notebook); “${active.name}” shows the sample's (${n} of its rows). ${sample.charAt(0).toUpperCase()}${sample.slice(1)}`,
       invalid: `“${active.name}” cannot be evaluated: ${message}`,
     };
     return { text: text[state], state };
+  }
+
+  private runningText(): string {
+    const p = this.progress();
+    return p ? `: ${partitionsText(p)} done on the cluster.` : "…";
+  }
+
+  /** Draws the note into `el` (the header's): its text, its state (data-state), and while the pass runs a
+   * progress bar of the partitions done. Text only, never HTML (a cohort's name is the user's). */
+  drawNote(el: HTMLElement): void {
+    const { text, state } = this.note();
+    const p = this.progress();
+    const label = h("span", { testid: "population-note-text", text });
+    if (p) {
+      const bar = h("progress", {
+        cls: "rw-population-progress",
+        testid: "population-progress",
+        attrs: { max: String(p.total), value: String(p.done), "aria-label": `${partitionsText(p)} done` },
+      });
+      el.replaceChildren(label, bar);
+    } else el.replaceChildren(label);
+    el.dataset.state = state;
+    el.classList.toggle("rw-error", state === "error");
+    this.noteEl = el;
   }
 }
 

@@ -239,7 +239,7 @@ def _cluster_error(err: BaseException) -> str:
     """An error of the pass as words: the engine's own message (it names the partition), or what dask raised
     with its type (a worker lost, the scheduler gone), and what to do."""
     text = str(err).strip().rstrip(".") or "no message"
-    if isinstance(err, RuntimeError) and type(err) is RuntimeError:  # the engine's message (rai_widget._distributed)
+    if type(err) is RuntimeError:  # the engine's own message (explainers/_distributed.py: _failure, run_tasks)
         return f"{text}."
     return f"{type(err).__name__}: {text}. Check that the cluster is running, then choose the cohort again."
 

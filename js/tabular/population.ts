@@ -68,7 +68,7 @@ export function scopeChip(scope: Scope, testid = "scope"): HTMLElement {
     text: scopeText(scope),
     title:
       scope.kind === "all"
-        ? "Computed over every row of the cohort (on the cluster), not only the sample"
+        ? "Computed over every row of the cohort, not only the sample"
         : "Computed on the cohort's rows in the sample the view holds, not on every row",
   });
   chip.dataset.scope = scope.kind;

@@ -8,7 +8,7 @@ import type { Cohort } from "../../js/core/cohorts";
 import { renderTabular } from "../../js/tabular/dashboard";
 import { createImportanceChart } from "../../js/tabular/importance";
 import { createMetricsView } from "../../js/tabular/metrics/view";
-import { importanceFor, type PopulationFigures, scopeText } from "../../js/tabular/population";
+import { importanceFor, type PopulationFigures, scopeChip, scopeText } from "../../js/tabular/population";
 import { EVIL, FakeModel, TINY_BINARY, type TinyOptions, tinyPayload } from "./fixtures";
 
 // The sample: 4 rows x 3 features, binary classification (one mirrored output, class 1).
@@ -257,5 +257,14 @@ describe("importance over all rows for the output shown", () => {
     expect(avg[1]).toBeNaN(); // null: NaN, not 0
     expect(importanceFor(multi, fig, { kind: "predicted" })).toBeNull();
     expect(importanceFor(multi, { ...fig, importance: { a: [1, 2] } }, { kind: "average" })).toBeNull();
+  });
+});
+
+describe("scopeChip", () => {
+  it("says what the figures were computed on, true of a Dask explanation and of a report's sample alike", () => {
+    const all = scopeChip({ kind: "all", rows: 300_000 });
+    expect(all.textContent).toBe("all 300,000 rows");
+    expect(all.title).toBe("Computed over every row of the cohort, not only the sample");
+    expect(scopeChip({ kind: "sample", rows: 50 }).title).toContain("in the sample the view holds");
   });
 });

@@ -6,7 +6,7 @@
 - nbconvert's page links MathJax, mermaid and the widget manager from CDNs and embeds the saved widget
   state (megabytes of bundle and buffers). `on_page_content` drops every script loaded from the network
   and the state, puts a note where each dashboard was (it needs a kernel, or save_html's report) and drops
-  the progress bars (tqdm's widgets, whose saved text reads 0%).
+  the progress bars (tqdm's widgets: without a kernel they are a frozen copy of a finished bar).
   It then fails the build if the page still names an http(s) script, stylesheet or image source.
 """
 
@@ -77,7 +77,7 @@ def dashboards(notebook: Path) -> set[str]:
 
 def offline_notebook_html(html: str, note: str, dashboard_ids: set[str]) -> str:
     """The notebook page without network scripts or widget state: a note where each dashboard was, and no
-    progress bar (its saved text would read 0%)."""
+    progress bar (without a kernel, a frozen copy of a finished one)."""
 
     def view(match: re.Match) -> str:
         model_id = _MODEL_ID.search(match.group(0))

@@ -13,7 +13,7 @@ import { createDataExplorer } from "../../js/tabular/explorer/view";
 import { createImportanceChart } from "../../js/tabular/importance";
 import { attachPopulation, type PopulationFigures, scopeText } from "../../js/tabular/population";
 import { TabularStore } from "../../js/tabular/store";
-import { TINY_BINARY, tinyPayload } from "./fixtures";
+import { savedFile, TINY_BINARY, tinyPayload } from "./fixtures";
 
 const ALL: Cohort = { name: "All data", combine: "all", filters: [] };
 const OLD: Cohort = { name: "old", combine: "all", filters: [{ column: "age", op: ">", value: 2 }] }; // rows 1-3 of 0-3: 2 rows
@@ -54,24 +54,7 @@ const csvLines = (csv: string) =>
     .filter((l) => l !== "")
     .map((l) => l.split(","));
 
-/** Click an export button of `root` and read the file it saves. */
-async function saved(root: ParentNode, format: string): Promise<string> {
-  const clicked: Blob[] = [];
-  vi.spyOn(URL, "createObjectURL").mockImplementation((b) => {
-    clicked.push(b as Blob);
-    return "blob:x";
-  });
-  vi.spyOn(URL, "revokeObjectURL").mockImplementation(() => {});
-  vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
-  (root.querySelector(`[data-testid="export-${format}"]`) as HTMLButtonElement).click();
-  await vi.waitFor(() => expect(clicked.length).toBe(1));
-  vi.restoreAllMocks();
-  return await new Promise<string>((resolve) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result));
-    reader.readAsText(clicked[0]);
-  });
-}
+const saved = savedFile;
 
 /** The explorer of `store` in the given mode. */
 function explorer(store: TabularStore, mode: "individual" | "aggregate"): HTMLElement {

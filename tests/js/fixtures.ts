@@ -1,6 +1,7 @@
 // Build the widget's wire payload in tests, as rai_widget/_payload would send it (docs/architecture.md,
 // "The wire format"): common meta, and every cohort column ready-made in `arrays.columns`. The
 // special columns (y_true, correct, error, ...) are computed here the way the kernel computes them.
+import { expect, vi } from "vitest";
 import type { WireArray } from "../../js/core/arrays";
 import type { Role, WireColumn } from "../../js/core/columns";
 import type { WidgetModel } from "../../js/core/sync";
@@ -291,3 +292,26 @@ export const TINY_BINARY: TinyOptions = {
   yTrue: [0, 1, 1, 0],
   confidence: [0.7, 0.9, 0.6, 0.95],
 };
+
+/** Click the export button `export-<format>` of `root` and read the file the view saves (the browser's
+ *  download faked: URL.createObjectURL captured, the link's click stubbed, both restored after). */
+export async function savedFile(root: ParentNode, format: string): Promise<string> {
+  const clicked: Blob[] = [];
+  vi.spyOn(URL, "createObjectURL").mockImplementation((b) => {
+    clicked.push(b as Blob);
+    return "blob:x";
+  });
+  vi.spyOn(URL, "revokeObjectURL").mockImplementation(() => {});
+  vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
+  try {
+    (root.querySelector(`[data-testid="export-${format}"]`) as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(clicked.length).toBe(1));
+  } finally {
+    vi.restoreAllMocks();
+  }
+  return await new Promise<string>((resolve) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.readAsText(clicked[0]);
+  });
+}

@@ -3,7 +3,7 @@
 // cohort picker and editor "183 of 5,000 sampled rows", with the count over every row once the population job
 // answered; the importance CSV/PNG what the chart shows (the engine's all-row bars, or the sample's), labelled.
 // An ordinary explanation's views carry none of it.
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createCohortEditor } from "../../js/core/cohortEditor";
 import type { Cohort } from "../../js/core/cohorts";
 import { sceneToSvg } from "../../js/core/export";
@@ -16,7 +16,7 @@ import { importanceCsv, importanceScene } from "../../js/tabular/export";
 import { createImportanceChart } from "../../js/tabular/importance";
 import { attachPopulation, type PopulationFigures, scopeText } from "../../js/tabular/population";
 import { TabularStore } from "../../js/tabular/store";
-import { FakeModel, TINY_BINARY, type TinyOptions, tinyPayload } from "./fixtures";
+import { FakeModel, savedFile, TINY_BINARY, type TinyOptions, tinyPayload } from "./fixtures";
 
 // The sample: 4 rows x 3 features, binary classification (one mirrored output, class 1), as population.test.ts's.
 const SAMPLE: TinyOptions = TINY_BINARY;
@@ -253,23 +253,7 @@ describe("the importance export", () => {
   });
 
   it("the buttons save it: the importance chart's CSV and PNG's words, the distribution's CSV with its column", async () => {
-    const clicked: Blob[] = [];
-    vi.spyOn(URL, "createObjectURL").mockImplementation((b) => {
-      clicked.push(b as Blob);
-      return "blob:x";
-    });
-    vi.spyOn(URL, "revokeObjectURL").mockImplementation(() => {});
-    vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
-    const saved = async (root: ParentNode, format: string): Promise<string> => {
-      const before = clicked.length;
-      (root.querySelector(`[data-testid="export-${format}"]`) as HTMLButtonElement).click();
-      await vi.waitFor(() => expect(clicked.length).toBe(before + 1));
-      return await new Promise<string>((resolve) => {
-        const reader = new FileReader();
-        reader.onload = () => resolve(String(reader.result));
-        reader.readAsText(clicked[before]);
-      });
-    };
+    const saved = savedFile;
     const store = storeOf(true);
     const importance = attach(createImportanceChart(store).el);
     const csv = csvLines(await saved(importance, "csv"));
@@ -281,16 +265,8 @@ describe("the importance export", () => {
     expect(lines[0].slice(-1)[0]).toBe("computed_on");
     expect(lines.slice(1).every((l) => l.slice(-1)[0] === "sample")).toBe(true);
     expect(await saved(distribution, "svg")).toContain(`Drawn from the stratified sample of 4 of ${million} rows.`);
-    vi.restoreAllMocks();
     // an ordinary explanation's distribution CSV: as before
     const ordinary = attach(createImportanceDistribution(storeOf(false)).el);
-    vi.spyOn(URL, "createObjectURL").mockImplementation((b) => {
-      clicked.push(b as Blob);
-      return "blob:x";
-    });
-    vi.spyOn(URL, "revokeObjectURL").mockImplementation(() => {});
-    vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
     expect(csvLines(await saved(ordinary, "csv"))[0].slice(-1)[0]).toBe("mean");
-    vi.restoreAllMocks();
   });
 });
